@@ -1,0 +1,21 @@
+"""neurocompile: compile spiking neural networks onto neuromorphic hardware.
+
+Pipeline: IR (:mod:`neurocompile.ir`) -> float reference (:mod:`neurocompile.reference`) ->
+quantize -> place -> emit (emulator or Lava). Units: ms, mV, pA, nS, pF, Hz.
+"""
+from .errors import BuildError, NetworkError, NeurocompileError, TargetError
+from .ir import (
+    AllToAll, Explicit, FixedInDegree, FixedProbability, Network, Normal, OneToOne, PoissonSource,
+    SpikeTrains, StepCurrent, Uniform,
+)
+from .models import AdEx, LI, LIF
+from .reference import simulate
+from .result import Result
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AdEx", "AllToAll", "BuildError", "Explicit", "FixedInDegree", "FixedProbability", "LI", "LIF",
+    "Network", "NetworkError", "NeurocompileError", "Normal", "OneToOne", "PoissonSource", "Result",
+    "SpikeTrains", "StepCurrent", "TargetError", "Uniform", "simulate",
+]

@@ -1,0 +1,173 @@
+"""``neurocompile build NET.py --target T``: run the compiler pipeline on a network file.
+
+The build is a list of stages, run in order on one :class:`BuildContext`; each stage calls the
+public Python function that does the work and prints what it found. Stages today::
+
+    load       neurocompile.loading.load_network         the user's network
+    validate   neurocompile.target.load_target           target file, and that it runs the models
+               neurocompile.support.check_model_support
+    reference  neurocompile.simulate                     float run for --duration ms
+
+Later stages (quantize -> place -> emit) append to :data:`STAGES`; each reads what earlier
+stages left on the context and adds its own result there.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from rich.console import Console
+
+from ..errors import BuildError
+from ..loading import load_network
+from ..reference import simulate
+from ..summary import population_summaries, projection_summaries, rate_summaries
+from ..support import check_model_support
+from ..target import load_target
+from . import render
+
+DEFAULT_DURATION_MS = 200.0
+DEFAULT_OUT = "build"
+
+
+@dataclass
+class BuildContext:
+    """What the stages share: the arguments, the console and each stage's result."""
+
+    network_file: Path
+    target_name: str
+    duration: float
+    seed: int | None
+    out: Path
+    console: Console
+    network: Any = None
+    target: Any = None
+    model_support: dict = field(default_factory=dict)
+    reference: Any = None
+    stage_seconds: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    run: Callable[[BuildContext], None]
+    summary: str
+
+
+def load_stage(ctx: BuildContext) -> None:
+    ctx.network = load_network(ctx.network_file, seed=ctx.seed)
+    ctx.network.validate()
+    net = ctx.network
+    ctx.console.print(f"loaded {net!r} from {ctx.network_file}", markup=False, soft_wrap=True)
+    ctx.console.print(render.population_table(net, population_summaries(net)))
+    if net.projections:
+        ctx.console.print(render.projection_table(projection_summaries(net)))
+
+
+def validate_stage(ctx: BuildContext) -> None:
+    ctx.target = load_target(ctx.target_name)
+    ctx.model_support = check_model_support(ctx.network, ctx.target)
+    ctx.console.print(f"target {ctx.target.summary()}", markup=False, soft_wrap=True)
+    groups: dict = {}
+    for name, how in ctx.model_support.items():
+        model = type(ctx.network.populations[name].model).__name__
+        groups.setdefault((model, how), []).append(name)
+    for (model, how), names in groups.items():
+        ctx.console.print(f"  {model}: {how.replace('_', ' ')} ({', '.join(names)})",
+                          markup=False, soft_wrap=True)
+
+
+def reference_stage(ctx: BuildContext) -> None:
+    start = time.perf_counter()
+    ctx.reference = simulate(ctx.network, ctx.duration)
+    wall = time.perf_counter() - start
+    rates = rate_summaries(ctx.reference)
+    ctx.console.print(render.rate_table(rates, f"Float reference, {ctx.reference.duration:g} ms"))
+    ctx.console.print(f"float run: {ctx.reference.duration:g} ms simulated in {wall:.2f} s wall time",
+                      markup=False, soft_wrap=True)
+    report = {
+        "network": ctx.network.name,
+        "dt_ms": ctx.network.dt,
+        "duration_ms": ctx.reference.duration,
+        "wall_time_s": wall,
+        "rates_hz": [asdict(r) for r in rates],
+    }
+    path = ctx.out / f"{ctx.network.name}.reference.json"
+    try:
+        ctx.out.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise BuildError(f"build: out = '{ctx.out}' cannot be written ({exc.strerror or exc})") from exc
+    ctx.console.print(f"wrote {path}", markup=False, soft_wrap=True)
+
+
+STAGES: list[Stage] = [
+    Stage("load", load_stage, "run the network file"),
+    Stage("validate", validate_stage, "load the target and check it runs every model"),
+    Stage("reference", reference_stage, "simulate in float64 for --duration ms"),
+]
+
+
+def run_build(ctx: BuildContext, stages=None) -> BuildContext:
+    """Run ``stages`` (default :data:`STAGES`) in order; an error stops the build."""
+    for number, stage in enumerate(stages or STAGES, start=1):
+        ctx.console.rule(f"[bold]{number}. {stage.name}[/bold]: {stage.summary}")
+        start = time.perf_counter()
+        stage.run(ctx)
+        ctx.stage_seconds[stage.name] = time.perf_counter() - start
+    return ctx
+
+
+# -- command line -----------------------------------------------------------------------------
+
+def _positive_ms(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of ms") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite time > 0 ms")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be >= 0")
+    return value
+
+
+def add_parser(subparsers, common) -> None:
+    parser = subparsers.add_parser(
+        "build", parents=[common], help="build a network file for a target",
+        description="Load a network from a Python file (a module-level `net` or a `build()` "
+                    "function), check it against a target and run the float reference.")
+    parser.add_argument("network_file", metavar="NET.py", type=Path,
+                        help="Python file defining `net` (a neurocompile.Network) or `build()`")
+    parser.add_argument("--target", default="emu", metavar="TARGET",
+                        help="built-in target name (see `neurocompile targets`) or path to a "
+                             "target .toml file (default: emu)")
+    parser.add_argument("--duration", type=_positive_ms, default=DEFAULT_DURATION_MS, metavar="MS",
+                        help=f"simulated time of the float run, ms (default: {DEFAULT_DURATION_MS:g})")
+    parser.add_argument("--seed", type=_seed, default=None, metavar="N",
+                        help="pass seed=N to the file's build(seed=...) function")
+    parser.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), metavar="DIR",
+                        help=f"output folder (default: {DEFAULT_OUT})")
+    parser.set_defaults(run=run)
+
+
+def run(args, console: Console) -> int:
+    ctx = BuildContext(network_file=args.network_file, target_name=args.target,
+                       duration=args.duration, seed=args.seed, out=args.out, console=console)
+    run_build(ctx)
+    total = sum(ctx.stage_seconds.values())
+    console.print(f"build of '{ctx.network.name}' for target '{ctx.target.name}' done in {total:.2f} s",
+                  markup=False)
+    return 0

@@ -1,0 +1,34 @@
+"""``compile``: quantize -> place -> route, producing a :class:`~neurocompile.program.Program`."""
+from __future__ import annotations
+
+from .errors import BuildError
+from .place import core_usage, place, route_tables
+from .program import Program
+from .quantize import quantize
+from .target import load_target
+
+
+def compile(network, target="emu", *, strict: bool = False, placer: str = "sequential") -> Program:  # noqa: A001
+    """Compile ``network`` for ``target`` (a built-in name, a TOML path or a Target).
+
+    Args:
+        strict: make every clipped value during quantization an error (else a warning).
+        placer: placement algorithm (``"sequential"``).
+    """
+    from . import __version__
+    from .target import Target
+
+    tgt = target if isinstance(target, Target) else load_target(target)
+    network.validate()
+    quantized = quantize(network, tgt, strict=strict)
+    placement = place(network, tgt, placer)
+    usage = core_usage(network, placement, tgt)
+    broken = usage.violations()
+    if broken:  # a placer bug, never a user error: placers must respect every limit
+        raise BuildError(f"placement '{placer}' violates target limits: {'; '.join(broken[:5])}")
+    routes = route_tables(network, placement, tgt)
+    sources = {p.name: p.model for p in network.populations.values() if p.is_source}
+    probes = tuple((p.population.name, p.indices, p.variable) for p in network.probes)
+    info = {"neurocompile_version": __version__, "placer": placer, "strict": strict,
+            "seed": network.seed}
+    return Program(network.name, tgt, quantized, placement, routes, usage, sources, probes, info)

@@ -1,0 +1,65 @@
+"""Exceptions raised by neurocompile.
+
+Every error names the object, the parameter, the offending value and the rule it broke, so
+that a user can fix the input without reading our source. Use :func:`invalid` to build them.
+"""
+from __future__ import annotations
+
+import difflib
+
+import numpy as np
+
+
+class NeurocompileError(Exception):
+    """Base class of every error neurocompile raises on purpose."""
+
+
+class NetworkError(NeurocompileError, ValueError):
+    """A network, population, projection, model or input is malformed."""
+
+
+class TargetError(NeurocompileError, ValueError):
+    """A target description (TOML file) is malformed or cannot be found."""
+
+
+class BuildError(NeurocompileError):
+    """A pipeline stage could not produce its result (for example a network that does not fit)."""
+
+
+def describe_value(value) -> str:
+    """A short, readable rendering of a parameter value for error messages."""
+    if isinstance(value, np.ndarray):
+        if value.size <= 6:
+            return np.array2string(value, separator=", ")
+        finite = value[np.isfinite(value)] if value.dtype.kind == "f" else value
+        if finite.size:
+            return f"array of shape {value.shape} (min {finite.min():g}, max {finite.max():g})"
+        return f"array of shape {value.shape}"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return repr(value)
+
+
+def invalid(obj: str, param: str, value, rule: str, cls=NetworkError) -> NeurocompileError:
+    """Build an error that names the object, the parameter, the value and the broken rule.
+
+    Example: ``invalid("LIF", "tau_mem", -5.0, "must be > 0 ms")`` gives
+    ``LIF: tau_mem = -5 must be > 0 ms``.
+    """
+    return cls(f"{obj}: {param} = {describe_value(value)} {rule}")
+
+
+def unknown_names(obj: str, what: str, names, allowed, cls=NetworkError) -> NeurocompileError:
+    """Error for unknown keyword(s), with the allowed names and a close-match suggestion."""
+    names = sorted(names)
+    allowed = sorted(allowed)
+    hints = []
+    for name in names:
+        close = difflib.get_close_matches(name, allowed, n=1)
+        if close:
+            hints.append(f"'{name}' (did you mean '{close[0]}'?)")
+        else:
+            hints.append(f"'{name}'")
+    return cls(
+        f"{obj}: unknown {what} {', '.join(hints)}; allowed: {', '.join(allowed) or 'none'}"
+    )

@@ -1,0 +1,117 @@
+"""Projections: the synapses from one population to another, held as sparse arrays.
+
+Synapses are stored in CSR layout over the *whole* pre and post populations (views only
+restrict where synapses are made): ``weights`` is a ``scipy.sparse.csr_matrix`` of shape
+``(pre.size, post.size)`` and ``delay_steps`` is an integer array aligned with
+``weights.data``. Several synapses between the same pair (multapses) are kept as separate
+entries, so do not call ``sum_duplicates`` on ``weights`` if delays differ.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..errors import invalid
+
+
+class Projection:
+    """Synapses from ``pre`` to ``post`` with weights (model current unit) and delays (steps).
+
+    Attributes:
+        name: unique name in the network (default ``"pre->post"``).
+        pre, post: the two :class:`~neurocompile.ir.population.Population` objects.
+        rule: the connectivity rule that created the synapses.
+        weights: csr_matrix (pre.size, post.size), float64, in the post model's current unit
+            (mV for LIF/LI, pA for AdEx): the jump of the synaptic current per spike.
+        delay_steps: int32 array aligned with ``weights.data``; a spike emitted in step ``k``
+            reaches the postsynaptic neuron in step ``k + delay``; always >= 1.
+    """
+
+    def __init__(self, name, pre, post, rule, weights: sp.csr_matrix, delay_steps: np.ndarray, dt):
+        self.name = name
+        self.pre = pre
+        self.post = post
+        self.rule = rule
+        self.weights = weights
+        self.delay_steps = delay_steps
+        self.dt = dt
+
+    @property
+    def n_synapses(self) -> int:
+        return int(self.weights.nnz)
+
+    @property
+    def delays(self) -> np.ndarray:
+        """Delays in ms, aligned with ``weights.data``."""
+        return self.delay_steps * self.dt
+
+    @property
+    def max_delay_steps(self) -> int:
+        return int(self.delay_steps.max()) if self.delay_steps.size else 1
+
+    def synapse_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(pre index, post index, weight, delay_steps) of every synapse, sorted by pre."""
+        pre = np.repeat(np.arange(self.pre.size), np.diff(self.weights.indptr))
+        return pre, self.weights.indices, self.weights.data, self.delay_steps
+
+    def __repr__(self):
+        return f"Projection('{self.name}', {self.pre.name} -> {self.post.name}, {self.n_synapses} synapses)"
+
+
+def build_synapses(name, pre_view, post_view, rule, weight, delay, dt, rng):
+    """Run ``rule`` on the views and attach weights and delays; returns a :class:`Projection`."""
+    from .distributions import materialize
+    from .inputs import _to_steps
+
+    pre_pop, post_pop = pre_view.population, post_view.population
+    pre_ids, post_ids = pre_view.indices, post_view.indices
+    self_pairs = None
+    if pre_pop is post_pop:
+        def self_pairs(a, b):
+            return pre_ids[a] == post_ids[b]
+
+    owner = f"Projection '{name}'"
+    local_pre, local_post, values = rule.connect(pre_ids.size, post_ids.size, rng, self_pairs)
+    n = local_pre.size
+
+    if weight is None:
+        if values is None:
+            raise invalid(owner, "weight", None, "is required (only Explicit rules carry weights)")
+        w = values
+    else:
+        w = _per_synapse(weight, local_pre, local_post, (pre_ids.size, post_ids.size), rng, owner, "weight")
+    if not np.all(np.isfinite(w)):
+        raise invalid(owner, "weight", w, "must be finite")
+
+    d_ms = _per_synapse(dt if delay is None else delay, local_pre, local_post,
+                        (pre_ids.size, post_ids.size), rng, owner, "delay")
+    if n and d_ms.min() < dt * (1 - 1e-9):
+        raise invalid(owner, "delay", float(d_ms.min()), f"ms is shorter than dt = {dt:g} ms")
+    d_steps = _to_steps(d_ms, dt, owner, "delay").astype(np.int32)
+
+    rows, cols = pre_ids[local_pre], post_ids[local_post]
+    order = np.lexsort((cols, rows))
+    rows, cols, w, d_steps = rows[order], cols[order], w[order], d_steps[order]
+    indptr = np.zeros(pre_pop.size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=pre_pop.size), out=indptr[1:])
+    index_dtype = np.int32 if max(post_pop.size, n) < 2**31 else np.int64
+    matrix = sp.csr_matrix((w.astype(np.float64), cols.astype(index_dtype), indptr.astype(index_dtype)),
+                           shape=(pre_pop.size, post_pop.size))
+    return Projection(name, pre_pop, post_pop, rule, matrix, d_steps, dt)
+
+
+def _per_synapse(value, local_pre, local_post, pair_shape, rng, owner, param):
+    """Scalar, distribution, per-synapse array (nnz,) or dense array (n_pre, n_post)."""
+    from .distributions import Distribution, materialize
+
+    n = local_pre.size
+    if isinstance(value, Distribution) or np.ndim(value) == 0:
+        return materialize(value, n, rng, owner, param)
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.shape == pair_shape:
+        return arr[local_pre, local_post]
+    if arr.shape == (n,):
+        return arr.copy()
+    raise invalid(owner, param, arr,
+                  f"has shape {arr.shape}; expected a scalar, a distribution, one value per "
+                  f"synapse ({n},) or one per pair {pair_shape}")

@@ -1,0 +1,112 @@
+"""Load a network from a user's Python file, as ``neurocompile build NET.py`` does.
+
+The file either defines a module-level ``net`` (a :class:`~neurocompile.Network`) or a function
+``build()`` that returns one; ``build`` may take a ``seed`` keyword. Anything that goes wrong
+(missing file, exception while importing or building, neither name defined) raises a
+:class:`NetworkFileError` whose message names the file; the original exception, if any, is kept
+as ``__cause__`` for debugging.
+"""
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import re
+import sys
+from pathlib import Path
+
+from .errors import NeurocompileError
+from .ir import Network
+
+
+class NetworkFileError(NeurocompileError):
+    """A network file is missing, fails to run, or defines no network."""
+
+
+def load_network(path, seed: int | None = None) -> Network:
+    """Run the Python file at ``path`` and return the network it defines.
+
+    Args:
+        path: a ``.py`` file defining ``net`` or ``build()``.
+        seed: passed as ``build(seed=seed)``; the file must then define a ``build`` function
+            that accepts ``seed`` (a module-level ``net`` is already built and cannot be reseeded).
+
+    Without ``seed``, a module-level ``net`` is used if present, else ``build()`` is called.
+    """
+    file = Path(path)
+    if not file.is_file():
+        reason = "is a directory, not a Python file" if file.is_dir() else "does not exist"
+        raise NetworkFileError(f"network file '{file}' {reason}")
+    module = _run_file(file)
+
+    builder = getattr(module, "build", None)
+    net = getattr(module, "net", None)
+    if seed is not None:
+        if not callable(builder):
+            raise NetworkFileError(
+                f"{file}: seed = {seed} needs a build(seed=...) function in the file; its "
+                "module-level `net` is built on import and cannot be reseeded")
+        if "seed" not in _keyword_names(builder):
+            raise NetworkFileError(f"{file}: seed = {seed} given but build() takes no 'seed' argument")
+        return _checked(file, "build(seed=...)", _call(file, builder, seed=seed))
+    if net is not None:
+        return _checked(file, "net", net)
+    if callable(builder):
+        return _checked(file, "build()", _call(file, builder))
+    raise NetworkFileError(
+        f"{file}: defines neither a module-level `net` (a neurocompile.Network) nor a "
+        "`build()` function returning one")
+
+
+def _run_file(file: Path):
+    """Import ``file`` as a fresh module; its folder is importable while it runs."""
+    name = "neurocompile_user_" + re.sub(r"\W", "_", file.stem)
+    spec = importlib.util.spec_from_file_location(name, file)
+    if spec is None or spec.loader is None:
+        raise NetworkFileError(f"network file '{file}' cannot be imported (is it a .py file?)")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickling look the module up here
+    folder = str(file.resolve().parent)
+    sys.path.insert(0, folder)
+    try:
+        spec.loader.exec_module(module)
+    except NeurocompileError as exc:
+        sys.modules.pop(name, None)
+        raise NetworkFileError(f"{file}: {exc}") from exc
+    except SyntaxError as exc:
+        sys.modules.pop(name, None)
+        raise NetworkFileError(f"{file}: SyntaxError at line {exc.lineno}: {exc.msg}") from exc
+    except Exception as exc:  # noqa: BLE001 - any error in user code is reported, not hidden
+        sys.modules.pop(name, None)
+        raise NetworkFileError(f"{file}: {type(exc).__name__} while importing: {exc}") from exc
+    finally:
+        try:
+            sys.path.remove(folder)
+        except ValueError:  # the user's file removed it itself
+            pass
+    return module
+
+
+def _call(file: Path, builder, **kwargs):
+    try:
+        return builder(**kwargs)
+    except NeurocompileError as exc:
+        raise NetworkFileError(f"{file}: {exc}") from exc
+    except Exception as exc:  # noqa: BLE001
+        raise NetworkFileError(f"{file}: {type(exc).__name__} in build(): {exc}") from exc
+
+
+def _keyword_names(func) -> set[str]:
+    try:
+        params = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return set()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return {"seed"}
+    return {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
+def _checked(file: Path, what: str, value) -> Network:
+    if not isinstance(value, Network):
+        raise NetworkFileError(
+            f"{file}: `{what}` is a {type(value).__name__}, not a neurocompile.Network")
+    return value

@@ -1,0 +1,78 @@
+"""A compiled program: the single source of truth that every back end runs.
+
+It holds the quantized network (integer parameters and synapses), the placement (core of
+every neuron), the multicast route tables derived from it, the host-side inputs (spike
+sources, bias updates), the probes and the target. It is immutable: compiling again makes a
+new program.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import BuildError, invalid
+
+
+@dataclass(frozen=True)
+class Program:
+    """What :func:`neurocompile.compile` returns; run it, report it, save it.
+
+    Attributes:
+        name: the network's name.
+        target: the :class:`~neurocompile.target.Target` it was compiled for.
+        quantized: the :class:`~neurocompile.quantize.QuantizedNetwork`.
+        placement: the :class:`~neurocompile.place.Placement` (``core_of`` per population).
+        routes: population -> :class:`~neurocompile.place.RouteTable`.
+        usage: the :class:`~neurocompile.place.CoreUsage` per core.
+        sources: population -> spike source model (generated on the host with the seed).
+        probes: tuple of (population, indices, variable).
+        info: compile options and versions.
+    """
+
+    name: str
+    target: object
+    quantized: object
+    placement: object
+    routes: dict
+    usage: object
+    sources: dict
+    probes: tuple
+    info: dict = field(default_factory=dict)
+
+    @property
+    def dt(self) -> float:
+        return self.quantized.dt
+
+    def run(self, duration: float, strict: bool = False):
+        """Run on the program's back end for ``duration`` ms; returns a :class:`~neurocompile.Result`.
+
+        ``strict=True`` makes any register wrap or saturation an error naming neuron and step.
+        """
+        backend = self.target.backend
+        if backend in ("emu", "lava"):
+            # Lava programs run on the emulator here; Program.to_lava() builds the Lava graph.
+            from .emu.engine import emulate
+            return emulate(self, duration, strict=strict)
+        raise invalid(f"Program '{self.name}'", "backend", backend, "has no runner", cls=BuildError)
+
+    def report(self, width: int = 110) -> str:
+        """The resource, quantization and placement report as plain text."""
+        from .report import render_text
+        return render_text(self, width=width)
+
+    def save(self, path) -> None:
+        """Write the program to ``path`` (``.ncp``); :func:`neurocompile.load` reads it back."""
+        from .program_io import save_program
+        save_program(self, path)
+
+    def summary(self) -> dict:
+        """Headline numbers: neurons, synapses, cores used, chips used."""
+        used = self.placement.used_cores
+        chips = np.unique(self.placement.chip[used]) if used.size else np.zeros(0)
+        return {
+            "neurons": int(sum(q.size for q in self.quantized.populations.values() if q.model != "source")),
+            "synapses": int(sum(p.n_synapses for p in self.quantized.projections)),
+            "cores_used": int(used.size),
+            "chips_used": int(chips.size),
+        }

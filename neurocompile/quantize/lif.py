@@ -1,0 +1,130 @@
+"""Quantize LIF and LI populations onto the chip's Loihi-compatible integer neuron.
+
+Mapping (see docs/chip.md for the integer update). The float model, shifted so that the reset
+potential is 0 (``x = v - v_reset``), reads ``tau_mem dx/dt = -x + b' + I``, with
+``b' = bias + v_rest - v_reset``. Its exact one-step update is
+``x <- x P22 + b'(1 - P22) + I P21`` after ``I += arrivals`` and before ``I <- I P11``, which is
+the chip's update term for term::
+
+    u <- u (1 - (du+1)/4096) + a_in << 6        (u = s P21' I, in state LSBs)
+    v <- v (1 - dv/4096) + u + bias            (v = s x, bias = s b' dv/4096)
+    spike when v > vth << 6 (vth << 6 = s (v_th - v_reset)), then v <- 0
+
+with ``s`` the voltage scale in LSB/mV. The 12-bit decays cannot hit the time constants
+exactly, so the bias and the weights are set from the *quantized* decays: the steady-state
+voltage and the area under each postsynaptic potential (the mean drive) are exact, and the
+residual time-constant error is reported. ``P21'`` is the exact ``P21`` times that area
+correction; for ``tau_syn = 0`` the jump of ``v`` is ``P22 w`` as in the float reference.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import BuildError
+from ..reference.lif import lif_propagators
+from .formats import decay_constant, split_mantissa_exponent
+from .types import QuantizedPopulation, QuantIssue
+
+#: State range fraction kept for the span [reset - H*(v_th - v_reset), reset + H*(v_th - v_reset)].
+VOLTAGE_HEADROOM = 4.0
+#: Activity assumed when bounding a leaky integrator's range (fraction of steps with a spike).
+LI_ASSUMED_SPIKE_FRACTION = 0.01
+
+
+def quantize_lif(pop, dt: float, precision, incoming_abs_weight: np.ndarray) -> QuantizedPopulation:
+    """Integer parameters and initial state of a LIF or LI population.
+
+    ``incoming_abs_weight`` is the per-neuron sum of |weights| over all incoming synapses
+    (model units), used to bound the range of an LI population.
+    """
+    p = pop.params
+    spiking = pop.model.spiking
+    unity = precision.decay_unity
+    shift = precision.alignment_shift_bits
+    issues: list[QuantIssue] = []
+
+    dv, tau_mem_eff = decay_constant(p["tau_mem"], dt, precision.decay_bits, offset=0)
+    du, tau_syn_eff = decay_constant(p["tau_syn"], dt, precision.decay_bits, offset=1)
+    p11, p21, p22 = lif_propagators(p["tau_mem"], p["tau_syn"], dt)
+    p11q = 1.0 - (du + 1) / unity
+    p22q = 1.0 - dv / unity
+    instantaneous = p["tau_syn"] == 0
+    # Drive to v per unit of I after the input step, corrected so each PSP has the float area.
+    transfer = np.where(instantaneous, p22, p21)
+    area_fix = ((1 - np.where(instantaneous, 0.0, p11q)) * (1 - p22q)) / (
+        (1 - np.where(instantaneous, 0.0, p11)) * (1 - p22))
+    transfer_q = transfer * area_fix
+
+    v_reset = p["v_reset"] if spiking else p["v_rest"]
+    bias_drive = p["bias"] + p["v_rest"] - v_reset  # b', mV
+    v_max_int = (1 << (precision.state_bits - 1)) - 1
+    if spiking:
+        span = p["v_th"] - v_reset
+        vth_int_target = v_max_int / VOLTAGE_HEADROOM
+        vth_mant = np.full(pop.size, min(precision.threshold_mantissa_max,
+                                         int(vth_int_target) >> shift), dtype=np.int64)
+        scale = (vth_mant << shift) / span  # LSB per mV
+    else:
+        steady_input = incoming_abs_weight * LI_ASSUMED_SPIKE_FRACTION * transfer / np.maximum(
+            1 - p11, 1e-12)
+        bound = np.abs(bias_drive) + steady_input / np.maximum(1 - p22, 1e-12) + 1e-9
+        scale = (v_max_int / VOLTAGE_HEADROOM) / np.maximum(bound, 1e-6)
+        vth_mant = np.full(pop.size, precision.threshold_mantissa_max, dtype=np.int64)
+
+    bias_int = scale * bias_drive * (dv / unity)
+    bias_mant, bias_exp, bias_clipped = split_mantissa_exponent(
+        bias_int, precision.bias_mantissa_bits, precision.bias_exponent_min, precision.bias_exponent_max)
+    realised_bias = bias_mant * 2.0**bias_exp
+    if bias_clipped.any():
+        issues.append(QuantIssue(pop.name, "bias", int(bias_clipped.sum()),
+                                 f"bias needs more than {precision.bias_mantissa_bits}-bit mantissa "
+                                 f"with exponent {precision.bias_exponent_max}; clipped"))
+    bias_rel_err = _relative_error(realised_bias, bias_int)
+
+    refr_steps = np.rint(p.get("refractory", np.zeros(pop.size)) / dt).astype(np.int64)
+    if refr_steps.max(initial=0) > precision.max_refractory_steps:
+        raise BuildError(
+            f"Population '{pop.name}': refractory = {refr_steps.max() * dt:g} ms "
+            f"({refr_steps.max()} steps) exceeds the target's {precision.refractory_counter_bits}-bit "
+            f"refractory counter (max {precision.max_refractory_steps} steps)")
+
+    u_scale = scale * transfer_q  # u LSB per mV of I_syn
+    lo, hi = precision.state_range
+    v0 = np.rint(scale * (pop.initial["v"] - v_reset))
+    u0 = np.rint(u_scale * pop.initial["I_syn"])
+    for name, arr in (("v_init", v0), ("I_syn_init", u0)):
+        bad = (arr < lo) | (arr > hi)
+        if bad.any():
+            issues.append(QuantIssue(pop.name, name, int(bad.sum()), "initial value outside the "
+                                     f"{precision.state_bits}-bit state range; clipped"))
+    params = {
+        "du": du, "dv": dv, "vth_mant": vth_mant, "bias_mant": bias_mant, "bias_exp": bias_exp,
+        "refractory_steps": refr_steps,
+        "reset_subtract": (np.asarray(p.get("reset", "value")) == "subtract") & np.ones(pop.size, bool),
+        "spiking": np.full(pop.size, spiking),
+    }
+    report = {
+        "tau_mem": (p["tau_mem"], tau_mem_eff),
+        "tau_syn": (p["tau_syn"], tau_syn_eff),
+        "threshold_rel_error": 0.0 if not spiking else float(np.max(np.abs(
+            (vth_mant << shift) / scale - (p["v_th"] - v_reset)) / (p["v_th"] - v_reset))),
+        "bias_rel_error": bias_rel_err,
+        "voltage_lsb_mV": float(np.max(1.0 / scale)),
+    }
+    return QuantizedPopulation(
+        name=pop.name, model="LIF" if spiking else "LI", size=pop.size, params=params,
+        state={"u": np.clip(u0, lo, hi).astype(np.int64), "v": np.clip(v0, lo, hi).astype(np.int64)},
+        to_physical={"v": (1.0 / scale, v_reset), "I_syn": (1.0 / u_scale, 0.0)},
+        input_gain=u_scale / (1 << shift),
+        bias_per_unit=scale * (dv / unity),
+        bias_drive=bias_drive,
+        report=report, issues=tuple(issues),
+    )
+
+
+def _relative_error(realised, wanted) -> float:
+    wanted = np.asarray(wanted, dtype=float)
+    denom = np.maximum(np.abs(wanted), 1e-12)
+    rel = np.abs(realised - wanted) / denom
+    rel = np.where(np.abs(wanted) < 1e-12, 0.0, rel)
+    return float(rel.max()) if rel.size else 0.0

@@ -1,0 +1,92 @@
+"""Rich tables describing a compiled program: resources, quantization, placement."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+
+def _range(values) -> str:
+    arr = np.asarray(values, dtype=float)
+    lo, hi = float(arr.min()), float(arr.max())
+    return f"{lo:.4g}" if np.isclose(lo, hi) else f"{lo:.4g}..{hi:.4g}"
+
+
+def resource_table(program) -> Table:
+    s = program.summary()
+    usage = program.usage
+    t = Table(title=f"Resources on target '{program.target.name}'")
+    for col in ("neurons", "synapses", "cores used", "chips used", "max neurons/core",
+                "max synapses/core", "max fan-in/core"):
+        t.add_column(col, justify="right")
+    util = usage.utilisation()
+    t.add_row(str(s["neurons"]), str(s["synapses"]), f"{s['cores_used']} / {program.placement.n_cores}",
+              str(s["chips_used"]),
+              f"{usage.neurons.max()} ({util['neurons'][0]:.0%})",
+              f"{usage.synapse_entries.max()} ({util['synapse_entries'][0]:.0%})",
+              f"{usage.fanin_axons.max()} ({util['fanin_axons'][0]:.0%})")
+    return t
+
+
+def population_quant_table(program) -> Table:
+    t = Table(title="Quantization: populations")
+    for col in ("population", "model", "neurons", "tau_mem ms (req -> chip)", "tau_syn ms (req -> chip)",
+                "threshold err", "bias err", "voltage LSB"):
+        t.add_column(col)
+    for q in program.quantized.populations.values():
+        if q.model == "source":
+            continue
+        r = q.report
+        tau_m = f"{_range(r['tau_mem'][0])} -> {_range(r['tau_mem'][1])}" if "tau_mem" in r else "-"
+        tau_s = f"{_range(r['tau_syn'][0])} -> {_range(r['tau_syn'][1])}" if "tau_syn" in r else "-"
+        thr = f"{r['threshold_rel_error']:.2e}" if "threshold_rel_error" in r else "-"
+        t.add_row(q.name, q.model, str(q.size), tau_m, tau_s, thr, f"{r.get('bias_rel_error', 0.0):.2e}",
+                  f"{r['voltage_lsb_mV']:.3g} mV")
+    return t
+
+
+def projection_quant_table(program) -> Table:
+    t = Table(title="Quantization: projections")
+    for col in ("projection", "synapses", "sign", "weight exp", "max |mantissa|", "rel. RMS weight err",
+                "zeroed"):
+        t.add_column(col)
+    for p in program.quantized.projections:
+        r = p.report
+        t.add_row(p.name, str(p.n_synapses), r["sign_mode"], str(r["weight_exp"]), str(r["mantissa_max"]),
+                  f"{r['rel_rms_error']:.2e}", str(r["synapses_zeroed"]))
+    return t
+
+
+def placement_table(program) -> Table:
+    t = Table(title=f"Placement ({program.placement.method})")
+    for col in ("population", "cores", "destinations/spike", "hops/spike (E-W, N-S, chip)"):
+        t.add_column(col)
+    for name, cores in program.placement.core_of.items():
+        r = program.routes[name]
+        on_chip = np.unique(cores[cores >= 0])
+        where = f"{on_chip.min()}..{on_chip.max()}" if on_chip.size else "host"
+        t.add_row(name, where, f"{r.messages.mean():.2f}",
+                  f"{r.east_west.mean():.2f}, {r.north_south.mean():.2f}, {r.inter_chip.mean():.2f}")
+    return t
+
+
+def issues_lines(program) -> list[str]:
+    return [str(i) for i in program.quantized.issues]
+
+
+def tables(program) -> list[Table]:
+    return [resource_table(program), population_quant_table(program), projection_quant_table(program),
+            placement_table(program)]
+
+
+def render_text(program, width: int = 110) -> str:
+    console = Console(file=io.StringIO(), width=width, record=True, color_system=None)
+    for table in tables(program):
+        console.print(table)
+    issues = issues_lines(program)
+    console.print("Quantization issues: " + ("none" if not issues else ""))
+    for line in issues:
+        console.print(f"  - {line}")
+    return console.export_text()

@@ -1,0 +1,173 @@
+"""Results of a run (float reference or chip): spikes, rates and recorded state traces.
+
+Step ``k`` of a run advances the state from ``k*dt`` to ``(k+1)*dt``; its spikes and the
+state recorded at its end are both reported at time ``k*dt`` (``Result.times[k]``), the
+Brian2 convention. Spike counts are kept for every neuron, so :meth:`Result.rates` works
+without a probe; spike trains and traces are available for probed neurons only.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import NetworkError, unknown_names
+
+
+class Recorder:
+    """Collects probed spikes and traces step by step (used by every simulator)."""
+
+    def __init__(self, probes, sizes: dict, n_steps: int):
+        """``probes``: iterable of (population name, sorted indices, variable); ``sizes``:
+        population name -> number of neurons."""
+        self.n_steps = n_steps
+        self.spike_probes: dict[str, np.ndarray] = {}
+        self.trace_probes: dict[tuple[str, str], np.ndarray] = {}
+        self._spike_steps: dict[str, list] = {}
+        self._spike_ids: dict[str, list] = {}
+        self.traces: dict[tuple[str, str], np.ndarray] = {}
+        for name, indices, variable in probes:
+            if variable == "spikes":
+                self.spike_probes[name] = indices
+                self._spike_steps[name], self._spike_ids[name] = [], []
+            else:
+                key = (name, variable)
+                self.trace_probes[key] = indices
+                self.traces[key] = np.zeros((n_steps, indices.size), dtype=np.float64)
+        self._probed_mask = {}
+        for name, idx in self.spike_probes.items():
+            mask = np.zeros(sizes[name], dtype=bool)
+            mask[idx] = True
+            self._probed_mask[name] = mask
+
+    def spikes(self, step: int, name: str, spiked_indices: np.ndarray) -> None:
+        """Record the (global) indices of neurons of ``name`` that spiked in ``step``."""
+        mask = self._probed_mask.get(name)
+        if mask is None or spiked_indices.size == 0:
+            return
+        kept = spiked_indices[mask[spiked_indices]]
+        if kept.size:
+            self._spike_steps[name].append(np.full(kept.size, step, dtype=np.int64))
+            self._spike_ids[name].append(kept)
+
+    def trace(self, step: int, name: str, variable: str, values: np.ndarray) -> None:
+        """Record a full-population state array; only probed neurons are kept."""
+        key = (name, variable)
+        self.traces[key][step] = values[self.trace_probes[key]]
+
+    def spike_arrays(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        out = {}
+        for name in self.spike_probes:
+            steps, ids = self._spike_steps[name], self._spike_ids[name]
+            out[name] = (np.concatenate(steps) if steps else np.zeros(0, dtype=np.int64),
+                         np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64))
+        return out
+
+
+class Result:
+    """What a run produced. Times in ms, rates in Hz, traces in the variable's physical unit.
+
+    Attributes:
+        dt: time step, ms. n_steps: number of steps run. duration: n_steps * dt, ms.
+        times: (n_steps,) array of step times ``k * dt``, ms.
+        counts: dict population -> (size,) spike count of every neuron.
+        stats: backend counters (chip runs), or None for the float reference.
+        backend: ``"reference"``, ``"emu"``, ...
+    """
+
+    def __init__(self, *, backend: str, dt: float, n_steps: int, counts: dict, recorder: Recorder,
+                 stats=None, to_physical: dict | None = None):
+        """``to_physical`` (chip runs): (population, variable) -> (scale, offset) arrays over the
+        probed neurons; the recorder then holds raw integers."""
+        self.backend = backend
+        self.dt = dt
+        self.n_steps = n_steps
+        self.duration = n_steps * dt
+        self.times = np.arange(n_steps) * dt
+        self.counts = counts
+        self.stats = stats
+        self._spikes = recorder.spike_arrays()
+        self._spike_probes = recorder.spike_probes
+        self._traces = recorder.traces
+        self._trace_probes = recorder.trace_probes
+        self._to_physical = to_physical
+
+    # -- spikes ---------------------------------------------------------------------------
+    def rates(self, population: str) -> np.ndarray:
+        """Mean firing rate of every neuron of ``population`` over the run, Hz."""
+        counts = self._counts(population)
+        return counts / (self.duration * 1e-3)
+
+    def spike_times(self, population: str) -> tuple[np.ndarray, np.ndarray]:
+        """(times in ms, neuron indices) of the probed spikes, sorted by time then index."""
+        steps, ids = self._spike_data(population)
+        return steps * self.dt, ids.copy()
+
+    def spike_steps(self, population: str) -> tuple[np.ndarray, np.ndarray]:
+        """(step indices, neuron indices) of the probed spikes, sorted by step then index."""
+        steps, ids = self._spike_data(population)
+        return steps.copy(), ids.copy()
+
+    def spikes(self, population: str) -> np.ndarray:
+        """Boolean raster (n_steps, n_probed): column j is neuron ``spike_indices(pop)[j]``."""
+        steps, ids = self._spike_data(population)
+        probed = self._spike_probes[population]
+        raster = np.zeros((self.n_steps, probed.size), dtype=bool)
+        raster[steps, np.searchsorted(probed, ids)] = True
+        return raster
+
+    def spike_indices(self, population: str) -> np.ndarray:
+        """Indices of the neurons whose spikes were probed (sorted)."""
+        self._spike_data(population)
+        return self._spike_probes[population].copy()
+
+    # -- state traces ---------------------------------------------------------------------
+    def trace(self, population: str, variable: str, raw: bool = False) -> np.ndarray:
+        """Recorded values (n_steps, n_probed) of ``variable``, e.g. ``"v"`` in mV.
+
+        Chip runs record integers and convert them to physical units here; ``raw=True``
+        returns the integers themselves (int64), in the chip's state LSBs.
+        """
+        key = (population, variable)
+        if key not in self._traces:
+            probed = [f"{p}.{v}" for p, v in self._traces] or ["none"]
+            raise NetworkError(
+                f"Result: no trace of '{variable}' for population '{population}'; probed: "
+                f"{', '.join(probed)}. Add net.probe(pop, '{variable}') before running."
+            )
+        values = self._traces[key]
+        if self._to_physical is None:
+            if raw:
+                raise NetworkError(f"Result ({self.backend}): raw=True needs a chip run; the "
+                                   "float reference has no integer state")
+            return values
+        if raw:
+            return values.astype(np.int64)
+        scale, offset = self._to_physical[key]
+        return values * scale + offset
+
+    def trace_indices(self, population: str, variable: str) -> np.ndarray:
+        """Indices of the neurons whose ``variable`` was recorded (sorted)."""
+        if (population, variable) not in self._traces:
+            self.trace(population, variable)
+        return self._trace_probes[(population, variable)].copy()
+
+    # -- helpers --------------------------------------------------------------------------
+    @property
+    def populations(self) -> list[str]:
+        return list(self.counts)
+
+    def _counts(self, population: str) -> np.ndarray:
+        if population not in self.counts:
+            raise unknown_names("Result", "population", [population], self.counts)
+        return self.counts[population]
+
+    def _spike_data(self, population: str):
+        self._counts(population)
+        if population not in self._spikes:
+            raise NetworkError(
+                f"Result: spikes of population '{population}' were not probed; add "
+                f"net.probe(net['{population}'], 'spikes') before running (rates() works without)."
+            )
+        return self._spikes[population]
+
+    def __repr__(self):
+        return f"Result({self.backend}, {self.n_steps} steps of {self.dt:g} ms)"
