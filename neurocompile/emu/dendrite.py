@@ -1,9 +1,11 @@
-"""Synapse memory and dendritic accumulators with delay ring buffers (integer, vectorised).
+"""Dendritic accumulators with delay ring buffers (integer, vectorised).
 
-Each projection keeps its own accumulator ring of shape (L, n_post) holding the sum of weight
-mantissas arriving in each future step; when the step comes, the sum is scaled by the
-projection's shared exponent (floor shift, as Lava's Dense does with its per-step sum) and
-added to the soma input. A step costs O(delivered synapses + neurons).
+Synapses whose projection has a non-negative weight exponent are merged per pair of banks
+and add ``mantissa << exponent`` into one ring per postsynaptic bank (shifting left is exact,
+so summing first changes nothing). A projection with a negative exponent keeps its own ring,
+because the chip (like Lava's Dense) floors each step's *sum* of its mantissas when shifting
+right. Step ``k`` reads and clears slot ``k % L``; a spike of step ``k`` through a synapse of
+delay ``d`` lands in slot ``(k + d) % L``. Cost: O(delivered synapses + neurons) per step.
 """
 from __future__ import annotations
 
@@ -13,39 +15,31 @@ from ..reference.delivery import synapse_range
 from .arith import scale_by_exponent
 
 
-class ProjectionAccumulator:
-    """Delivers one integer projection's spikes and yields its scaled input per step."""
+class Ring:
+    """One accumulator ring (L, size) int64 of summed input per future step."""
 
-    def __init__(self, qproj, post_size: int):
-        self.name = qproj.name
-        self.indptr = qproj.indptr
-        self.post = qproj.post_index.astype(np.int64)
-        self.mant = qproj.weight_mant.astype(np.int64)
-        self.delay = qproj.delay_steps.astype(np.int64)
-        self.exp = int(qproj.weight_exp)
-        length = int(self.delay.max(initial=1)) + 1
-        self.ring = np.zeros((length, post_size), dtype=np.int64)
-        self.ring_flat = self.ring.reshape(-1)
-        self.length, self.size = self.ring.shape
-        uniform = self.delay.size and np.all(self.delay == self.delay[0])
-        self.uniform_delay = int(self.delay[0]) if uniform else None
+    def __init__(self, max_delay: int, size: int, exponent: int = 0):
+        self.buffer = np.zeros((max_delay + 1, size), dtype=np.int64)
+        self.flat = self.buffer.reshape(-1)
+        self.length, self.size = self.buffer.shape
+        self.exponent = exponent
 
-    def deliver(self, step: int, spiked_rows: np.ndarray) -> np.ndarray:
-        """Add the mantissas of the spiking rows' synapses; returns their target neurons."""
-        positions = synapse_range(self.indptr, spiked_rows)
+    def add(self, step: int, table, spiked_rows: np.ndarray) -> np.ndarray:
+        """Add the synapses of the spiking rows of ``table``; returns their target indices."""
+        positions = synapse_range(table.indptr, spiked_rows)
         if positions.size == 0:
             return positions
-        targets = self.post[positions]
-        if self.uniform_delay is not None:
-            np.add.at(self.ring[(step + self.uniform_delay) % self.length], targets, self.mant[positions])
+        targets = table.post[positions]
+        if table.uniform_delay is not None:
+            np.add.at(self.buffer[(step + table.uniform_delay) % self.length], targets, table.value[positions])
         else:
-            slots = (step + self.delay[positions]) % self.length
-            np.add.at(self.ring_flat, slots * self.size + targets, self.mant[positions])
+            slots = (step + table.delay[positions]) % self.length
+            np.add.at(self.flat, slots * self.size + targets, table.value[positions])
         return targets
 
     def take(self, step: int) -> np.ndarray:
-        """The scaled input of this step (int64, n_post); clears the slot."""
-        slot = self.ring[step % self.length]
-        scaled = scale_by_exponent(slot, self.exp) if self.exp else slot.copy()
+        """This step's input (scaled by the ring's exponent); clears the slot."""
+        slot = self.buffer[step % self.length]
+        out = scale_by_exponent(slot, self.exponent) if self.exponent else slot.copy()
         slot[:] = 0
-        return scaled
+        return out

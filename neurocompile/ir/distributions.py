@@ -120,6 +120,7 @@ def materialize(value, shape, rng: np.random.Generator, owner: str, param: str) 
         raise invalid(owner, param, value, "must be a number, an array or a distribution") from None
     if arr.ndim == 0:
         return np.full(shape, float(arr))
-    if arr.shape != tuple(np.atleast_1d(shape)):
-        raise invalid(owner, param, arr, f"has shape {arr.shape}, expected {tuple(np.atleast_1d(shape))}")
+    expected = tuple(int(s) for s in np.atleast_1d(shape))  # plain ints: readable message
+    if arr.shape != expected:
+        raise invalid(owner, param, arr, f"has shape {arr.shape}, expected {expected}")
     return arr.copy()

@@ -64,15 +64,23 @@ class PoissonSource(SpikeSourceModel):
         object.__setattr__(self, "start", float(start))
         object.__setattr__(self, "stop", None if stop is None else float(stop))
 
+    def check(self, size: int, dt: float, owner: str) -> np.ndarray:
+        """Per-neuron rates (size,) after checking their number and that rate * dt <= 1."""
+        if self.rate.ndim == 1 and self.rate.shape[0] != size:
+            raise invalid(f"PoissonSource '{owner}'", "rate", self.rate,
+                          f"has {self.rate.shape[0]} values but the population has {size} neurons")
+        rate = np.broadcast_to(self.rate, (size,))
+        if np.any(rate * dt * 1e-3 > 1):
+            raise invalid(f"PoissonSource '{owner}'", "rate", float(rate.max()),
+                          f"Hz exceeds one spike per step (1/dt = {1e3 / dt:g} Hz at dt = {dt:g} ms)")
+        _to_steps(np.asarray(self.start), dt, f"PoissonSource '{owner}'", "start")
+        if self.stop is not None:
+            _to_steps(np.asarray(self.stop), dt, f"PoissonSource '{owner}'", "stop")
+        return rate
+
     def iter_spikes(self, size, n_steps, dt, network_seed, owner):
         """Yield, for each step, the sorted indices of neurons spiking in that step."""
-        rate = np.broadcast_to(self.rate, (size,))
-        if rate.shape[0] != size:  # pragma: no cover - broadcast_to raises first
-            raise invalid(f"Population '{owner}'", "rate", self.rate, f"needs {size} values")
-        p = rate * dt * 1e-3
-        if np.any(p > 1):
-            raise invalid(f"PoissonSource '{owner}'", "rate", float(rate.max()),
-                          f"Hz exceeds one spike per step (1/dt = {1e3 / dt:g} Hz)")
+        p = self.check(size, dt, owner) * dt * 1e-3
         rng = np.random.default_rng(self.seed) if self.seed is not None else derived_rng(
             network_seed, "poisson", owner)
         first = int(round(self.start / dt))

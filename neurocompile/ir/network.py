@@ -104,6 +104,8 @@ class Network:
                           "refractory")
         if isinstance(model, SpikeTrains):
             model.step_indices(size, self.dt, name)  # validates indices and same-step duplicates
+        if isinstance(model, PoissonSource):
+            model.check(size, self.dt, name)  # rate length and at most one spike per step
         pop = Population(self, name, size, model, init, params)
         self.populations[name] = pop
         return pop
@@ -124,7 +126,9 @@ class Network:
             weight: jump of the postsynaptic current per spike, in the post model's current
                 unit (mV for LIF/LI, pA for AdEx): scalar, distribution, array of one value per
                 synapse or dense array (n_pre, n_post). Negative weights are inhibitory.
-            delay: ms, >= dt and a multiple of dt (scalar, distribution or array); default dt.
+            delay: ms, >= dt and a multiple of dt (scalar or array); default dt. Delays drawn
+                from a distribution are rounded to the nearest multiple of dt, so the
+                distribution's lower bound must be >= dt.
         """
         from .connectivity import Connectivity
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import invalid
+from ..errors import NetworkError, invalid
 
 
 class Projection:
@@ -60,18 +60,22 @@ class Projection:
 
 def build_synapses(name, pre_view, post_view, rule, weight, delay, dt, rng):
     """Run ``rule`` on the views and attach weights and delays; returns a :class:`Projection`."""
-    from .distributions import materialize
+    from .distributions import Distribution
     from .inputs import _to_steps
 
     pre_pop, post_pop = pre_view.population, post_view.population
     pre_ids, post_ids = pre_view.indices, post_view.indices
     self_pairs = None
-    if pre_pop is post_pop:
+    # Views of one population that do not overlap cannot join a neuron to itself.
+    if pre_pop is post_pop and np.intersect1d(pre_ids, post_ids).size:
         def self_pairs(a, b):
             return pre_ids[a] == post_ids[b]
 
     owner = f"Projection '{name}'"
-    local_pre, local_post, values = rule.connect(pre_ids.size, post_ids.size, rng, self_pairs)
+    try:
+        local_pre, local_post, values = rule.connect(pre_ids.size, post_ids.size, rng, self_pairs)
+    except NetworkError as exc:  # name the projection, not only the rule
+        raise NetworkError(f"{owner}: {exc}") from None
     n = local_pre.size
 
     if weight is None:
@@ -83,11 +87,23 @@ def build_synapses(name, pre_view, post_view, rule, weight, delay, dt, rng):
     if not np.all(np.isfinite(w)):
         raise invalid(owner, "weight", w, "must be finite")
 
-    d_ms = _per_synapse(dt if delay is None else delay, local_pre, local_post,
-                        (pre_ids.size, post_ids.size), rng, owner, "delay")
-    if n and d_ms.min() < dt * (1 - 1e-9):
-        raise invalid(owner, "delay", float(d_ms.min()), f"ms is shorter than dt = {dt:g} ms")
-    d_steps = _to_steps(d_ms, dt, owner, "delay").astype(np.int32)
+    if isinstance(delay, Distribution):
+        # Drawn delays are continuous: round them to the time grid (as NEST and Brian2 do).
+        # The bound check keeps every rounded delay >= 1 step whatever is drawn.
+        low = delay.bounds()[0]
+        if low < dt * (1 - 1e-9):
+            raise invalid(owner, "delay", delay,
+                          f"can draw delays below dt = {dt:g} ms (lower bound {low:g} ms); "
+                          f"give the distribution a lower bound >= dt")
+        d_steps = np.rint(delay.sample(n, rng) / dt).astype(np.int32)
+    else:
+        d_ms = _per_synapse(dt if delay is None else delay, local_pre, local_post,
+                            (pre_ids.size, post_ids.size), rng, owner, "delay")
+        if not np.all(np.isfinite(d_ms)):
+            raise invalid(owner, "delay", d_ms, "must be finite")
+        if n and d_ms.min() < dt * (1 - 1e-9):
+            raise invalid(owner, "delay", float(d_ms.min()), f"ms is shorter than dt = {dt:g} ms")
+        d_steps = _to_steps(d_ms, dt, owner, "delay").astype(np.int32)
 
     rows, cols = pre_ids[local_pre], post_ids[local_post]
     order = np.lexsort((cols, rows))

@@ -15,6 +15,11 @@ exactly, so the bias and the weights are set from the *quantized* decays: the st
 voltage and the area under each postsynaptic potential (the mean drive) are exact, and the
 residual time-constant error is reported. ``P21'`` is the exact ``P21`` times that area
 correction; for ``tau_syn = 0`` the jump of ``v`` is ``P22 w`` as in the float reference.
+
+Decays round toward zero (Loihi), which biases ``u`` and ``v`` toward 0 by less than one LSB
+per step. The voltage scale is chosen as large as the 24-bit state allows, so the resulting
+steady-state offset stays far below the threshold gap; the report gives its bound in mV
+(``truncation_bound_mV``) rather than correcting a bias that does not matter.
 """
 from __future__ import annotations
 
@@ -110,6 +115,10 @@ def quantize_lif(pop, dt: float, precision, incoming_abs_weight: np.ndarray) -> 
             (vth_mant << shift) / scale - (p["v_th"] - v_reset)) / (p["v_th"] - v_reset))),
         "bias_rel_error": bias_rel_err,
         "voltage_lsb_mV": float(np.max(1.0 / scale)),
+        # Truncating decays lose < 1 LSB per step; in steady state that is at most this many mV
+        # of voltage offset (current loss integrated through the membrane, plus the voltage's own).
+        "truncation_bound_mV": float(np.max(
+            (1.0 / np.maximum(1 - p11q, 1.0 / unity) + 1.0) / np.maximum(dv / unity, 1.0 / unity) / scale)),
     }
     return QuantizedPopulation(
         name=pop.name, model="LIF" if spiking else "LI", size=pop.size, params=params,

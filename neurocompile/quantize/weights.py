@@ -5,10 +5,10 @@ weights all have one sign uses magnitudes 0..2^(b-1)-1; a mixed-sign one uses ev
 [-2^(b-1), 2^(b-1)-2] (Loihi drops one bit for the sign). The exponent is the smallest that
 fits the largest weight, so the largest weights use all mantissa bits.
 
-Synaptic current decays truncate toward zero every step, which removes on average half an
-LSB per step from each postsynaptic current and shrinks the PSP area of small inputs. Like
-nengo-loihi, we correct this systematic loss: the integer decay series of the projection's
-typical input is compared with the exact one and the weights are scaled by the ratio.
+A negative exponent is avoided unless the weights need it: the dendrite shifts each step's
+summed mantissas with a floor, so for sparse input (rarely more than one spike per synapse
+slot and step) a negative exponent loses as much as rounding the weight at exponent 0, while
+costing the floor's systematic negative bias.
 """
 from __future__ import annotations
 
@@ -16,21 +16,6 @@ import numpy as np
 
 from ..errors import BuildError
 from .types import QuantizedProjection, QuantIssue
-
-#: The decay series correction is applied when it changes the typical PSP area by more than this.
-SERIES_CORRECTION_MIN = 1e-4
-
-
-def decay_series_sum(u0: float, keep_numerator: int, unity_bits: int, max_steps: int = 100_000) -> float:
-    """Sum over steps of an integer current that starts at ``u0`` and decays with truncation."""
-    u, total = int(u0), 0
-    for _ in range(max_steps):
-        if u == 0:
-            break
-        total += u
-        u = (abs(u) * keep_numerator >> unity_bits) * (1 if u > 0 else -1)
-    return float(total)
-
 
 def quantize_projection(proj, post_q, precision, max_delay_steps: int, strict: bool) -> QuantizedProjection:
     """Integer form of ``proj`` for a post population quantized as ``post_q``."""
@@ -54,14 +39,13 @@ def quantize_projection(proj, post_q, precision, max_delay_steps: int, strict: b
     top = (1 << (bits - 1)) - 1 if mode != "mixed" else (1 << (bits - 1)) - 2
     step = 2 if mode == "mixed" else 1
 
-    w_eff = w_eff * _series_correction(w_eff, post_q, post, precision)
     peak = float(np.max(np.abs(w_eff))) if w_eff.size else 0.0
     if peak == 0.0:
         exp = precision.weight_exponent_min
     else:
         exp = int(np.ceil(np.log2(peak / top)))
         exp += int(np.rint(peak / 2.0**exp / step) * step > top)
-        exp = max(exp, precision.weight_exponent_min)
+        exp = max(exp, precision.weight_exponent_min, min(0, precision.weight_exponent_max))
     if exp > precision.weight_exponent_max:
         n_clip = int(np.sum(np.abs(w_eff) > top * 2.0**precision.weight_exponent_max))
         message = (f"largest weight needs exponent {exp} > weight_exponent_max = "
@@ -88,26 +72,3 @@ def quantize_projection(proj, post_q, precision, max_delay_steps: int, strict: b
         indptr=proj.weights.indptr.astype(np.int64), post_index=post.astype(np.int32),
         weight_mant=mant, delay_steps=delay.astype(np.int16), weight_exp=exp, sign_mode=mode,
         report=report, issues=tuple(issues))
-
-
-def _series_correction(w_eff, post_q, post, precision) -> np.ndarray:
-    """Per-synapse factor restoring the PSP area lost to truncated current decays (LIF/LI)."""
-    if post_q.model not in ("LIF", "LI") or w_eff.size == 0:
-        return np.ones_like(w_eff)
-    du = post_q.params["du"][post]
-    unity_bits = precision.decay_bits
-    unity = 1 << unity_bits
-    shift = precision.alignment_shift_bits
-    factors = np.ones_like(w_eff)
-    for d in np.unique(du):
-        sel = du == d
-        keep = unity - (int(d) + 1)
-        if keep <= 0:
-            continue  # instantaneous synapse: no decay series
-        typical = float(np.median(np.abs(w_eff[sel])))
-        u0 = max(1, int(round(typical))) << shift
-        exact = u0 / (1.0 - keep / unity)
-        ratio = exact / decay_series_sum(u0, keep, unity_bits)
-        if abs(ratio - 1.0) > SERIES_CORRECTION_MIN:
-            factors[sel] = ratio
-    return factors
