@@ -98,7 +98,8 @@ def classify(spike_times, start: float = STIMULUS_ON_MS, stop: float = STIMULUS_
     * ``"silent"``: no spike; ``"transient"``: spikes in the first half of the step only;
     * ``"bursting"``: the inter-spike intervals (ISIs) of the second half fall into two groups,
       the longer at least 3x the shorter;
-    * ``"irregular"``: second-half ISIs with a coefficient of variation above 0.25;
+    * ``"irregular"``: neighbouring second-half ISIs differ by more than 30 % on average
+      (mean CV2 above 0.3);
     * ``"initial burst"``: one of the first three ISIs is followed by one 3x longer;
     * else by the ratio of the mean second-half ISI to the first ISI: ``"adapting"`` (> 1.5),
       ``"accelerating"`` (< 0.67) or ``"tonic"``.
@@ -119,7 +120,10 @@ def classify(spike_times, start: float = STIMULUS_ON_MS, stop: float = STIMULUS_
         ordered = np.sort(late_isi)
         if np.max(ordered[1:] / ordered[:-1]) >= 3.0:
             return "bursting"
-        if late_isi.std() / late_isi.mean() > 0.25:
+        # Local variation (CV2, Holt et al. 1996) rather than the CV: a steady trend such as
+        # adaptation has a large CV but neighbouring intervals that are alike.
+        cv2 = np.mean(2.0 * np.abs(np.diff(late_isi)) / (late_isi[1:] + late_isi[:-1]))
+        if cv2 > 0.3:
             return "irregular"
     if isi.size >= 2 and np.any(isi[1:4] / isi[:3] >= 3.0):
         return "initial burst"

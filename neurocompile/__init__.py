@@ -9,6 +9,9 @@ from .ir import (
     SpikeTrains, StepCurrent, Uniform,
 )
 from .models import AdEx, LI, LIF
+from .compiler import compile  # noqa: A004 - nc.compile is the public name
+from .program import Program
+from .program_io import ProgramFileError, load_program as load
 from .reference import simulate
 from .result import Result
 
@@ -16,6 +19,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AdEx", "AllToAll", "BuildError", "Explicit", "FixedInDegree", "FixedProbability", "LI", "LIF",
-    "Network", "NetworkError", "NeurocompileError", "Normal", "OneToOne", "PoissonSource", "Result",
+    "Network", "NetworkError", "Program", "ProgramFileError", "compile", "load", "NeurocompileError", "Normal", "OneToOne", "PoissonSource", "Result",
     "SpikeTrains", "StepCurrent", "TargetError", "Uniform", "simulate",
 ]

@@ -56,6 +56,11 @@ class Program:
             return emulate(self, duration, strict=strict)
         raise invalid(f"Program '{self.name}'", "backend", backend, "has no runner", cls=BuildError)
 
+    def to_lava(self):
+        """The Lava process graph of this program (needs lava-nc; see neurocompile.lava)."""
+        from .lava import build_lava
+        return build_lava(self)
+
     def report(self, width: int = 110) -> str:
         """The resource, quantization and placement report as plain text."""
         from .report import render_text

@@ -106,8 +106,8 @@ def test_lif_strict_mode_names_neuron_and_step():
                       owner="exc", neuron_ids=[11, 12, 13])
     v = np.array([MAX - 5, 0, 0])
     with pytest.raises(ChipOverflowError, match=r"neuron 0 at step 2: voltage v = 8388666 saturates"):
-        lif_soma_step(np.zeros(3), v, np.array([1, 0, 0]), params.__class__(
-            du=4095, dv=0, vth_mant=0, bias_mant=0, bias_exp=0, spiking=0), strict=True, step=2)
+        no_leak = LifIntParams(du=4095, dv=0, vth_mant=0, bias_mant=0, bias_exp=0, spiking=0)
+        lif_soma_step(np.zeros(3), v, np.array([1, 0, 0]), no_leak, strict=True, step=2)
     assert issubclass(ChipOverflowError, NeurocompileError)
     assert issubclass(ChipOverflowError, OverflowError)
     # Not strict: the same steps wrap and saturate silently, as the chip does.

@@ -35,6 +35,7 @@ __all__ = [
     "ExpTable",
     "FixedCoefficient",
     "LifIntParams",
+    "LOIHI_FORMAT",
     "LifStepResult",
     "SomaFormat",
     "adex_exp_term",
@@ -51,11 +52,11 @@ __all__ = [
 ]
 
 #: Width of the AdEx soma's multiplier coefficients (signed, incl. sign). An architectural
-#: constant of the chip (docs/chip.md section 6.2), not a target-file key.
+#: constant of the chip (docs/chip.md section 5.2), not a target-file key.
 ADEX_COEFFICIENT_BITS = 16
 #: Largest right shift that follows an AdEx multiplication.
 ADEX_MAX_SHIFT = 62
-#: Fractional bits of the exp-table position (the linear-interpolation weight), section 6.3.
+#: Fractional bits of the exp-table position (the linear-interpolation weight), section 5.3.
 ADEX_TABLE_INDEX_FRACTION_BITS = 8
 
 
@@ -101,7 +102,7 @@ class SomaFormat:
 
     @property
     def dendrite_range(self) -> tuple[int, int]:
-        """Range of a dendritic accumulator read by the soma: ``state_bits - alignment_shift_bits`` bits signed."""
+        """Range of ``a_in`` as read by the soma: ``state_bits - alignment_shift_bits`` bits, signed."""
         half = 1 << (self.state_bits - self.alignment_shift_bits - 1)
         return -half, half - 1
 
@@ -312,7 +313,7 @@ class LifStepResult(NamedTuple):
 def lif_soma_step(u, v, a_in, params: LifIntParams, fmt: SomaFormat = LOIHI_FORMAT, *,
                   refractory_left=None, strict: bool = False, step: int = 0,
                   owner: str = "LIF", neuron_ids=None) -> LifStepResult:
-    """One soma update of a LIF slice (docs/chip.md section 5).
+    """One soma update of a LIF slice (docs/chip.md section 4.2).
 
     ``u``, ``v``: current and voltage, signed ``state_bits`` (24) LSBs. ``a_in``: this step's
     dendritic input (already read with :func:`read_dendrite`), in units of ``2**-alignment_shift``
@@ -416,7 +417,7 @@ def quantize_coefficient(c, bits: int = ADEX_COEFFICIENT_BITS, obj: str = "AdEx"
 
 @dataclass(frozen=True)
 class ExpTable:
-    """The per-core table of ``exp(x)`` (docs/chip.md section 6.3).
+    """The per-core table of ``exp(x)`` (docs/chip.md section 5.3).
 
     ``values[k] = round(exp(input_min + k * step) * 2**fraction_bits)``, unsigned, at most
     ``state_bits - 1`` bits; ``step = (input_max - input_min) / (entries - 1)``. The table is
@@ -469,7 +470,7 @@ def adex_exp_term(x, table: ExpTable, index_scale: FixedCoefficient, origin,
     scaled by ``exp_scale``. Above it (``pos > (entries - 1) << F``) the term is ``runaway``
     (the voltage register's maximum): the float exponential would carry V past any reasonable
     V_peak within the step, and the saturated register makes the neuron spike now rather than
-    crawl up at the table's last slope (docs/chip.md section 6.3).
+    crawl up at the table's last slope (docs/chip.md section 5.3).
     """
     frac_bits = ADEX_TABLE_INDEX_FRACTION_BITS
     last = table.entries - 1
@@ -489,7 +490,7 @@ def adex_exp_term(x, table: ExpTable, index_scale: FixedCoefficient, origin,
 
 @dataclass(frozen=True)
 class AdexIntParams:
-    """Integer AdEx parameters of one population slice (docs/chip.md section 6).
+    """Integer AdEx parameters of one population slice (docs/chip.md section 5).
 
     State units: ``x`` = (V - E_L) in voltage LSBs, ``w`` and ``i_syn`` in current LSBs.
     Coefficients (:class:`FixedCoefficient`, per step of ``dt``):
@@ -672,7 +673,7 @@ def adex_soma_step(x, w, i_syn, a_in, params: AdexIntParams, table: ExpTable,
                    fmt: SomaFormat = LOIHI_FORMAT, *, bias=None, refractory_left=None,
                    strict: bool = False, step: int = 0, owner: str = "AdEx",
                    neuron_ids=None) -> AdexStepResult:
-    """One soma update of an AdEx slice (docs/chip.md section 6.4).
+    """One soma update of an AdEx slice (docs/chip.md section 5.4).
 
     ``x``: (V - E_L) in voltage LSBs; ``w``, ``i_syn``: current LSBs; ``a_in``: dendritic input
     (units of ``2**alignment_shift`` current LSBs); ``bias`` overrides ``params.bias`` (step

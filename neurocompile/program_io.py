@@ -1,0 +1,151 @@
+"""Saving and loading compiled programs (``.ncp`` files).
+
+Format: a NumPy ``.npz`` archive (zip) with one member ``manifest`` (UTF-8 JSON) and one
+member per array. The manifest records the format name and version and the program as a tree
+of plain values in which dataclasses name their class (from a fixed list of our own types,
+never imported by name from the file) and arrays refer to archive members. No pickle is used,
+so loading a file never executes code from it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from .emu.arith import AdexIntParams, AdexQuantized, ExpTable, FixedCoefficient
+from .errors import NeurocompileError
+from .ir.inputs import PoissonSource, SpikeTrains
+from .place.placement import Placement
+from .place.routing import RouteTable
+from .place.usage import CoreUsage
+from .quantize.network import BiasUpdate, QuantizedNetwork
+from .quantize.types import QuantizedPopulation, QuantizedProjection, QuantIssue
+
+FORMAT_NAME = "neurocompile-program"
+FORMAT_VERSION = 1
+
+_CLASSES = {cls.__name__: cls for cls in (
+    AdexIntParams, AdexQuantized, ExpTable, FixedCoefficient, Placement, RouteTable, CoreUsage,
+    BiasUpdate, QuantizedNetwork, QuantizedPopulation, QuantizedProjection, QuantIssue)}
+
+
+class ProgramFileError(NeurocompileError):
+    """A ``.ncp`` file is missing, truncated, of another format or of an unsupported version."""
+
+
+class _Encoder:
+    def __init__(self):
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def encode(self, obj):
+        if isinstance(obj, np.ndarray):
+            key = f"a{len(self.arrays)}"
+            self.arrays[key] = obj
+            return {"__array__": key}
+        if dataclasses.is_dataclass(obj) and type(obj).__name__ in _CLASSES:
+            return {"__dataclass__": type(obj).__name__,
+                    "fields": {f.name: self.encode(getattr(obj, f.name)) for f in dataclasses.fields(obj)}}
+        if isinstance(obj, (PoissonSource, SpikeTrains)):
+            return self._source(obj)
+        if isinstance(obj, dict):
+            return {"__map__": [[self.encode(k), self.encode(v)] for k, v in obj.items()]}
+        if isinstance(obj, tuple):
+            return {"__tuple__": [self.encode(v) for v in obj]}
+        if isinstance(obj, list):
+            return [self.encode(v) for v in obj]
+        if isinstance(obj, (np.integer, np.bool_)):
+            return obj.item()
+        if isinstance(obj, np.floating):
+            return float(obj)
+        if obj is None or isinstance(obj, (bool, int, float, str)):
+            return obj
+        raise TypeError(f"cannot store a {type(obj).__name__} in a program file")
+
+    def _source(self, model):
+        if isinstance(model, PoissonSource):
+            return {"__source__": "poisson", "rate": self.encode(np.asarray(model.rate)),
+                    "seed": model.seed, "start": model.start, "stop": model.stop}
+        return {"__source__": "trains", "times": self.encode(model.times), "indices": self.encode(model.indices)}
+
+
+def _decode(node, arrays):
+    if isinstance(node, list):
+        return [_decode(v, arrays) for v in node]
+    if not isinstance(node, dict):
+        return node
+    if "__array__" in node:
+        return arrays[node["__array__"]]
+    if "__dataclass__" in node:
+        cls = _CLASSES.get(node["__dataclass__"])
+        if cls is None:
+            raise ProgramFileError(f"unknown object type {node['__dataclass__']!r} in program file")
+        return cls(**{k: _decode(v, arrays) for k, v in node["fields"].items()})
+    if "__source__" in node:
+        if node["__source__"] == "poisson":
+            rate = _decode(node["rate"], arrays)
+            return PoissonSource(rate if rate.ndim else float(rate), seed=node["seed"],
+                                 start=node["start"], stop=node["stop"])
+        return SpikeTrains(_decode(node["times"], arrays), _decode(node["indices"], arrays))
+    if "__map__" in node:
+        return {_decode(k, arrays): _decode(v, arrays) for k, v in node["__map__"]}
+    if "__tuple__" in node:
+        return tuple(_decode(v, arrays) for v in node["__tuple__"])
+    return {k: _decode(v, arrays) for k, v in node.items()}
+
+
+def save_program(program, path) -> None:
+    """Write ``program`` to ``path`` (parent folders are created)."""
+    enc = _Encoder()
+    tree = {
+        "format": FORMAT_NAME, "version": FORMAT_VERSION, "name": program.name,
+        "target": program.target.to_dict(), "target_source": program.target.source,
+        "quantized": enc.encode(program.quantized), "placement": enc.encode(program.placement),
+        "routes": enc.encode(program.routes), "usage": enc.encode(program.usage),
+        "sources": enc.encode(program.sources), "probes": enc.encode(program.probes),
+        "info": enc.encode(program.info),
+    }
+    manifest = np.frombuffer(json.dumps(tree).encode("utf-8"), dtype=np.uint8)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as fh:
+        np.savez(fh, manifest=manifest, **enc.arrays)
+
+
+def load_program(path):
+    """Read a program written by :func:`save_program`; clear errors for bad files."""
+    from .program import Program
+    from .target import Target
+
+    path = Path(path)
+    if not path.is_file():
+        raise ProgramFileError(f"program file '{path}' does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            if "manifest" not in archive.files:
+                raise ProgramFileError(f"'{path}' is not a neurocompile program (no manifest)")
+            tree = json.loads(bytes(archive["manifest"]).decode("utf-8"))
+            if tree.get("format") != FORMAT_NAME:
+                raise ProgramFileError(f"'{path}' is not a neurocompile program (format "
+                                       f"{tree.get('format')!r})")
+            if tree.get("version") != FORMAT_VERSION:
+                raise ProgramFileError(
+                    f"'{path}' has program format version {tree.get('version')!r}; this neurocompile "
+                    f"reads version {FORMAT_VERSION}. Recompile the network with this version.")
+            arrays = {name: archive[name] for name in archive.files if name != "manifest"}
+    except ProgramFileError:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, UnicodeDecodeError) as exc:
+        raise ProgramFileError(f"'{path}' is truncated or corrupt and cannot be read as a "
+                               f"neurocompile program ({type(exc).__name__}: {exc})") from None
+    try:
+        target = Target.from_dict(tree["target"], source=tree.get("target_source", str(path)))
+        return Program(
+            name=tree["name"], target=target, quantized=_decode(tree["quantized"], arrays),
+            placement=_decode(tree["placement"], arrays), routes=_decode(tree["routes"], arrays),
+            usage=_decode(tree["usage"], arrays), sources=_decode(tree["sources"], arrays),
+            probes=_decode(tree["probes"], arrays), info=_decode(tree["info"], arrays))
+    except (KeyError, TypeError) as exc:
+        raise ProgramFileError(f"'{path}' is incomplete: missing or malformed entry {exc}") from None
