@@ -96,11 +96,9 @@ class CounterAccumulator:
         self.ew[step] += int(ew.sum())
         self.ns[step] += int(ns.sum())
         self.ic[step] += int(ic.sum())
-        t = self.target.time
         if neurons.size:
-            longest = (t.spike_within_tile_ns + t.hop_east_west_ns * ew + t.hop_north_south_ns * ns
-                       + t.hop_inter_chip_ns * ic)
-            self.max_route_ns[step] = max(self.max_route_ns[step], float(longest.max()))
+            longest = float(routes.max_latency_ns[neurons].max())
+            self.max_route_ns[step] = max(self.max_route_ns[step], longest)
 
     def saturated(self, what: str, count: int) -> None:
         if count:

@@ -42,7 +42,8 @@ class LoadedProgram:
         placement, routes = program.placement, program.routes
         self.core_of = {k: b.concat(placement.core_of) for k, b in self.banks.items()}
         self.routes = {k: SimpleNamespace(**{f: b.concat({n: getattr(routes[n], f) for n in b.members})
-                                             for f in ("messages", "east_west", "north_south", "inter_chip")})
+                                             for f in ("messages", "east_west", "north_south", "inter_chip",
+                                                       "max_latency_ns")})
                        for k, b in self.banks.items()}
         self._build_synapses(qnet)
 

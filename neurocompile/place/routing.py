@@ -30,6 +30,8 @@ class RouteTable:
     inter_chip: chip-to-chip link traversals.
     source_core: core the spike leaves from (core 0 for host inputs).
     dest_ptr, dest_core: CSR list of the destination cores of each neuron.
+    max_latency_ns: latency of the neuron's longest single XY path (within-tile cost plus
+        its hops), the time its multicast takes to reach the last destination.
     """
 
     messages: np.ndarray
@@ -39,6 +41,7 @@ class RouteTable:
     source_core: np.ndarray
     dest_ptr: np.ndarray
     dest_core: np.ndarray
+    max_latency_ns: np.ndarray
 
 
 def _board_tiles(target, cores):
@@ -80,11 +83,12 @@ def _tree_stats(pairs, src_core, size, n_cores, target) -> RouteTable:
     np.cumsum(messages, out=dest_ptr[1:])
     zeros = np.zeros(size, dtype=np.int64)
     if pairs.size == 0:
-        return RouteTable(messages, zeros, zeros.copy(), zeros.copy(), src_core, dest_ptr, dest)
+        return RouteTable(messages, zeros, zeros.copy(), zeros.copy(), src_core, dest_ptr, dest,
+                          np.zeros(size))
     mr, mc = target.chip.mesh_rows, target.chip.mesh_cols
     s_row, s_col = _board_tiles(target, src_core)
     d_row, d_col = _board_tiles(target, dest)
-    own_row, own_col = s_row[neuron], s_col[neuron]
+    own_row = s_row[neuron]
     has = messages > 0
     starts = dest_ptr[:-1][has]
     # East-west: span of destination columns and the source column, along the source row.
@@ -105,5 +109,7 @@ def _tree_stats(pairs, src_core, size, n_cores, target) -> RouteTable:
     ns_inter = _boundaries_between(lo_r, hi_r, mr)
     north_south = np.bincount(group_owner, weights=hi_r - lo_r - ns_inter, minlength=size).astype(np.int64)
     inter_chip += np.bincount(group_owner, weights=ns_inter, minlength=size).astype(np.int64)
-    del own_col
-    return RouteTable(messages, east_west, north_south, inter_chip, src_core, dest_ptr, dest)
+    path_ns = np.asarray(target.spike_latency_ns(src_core[neuron], dest), dtype=float)
+    max_latency = np.zeros(size)
+    max_latency[has] = np.maximum.reduceat(path_ns, starts)
+    return RouteTable(messages, east_west, north_south, inter_chip, src_core, dest_ptr, dest, max_latency)

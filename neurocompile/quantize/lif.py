@@ -32,6 +32,8 @@ from .types import QuantizedPopulation, QuantIssue
 
 #: State range fraction kept for the span [reset - H*(v_th - v_reset), reset + H*(v_th - v_reset)].
 VOLTAGE_HEADROOM = 4.0
+#: Relative time-constant error above which quantization reports an issue.
+TAU_TOLERANCE = 0.05
 #: Activity assumed when bounding a leaky integrator's range (fraction of steps with a spike).
 LI_ASSUMED_SPIKE_FRACTION = 0.01
 
@@ -56,8 +58,11 @@ def quantize_lif(pop, dt: float, precision, incoming_abs_weight: np.ndarray) -> 
     instantaneous = p["tau_syn"] == 0
     # Drive to v per unit of I after the input step, corrected so each PSP has the float area.
     transfer = np.where(instantaneous, p22, p21)
-    area_fix = ((1 - np.where(instantaneous, 0.0, p11q)) * (1 - p22q)) / (
-        (1 - np.where(instantaneous, 0.0, p11)) * (1 - p22))
+    # Preserve each PSP's area (its integral). Where the chip's decay is zero (time constant
+    # too long for the 12-bit decay at this dt) the area is unbounded anyway: keep the slope.
+    fix_u = np.where(instantaneous | (p11q >= 1), 1.0, (1 - p11q) / np.maximum(1 - p11, 1e-300))
+    fix_v = np.where(dv > 0, (1 - p22q) / np.maximum(1 - p22, 1e-300), 1.0)
+    area_fix = fix_u * fix_v
     transfer_q = transfer * area_fix
 
     v_reset = p["v_reset"] if spiking else p["v_rest"]
@@ -76,7 +81,10 @@ def quantize_lif(pop, dt: float, precision, incoming_abs_weight: np.ndarray) -> 
         scale = (v_max_int / VOLTAGE_HEADROOM) / np.maximum(bound, 1e-6)
         vth_mant = np.full(pop.size, precision.threshold_mantissa_max, dtype=np.int64)
 
-    bias_int = scale * bias_drive * (dv / unity)
+    # The bias sets the steady state through the chip's own decay (exact v_inf); with no
+    # realisable decay it sets the initial slope instead.
+    leak_per_step = np.where(dv > 0, dv / unity, 1 - p22)
+    bias_int = scale * bias_drive * leak_per_step
     bias_mant, bias_exp, bias_clipped = split_mantissa_exponent(
         bias_int, precision.bias_mantissa_bits, precision.bias_exponent_min, precision.bias_exponent_max)
     realised_bias = bias_mant * 2.0**bias_exp
@@ -86,6 +94,16 @@ def quantize_lif(pop, dt: float, precision, incoming_abs_weight: np.ndarray) -> 
                                  f"with exponent {precision.bias_exponent_max}; clipped"))
     bias_rel_err = _relative_error(realised_bias, bias_int)
 
+    for name, requested, realised in (("tau_mem", p["tau_mem"], tau_mem_eff),
+                                      ("tau_syn", p["tau_syn"], tau_syn_eff)):
+        rel = np.abs(realised - requested) / np.where(requested > 0, requested, 1.0)
+        bad = (requested > 0) & ~(rel <= TAU_TOLERANCE)
+        if bad.any():
+            worst = int(np.argmax(np.where(bad, rel, -1.0)))
+            issues.append(QuantIssue(
+                pop.name, name, int(bad.sum()),
+                f"realised as {realised[worst]:.4g} ms instead of {requested[worst]:.4g} ms: the "
+                f"{precision.decay_bits}-bit decay cannot resolve it at dt = {dt:g} ms"))
     refr_steps = np.rint(p.get("refractory", np.zeros(pop.size)) / dt).astype(np.int64)
     if refr_steps.max(initial=0) > precision.max_refractory_steps:
         raise BuildError(
@@ -125,7 +143,7 @@ def quantize_lif(pop, dt: float, precision, incoming_abs_weight: np.ndarray) -> 
         state={"u": np.clip(u0, lo, hi).astype(np.int64), "v": np.clip(v0, lo, hi).astype(np.int64)},
         to_physical={"v": (1.0 / scale, v_reset), "I_syn": (1.0 / u_scale, 0.0)},
         input_gain=u_scale / (1 << shift),
-        bias_per_unit=scale * (dv / unity),
+        bias_per_unit=scale * leak_per_step,
         bias_drive=bias_drive,
         report=report, issues=tuple(issues),
     )
