@@ -14,11 +14,12 @@ from .program import Program
 from .program_io import ProgramFileError, load_program as load
 from .reference import simulate
 from .result import Result
+from .validate import compare
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AdEx", "AllToAll", "BuildError", "Explicit", "FixedInDegree", "FixedProbability", "LI", "LIF",
     "Network", "NetworkError", "Program", "ProgramFileError", "compile", "load", "NeurocompileError", "Normal", "OneToOne", "PoissonSource", "Result",
-    "SpikeTrains", "StepCurrent", "TargetError", "Uniform", "simulate",
+    "SpikeTrains", "StepCurrent", "TargetError", "Uniform", "compare", "simulate",
 ]

@@ -299,7 +299,8 @@ class AdExTable:
 
     The table holds ``exp(x)`` at ``exp_table_entries`` evenly spaced points of
     ``exp_input_min..exp_input_max``, where ``x = (V - V_T) / delta_T`` is dimensionless. Inputs
-    below the range use the first entry and inputs above it use the last.
+    below the range use the first entry; above it the exponential term saturates the voltage
+    register so that the neuron spikes in that step (docs/chip.md section 5.3).
     """
 
     exp_table_entries: int = _spec("int", "points of the exp() table", lo=2, hi=1 << 20)

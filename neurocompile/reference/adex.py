@@ -43,23 +43,28 @@ class AdexUpdater:
         # I_syn at the sub-step points 0, h/2, h, ... within the step, as a multiple of I_syn(0).
         self.decay_half = self._decay(0.5 * self.h)
         # Held neurons: w relaxes exactly towards its value at V = V_reset.
-        self.w_decay = np.exp(-self.h / params["tau_w"])
         self.w_held = params["a"] * (params["V_reset"] - params["E_L"])
         # Refractory periods are multiples of dt (validated), hence of the sub-step h.
         self.refractory_substeps = np.rint(params["refractory"] / self.h).astype(np.int64)
-        self.hold_left = np.zeros(self.v.size, dtype=np.int64)
+        self.hold_left = np.zeros(self.v.size, dtype=np.int64)  # held sub-steps left
         self.release_theta = np.zeros(self.v.size)  # where in its sub-step the hold ends
+        # Right-hand-side coefficients, computed once (the RK4 loop is overhead-bound).
+        self._coefficients = {
+            "leak": -params["g_L"] / params["C"], "inv_C": 1.0 / params["C"],
+            "spike_gain": params["g_L"] * params["delta_T"] / params["C"],
+            "inv_delta_T": 1.0 / params["delta_T"], "inv_tau_w": 1.0 / params["tau_w"],
+            "V_peak": params["V_peak"], "V_T": params["V_T"], "E_L": params["E_L"], "a": params["a"],
+        }
 
     def _decay(self, duration):
         """Factor by which I_syn decays over ``duration`` ms (0 for instantaneous synapses)."""
         return np.where(self.instantaneous, 0.0, np.exp(-duration / self.safe_tau_syn))
 
     def _rhs(self, v, w, current):
-        p = self.p
-        v_cut = np.minimum(v, p["V_peak"])
-        exp_term = p["g_L"] * p["delta_T"] * np.exp((v_cut - p["V_T"]) / p["delta_T"])
-        dv = (-p["g_L"] * (v - p["E_L"]) + exp_term - w + current) / p["C"]
-        dw = (p["a"] * (v - p["E_L"]) - w) / p["tau_w"]
+        c = self._coefficients
+        exp_term = c["spike_gain"] * np.exp((np.minimum(v, c["V_peak"]) - c["V_T"]) * c["inv_delta_T"])
+        dv = (c["leak"] * (v - c["E_L"]) + exp_term + (current - w) * c["inv_C"])
+        dw = (c["a"] * (v - c["E_L"]) - w) * c["inv_tau_w"]
         return dv, dw
 
     def _rk4(self, v, w, h, constant, i_start, i_mid, i_end):

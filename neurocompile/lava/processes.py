@@ -1,0 +1,150 @@
+"""Our own Lava processes for chip features that Lava's standard processes lack.
+
+* :class:`NcLif`: the chip's integer LIF with its extensions (refractory period, reset by
+  subtraction, LI readout, per-neuron decays and thresholds).
+* :class:`NcAdex`: the chip's fixed-point AdEx.
+
+Their process models (tag ``"fixed_pt"``) call :mod:`neurocompile.emu.arith`, the one
+implementation of the chip's arithmetic, so they compute exactly what the emulator computes.
+They are Python process models: they run in Lava's CPU simulation (``Loihi2SimCfg``), not on
+Loihi silicon, which would need a microcode neuron model.
+
+Bias registers are Vars (``bias_mant``/``bias_exp``, or ``bias`` for AdEx) that the host
+writes between runs, as it writes Lava LIF's ``bias_mant`` for step currents
+(docs/chip.md section 7).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from lava.magma.core.decorator import implements, requires, tag
+from lava.magma.core.model.py.model import PyLoihiProcessModel
+from lava.magma.core.model.py.ports import PyInPort, PyOutPort
+from lava.magma.core.model.py.type import LavaPyType
+from lava.magma.core.process.ports.ports import InPort, OutPort
+from lava.magma.core.process.process import AbstractProcess
+from lava.magma.core.process.variable import Var
+from lava.magma.core.resources import CPU
+from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
+
+from ..emu.arith import adex_soma_step, lif_soma_step, read_dendrite, scale_by_exponent
+
+
+class NcLif(AbstractProcess):
+    """The chip's integer LIF/LI (docs/chip.md section 4) as a Lava process.
+
+    Args:
+        shape: ``(n,)``.
+        u, v: initial current and voltage (state LSBs).
+        params: :class:`~neurocompile.emu.arith.LifIntParams` of the ``n`` neurons; its bias
+            fields are the initial ``bias_mant``/``bias_exp`` Vars.
+        fmt: the :class:`~neurocompile.emu.arith.SomaFormat`.
+    """
+
+    def __init__(self, *, shape, u, v, params, fmt, name=None):
+        super().__init__(shape=shape, params=params, fmt=fmt, name=name)
+        self.a_in = InPort(shape=shape)
+        self.s_out = OutPort(shape=shape)
+        self.u = Var(shape=shape, init=np.asarray(u))
+        self.v = Var(shape=shape, init=np.asarray(v))
+        self.refractory_left = Var(shape=shape, init=0)
+        self.bias_mant = Var(shape=shape, init=np.asarray(params.bias_mant))
+        self.bias_exp = Var(shape=shape, init=np.asarray(params.bias_exp))
+
+
+class NcAdex(AbstractProcess):
+    """The chip's fixed-point AdEx (docs/chip.md section 5) as a Lava process.
+
+    Args:
+        shape: ``(n,)``.
+        x, w, i_syn: initial state (V - E_L in voltage LSBs; w and I_syn in current LSBs).
+        params: :class:`~neurocompile.emu.arith.AdexIntParams`; ``params.bias`` is the
+            initial ``bias`` Var (current LSBs).
+        table: the :class:`~neurocompile.emu.arith.ExpTable`. fmt: the soma format.
+    """
+
+    def __init__(self, *, shape, x, w, i_syn, params, table, fmt, name=None):
+        super().__init__(shape=shape, params=params, table=table, fmt=fmt, name=name)
+        self.a_in = InPort(shape=shape)
+        self.s_out = OutPort(shape=shape)
+        self.x = Var(shape=shape, init=np.asarray(x))
+        self.w = Var(shape=shape, init=np.asarray(w))
+        self.i_syn = Var(shape=shape, init=np.asarray(i_syn))
+        self.refractory_left = Var(shape=shape, init=0)
+        self.bias = Var(shape=shape, init=np.asarray(params.bias))
+
+
+def _dendrite(model) -> np.ndarray:
+    """This step's a_in, read as the chip's soma reads its accumulator (saturating)."""
+    step = model.time_step - 1  # Lava's time_step k is our step k - 1
+    return read_dendrite(model.a_in.recv().astype(np.int64), model.proc_params["fmt"], step=step,
+                         owner=f"dendrite ({model.proc_params['name']})")
+
+
+@implements(proc=NcLif, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt")
+class PyNcLifModel(PyLoihiProcessModel):
+    """Calls :func:`neurocompile.emu.arith.lif_soma_step` once per step on all neurons."""
+
+    a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=24)
+    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, bool, precision=1)
+    u: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
+    v: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
+    refractory_left: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=6)
+    bias_mant: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=13)
+    bias_exp: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=3)
+
+    def __init__(self, proc_params):
+        super().__init__(proc_params)
+        self._params = proc_params["params"]
+
+    def _current_params(self):
+        p = self._params
+        if not (np.array_equal(p.bias_mant, self.bias_mant) and np.array_equal(p.bias_exp, self.bias_exp)):
+            self._params = dataclasses.replace(p, bias_mant=self.bias_mant.astype(np.int64),
+                                               bias_exp=self.bias_exp.astype(np.int64))
+        return self._params
+
+    def run_spk(self):
+        a_in = _dendrite(self)
+        r = lif_soma_step(self.u, self.v, a_in, self._current_params(), self.proc_params["fmt"],
+                          refractory_left=self.refractory_left, step=self.time_step - 1,
+                          owner=self.proc_params["name"])
+        self.u[:] = r.u
+        self.v[:] = r.v
+        self.refractory_left[:] = r.refractory_left
+        self.s_out.send(r.spiked)
+
+
+@implements(proc=NcAdex, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt")
+class PyNcAdexModel(PyLoihiProcessModel):
+    """Calls :func:`neurocompile.emu.arith.adex_soma_step` once per step on all neurons."""
+
+    a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=24)
+    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, bool, precision=1)
+    x: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
+    w: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
+    i_syn: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
+    refractory_left: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=6)
+    bias: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
+
+    def run_spk(self):
+        a_in = _dendrite(self)
+        r = adex_soma_step(self.x, self.w, self.i_syn, a_in, self.proc_params["params"],
+                           self.proc_params["table"], self.proc_params["fmt"],
+                           bias=self.bias.astype(np.int64), refractory_left=self.refractory_left,
+                           step=self.time_step - 1, owner=self.proc_params["name"])
+        self.x[:] = r.x
+        self.w[:] = r.w
+        self.i_syn[:] = r.i_syn
+        self.refractory_left[:] = r.refractory_left
+        self.s_out.send(r.spiked)
+
+
+def adex_bias(bias_mant, bias_exp) -> np.ndarray:
+    """The AdEx bias register value of a bias update (``mant * 2**exp``, as the emulator writes it)."""
+    return scale_by_exponent(bias_mant, bias_exp)

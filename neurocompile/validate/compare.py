@@ -1,0 +1,185 @@
+"""``nc.compare(ref, out)``: what quantization and placement changed, in numbers.
+
+Per population: firing rates (float vs chip, relative error), spike-count correlation across
+neurons, spike timing agreement (same step, within one step), the van Rossum distance
+(tau = 10 ms by default), first-spike latency error, and distribution statistics (per-neuron
+rate distribution KS statistic, ISI coefficient of variation, Fano factor in 100 ms windows)
+for networks whose spikes diverge under any perturbation (recurrent, chaotic). Probed state
+variables get the RMS error after converting chip integers to physical units.
+
+Which criterion judged a population: spike timing when at least 90 % of its spikes agree within
+one step, otherwise the distribution statistics (and the comparison says so).
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from ..errors import NetworkError, invalid
+from . import metrics
+
+#: Spike-timing agreement (within one step) above which a population is judged spike by spike.
+TIMING_CRITERION = 0.9
+
+
+@dataclass(frozen=True)
+class PopulationComparison:
+    """Float-vs-chip numbers for one population (rates Hz, times ms; nan where undefined)."""
+
+    name: str
+    rate_float: float
+    rate_chip: float
+    rate_rel_error: float
+    count_correlation: float
+    same_step_fraction: float
+    within_one_step_fraction: float
+    van_rossum: float
+    first_spike_error_ms: float
+    rate_ks: float
+    isi_cv_float: float
+    isi_cv_chip: float
+    fano_float: float
+    fano_chip: float
+    criterion: str
+    trace_rms: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Result of :func:`compare`; ``populations`` maps names to :class:`PopulationComparison`."""
+
+    populations: dict
+    van_rossum_tau_ms: float
+    duration_ms: float
+
+    def passed(self, tolerance: float) -> bool:
+        """True when every active population's rate error is within ``tolerance`` (fraction)."""
+        return not self.failures(tolerance)
+
+    def failures(self, tolerance: float) -> list[str]:
+        out = []
+        for p in self.populations.values():
+            if np.isfinite(p.rate_rel_error) and p.rate_rel_error > tolerance:
+                out.append(f"{p.name}: rate {p.rate_chip:.3g} Hz on chip vs {p.rate_float:.3g} Hz "
+                           f"in float ({p.rate_rel_error:.1%} > {tolerance:.1%})")
+        return out
+
+    def table(self) -> Table:
+        t = Table(title=f"Float vs chip over {self.duration_ms:g} ms "
+                        f"(van Rossum tau = {self.van_rossum_tau_ms:g} ms)")
+        for col in ("population", "rate float Hz", "rate chip Hz", "rate err", "count corr",
+                    "same step", "±1 step", "van Rossum", "1st spike err ms", "rate KS",
+                    "ISI CV f/c", "Fano f/c", "judged by"):
+            t.add_column(col, justify="right")
+        for p in self.populations.values():
+            t.add_row(p.name, f"{p.rate_float:.3g}", f"{p.rate_chip:.3g}", _pct(p.rate_rel_error),
+                      _num(p.count_correlation), _pct(p.same_step_fraction), _pct(p.within_one_step_fraction),
+                      _num(p.van_rossum), _num(p.first_spike_error_ms), _num(p.rate_ks),
+                      f"{_num(p.isi_cv_float)}/{_num(p.isi_cv_chip)}", f"{_num(p.fano_float)}/{_num(p.fano_chip)}",
+                      p.criterion)
+        return t
+
+    def traces_table(self) -> Table | None:
+        rows = [(p.name, var, rms) for p in self.populations.values() for var, rms in p.trace_rms.items()]
+        if not rows:
+            return None
+        t = Table(title="Probed state: RMS error of the chip in physical units")
+        for col in ("population", "variable", "RMS error"):
+            t.add_column(col)
+        for name, var, (rms, unit) in rows:
+            t.add_row(name, var, f"{rms:.4g} {unit}")
+        return t
+
+    def __str__(self) -> str:
+        console = Console(file=io.StringIO(), width=160, record=True, color_system=None)
+        console.print(self.table())
+        traces = self.traces_table()
+        if traces is not None:
+            console.print(traces)
+        return console.export_text()
+
+
+def _pct(x: float) -> str:
+    return "-" if not np.isfinite(x) else f"{x:.1%}"
+
+
+def _num(x: float) -> str:
+    return "-" if not np.isfinite(x) else f"{x:.3g}"
+
+
+def compare(ref, out, van_rossum_tau: float = 10.0, fano_window: float = 100.0,
+            units: dict | None = None) -> Comparison:
+    """Compare a float reference ``ref`` with a chip run ``out`` of the same network and length.
+
+    ``units``: optional (population, variable) -> unit string for the trace table.
+    """
+    if abs(ref.dt - out.dt) > 1e-12 or ref.n_steps != out.n_steps:
+        raise invalid("compare", "runs", f"{ref!r} vs {out!r}", "must have the same dt and number of steps")
+    if set(ref.populations) != set(out.populations):
+        raise NetworkError("compare: the runs come from different networks (populations differ)")
+    dt, n_steps = ref.dt, ref.n_steps
+    pops = {}
+    for name in ref.populations:
+        rate_f, rate_c = ref.rates(name), out.rates(name)
+        mean_f, mean_c = float(rate_f.mean()), float(rate_c.mean())
+        rel = abs(mean_c - mean_f) / mean_f if mean_f > 0 else (0.0 if mean_c == 0 else float("inf"))
+        corr = _correlation(ref.counts[name], out.counts[name])
+        timing = _timing(ref, out, name, dt, n_steps, van_rossum_tau, fano_window)
+        within = timing["within1"]
+        criterion = ("spike timing" if np.isfinite(within) and within >= TIMING_CRITERION
+                     else "distribution" if np.isfinite(within) else "rates")
+        rms = {}
+        for var in _traced(ref, name):
+            if var in _traced(out, name):
+                a, b = ref.trace(name, var), out.trace(name, var)
+                if a.shape == b.shape:
+                    unit = (units or {}).get((name, var), "mV" if var == "v" else "")
+                    rms[var] = (float(np.sqrt(np.mean((a - b) ** 2))), unit)
+        pops[name] = PopulationComparison(
+            name, mean_f, mean_c, rel, corr, timing["same"], within, timing["van_rossum"],
+            timing["first"], metrics.ks_statistic(rate_f, rate_c), timing["cv_f"], timing["cv_c"],
+            timing["fano_f"], timing["fano_c"], criterion, rms)
+    return Comparison(pops, van_rossum_tau, ref.duration)
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    if a.size < 2 or a.std() == 0 or b.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def _traced(result, name):
+    return [var for (pop, var) in getattr(result, "_traces", {}) if pop == name]
+
+
+def _timing(ref, out, name, dt, n_steps, tau, fano_window):
+    nan = float("nan")
+    empty = {"same": nan, "within1": nan, "van_rossum": nan, "first": nan, "cv_f": nan,
+             "cv_c": nan, "fano_f": nan, "fano_c": nan}
+    try:
+        fs, fi = ref.spike_steps(name)
+        cs, ci = out.spike_steps(name)
+        probed = ref.spike_indices(name)
+    except NetworkError:
+        return empty
+    if not np.array_equal(probed, out.spike_indices(name)):
+        return empty
+    # Work in probe-local neuron indices to keep arrays small.
+    fi, ci = np.searchsorted(probed, fi), np.searchsorted(probed, ci)
+    n = probed.size
+    window = max(1, int(round(fano_window / dt)))
+    cv_f, cv_c = metrics.per_neuron_isi_cv(fs, fi, dt), metrics.per_neuron_isi_cv(cs, ci, dt)
+    return {
+        "same": metrics.timing_agreement(fs, fi, cs, ci, 0),
+        "within1": metrics.timing_agreement(fs, fi, cs, ci, 1),
+        "van_rossum": metrics.van_rossum(fs, fi, cs, ci, n, n_steps, dt, tau),
+        "first": metrics.first_spike_latency_error(fs, fi, cs, ci, dt),
+        "cv_f": float(cv_f.mean()) if cv_f.size else nan,
+        "cv_c": float(cv_c.mean()) if cv_c.size else nan,
+        "fano_f": metrics.fano_factor(fs, fi, n, n_steps, window),
+        "fano_c": metrics.fano_factor(cs, ci, n, n_steps, window),
+    }
