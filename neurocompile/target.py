@@ -17,7 +17,7 @@ Layout of a target file (each section maps onto one dataclass below, each key on
     [core]       CoreLimits       neurons, fan-in axons, synapse entries ... per core
     [precision]  Precision        bit widths and exponent ranges of the integer formats
     [models]     ModelSupport     neuron models the backend runs
-    [adex]       AdExTable        exp() lookup table; required iff AdEx is a native model
+    [adex]       AdExTable        exp() lookup table; required iff the target runs AdEx
     [energy]     EnergyCosts      pJ per operation
     [time]       TimeCosts        ns per operation
 
@@ -725,13 +725,15 @@ def _check_consistency(obj: str, backend: str, s: dict) -> None:
                       f"custom processes)", cls=TargetError)
 
     adex = s["adex"]
-    if "AdEx" in models.native and adex is None:
+    # A custom AdEx process runs the chip's own integer AdEx, table included.
+    runs_adex = "AdEx" in models.native or "AdEx" in models.custom_process
+    if runs_adex and adex is None:
         raise TargetError(f"{obj}: missing section [adex] (exp_table_entries, exp_input_min, "
-                          f"exp_input_max), required because models.native lists AdEx")
-    if adex is not None and "AdEx" not in models.native:
-        raise TargetError(f"{obj}: section [adex] is only meaningful when models.native lists "
-                          f"AdEx (models.native = {describe_value(list(models.native))}); "
-                          f"remove it or add AdEx")
+                          f"exp_input_max), required because the target runs AdEx")
+    if adex is not None and not runs_adex:
+        raise TargetError(f"{obj}: section [adex] is only meaningful when models.native or "
+                          f"models.custom_process lists AdEx (models.native = "
+                          f"{describe_value(list(models.native))}); remove it or add AdEx")
     if adex is not None and adex.exp_input_min >= adex.exp_input_max:
         raise invalid(obj, "adex.exp_input_min", adex.exp_input_min,
                       f"must be < adex.exp_input_max = {adex.exp_input_max:g}", cls=TargetError)

@@ -93,7 +93,7 @@ def test_lava_target_is_loihi_like():
     assert lava.precision.max_delay_steps == 62
     assert lava.model_support("LIF") == "native"
     assert lava.model_support("AdEx") == "custom_process"
-    assert lava.adex is None
+    assert lava.adex is not None  # the custom AdEx process runs the chip's integer AdEx
 
 
 def test_emu_target_runs_adex_natively():
@@ -240,7 +240,7 @@ MALFORMED = [
     ),
     pytest.param(
         lambda t: replace_line(t, "native", 'native = ["LIF", "LI"]'),
-        r"section \[adex\] is only meaningful when models\.native lists AdEx",
+        r"section \[adex\] is only meaningful when models\.native or models\.custom_process lists AdEx",
         id="adex-section-without-adex",
     ),
     pytest.param(
@@ -309,7 +309,7 @@ def test_custom_process_rejected_on_emu_backend(tmp_path):
 def test_adex_native_requires_table(tmp_path):
     text = emu_text()
     text = drop_section(text, "adex")
-    with pytest.raises(TargetError, match=r"missing section \[adex\].*models\.native lists AdEx"):
+    with pytest.raises(TargetError, match=r"missing section \[adex\].*the target runs AdEx"):
         load_target(write(tmp_path, text))
 
 

@@ -6,28 +6,36 @@ public Python function that does the work and prints what it found. Stages today
     load       neurocompile.loading.load_network         the user's network
     validate   neurocompile.target.load_target           target file, and that it runs the models
                neurocompile.support.check_model_support
-    reference  neurocompile.simulate                     float run for --duration ms
+    reference  neurocompile.simulate                     float run for --validate ms
+    compile    neurocompile.compile                      quantize -> place -> route (report)
+    emit       Program.save                              <out>/<name>.ncp
+    chip       Program.run                               the same run on the target's back end
+    compare    neurocompile.compare                      float vs chip, in numbers
 
-Later stages (quantize -> place -> emit) append to :data:`STAGES`; each reads what earlier
-stages left on the context and adds its own result there.
+Each stage reads what earlier stages left on the context and adds its own result there.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from rich.console import Console
 
+from ..compiler import compile as compile_network
 from ..errors import BuildError
 from ..loading import load_network
+from ..report import tables as program_tables
+from ..validate import compare
 from ..reference import simulate
 from ..summary import population_summaries, projection_summaries, rate_summaries
 from ..support import check_model_support
 from ..target import load_target
+from ..place import PLACERS
 from . import render
 
 DEFAULT_DURATION_MS = 200.0
@@ -48,6 +56,13 @@ class BuildContext:
     target: Any = None
     model_support: dict = field(default_factory=dict)
     reference: Any = None
+    placer: str = "sequential"
+    strict: bool = False
+    tolerance: float | None = None
+    program: Any = None
+    program_path: Path | None = None
+    chip: Any = None
+    comparison: Any = None
     stage_seconds: dict = field(default_factory=dict)
 
 
@@ -105,10 +120,62 @@ def reference_stage(ctx: BuildContext) -> None:
     ctx.console.print(f"wrote {path}", markup=False, soft_wrap=True)
 
 
+def compile_stage(ctx: BuildContext) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ctx.program = compile_network(ctx.network, ctx.target, strict=ctx.strict, placer=ctx.placer)
+    for table in program_tables(ctx.program):
+        ctx.console.print(table)
+    for w in caught:
+        ctx.console.print(f"warning: {w.message}", style="yellow", markup=False, soft_wrap=True)
+    if not caught:
+        ctx.console.print("quantization: nothing clipped or dropped", markup=False)
+
+
+def emit_stage(ctx: BuildContext) -> None:
+    ctx.program_path = ctx.out / f"{ctx.network.name}.ncp"
+    try:
+        ctx.program.save(ctx.program_path)
+    except OSError as exc:
+        raise BuildError(f"build: cannot write '{ctx.program_path}' ({exc.strerror or exc})") from exc
+    ctx.console.print(f"wrote {ctx.program_path} (run it: neurocompile run {ctx.program_path} "
+                      f"--duration {ctx.duration:g})", markup=False, soft_wrap=True)
+
+
+def chip_stage(ctx: BuildContext) -> None:
+    start = time.perf_counter()
+    ctx.chip = ctx.program.run(ctx.duration)
+    wall = time.perf_counter() - start
+    ctx.console.print(render.rate_table(rate_summaries(ctx.chip), f"Chip ({ctx.chip.backend}), "
+                                        f"{ctx.chip.duration:g} ms"))
+    ctx.console.print(render.stats_table(ctx.chip.stats.totals()))
+    ctx.console.print(f"chip run: {ctx.chip.duration:g} ms emulated in {wall:.2f} s wall time",
+                      markup=False, soft_wrap=True)
+
+
+def compare_stage(ctx: BuildContext) -> None:
+    ctx.comparison = compare(ctx.reference, ctx.chip)
+    ctx.console.print(ctx.comparison.table())
+    traces = ctx.comparison.traces_table()
+    if traces is not None:
+        ctx.console.print(traces)
+    if ctx.tolerance is not None:
+        failures = ctx.comparison.failures(ctx.tolerance)
+        if failures:
+            raise BuildError("validation failed (--tolerance "
+                             f"{ctx.tolerance:g}): " + "; ".join(failures))
+        ctx.console.print(f"validation passed: every rate within {ctx.tolerance:.1%} of float",
+                          markup=False)
+
+
 STAGES: list[Stage] = [
     Stage("load", load_stage, "run the network file"),
     Stage("validate", validate_stage, "load the target and check it runs every model"),
-    Stage("reference", reference_stage, "simulate in float64 for --duration ms"),
+    Stage("reference", reference_stage, "simulate in float64 for --validate ms"),
+    Stage("compile", compile_stage, "quantize, place on cores, route"),
+    Stage("emit", emit_stage, "write the compiled program"),
+    Stage("chip", chip_stage, "run the compiled program on the target's back end"),
+    Stage("compare", compare_stage, "float vs chip"),
 ]
 
 
@@ -144,18 +211,38 @@ def _seed(text: str) -> int:
     return value
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a fraction >= 0, e.g. 0.05")
+    return value
+
+
 def add_parser(subparsers, common) -> None:
     parser = subparsers.add_parser(
         "build", parents=[common], help="build a network file for a target",
         description="Load a network from a Python file (a module-level `net` or a `build()` "
-                    "function), check it against a target and run the float reference.")
+                    "function), check it against a target, compile it (quantize, place, route), "
+                    "write <out>/<name>.ncp, and compare a chip run with the float reference.")
     parser.add_argument("network_file", metavar="NET.py", type=Path,
                         help="Python file defining `net` (a neurocompile.Network) or `build()`")
     parser.add_argument("--target", default="emu", metavar="TARGET",
                         help="built-in target name (see `neurocompile targets`) or path to a "
                              "target .toml file (default: emu)")
-    parser.add_argument("--duration", type=_positive_ms, default=DEFAULT_DURATION_MS, metavar="MS",
-                        help=f"simulated time of the float run, ms (default: {DEFAULT_DURATION_MS:g})")
+    parser.add_argument("--validate", "--duration", dest="duration", type=_positive_ms,
+                        default=DEFAULT_DURATION_MS, metavar="MS",
+                        help="length of the float and chip runs that are compared, ms "
+                             f"(default: {DEFAULT_DURATION_MS:g})")
+    parser.add_argument("--tolerance", type=_fraction, default=None, metavar="FRACTION",
+                        help="fail (exit 1) when a population's chip rate differs from float by "
+                             "more than this fraction, e.g. 0.05")
+    parser.add_argument("--placer", default="sequential", choices=sorted(PLACERS),
+                        help="placement algorithm (default: sequential)")
+    parser.add_argument("--strict", action="store_true",
+                        help="make any value clipped during quantization an error")
     parser.add_argument("--seed", type=_seed, default=None, metavar="N",
                         help="pass seed=N to the file's build(seed=...) function")
     parser.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), metavar="DIR",
@@ -165,7 +252,8 @@ def add_parser(subparsers, common) -> None:
 
 def run(args, console: Console) -> int:
     ctx = BuildContext(network_file=args.network_file, target_name=args.target,
-                       duration=args.duration, seed=args.seed, out=args.out, console=console)
+                       duration=args.duration, seed=args.seed, out=args.out, console=console,
+                       placer=args.placer, strict=args.strict, tolerance=args.tolerance)
     run_build(ctx)
     total = sum(ctx.stage_seconds.values())
     console.print(f"build of '{ctx.network.name}' for target '{ctx.target.name}' done in {total:.2f} s",

@@ -14,9 +14,9 @@ from rich.console import Console
 
 from .. import __version__
 from ..errors import NeurocompileError
-from . import build, targets
+from . import build, inspect, run, targets
 
-COMMANDS = (build, targets)
+COMMANDS = (build, run, inspect, targets)
 
 EXIT_OK = 0
 EXIT_BUILD_ERROR = 1
@@ -46,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version (0) and usage errors (2)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    console = Console(highlight=False)
+    # Piped output (logs, CI) gets a fixed, wide layout instead of rich's 80-column default.
+    width = None if sys.stdout.isatty() else 160
+    console = Console(highlight=False, width=width)
     errors = Console(stderr=True, highlight=False)
     try:
         return args.run(args, console)

@@ -87,3 +87,18 @@ def targets_table(targets) -> Table:
     for label, cell in rows:
         table.add_row(label, *(cell(t) for t in targets))
     return table
+
+
+def stats_table(totals: dict) -> Table:
+    """Chip activity counters and the energy/latency estimates of a run."""
+    table = Table(title="Chip activity (target's energy and time constants)")
+    for col in ("steps", "spikes", "synaptic ops", "spike messages", "hops E-W / N-S / chip",
+                "energy", "energy/step", "latency/step mean (max)"):
+        table.add_column(col, justify="right")
+    table.add_row(
+        str(totals["steps"]), str(totals["spikes"]), str(totals["synaptic_ops"]),
+        str(totals["spike_messages"]),
+        f"{totals['hops_east_west']} / {totals['hops_north_south']} / {totals['hops_inter_chip']}",
+        f"{totals['energy_uJ']:.4g} uJ", f"{totals['energy_per_step_nJ']:.4g} nJ",
+        f"{totals['latency_per_step_us_mean']:.3g} ({totals['latency_per_step_us_max']:.3g}) us")
+    return table

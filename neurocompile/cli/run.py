@@ -1,0 +1,43 @@
+"""``neurocompile run PROGRAM.ncp --duration MS``: run a compiled program on its back end."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+from ..program_io import load_program
+from ..summary import rate_summaries
+from . import render
+from .build import _positive_ms
+
+
+def add_parser(subparsers, common) -> None:
+    parser = subparsers.add_parser(
+        "run", parents=[common], help="run a compiled program (.ncp)",
+        description="Load a program written by `neurocompile build` and run it on the back end "
+                    "of the target it was compiled for.")
+    parser.add_argument("program", metavar="PROGRAM.ncp", type=Path)
+    parser.add_argument("--duration", type=_positive_ms, default=1000.0, metavar="MS",
+                        help="simulated time, ms (default: 1000)")
+    parser.add_argument("--strict", action="store_true",
+                        help="stop with an error at the first register wrap or saturation")
+    parser.set_defaults(run=run)
+
+
+def run(args, console: Console) -> int:
+    program = load_program(args.program)
+    start = time.perf_counter()
+    result = program.run(args.duration, strict=args.strict)
+    wall = time.perf_counter() - start
+    console.print(render.rate_table(rate_summaries(result),
+                                    f"'{program.name}' on {program.target.name} ({result.backend}), "
+                                    f"{result.duration:g} ms"))
+    console.print(render.stats_table(result.stats.totals()))
+    saturations = result.stats.saturations
+    if saturations:
+        console.print("saturated registers: " + ", ".join(f"{k}: {v}" for k, v in saturations.items()),
+                      style="yellow", markup=False, soft_wrap=True)
+    console.print(f"{result.n_steps} steps in {wall:.2f} s ({result.n_steps / max(wall, 1e-9):,.0f} steps/s)",
+                  markup=False)
+    return 0
