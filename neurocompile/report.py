@@ -33,7 +33,7 @@ def resource_table(program) -> Table:
 def population_quant_table(program) -> Table:
     t = Table(title="Quantization: populations")
     for col in ("population", "model", "neurons", "tau_mem ms (req -> chip)", "tau_syn ms (req -> chip)",
-                "threshold err", "bias err", "voltage LSB"):
+                "threshold err", "bias err", "voltage LSB", "worst input / range"):
         t.add_column(col)
     for q in program.quantized.populations.values():
         if q.model == "source":
@@ -42,8 +42,11 @@ def population_quant_table(program) -> Table:
         tau_m = f"{_range(r['tau_mem'][0])} -> {_range(r['tau_mem'][1])}" if "tau_mem" in r else "-"
         tau_s = f"{_range(r['tau_syn'][0])} -> {_range(r['tau_syn'][1])}" if "tau_syn" in r else "-"
         thr = f"{r['threshold_rel_error']:.2e}" if "threshold_rel_error" in r else "-"
+        worst = [f"a_in {r['worst_input_vs_dendrite']:.0%}"] if "worst_input_vs_dendrite" in r else []
+        if "worst_current_vs_state" in r:
+            worst.append(f"u {r['worst_current_vs_state']:.0%}")
         t.add_row(q.name, q.model, str(q.size), tau_m, tau_s, thr, f"{r.get('bias_rel_error', 0.0):.2e}",
-                  f"{r['voltage_lsb_mV']:.3g} mV")
+                  f"{r['voltage_lsb_mV']:.3g} mV", ", ".join(worst) or "-")
     return t
 
 

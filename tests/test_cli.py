@@ -214,3 +214,47 @@ def test_exit_codes_through_a_real_process(tmp_path):
     assert missing.returncode == 1
     assert missing.stderr.strip().startswith("error:") and len(missing.stderr.strip().splitlines()) == 1
     assert run("build").returncode == 2
+
+
+# -- compile, emit, run, inspect ---------------------------------------------------------
+
+def test_build_compiles_emits_runs_chip_and_compares(capsys, tmp_path):
+    code, out, err = run_cli(capsys, "build", CUBA, "--target", "emu", "--validate", "50",
+                             "--out", tmp_path)
+    assert code == 0, err
+    for title in ("Resources on target 'emu'", "Quantization: populations", "Quantization: projections",
+                  "Placement (sequential)", "Chip (emu), 50 ms", "Chip activity", "Float vs chip over 50 ms"):
+        assert title in out, title
+    program = tmp_path / "cuba.ncp"
+    assert program.is_file()
+    loaded = neurocompile.load(program)
+    assert loaded.summary()["neurons"] == 4000
+
+    code, out, err = run_cli(capsys, "run", program, "--duration", "20")
+    assert code == 0, err
+    assert "'cuba' on emu (emu), 20 ms" in out and "steps/s" in out
+
+    code, out, err = run_cli(capsys, "inspect", program)
+    assert code == 0, err
+    assert "Program 'cuba'" in out and "exc.spikes (3200)" in out and "placer" in out
+
+
+def test_tolerance_turns_a_rate_mismatch_into_exit_code_1(capsys, tmp_path):
+    code, _, err = run_cli(capsys, "build", CUBA, "--validate", "50", "--tolerance", "0.000001",
+                           "--out", tmp_path)
+    assert code == 1
+    assert "validation failed (--tolerance 1e-06)" in err and "exc: rate" in err
+    code, out, err = run_cli(capsys, "build", CUBA, "--validate", "50", "--tolerance", "0.5",
+                             "--out", tmp_path)
+    assert code == 0, err
+    assert "validation passed" in out
+
+
+def test_run_and_inspect_reject_bad_program_files(capsys, tmp_path):
+    bad = write(tmp_path / "bad.ncp", "not a program")
+    for command in ("run", "inspect"):
+        code, _, err = run_cli(capsys, command, bad)
+        assert code == 1
+        assert "truncated or corrupt" in err
+    code, _, err = run_cli(capsys, "run", tmp_path / "missing.ncp")
+    assert code == 1 and "does not exist" in err

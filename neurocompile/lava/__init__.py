@@ -10,8 +10,8 @@ result. Lava is imported only here, and only when a graph is built: it needs Pyt
 """
 from __future__ import annotations
 
-from ..errors import BuildError
-from .run import DEFAULT_HORIZON_STEPS, LavaRun
+from neurocompile.errors import BuildError
+from neurocompile.lava.run import DEFAULT_HORIZON_STEPS, LavaRun
 
 __all__ = ["DEFAULT_HORIZON_STEPS", "LavaRun", "build_lava", "lava_available"]
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..emu.layout import lif_params
-from ..errors import BuildError
-from .plan import LAVA_LIF, NC_ADEX, NC_LIF, SIGN_MODES, SOURCE, LavaPlan, SynapseBlock
+from neurocompile.emu.layout import lif_params
+from neurocompile.errors import BuildError
+from neurocompile.lava.plan import LAVA_LIF, NC_ADEX, NC_LIF, SIGN_MODES, SOURCE, LavaPlan, SynapseBlock
 
 #: Steps the taps buffer; runs proceed in chunks of at most this many steps.
 TAP_BUFFER_STEPS = 256
@@ -105,7 +105,7 @@ def _ring_buffer(name: str, raster: np.ndarray):
 def _neuron_process(kind: str, q, fmt, bias_update):
     shape = (q.size,)
     if kind == NC_ADEX:
-        from .processes import NcAdex, adex_bias
+        from neurocompile.lava.processes import NcAdex, adex_bias
         quantized = q.params["adex"]
         params = quantized.params
         if bias_update is not None:
@@ -118,7 +118,7 @@ def _neuron_process(kind: str, q, fmt, bias_update):
         import dataclasses
         params = dataclasses.replace(params, bias_mant=bias_update.bias_mant, bias_exp=bias_update.bias_exp)
     if kind == NC_LIF:
-        from .processes import NcLif
+        from neurocompile.lava.processes import NcLif
         return NcLif(shape=shape, u=q.state["u"], v=q.state["v"], params=params, fmt=fmt, name=q.name)
     assert kind == LAVA_LIF, kind
     from lava.proc.lif.process import LIF

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from ..emu.arith import SomaFormat
-from ..emu.layout import lif_params
-from ..errors import BuildError
+from neurocompile.emu.arith import SomaFormat
+from neurocompile.emu.layout import lif_params
+from neurocompile.errors import BuildError
 
 #: Neuron process kinds: Lava's own LIF, our integer LIF / AdEx processes, host spike source.
 LAVA_LIF = "lava.LIF"

@@ -15,6 +15,8 @@ writes between runs, as it writes Lava LIF's ``bias_mant`` for step currents
 """
 from __future__ import annotations
 
+# Imports are absolute in this package: when Lava's compiler searches process models it
+# executes every module of this directory by file path, outside the package.
 import dataclasses
 
 import numpy as np
@@ -28,7 +30,7 @@ from lava.magma.core.process.variable import Var
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
-from ..emu.arith import adex_soma_step, lif_soma_step, read_dendrite, scale_by_exponent
+from neurocompile.emu.arith import adex_soma_step, lif_soma_step, read_dendrite, scale_by_exponent
 
 
 class NcLif(AbstractProcess):

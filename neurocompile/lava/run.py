@@ -12,10 +12,10 @@ import time
 
 import numpy as np
 
-from ..errors import NeurocompileError
-from ..reference.simulator import steps_for
-from ..result import Recorder, Result
-from .plan import LAVA_LIF, NC_ADEX, SOURCE, plan_program
+from neurocompile.errors import NeurocompileError
+from neurocompile.reference.simulator import steps_for
+from neurocompile.result import Recorder, Result
+from neurocompile.lava.plan import LAVA_LIF, NC_ADEX, SOURCE, plan_program
 
 #: Steps the spike sources cover when the graph is built before the run's duration is known.
 DEFAULT_HORIZON_STEPS = 1000
@@ -46,7 +46,7 @@ class LavaRun:
 
     # -- graph ----------------------------------------------------------------------------
     def _build(self, horizon_steps: int):
-        from .emit import build_graph
+        from neurocompile.lava.emit import build_graph
         t0 = time.perf_counter()
         graph = build_graph(self.program, self.plan, horizon_steps)
         self.timings = {"build": time.perf_counter() - t0}
@@ -77,7 +77,7 @@ class LavaRun:
         """Run for ``duration`` ms with Lava's fixed-point models; returns a Result ("lava")."""
         from lava.magma.core.run_conditions import RunSteps
         from lava.magma.core.run_configs import Loihi2SimCfg
-        from .emit import TAP_BUFFER_STEPS, tap_models
+        from neurocompile.lava.emit import TAP_BUFFER_STEPS, tap_models
 
         n_steps = steps_for(duration, self.program.dt, owner="LavaRun.run")
         if self._used or self._graph.horizon_steps < n_steps:
@@ -114,7 +114,7 @@ class LavaRun:
 
     def _bias_schedule(self, n_steps: int):
         """(step, [(Var, value)]) host writes before ``step``, for bias updates at steps 1..n_steps-1."""
-        from .processes import adex_bias
+        from neurocompile.lava.processes import adex_bias
         by_step: dict[int, list] = {}
         for upd in self.program.quantized.bias_updates:
             if not 0 < upd.step < n_steps:

@@ -58,7 +58,8 @@ def quantize(network, target, strict: bool = False) -> QuantizedNetwork:
     projs = tuple(quantize_projection(p, pops[p.post.name], precision, precision.max_delay_steps, strict)
                   for p in network.projections)
     updates = tuple(_bias_updates(network, pops, precision))
-    issues = tuple(i for q in (*pops.values(), *projs) for i in q.issues)
+    risk_issues = tuple(_overflow_risk(network, pops, projs, precision))
+    issues = tuple(i for q in (*pops.values(), *projs) for i in q.issues) + risk_issues
     for issue in issues:
         if strict:
             raise BuildError(f"quantization (strict): {issue}")
@@ -82,6 +83,65 @@ def _quantize_population(pop, dt, target, incoming_abs_weight) -> QuantizedPopul
         from .adex import quantize_adex
         return quantize_adex(pop, dt, target)
     raise BuildError(f"Population '{pop.name}': no quantizer for model {kind}")
+
+
+def _max_spike_fraction(pop, dt: float) -> float:
+    """Largest sustained fraction of steps in which a neuron of ``pop`` can spike."""
+    from ..ir.inputs import PoissonSource
+
+    if isinstance(pop.model, PoissonSource):
+        return float(min(1.0, 5.0 * np.max(pop.model.rate) * dt * 1e-3))  # 5x the mean rate
+    if pop.is_source:
+        return 1.0
+    refractory = np.rint(np.asarray(pop.params.get("refractory", 0.0)) / dt)
+    return float(1.0 / (1.0 + np.min(refractory)))
+
+
+def _overflow_risk(network, pops, projs, precision):
+    """Worst-case input vs register widths, per receiving population (recorded in its report).
+
+    Dendritic input: every presynaptic neuron of every synapse spikes in the same step. LIF
+    synaptic current: every presynaptic neuron fires at its largest sustained rate (one spike
+    per refractory period; 5x the rate of a Poisson source), in steady state. Nothing is clipped
+    at compile time; at run time the chip saturates a_in and v and wraps u (docs/chip.md), which
+    the run counts, and ``strict=True`` makes an error of. A population whose worst case exceeds
+    a register gets a QuantIssue so the user knows before running.
+    """
+    shift = precision.alignment_shift_bits
+    dendrite_max = (1 << (precision.state_bits - shift - 1)) - 1
+    state_max = (1 << (precision.state_bits - 1)) - 1
+    for name, q in pops.items():
+        if q.model == "source":
+            continue
+        excit, inhib = np.zeros(q.size), np.zeros(q.size)
+        excit_rate, inhib_rate = np.zeros(q.size), np.zeros(q.size)
+        for p in projs:
+            if p.post != name:
+                continue
+            scaled = p.weight_mant.astype(np.float64) * 2.0**p.weight_exp
+            fraction = _max_spike_fraction(network.populations[p.pre], network.dt)
+            pos = np.bincount(p.post_index, np.maximum(scaled, 0), minlength=q.size)
+            neg = np.bincount(p.post_index, np.maximum(-scaled, 0), minlength=q.size)
+            excit += pos
+            inhib += neg
+            excit_rate += pos * fraction
+            inhib_rate += neg * fraction
+        worst_input = float(max(excit.max(initial=0), inhib.max(initial=0)))
+        q.report["worst_input_vs_dendrite"] = worst_input / dendrite_max
+        if worst_input > dendrite_max:
+            yield QuantIssue(name, "dendritic input", int(np.sum(np.maximum(excit, inhib) > dendrite_max)),
+                             f"worst case {worst_input:.4g} exceeds the {precision.state_bits - shift}-bit "
+                             "dendrite range if every input spikes in one step; the chip saturates it")
+        if q.model in ("LIF", "LI"):
+            keep = 1.0 - (q.params["du"] + 1) / precision.decay_unity
+            steady = np.maximum(excit_rate, inhib_rate) * (1 << shift) / np.maximum(
+                1.0 - keep, 1.0 / precision.decay_unity)
+            q.report["worst_current_vs_state"] = float(steady.max(initial=0)) / state_max
+            if steady.max(initial=0) > state_max:
+                yield QuantIssue(name, "synaptic current u", int(np.sum(steady > state_max)),
+                                 f"worst case {steady.max():.4g} exceeds the {precision.state_bits}-bit "
+                                 "current register if every input fires at its largest sustained rate; "
+                                 "u would wrap")
 
 
 def _bias_updates(network, pops, precision):

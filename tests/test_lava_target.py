@@ -1,0 +1,284 @@
+"""The Lava target: the emitted Lava graph, run with Lava's fixed-point models, gives exactly
+the emulator's spikes and state traces for the same compiled program.
+
+Needs lava-nc (Python 3.10): tests that run Lava take the ``lava`` fixture. Networks are small
+and runs 200 steps, because Lava's CPU simulation runs every process in its own OS process.
+"""
+from __future__ import annotations
+
+import dataclasses
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import neurocompile as nc
+from neurocompile.errors import BuildError
+from neurocompile.lava import build_lava
+from neurocompile.target import load_target
+
+STEPS = 200
+DT = 0.1
+DURATION = STEPS * DT
+
+
+def _compile(net, target="lava"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tiny weights rounding to 0 are expected here
+        return nc.compile(net, target)
+
+
+def random_lif_network(seed: int, refractory: float = 0.0, delays: bool = True,
+                       reset: str = "value") -> nc.Network:
+    """Source, excitatory and inhibitory LIF populations with random parameters.
+
+    Projections: excitatory (including recurrent exc->exc), inhibitory, one mixed-sign, and
+    large weights that need a positive weight exponent. With ``delays`` several projections
+    draw per-synapse delays of 1..5 steps.
+    """
+    rng = np.random.default_rng(seed)
+    net = nc.Network(f"random{seed}", dt=DT, seed=seed)
+    lif = nc.LIF(tau_mem=float(rng.uniform(10, 30)), tau_syn=float(rng.uniform(2, 8)),
+                 v_rest=-49.0, v_reset=-60.0, v_th=-50.0, refractory=refractory, reset=reset)
+    src = net.poisson("src", 30, float(rng.uniform(300, 500)))
+    exc = net.population("exc", 40, lif, v_init=nc.Uniform(-60.0, -50.0))
+    inh = net.population("inh", 12, lif, v_init=nc.Uniform(-60.0, -50.0))
+
+    def delay():
+        return nc.Uniform(0.1, 0.5) if delays else None
+
+    net.connect(src, exc, nc.FixedProbability(0.3, seed=seed + 1), weight=float(rng.uniform(3.0, 5.0)),
+                delay=delay())
+    # Large and sparse: needs a weight exponent > 0.
+    net.connect(src, inh, nc.FixedProbability(0.05, seed=seed + 2), weight=nc.Uniform(10.0, 40.0),
+                delay=0.2 if delays else None)
+    net.connect(exc, exc, nc.FixedProbability(0.15, seed=seed + 3), weight=1.2, delay=delay())
+    net.connect(exc, inh, nc.FixedProbability(0.3, seed=seed + 4), weight=1.5, delay=0.3 if delays else None)
+    net.connect(inh, exc, nc.FixedProbability(0.3, seed=seed + 5), weight=-6.0, delay=delay())
+    mixed = rng.normal(0.0, 1.5, size=(12, 40)) * (rng.random((12, 40)) < 0.3)
+    net.connect(inh, exc, nc.Explicit(mixed), name="inh->exc mixed")
+    net.probe(exc, "spikes")
+    net.probe(inh, "spikes")
+    net.probe(exc[:6], "v")
+    net.probe(exc[:6], "I_syn")
+    net.probe(inh[:3], "v")
+    return net
+
+
+def with_negative_exponents(program, shift: int = 2):
+    """The same program with weight_exp lowered by ``shift`` (mantissas scaled up to match)
+    on every projection whose delays are uniform.
+
+    The quantizer never chooses a negative exponent, but a program may carry one (the chip
+    floors each step's sum of mantissas); both back ends must agree on it.
+    """
+    projections = []
+    for qp in program.quantized.projections:
+        uniform = qp.delay_steps.size and np.all(qp.delay_steps == qp.delay_steps[0])
+        if uniform and qp.weight_exp - shift < 0:
+            mant = qp.weight_mant.astype(np.int64) << shift
+            high = 254 if qp.sign_mode == "mixed" else 255
+            low = -256 if qp.sign_mode == "mixed" else -255
+            mant = np.clip(mant, low, high).astype(np.int16)
+            qp = dataclasses.replace(qp, weight_mant=mant, weight_exp=qp.weight_exp - shift)
+        projections.append(qp)
+    quantized = dataclasses.replace(program.quantized, projections=tuple(projections))
+    return dataclasses.replace(program, quantized=quantized)
+
+
+def assert_same_run(program, populations, traces, **build):
+    """Run on the emulator and in Lava; spikes, counts and raw traces must be identical."""
+    emu = program.run(DURATION)
+    lava_run = program.to_lava() if not build else build_lava(program, **build)
+    out = lava_run.run(DURATION)
+    assert out.backend == "lava" and out.n_steps == STEPS
+    for pop in populations:
+        np.testing.assert_array_equal(out.spikes(pop), emu.spikes(pop), err_msg=pop)
+    for name in emu.counts:
+        np.testing.assert_array_equal(out.counts[name], emu.counts[name], err_msg=name)
+    for pop, var in traces:
+        np.testing.assert_array_equal(out.trace(pop, var, raw=True), emu.trace(pop, var, raw=True),
+                                      err_msg=f"{pop}.{var}")
+        np.testing.assert_allclose(out.trace(pop, var), emu.trace(pop, var))
+    return emu, out, lava_run
+
+
+LIF_TRACES = [("exc", "v"), ("exc", "I_syn"), ("inh", "v")]
+
+
+@pytest.mark.parametrize("seed, delays", [(0, True), (1, False), (2, True)])
+def test_random_lif_network_on_lava_lif_matches_emulator(lava, seed, delays):
+    program = _compile(random_lif_network(seed, delays=delays))
+    exps = {qp.name: qp.weight_exp for qp in program.quantized.projections}
+    assert exps["src->inh"] > 0 and exps["exc->exc"] == 0
+    emu, _, lava_run = assert_same_run(program, ["exc", "inh"], LIF_TRACES)
+    kinds = {n.name: n.kind for n in lava_run.plan.neurons.values()}
+    assert kinds == {"src": "RingBuffer", "exc": "lava.LIF", "inh": "lava.LIF"}
+    classes = {b.projection: b.lava_class for b in lava_run.plan.blocks}
+    assert classes["exc->exc"] == ("DelaySparse" if delays else "Sparse")
+    assert classes["inh->exc mixed"] in ("Sparse", "Dense")
+    assert emu.counts["exc"].sum() > 20 and emu.counts["inh"].sum() > 0
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_negative_weight_exponents_match_emulator(lava, seed):
+    """Lava floors each step's sum of mantissas per projection, as the chip does."""
+    program = with_negative_exponents(_compile(random_lif_network(seed)))
+    negative = [qp.name for qp in program.quantized.projections if qp.weight_exp < 0]
+    assert {"exc->inh", "inh->exc mixed"} <= set(negative)
+    assert_same_run(program, ["exc", "inh"], LIF_TRACES)
+
+
+@pytest.mark.parametrize("reset", ["value", "subtract"])
+def test_refractory_lif_runs_as_nc_lif_and_matches_emulator(lava, reset):
+    program = _compile(random_lif_network(5, refractory=0.4, reset=reset))
+    _, _, lava_run = assert_same_run(program, ["exc", "inh"], LIF_TRACES)
+    plan = lava_run.plan.neurons["exc"]
+    assert plan.kind == "NcLif" and "refractory" in plan.reason and not plan.runs_on_loihi
+
+
+def test_step_currents_on_lava_lif_are_host_bias_writes(lava):
+    net = random_lif_network(6, delays=False)
+    net.current(net["exc"][:20], nc.StepCurrent(times=[5.0, 12.0], amplitudes=[3.0, -2.0]))
+    net.current(net["inh"], nc.StepCurrent(times=[0.0, 8.0], amplitudes=[1.0, 4.0]))
+    program = _compile(net)
+    assert len(program.quantized.bias_updates) == 4
+    _, _, lava_run = assert_same_run(program, ["exc", "inh"], LIF_TRACES)
+    assert lava_run.plan.neurons["exc"].kind == "lava.LIF"
+
+
+def test_every_lif_as_nc_lif_matches_emulator(lava):
+    net = random_lif_network(7)
+    net.current(net["exc"], nc.StepCurrent(times=[6.0], amplitudes=[2.5]))
+    program = _compile(net)
+    _, _, lava_run = assert_same_run(program, ["exc", "inh"], LIF_TRACES, native_lif=False)
+    assert {n.kind for n in lava_run.plan.neurons.values()} == {"RingBuffer", "NcLif"}
+
+
+def adex_network() -> nc.Network:
+    net = nc.Network("adex", dt=DT, seed=11)
+    adex = nc.AdEx(C=281.0, g_L=30.0, E_L=-70.6, V_T=-50.4, delta_T=2.0, a=4.0, tau_w=144.0,
+                   b=80.5, V_reset=-70.6, V_peak=-40.4, refractory=0.2, tau_syn=5.0)
+    src = net.poisson("src", 20, 400.0)
+    n = net.population("adex", 15, adex, v_init=nc.Uniform(-70.0, -55.0))
+    out = net.population("readout", 5, nc.LI(tau_mem=10.0, tau_syn=5.0, v_rest=-60.0))
+    net.connect(src, n, nc.FixedProbability(0.5, seed=1), weight=nc.Uniform(200.0, 900.0),
+                delay=nc.Uniform(0.1, 0.3))
+    net.connect(n, n, nc.FixedProbability(0.3, seed=2), weight=-150.0, delay=0.2)
+    net.connect(n, out, nc.AllToAll(), weight=2.0)
+    net.current(n[:8], nc.StepCurrent(times=[4.0, 14.0], amplitudes=[700.0, 200.0]))
+    net.probe(n, "spikes")
+    net.probe(n[:4], "v")
+    net.probe(n[:4], "w")
+    net.probe(n[:4], "I_syn")
+    net.probe(out, "v")
+    return net
+
+
+def test_adex_network_runs_as_nc_adex_and_matches_emulator(lava):
+    lava_target = load_target("lava")
+    target = dataclasses.replace(lava_target, adex=load_target("emu").adex)
+    program = _compile(adex_network(), target)
+    traces = [("adex", "v"), ("adex", "w"), ("adex", "I_syn"), ("readout", "v")]
+    emu, _, lava_run = assert_same_run(program, ["adex"], traces)
+    assert emu.counts["adex"].sum() > 5
+    kinds = {n.name: n.kind for n in lava_run.plan.neurons.values()}
+    assert kinds == {"src": "RingBuffer", "adex": "NcAdex", "readout": "lava.LIF"}
+
+
+def test_second_run_and_longer_run_rebuild_the_graph(lava):
+    program = _compile(random_lif_network(8, delays=False))
+    lava_run = build_lava(program, duration=5.0)
+    short = lava_run.run(5.0)
+    longer = lava_run.run(8.0)
+    emu = program.run(8.0)
+    np.testing.assert_array_equal(longer.spikes("exc"), emu.spikes("exc"))
+    np.testing.assert_array_equal(short.spikes("exc"), emu.spikes("exc")[:50])
+
+
+# ------------------------------------------------------------------------------------------
+# Emission rules (no Lava run needed, except where the check uses Lava's own functions)
+
+
+def test_timing_and_weights_of_the_plan():
+    from neurocompile.lava.plan import plan_program
+
+    program = _compile(random_lif_network(0))
+    plan = plan_program(program)
+    qp = next(q for q in program.quantized.projections if q.name == "exc->exc")
+    block = next(b for b in plan.blocks if b.projection == "exc->exc")
+    pre = np.repeat(np.arange(qp.indptr.size - 1), np.diff(qp.indptr))
+    keep = qp.weight_mant != 0
+    # (post, pre) matrix of our mantissas; Lava delay = d - 1.
+    assert block.weights.nnz == keep.sum()
+    np.testing.assert_array_equal(np.asarray(block.weights[qp.post_index[keep], pre[keep]]).ravel(),
+                                  qp.weight_mant[keep])
+    np.testing.assert_array_equal(np.asarray(block.delays[qp.post_index[keep], pre[keep]]).ravel(),
+                                  qp.delay_steps[keep] - 1)
+    assert block.weight_exp == qp.weight_exp and block.sign_mode == qp.sign_mode
+
+
+def _projection(pre, post, mant, delay, exp, mode="excitatory", n_pre=3):
+    from neurocompile.quantize import QuantizedProjection
+    pre = np.asarray(pre)
+    order = np.argsort(pre, kind="stable")
+    indptr = np.r_[0, np.cumsum(np.bincount(pre, minlength=n_pre))]
+    return QuantizedProjection("p", "a", "b", indptr, np.asarray(post)[order].astype(np.int32),
+                               np.asarray(mant)[order].astype(np.int16),
+                               np.asarray(delay)[order].astype(np.int16), exp, mode)
+
+
+def test_multapses_split_into_blocks_or_merge_under_negative_exponent():
+    from neurocompile.lava.plan import _plan_blocks
+
+    # Pair 0->1 three times (two with delay 1), pair 2->0 once.
+    args = ([0, 0, 0, 2], [1, 1, 1, 0], [100, 200, 7, 5], [1, 1, 3, 1])
+    blocks = _plan_blocks(_projection(*args, exp=1), 3, 2)
+    assert len(blocks) == 3  # exact for exp >= 0: shifting left distributes over sums
+    assert sum(b.weights.sum() for b in blocks) == 312
+    assert all(b.weights.nnz == len({(r, c) for r, c in zip(*b.weights.nonzero())}) for b in blocks)
+    # exp < 0: equal (pre, post, delay) merge (the chip floors their sum anyway); the pair
+    # still repeats with another delay, so blocks split by delay.
+    merged = _plan_blocks(_projection(*args, exp=-1), 3, 2)
+    assert [b.weights.sum() for b in merged] == [205, 7]
+    with pytest.raises(BuildError, match="add up to 300"):
+        _plan_blocks(_projection([0, 0], [1, 1], [150, 150], [1, 1], exp=-2), 3, 2)
+
+
+def test_weights_that_lava_would_alter_are_a_build_error(lava):
+    from lava.utils.weightutils import SignMode
+    from neurocompile.lava.emit import check_weights_survive_lava
+    from neurocompile.lava.plan import SynapseBlock
+
+    def block(values, mode):
+        w = sp.csr_matrix(np.asarray([values], dtype=np.int32))
+        return SynapseBlock("p", "p", "a", "b", w, None, 0, mode, False)
+
+    check_weights_survive_lava(block([-256, 254, 2], "mixed"), SignMode.MIXED)
+    check_weights_survive_lava(block([255, 1], "excitatory"), SignMode.EXCITATORY)
+    check_weights_survive_lava(block([-255, -1], "inhibitory"), SignMode.INHIBITORY)
+    with pytest.raises(BuildError, match="mantissa 3 becomes 2"):
+        check_weights_survive_lava(block([3, -4], "mixed"), SignMode.MIXED)
+    with pytest.raises(BuildError, match="mantissa -5 becomes 0"):
+        check_weights_survive_lava(block([-5, 4], "excitatory"), SignMode.EXCITATORY)
+
+
+def test_populations_lava_lif_cannot_run_get_a_reason():
+    from neurocompile.lava.plan import plan_program
+
+    plain = plan_program(_compile(random_lif_network(0)))
+    assert plain.neurons["exc"].kind == "lava.LIF" and plain.neurons["exc"].runs_on_loihi
+    refractory = plan_program(_compile(random_lif_network(0, refractory=0.3)))
+    assert refractory.neurons["exc"].kind == "NcLif"
+    subtract = plan_program(_compile(random_lif_network(0, reset="subtract")))
+    assert "subtraction" in subtract.neurons["exc"].reason
+
+
+def test_missing_lava_is_a_clear_build_error(monkeypatch):
+    import neurocompile.lava as nl
+
+    monkeypatch.setattr(nl, "lava_available", lambda: False)
+    program = _compile(random_lif_network(0))
+    with pytest.raises(BuildError, match=r"Python 3\.10.*pip install '\.\[lava\]'"):
+        program.to_lava()
