@@ -260,3 +260,30 @@ def test_overflow_risk_is_reported_before_running():
     assert prog.quantized.populations["n"].report["worst_current_vs_state"] > 1
     quiet = nc.compile(single_lif_driven(weight=0.5), "emu")
     assert quiet.quantized.populations["n"].report["worst_current_vs_state"] < 0.5
+
+
+def test_adex_firing_patterns_keep_their_class_on_chip():
+    """Every AdEx firing pattern of examples/adex_patterns.py is classified the same on the chip."""
+    import runpy
+    from pathlib import Path
+
+    example = runpy.run_path(str(Path(__file__).resolve().parents[1] / "examples" / "adex_patterns.py"))
+    patterns = example["patterns"]()
+    names = list(patterns)
+    models = [patterns[n][0] for n in names]
+    params = {key: np.array([m.params[key] for m in models]) for key in models[0].params}
+    net = nc.Network("packed", dt=0.1)
+    pop = net.population("all", len(names), nc.AdEx(**params))
+    for k, name in enumerate(names):
+        net.current(pop[k:k + 1], nc.StepCurrent([example["STIMULUS_ON_MS"], example["STIMULUS_OFF_MS"]],
+                                                 [patterns[name][1], 0.0]))
+    net.probe(pop, "spikes")
+    ref = nc.simulate(net, example["DURATION_MS"])
+    out = nc.compile(net, "emu").run(example["DURATION_MS"])
+    classify = example["classify"]
+    t_float, i_float = ref.spike_times("all")
+    t_chip, i_chip = out.spike_times("all")
+    float_labels = {n: classify(t_float[i_float == k]) for k, n in enumerate(names)}
+    chip_labels = {n: classify(t_chip[i_chip == k]) for k, n in enumerate(names)}
+    assert float_labels == {n: patterns[n][2] for n in names}
+    assert chip_labels == float_labels
