@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+REPO_DIR = Path(__file__).resolve().parents[1]
 SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
 NIR_PAPER_DIR = SHARED_DIR / "nir-paper"
 
@@ -34,3 +35,10 @@ def nir_paper_dir():
     if not NIR_PAPER_DIR.is_dir():
         pytest.fail(f"missing {NIR_PAPER_DIR}: CI runs with ../shared beside the project root")
     return NIR_PAPER_DIR
+
+
+def load_cuba():
+    """A fresh CUBA network from examples/cuba.py (the issue's canonical user script)."""
+    import runpy
+
+    return runpy.run_path(str(REPO_DIR / "examples" / "cuba.py"))["net"]

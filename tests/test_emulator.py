@@ -6,6 +6,7 @@ import pytest
 
 import neurocompile as nc
 from neurocompile.emu.arith import ChipOverflowError
+from conftest import load_cuba
 
 
 def single_lif_driven(weight=2.0, delay=0.1, tau_syn=5.0, reset="value", refractory=0.0,
@@ -136,14 +137,7 @@ def test_bias_updates_follow_step_current():
 
 
 def test_cuba_rates_match_float_within_5_percent():
-    net = nc.Network("cuba", dt=0.1)
-    lif = nc.LIF(tau_mem=20.0, tau_syn=5.0, v_rest=-49.0, v_reset=-60.0, v_th=-50.0, refractory=5.0)
-    exc = net.population("exc", 3200, lif, v_init=nc.Uniform(-60.0, -50.0))
-    inh = net.population("inh", 800, lif, v_init=nc.Uniform(-60.0, -50.0))
-    net.connect(exc, exc, nc.FixedProbability(0.02, seed=1), weight=1.62, delay=0.1)
-    net.connect(exc, inh, nc.FixedProbability(0.02, seed=2), weight=1.62)
-    net.connect(inh, exc, nc.FixedProbability(0.02, seed=3), weight=-9.0)
-    net.connect(inh, inh, nc.FixedProbability(0.02, seed=4), weight=-9.0)
+    net = load_cuba()
     ref = nc.simulate(net, 1000.0)
     out = nc.compile(net, "emu").run(1000.0)
     for pop in ("exc", "inh"):

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import neurocompile as nc
+from conftest import load_cuba
 
 TAU_M = 20.0
 
@@ -265,17 +266,7 @@ def test_step_current_drives_lif_as_bias_does():
 # -- CUBA benchmark network -------------------------------------------------------------------------
 def cuba(duration=300.0):
     """The network of the canonical user script (Brian2's CUBA example with one tau_syn)."""
-    net = nc.Network("cuba", dt=0.1)
-    lif = nc.LIF(tau_mem=20.0, tau_syn=5.0, v_rest=-49.0, v_reset=-60.0, v_th=-50.0, refractory=5.0)
-    exc = net.population("exc", 3200, lif, v_init=nc.Uniform(-60.0, -50.0))
-    inh = net.population("inh", 800, lif, v_init=nc.Uniform(-60.0, -50.0))
-    net.connect(exc, exc, nc.FixedProbability(0.02, seed=1), weight=1.62, delay=0.1)
-    net.connect(exc, inh, nc.FixedProbability(0.02, seed=2), weight=1.62)
-    net.connect(inh, exc, nc.FixedProbability(0.02, seed=3), weight=-9.0)
-    net.connect(inh, inh, nc.FixedProbability(0.02, seed=4), weight=-9.0)
-    net.probe(exc, "spikes")
-    net.probe(exc[:5], "v")
-    return nc.simulate(net, duration)
+    return nc.simulate(load_cuba(), duration)
 
 
 @pytest.fixture(scope="module")
