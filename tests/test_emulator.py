@@ -281,3 +281,21 @@ def test_adex_firing_patterns_keep_their_class_on_chip():
     chip_labels = {n: classify(t_chip[i_chip == k]) for k, n in enumerate(names)}
     assert float_labels == {n: patterns[n][2] for n in names}
     assert chip_labels == float_labels
+
+
+def test_tiny_weights_get_a_negative_exponent_instead_of_vanishing():
+    """Weights below half an input LSB survive as a negative exponent: coincident spikes add up."""
+    net = nc.Network("tiny", dt=0.1)
+    src = net.spike_source("src", 40, times=[1.0] * 40, indices=np.arange(40))
+    pop = net.population("n", 1, nc.LIF(tau_mem=20.0, tau_syn=5.0, v_rest=0.0, v_reset=0.0, v_th=1.0))
+    net.connect(src, pop, nc.AllToAll(), weight=0.002)  # about 0.3 input LSBs each
+    net.probe(pop, "v")
+    prog = nc.compile(net, "emu")
+    qp = prog.quantized.projections[0]
+    assert qp.weight_exp < 0 and qp.report["synapses_zeroed"] == 0
+    ref, out = nc.simulate(net, 20.0), prog.run(20.0)
+    peak_ref, peak_chip = ref.trace("n", "v").max(), out.trace("n", "v").max()
+    # Measured -11 %: the floor of the summed mantissas (-4 %) and the truncating decay of a
+    # current only ~800 LSBs large; without the negative exponent the input would be lost.
+    assert abs(peak_chip - peak_ref) / peak_ref < 0.15
+    assert nc.compile(single_lif_driven(weight=0.05), "emu").quantized.projections[0].weight_exp == 0

@@ -233,15 +233,15 @@ def test_multapses_split_into_blocks_or_merge_under_negative_exponent():
     from neurocompile.lava.plan import _plan_blocks
 
     # Pair 0->1 three times (two with delay 1), pair 2->0 once.
-    args = ([0, 0, 0, 2], [1, 1, 1, 0], [100, 200, 7, 5], [1, 1, 3, 1])
+    args = ([0, 0, 0, 2], [1, 1, 1, 0], [100, 120, 7, 5], [1, 1, 3, 1])
     blocks = _plan_blocks(_projection(*args, exp=1), 3, 2)
     assert len(blocks) == 3  # exact for exp >= 0: shifting left distributes over sums
-    assert sum(b.weights.sum() for b in blocks) == 312
+    assert sum(b.weights.sum() for b in blocks) == 232
     assert all(b.weights.nnz == len({(r, c) for r, c in zip(*b.weights.nonzero())}) for b in blocks)
     # exp < 0: equal (pre, post, delay) merge (the chip floors their sum anyway); the pair
     # still repeats with another delay, so blocks split by delay.
     merged = _plan_blocks(_projection(*args, exp=-1), 3, 2)
-    assert [b.weights.sum() for b in merged] == [205, 7]
+    assert [b.weights.sum() for b in merged] == [225, 7]
     with pytest.raises(BuildError, match="add up to 300"):
         _plan_blocks(_projection([0, 0], [1, 1], [150, 150], [1, 1], exp=-2), 3, 2)
 
@@ -282,3 +282,36 @@ def test_missing_lava_is_a_clear_build_error(monkeypatch):
     program = _compile(random_lif_network(0))
     with pytest.raises(BuildError, match=r"Python 3\.10.*pip install '\.\[lava\]'"):
         program.to_lava()
+
+
+def test_negative_exponent_with_mixed_delays(lava):
+    net = nc.Network("negexp", dt=1.0)
+    src = net.spike_source("src", 2, times=[0.0, 1.0], indices=[0, 1])
+    n = net.population("n", 1, nc.LIF(tau_mem=20.0, tau_syn=5.0, v_rest=-60.0, v_reset=-60.0, v_th=-50.0))
+    net.connect(src, n, nc.AllToAll(), weight=1.0, delay=np.array([2.0, 1.0]))
+    net.probe(n, "I_syn")
+    program = _compile(net)
+    qp = dataclasses.replace(program.quantized.projections[0],
+                             weight_mant=np.ones(2, dtype=np.int16), weight_exp=-1)
+    program = dataclasses.replace(program, quantized=dataclasses.replace(program.quantized, projections=(qp,)))
+    lava_u = program.to_lava().run(4.0).trace("n", "I_syn", raw=True)
+    np.testing.assert_array_equal(lava_u, np.zeros((4, 1), dtype=np.int64))  # 1 >> 1 == 0, twice
+    np.testing.assert_array_equal(program.run(4.0).trace("n", "I_syn", raw=True), lava_u)
+
+
+def test_unconnected_parts_of_a_network_all_run(lava):
+    """Lava runs what is connected to one process; unconnected parts are linked by an empty Sparse."""
+    net = nc.Network("parts", dt=DT, seed=4)
+    lif = nc.LIF(tau_mem=10.0, tau_syn=2.0, v_rest=-45.0, v_reset=-60.0, v_th=-50.0)
+    a = net.population("a", 5, lif)
+    src = net.poisson("src", 10, 500.0)
+    b = net.population("b", 6, lif)
+    net.connect(src, b, nc.AllToAll(), weight=1.5)
+    net.population("c", 3, nc.LIF(tau_mem=10.0, tau_syn=2.0, v_rest=-40.0, v_reset=-60.0, v_th=-50.0,
+                                  refractory=0.3))
+    for name in ("a", "b", "c"):
+        net.probe(net[name], "spikes")
+    program = _compile(net)
+    emu, _, lava_run = assert_same_run(program, ["a", "b", "c"], [])
+    assert all(emu.counts[p].sum() > 0 for p in ("a", "b", "c"))
+    assert len(lava_run.graph.links) == 2

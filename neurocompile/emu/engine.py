@@ -62,7 +62,12 @@ class LoadedProgram:
             mant = qp.weight_mant.astype(np.int64)
             part = (pre, post, mant if qp.weight_exp < 0 else mant << qp.weight_exp, qp.delay_steps)
             if qp.weight_exp < 0:
-                separate.append((pre_bank, post_bank, qp.weight_exp, part))
+                # The chip floors each (projection, delay) group's per-step sum separately
+                # (docs/chip.md 3.1): one ring per delay value keeps those sums apart.
+                for delay in np.unique(qp.delay_steps):
+                    keep = qp.delay_steps == delay
+                    separate.append((pre_bank, post_bank, qp.weight_exp,
+                                     tuple(column[keep] for column in part)))
             else:
                 merged.setdefault((pre_bank, post_bank), []).append(part)
                 shared_delay[post_bank] = max(shared_delay.get(post_bank, 1), int(qp.delay_steps.max(initial=1)))

@@ -18,12 +18,16 @@ __all__ = ["DEFAULT_HORIZON_STEPS", "LavaRun", "build_lava", "lava_available"]
 
 def lava_available() -> bool:
     """True if lava-nc can be imported."""
+    return _lava_import_error() is None
+
+
+def _lava_import_error() -> str | None:
     try:
         import lava.magma.core.run_configs  # noqa: F401
         import lava.proc.sparse.process  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    except ImportError as exc:
+        return str(exc)
+    return None
 
 
 def build_lava(program, duration: float | None = None, *, native_lif: bool = True) -> LavaRun:
@@ -42,7 +46,7 @@ def build_lava(program, duration: float | None = None, *, native_lif: bool = Tru
         import sys
         raise BuildError(
             "Program.to_lava / build_lava: lava-nc is not importable in this Python "
-            f"({sys.version.split()[0]}). Lava needs Python 3.10 and numpy < 2: create a Python 3.10 "
+            f"({sys.version.split()[0]}: {_lava_import_error()}). Lava needs Python 3.10 and numpy < 2: create a Python 3.10 "
             "environment and run `pip install '.[lava]'` in the neurocompile checkout. "
             "Without Lava, Program.run() runs the same program on the emulator.")
     return LavaRun(program, duration, native_lif=native_lif)

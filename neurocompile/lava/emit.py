@@ -10,8 +10,7 @@
   ``clip_weights``/``truncate_weights``: if Lava would change any, that is a BuildError.
 * Every neuron process's ``s_out`` gets an ``Extractor`` and every probed Var a ``VarWire``.
 """
-from __future__ import annotations
-
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -109,13 +108,11 @@ def _neuron_process(kind: str, q, fmt, bias_update):
         quantized = q.params["adex"]
         params = quantized.params
         if bias_update is not None:
-            import dataclasses
             params = dataclasses.replace(params, bias=adex_bias(bias_update.bias_mant, bias_update.bias_exp))
         return NcAdex(shape=shape, x=q.state["x"], w=q.state["w"], i_syn=q.state["i_syn"],
                       params=params, table=quantized.table, fmt=fmt, name=q.name)
     params = lif_params(q)
     if bias_update is not None:
-        import dataclasses
         params = dataclasses.replace(params, bias_mant=bias_update.bias_mant, bias_exp=bias_update.bias_exp)
     if kind == NC_LIF:
         from neurocompile.lava.processes import NcLif

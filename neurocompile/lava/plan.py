@@ -10,8 +10,6 @@ spike of step ``k`` through a synapse of delay ``d`` (>= 1) is integrated in ste
 Lava's ``Sparse``/``Dense`` deliver one step later, which is ``d = 1``; ``DelaySparse`` /
 ``DelayDense`` with a Lava delay ``j`` deliver ``1 + j`` steps later, so ``j = d - 1``.
 """
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 
 import numpy as np

@@ -54,6 +54,11 @@ class LavaRun:
         return graph
 
     @property
+    def graph(self):
+        """The current :class:`~.emit.LavaGraph` (processes, taps, source rasters)."""
+        return self._graph
+
+    @property
     def processes(self) -> dict:
         """Population and projection-block names -> Lava processes of the current graph."""
         out = {k: v for k, v in self._graph.neurons.items() if v is not None}
@@ -64,7 +69,8 @@ class LavaRun:
         """One line per population and connection: its Lava process and whether Loihi runs it."""
         lines = []
         for n in self.plan.neurons.values():
-            where = "Loihi + CPU simulation" if n.runs_on_loihi else "CPU simulation only"
+            where = ("host input" if n.kind == SOURCE else
+                     "Loihi + CPU simulation" if n.runs_on_loihi else "CPU simulation only")
             why = f"  ({n.reason})" if n.reason else ""
             lines.append(f"population {n.name}: {n.kind} [{where}]{why}")
         for b in self.plan.blocks:
@@ -154,9 +160,9 @@ class LavaRun:
         return Result(backend="lava", dt=program.dt, n_steps=n_steps, counts=counts,
                       recorder=recorder, stats=None, to_physical=to_physical)
 
-    def _check_li_silent(self, name: str, plan, raster: np.ndarray) -> None:
+    def _check_li_silent(self, name: str, neuron, raster: np.ndarray) -> None:
         """An LI population runs as a Lava LIF with the largest threshold; it must never spike."""
-        if plan.kind != LAVA_LIF or self.program.quantized.populations[name].model != "LI":
+        if neuron.kind != LAVA_LIF or self.program.quantized.populations[name].model != "LI":
             return
         if raster.any():
             step, neuron = np.argwhere(raster)[0]
