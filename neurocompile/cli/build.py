@@ -63,6 +63,7 @@ class BuildContext:
     program_path: Path | None = None
     chip: Any = None
     comparison: Any = None
+    lava_run_ms: float | None = None
     stage_seconds: dict = field(default_factory=dict)
 
 
@@ -71,6 +72,7 @@ class Stage:
     name: str
     run: Callable[[BuildContext], None]
     summary: str
+    applies: Callable[[BuildContext], bool] = lambda ctx: True
 
 
 def load_stage(ctx: BuildContext) -> None:
@@ -154,11 +156,9 @@ def chip_stage(ctx: BuildContext) -> None:
 
 
 def compare_stage(ctx: BuildContext) -> None:
-    ctx.comparison = compare(ctx.reference, ctx.chip)
-    ctx.console.print(ctx.comparison.table())
-    traces = ctx.comparison.traces_table()
-    if traces is not None:
-        ctx.console.print(traces)
+    ctx.comparison = compare(ctx.reference, ctx.chip, network=ctx.network)
+    for table in ctx.comparison.tables():
+        ctx.console.print(table)
     if ctx.tolerance is not None:
         failures = ctx.comparison.failures(ctx.tolerance)
         if failures:
@@ -168,12 +168,44 @@ def compare_stage(ctx: BuildContext) -> None:
                           markup=False)
 
 
+def lava_stage(ctx: BuildContext) -> None:
+    """What the Lava graph contains; with ``--run MS``, run it and check it against the emulator."""
+    from ..lava import build_lava
+    from ..lava.plan import plan_program
+    from ..lava.verify import mismatches
+
+    plan = plan_program(ctx.program)
+    ctx.console.print(render.lava_plan_table(plan))
+    custom = [n for n in plan.neurons.values() if not n.runs_on_loihi]
+    if custom:
+        ctx.console.print(
+            "note: " + ", ".join(f"'{n.name}'" for n in custom) + " run as neurocompile's own Lava "
+            "processes (Python models of the chip's integer arithmetic): exact in Lava's CPU "
+            "simulation, but they do not run on Loihi silicon", style="yellow", markup=False, soft_wrap=True)
+    if ctx.lava_run_ms is None:
+        ctx.console.print("add --run MS to run the graph in Lava (fixed_pt) and check it against the "
+                          "emulator", markup=False)
+        return
+    start = time.perf_counter()
+    lava_result = build_lava(ctx.program, ctx.lava_run_ms).run(ctx.lava_run_ms)
+    wall = time.perf_counter() - start
+    emu_result = ctx.program.run(ctx.lava_run_ms)
+    problems = mismatches(lava_result, emu_result)
+    if problems:
+        raise BuildError("Lava and the emulator disagree: " + "; ".join(problems))
+    spikes = int(sum(c.sum() for c in emu_result.counts.values()))
+    ctx.console.print(f"Lava fixed_pt run of {ctx.lava_run_ms:g} ms ({wall:.1f} s): identical to the "
+                      f"emulator ({spikes} spikes, every probed trace)", markup=False)
+
+
 STAGES: list[Stage] = [
     Stage("load", load_stage, "run the network file"),
     Stage("validate", validate_stage, "load the target and check it runs every model"),
     Stage("reference", reference_stage, "simulate in float64 for --validate ms"),
     Stage("compile", compile_stage, "quantize, place on cores, route"),
     Stage("emit", emit_stage, "write the compiled program"),
+    Stage("lava", lava_stage, "the Lava process graph (lava targets)",
+          applies=lambda ctx: ctx.target.backend == "lava"),
     Stage("chip", chip_stage, "run the compiled program on the target's back end"),
     Stage("compare", compare_stage, "float vs chip"),
 ]
@@ -181,7 +213,11 @@ STAGES: list[Stage] = [
 
 def run_build(ctx: BuildContext, stages=None) -> BuildContext:
     """Run ``stages`` (default :data:`STAGES`) in order; an error stops the build."""
-    for number, stage in enumerate(stages or STAGES, start=1):
+    number = 0
+    for stage in stages or STAGES:
+        if not stage.applies(ctx):
+            continue
+        number += 1
         ctx.console.rule(f"[bold]{number}. {stage.name}[/bold]: {stage.summary}")
         start = time.perf_counter()
         stage.run(ctx)
@@ -243,6 +279,9 @@ def add_parser(subparsers, common) -> None:
                         help="placement algorithm (default: sequential)")
     parser.add_argument("--strict", action="store_true",
                         help="make any value clipped during quantization an error")
+    parser.add_argument("--run", dest="lava_run_ms", type=_positive_ms, default=None, metavar="MS",
+                        help="lava targets: run the Lava graph for MS ms (fixed_pt, needs lava-nc) "
+                             "and fail if its spikes differ from the emulator's")
     parser.add_argument("--seed", type=_seed, default=None, metavar="N",
                         help="pass seed=N to the file's build(seed=...) function")
     parser.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), metavar="DIR",
@@ -253,7 +292,8 @@ def add_parser(subparsers, common) -> None:
 def run(args, console: Console) -> int:
     ctx = BuildContext(network_file=args.network_file, target_name=args.target,
                        duration=args.duration, seed=args.seed, out=args.out, console=console,
-                       placer=args.placer, strict=args.strict, tolerance=args.tolerance)
+                       placer=args.placer, strict=args.strict, tolerance=args.tolerance,
+                       lava_run_ms=args.lava_run_ms)
     run_build(ctx)
     total = sum(ctx.stage_seconds.values())
     console.print(f"build of '{ctx.network.name}' for target '{ctx.target.name}' done in {total:.2f} s",

@@ -102,3 +102,17 @@ def stats_table(totals: dict) -> Table:
         f"{totals['energy_uJ']:.4g} uJ", f"{totals['energy_per_step_nJ']:.4g} nJ",
         f"{totals['latency_per_step_us_mean']:.3g} ({totals['latency_per_step_us_max']:.3g}) us")
     return table
+
+
+def lava_plan_table(plan) -> Table:
+    """Which Lava process runs each population and projection, and whether Loihi runs it."""
+    table = Table(title="Lava process graph")
+    for col in ("element", "Lava process", "runs on Loihi", "why"):
+        table.add_column(col)
+    for n in plan.neurons.values():
+        table.add_row(f"population {n.name}", n.kind, "yes" if n.runs_on_loihi else "no (CPU simulation)",
+                      n.reason or "-")
+    for b in plan.blocks:
+        table.add_row(f"projection {b.name}", f"{b.lava_class} ({b.weights.nnz} synapses, exp {b.weight_exp})",
+                      "yes", "-")
+    return table
