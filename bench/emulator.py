@@ -14,7 +14,13 @@ Synaptic events/s counts delivered synapses (the emulator's synaptic_ops counter
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import time
+
+# bench/lava.py sits beside this file: keep bench/ off sys.path so `import lava` finds lava-nc.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
 
 import numpy as np
 from rich.console import Console
