@@ -9,6 +9,7 @@ from .ir import (
     SpikeTrains, StepCurrent, Uniform,
 )
 from .models import AdEx, LI, LIF
+from .nir import NirFileError, read_nir, write_nir
 from .compiler import compile  # noqa: A004 - nc.compile is the public name
 from .program import Program
 from .program_io import ProgramFileError, load_program as load
@@ -20,6 +21,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AdEx", "AllToAll", "BuildError", "Explicit", "FixedInDegree", "FixedProbability", "LI", "LIF",
-    "Network", "NetworkError", "Program", "ProgramFileError", "compile", "load", "NeurocompileError", "Normal", "OneToOne", "PoissonSource", "Result",
+    "Network", "NetworkError", "NirFileError", "read_nir", "write_nir", "Program", "ProgramFileError", "compile", "load", "NeurocompileError", "Normal", "OneToOne", "PoissonSource", "Result",
     "SpikeTrains", "StepCurrent", "TargetError", "Uniform", "compare", "simulate",
 ]

@@ -22,17 +22,29 @@ class NetworkFileError(NeurocompileError):
     """A network file is missing, fails to run, or defines no network."""
 
 
-def load_network(path, seed: int | None = None) -> Network:
+def load_network(path, seed: int | None = None, dt: float | None = None,
+                 reset: str | None = None) -> Network:
     """Run the Python file at ``path`` and return the network it defines.
 
     Args:
-        path: a ``.py`` file defining ``net`` or ``build()``.
+        path: a ``.py`` file defining ``net`` or ``build()``, or a ``.nir`` file (NIR graph,
+            imported with :func:`neurocompile.nir.read_nir`).
         seed: passed as ``build(seed=seed)``; the file must then define a ``build`` function
             that accepts ``seed`` (a module-level ``net`` is already built and cannot be reseeded).
+            For a ``.nir`` file: the network's seed.
+        dt: time step in ms; required for ``.nir`` files (NIR leaves discretisation to us),
+            refused for ``.py`` files (their network sets its own dt).
+        reset: ``.nir`` only: ``"zero"`` or ``"subtract"`` (NIR does not record the reset).
 
     Without ``seed``, a module-level ``net`` is used if present, else ``build()`` is called.
     """
     file = Path(path)
+    if file.suffix.lower() == ".nir":
+        return _load_nir(file, seed, dt, reset)
+    if dt is not None or reset is not None:
+        given = ", ".join(f"{k} = {v}" for k, v in (("dt", dt), ("reset", reset)) if v is not None)
+        raise NetworkFileError(f"{file}: {given} given, but only .nir files take dt and reset "
+                               "(a Python network file sets them in its own code)")
     if not file.is_file():
         reason = "is a directory, not a Python file" if file.is_dir() else "does not exist"
         raise NetworkFileError(f"network file '{file}' {reason}")
@@ -55,6 +67,19 @@ def load_network(path, seed: int | None = None) -> Network:
     raise NetworkFileError(
         f"{file}: defines neither a module-level `net` (a neurocompile.Network) nor a "
         "`build()` function returning one")
+
+
+def _load_nir(file: Path, seed, dt, reset) -> Network:
+    """Import a NIR file; ``dt`` is required."""
+    if dt is None:
+        raise NetworkFileError(f"{file}: a NIR file needs a time step: give dt (ms), e.g. "
+                               "--dt 0.1; NIR states its dynamics in continuous time")
+    from .nir import read_nir
+
+    try:
+        return read_nir(file, dt=dt, reset=reset, seed=seed)
+    except NeurocompileError as exc:
+        raise NetworkFileError(str(exc)) from exc
 
 
 def _run_file(file: Path):

@@ -299,3 +299,19 @@ def test_tiny_weights_get_a_negative_exponent_instead_of_vanishing():
     # current only ~800 LSBs large; without the negative exponent the input would be lost.
     assert abs(peak_chip - peak_ref) / peak_ref < 0.15
     assert nc.compile(single_lif_driven(weight=0.05), "emu").quantized.projections[0].weight_exp == 0
+
+
+def test_weights_larger_than_the_threshold_fit_by_lowering_the_voltage_scale():
+    """A weight of 2x the threshold gap (integrate-and-fire style) is not clipped."""
+    net = nc.Network("big", dt=1.0)
+    src = net.spike_source("src", 1, times=[2.0, 10.0], indices=[0, 0])
+    pop = net.population("n", 2, nc.LIF(tau_mem=20.0, tau_syn=0.0, v_rest=0.0, v_reset=0.0, v_th=1.0))
+    net.connect(src, pop, nc.AllToAll(), weight=np.array([[2.0, 0.9]]))
+    net.probe(pop, "spikes")
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no clipping warning
+        prog = nc.compile(net, "emu", strict=True)
+    out, ref = prog.run(20.0), nc.simulate(net, 20.0)
+    assert np.array_equal(out.spikes("n"), ref.spikes("n"))
+    assert out.counts["n"].tolist() == [2, 1]  # 0.9 alone stays below threshold; the second input adds up

@@ -22,7 +22,8 @@ class Param:
     """One parameter of a model.
 
     ``rule`` is one of: ``"positive"`` (> 0), ``"nonnegative"`` (>= 0), ``"finite"`` (any finite
-    number), or ``"choice"`` (a string among ``choices``).
+    number), ``"positive_or_inf"`` (> 0, where ``inf`` is meaningful, e.g. a time constant of a
+    leak that is absent) or ``"choice"`` (a string among ``choices``).
     """
 
     unit: str
@@ -128,6 +129,23 @@ class NeuronModel:
     def _check_relations(self) -> None:
         """Cross-parameter rules (e.g. reset below threshold); subclasses override."""
 
+    def _require_no_leak_rules(self) -> None:
+        """Where ``tau_mem`` is inf (no leak, a perfect integrator) a current in mV has no
+        effect (it acts through the leak), so synapses must be instantaneous and bias 0."""
+        no_leak = np.isinf(np.asarray(self._params["tau_mem"]))
+        if not no_leak.any():
+            return
+        for pname, rule in (("tau_syn", "must be 0 (instantaneous synapse)"), ("bias", "must be 0")):
+            value = np.asarray(self._params[pname])
+            try:
+                offending = np.any((value != 0) & no_leak)
+            except ValueError:  # arrays of different lengths: the population reports that
+                offending = np.any(value != 0)
+            if offending:
+                raise invalid(type(self).__name__, pname, self._params[pname],
+                              f"{rule} where tau_mem = inf (a perfect integrator has no leak "
+                              "through which a current in mV could act)")
+
     def _require_less(self, low: str, high: str) -> None:
         lo, hi = np.asarray(self._params[low]), np.asarray(self._params[high])
         if np.any(lo >= hi):
@@ -158,7 +176,10 @@ def _check_param(model: str, pname: str, value, spec: Param):
         raise invalid(model, pname, value, f"must be a number in {spec.unit}") from None
     if arr.ndim > 1:
         raise invalid(model, pname, arr, "must be a scalar or a 1-D array with one value per neuron")
-    if not np.all(np.isfinite(arr)):
+    if spec.rule == "positive_or_inf":
+        if np.any(np.isnan(arr)) or np.any(arr <= 0):
+            raise invalid(model, pname, value, f"must be > 0 {spec.unit} (inf allowed)")
+    elif not np.all(np.isfinite(arr)):
         raise invalid(model, pname, value, f"must be finite ({spec.unit})")
     if spec.rule == "positive" and np.any(arr <= 0):
         raise invalid(model, pname, value, f"must be > 0 {spec.unit}")

@@ -19,8 +19,12 @@ class LIF(NeuronModel):
     (``reset="subtract"``, which keeps the overshoot). After a spike ``v`` is clamped at
     ``v_reset`` for ``refractory`` ms (absolute refractory period; ``I_syn`` keeps evolving).
 
+    ``tau_mem = inf`` makes a perfect integrator (no leak, NIR's ``IF``): ``v`` keeps every
+    synaptic jump until it spikes. A current in mV acts only through the leak, so such neurons
+    need ``tau_syn = 0`` and ``bias = 0`` (and ignore injected currents).
+
     Parameters (scalars, or 1-D arrays with one value per neuron):
-        tau_mem: membrane time constant, ms, > 0.
+        tau_mem: membrane time constant, ms, > 0, or inf (no leak; see above).
         tau_syn: synaptic current time constant, ms, >= 0 (0 = instantaneous synapse).
         v_rest: resting potential, mV.
         v_reset: reset potential, mV, < v_th.
@@ -31,7 +35,7 @@ class LIF(NeuronModel):
     """
 
     parameters = {
-        "tau_mem": Param("ms", "positive", doc="membrane time constant"),
+        "tau_mem": Param("ms", "positive_or_inf", doc="membrane time constant (inf = no leak)"),
         "tau_syn": Param("ms", "nonnegative", doc="synaptic current time constant (0 = instantaneous)"),
         "v_rest": Param("mV", doc="resting potential"),
         "v_reset": Param("mV", doc="reset potential"),
@@ -47,6 +51,7 @@ class LIF(NeuronModel):
 
     def _check_relations(self) -> None:
         self._require_less("v_reset", "v_th")
+        self._require_no_leak_rules()
 
     def default_state(self) -> dict[str, object]:
         """Initial state when the population gives none: at rest, no synaptic current."""

@@ -36,13 +36,18 @@ VOLTAGE_HEADROOM = 4.0
 TAU_TOLERANCE = 0.05
 #: Activity assumed when bounding a leaky integrator's range (fraction of steps with a spike).
 LI_ASSUMED_SPIKE_FRACTION = 0.01
+#: Steps over which the range of a leak-free LI (tau_mem = inf) is bounded.
+LI_NO_LEAK_HORIZON_STEPS = 1000
 
 
-def quantize_lif(pop, dt: float, precision, incoming_abs_weight: np.ndarray) -> QuantizedPopulation:
+def quantize_lif(pop, dt: float, precision, incoming_abs_weight: np.ndarray,
+                 largest_weight: np.ndarray | None = None) -> QuantizedPopulation:
     """Integer parameters and initial state of a LIF or LI population.
 
     ``incoming_abs_weight`` is the per-neuron sum of |weights| over all incoming synapses
-    (model units), used to bound the range of an LI population.
+    (model units), used to bound the range of an LI population; ``largest_weight`` the largest
+    |weight| onto each neuron: the voltage scale is lowered, if needed, so that it fits the
+    largest weight mantissa at the largest exponent instead of being clipped.
     """
     p = pop.params
     spiking = pop.model.spiking
@@ -74,10 +79,22 @@ def quantize_lif(pop, dt: float, precision, incoming_abs_weight: np.ndarray) -> 
         vth_mant = np.full(pop.size, min(precision.threshold_mantissa_max,
                                          int(vth_int_target) >> shift), dtype=np.int64)
         scale = (vth_mant << shift) / span  # LSB per mV
+        if largest_weight is not None and np.any(largest_weight > 0):
+            # A weight w adds scale * transfer_q * w / 2**shift input LSBs; the synapse memory holds
+            # at most mantissa_max << weight_exponent_max of them (mixed-sign mantissa max: 2**(b-1) - 2).
+            most = ((1 << (precision.weight_mantissa_bits - 1)) - 2) * 2.0**precision.weight_exponent_max
+            fit = most * (1 << shift) / np.maximum(transfer_q * largest_weight, 1e-300)
+            if np.any(scale > fit):
+                ratio = float(np.min(fit / scale))
+                vth_mant = np.full(pop.size, max(1, int(vth_mant[0] * ratio)), dtype=np.int64)
+                scale = (vth_mant << shift) / span
     else:
         steady_input = incoming_abs_weight * LI_ASSUMED_SPIKE_FRACTION * transfer / np.maximum(
             1 - p11, 1e-12)
-        bound = np.abs(bias_drive) + steady_input / np.maximum(1 - p22, 1e-12) + 1e-9
+        # A perfect integrator (tau_mem = inf) has no steady state: bound its range over a
+        # horizon of LI_NO_LEAK_HORIZON_STEPS steps of the assumed activity instead.
+        leak = np.where(np.isinf(p["tau_mem"]), 1.0 / LI_NO_LEAK_HORIZON_STEPS, np.maximum(1 - p22, 1e-12))
+        bound = np.abs(bias_drive) + steady_input / leak + 1e-9
         scale = (v_max_int / VOLTAGE_HEADROOM) / np.maximum(bound, 1e-6)
         vth_mant = np.full(pop.size, precision.threshold_mantissa_max, dtype=np.int64)
 
@@ -96,7 +113,9 @@ def quantize_lif(pop, dt: float, precision, incoming_abs_weight: np.ndarray) -> 
 
     for name, requested, realised in (("tau_mem", p["tau_mem"], tau_mem_eff),
                                       ("tau_syn", p["tau_syn"], tau_syn_eff)):
-        rel = np.abs(realised - requested) / np.where(requested > 0, requested, 1.0)
+        with np.errstate(invalid="ignore"):  # inf vs inf (no leak, realised exactly) is exact
+            rel = np.where(realised == requested, 0.0,
+                           np.abs(realised - requested) / np.where(requested > 0, requested, 1.0))
         bad = (requested > 0) & ~(rel <= TAU_TOLERANCE)
         if bad.any():
             worst = int(np.argmax(np.where(bad, rel, -1.0)))

@@ -50,11 +50,15 @@ def quantize(network, target, strict: bool = False) -> QuantizedNetwork:
     network.validate()
     precision = target.precision
     incoming = {name: np.zeros(pop.size) for name, pop in network.populations.items()}
+    largest = {name: np.zeros(pop.size) for name, pop in network.populations.items()}
     for proj in network.projections:
-        incoming[proj.post.name] += np.asarray(abs(proj.weights).sum(axis=0)).ravel()
+        w = proj.weights
+        incoming[proj.post.name] += _chunked_bincount(w.indices, np.abs, w.data, pop_size=w.shape[1])
+        _chunked_max_abs(w.indices, w.data, largest[proj.post.name])
     pops: dict[str, QuantizedPopulation] = {}
     for pop in network.populations.values():
-        pops[pop.name] = _quantize_population(pop, network.dt, target, incoming[pop.name])
+        pops[pop.name] = _quantize_population(pop, network.dt, target, incoming[pop.name],
+                                              largest[pop.name])
     projs = tuple(quantize_projection(p, pops[p.post.name], precision, precision.max_delay_steps, strict)
                   for p in network.projections)
     updates = tuple(_bias_updates(network, pops, precision))
@@ -67,7 +71,7 @@ def quantize(network, target, strict: bool = False) -> QuantizedNetwork:
     return QuantizedNetwork(network.name, network.dt, network.seed, pops, projs, updates, issues)
 
 
-def _quantize_population(pop, dt, target, incoming_abs_weight) -> QuantizedPopulation:
+def _quantize_population(pop, dt, target, incoming_abs_weight, largest_weight) -> QuantizedPopulation:
     model = pop.model
     if pop.is_source:
         return QuantizedPopulation(pop.name, "source", pop.size, {}, {}, {}, None, None, None)
@@ -78,7 +82,7 @@ def _quantize_population(pop, dt, target, incoming_abs_weight) -> QuantizedPopul
             f"(native: {', '.join(target.models.native) or 'none'}; custom processes: "
             f"{', '.join(target.models.custom_process) or 'none'})")
     if isinstance(model, (LIF, LI)):
-        return quantize_lif(pop, dt, target.precision, incoming_abs_weight)
+        return quantize_lif(pop, dt, target.precision, incoming_abs_weight, largest_weight)
     if isinstance(model, AdEx):
         from .adex import quantize_adex
         return quantize_adex(pop, dt, target)
@@ -118,10 +122,10 @@ def _overflow_risk(network, pops, projs, precision):
         for p in projs:
             if p.post != name:
                 continue
-            scaled = p.weight_mant.astype(np.float64) * 2.0**p.weight_exp
+            scale = 2.0**p.weight_exp
             fraction = _max_spike_fraction(network.populations[p.pre], network.dt)
-            pos = np.bincount(p.post_index, np.maximum(scaled, 0), minlength=q.size)
-            neg = np.bincount(p.post_index, np.maximum(-scaled, 0), minlength=q.size)
+            pos = _chunked_bincount(p.post_index, lambda m: np.maximum(m, 0) * scale, p.weight_mant, q.size)
+            neg = _chunked_bincount(p.post_index, lambda m: np.maximum(-m, 0) * scale, p.weight_mant, q.size)
             excit += pos
             inhib += neg
             excit_rate += pos * fraction
@@ -144,6 +148,22 @@ def _overflow_risk(network, pops, projs, precision):
                                  "u would wrap")
 
 
+def _chunked_bincount(index, transform, values, pop_size: int, chunk: int = 1 << 22) -> np.ndarray:
+    """``bincount(index, transform(values))`` in chunks (bounded float64 temporaries)."""
+    out = np.zeros(pop_size)
+    for start in range(0, index.size, chunk):
+        part = slice(start, start + chunk)
+        out += np.bincount(index[part], transform(values[part].astype(np.float64)), minlength=pop_size)
+    return out
+
+
+def _chunked_max_abs(index, values, out: np.ndarray, chunk: int = 1 << 22) -> None:
+    """``out[i] = max(out[i], |values|)`` over entries with ``index == i`` (in place, chunked)."""
+    for start in range(0, index.size, chunk):
+        part = slice(start, start + chunk)
+        np.maximum.at(out, index[part], np.abs(values[part]))
+
+
 def _bias_updates(network, pops, precision):
     """Step currents become bias updates: the full bias vector of a population at each change."""
     by_pop: dict[str, dict[int, list]] = {}
@@ -159,18 +179,28 @@ def _bias_updates(network, pops, precision):
         for step in sorted(changes):
             for indices, delta in changes[step]:
                 np.add.at(external, indices, delta)
-            target_bias = q.bias_per_unit * (q.bias_drive + external)
-            if q.model == "AdEx":  # the AdEx bias register is a full-width integer
-                mant = np.rint(target_bias).astype(np.int64)
-                exp = np.zeros(q.size, dtype=np.int64)
-                clipped = np.abs(mant) > (1 << (precision.state_bits - 1)) - 1
-            else:
-                mant, exp, clipped = split_mantissa_exponent(
-                    target_bias, precision.bias_mantissa_bits, precision.bias_exponent_min,
-                    precision.bias_exponent_max)
-            if clipped.any():
-                raise BuildError(
-                    f"Step current into '{name}' at step {step}: the resulting bias exceeds the "
-                    f"chip's bias range for {int(clipped.sum())} neuron(s) (max "
-                    f"{np.abs(target_bias).max():.4g} LSB); reduce the amplitude")
+            mant, exp = bias_registers(q, external, precision, f"Step current into '{name}' at step {step}")
             yield BiasUpdate(step, name, mant, exp)
+
+
+def bias_registers(q, external, precision, where: str):
+    """Bias registers ``(bias_mant, bias_exp)`` of population ``q`` with an added current.
+
+    ``external``: injected current per neuron (scalar or (size,)), in the model's current unit
+    (mV for LIF/LI, pA for AdEx), on top of the constant drive the bias already encodes.
+    ``where`` names the input in the error raised when the bias does not fit the register.
+    """
+    target_bias = q.bias_per_unit * (q.bias_drive + external)
+    if q.model == "AdEx":  # the AdEx bias register is a full-width integer
+        mant = np.rint(target_bias).astype(np.int64)
+        exp = np.zeros(q.size, dtype=np.int64)
+        clipped = np.abs(mant) > (1 << (precision.state_bits - 1)) - 1
+    else:
+        mant, exp, clipped = split_mantissa_exponent(
+            target_bias, precision.bias_mantissa_bits, precision.bias_exponent_min,
+            precision.bias_exponent_max)
+    if clipped.any():
+        raise BuildError(
+            f"{where}: the resulting bias exceeds the chip's bias range for {int(clipped.sum())} "
+            f"neuron(s) (max {np.abs(target_bias).max():.4g} LSB); reduce the amplitude")
+    return np.broadcast_to(mant, (q.size,)).astype(np.int64), np.broadcast_to(exp, (q.size,)).astype(np.int64)

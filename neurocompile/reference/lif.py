@@ -13,7 +13,8 @@ with ``P11 = exp(-dt/tau_syn)``, ``P22 = exp(-dt/tau_mem)`` and
 ``P21 = tau_syn/(tau_syn - tau_mem) (P11 - P22)`` (its limit ``dt/tau_mem P22`` when the time
 constants are equal). With ``tau_syn = 0`` the arrivals jump ``v`` at the start of the step
 and decay with it. Then refractory neurons are clamped at ``v_reset``, and neurons with
-``v >= v_th`` spike and are reset.
+``v >= v_th`` spike and are reset. With ``tau_mem = inf`` (no leak; the model then requires
+``tau_syn = 0`` and ``bias = 0``) ``P22 = 1`` and the update is exactly ``v <- v + arrivals``.
 """
 from __future__ import annotations
 
@@ -46,6 +47,8 @@ class LifUpdater:
         self.v_rest = params["v_rest"]
         self.bias = params["bias"]
         self.instantaneous = params["tau_syn"] == 0
+        # Perfect integrators add their jumps exactly (no round trip through v_inf).
+        self.no_leak = np.isinf(params["tau_mem"])
         self.p11, self.p21, self.p22 = lif_propagators(params["tau_mem"], params["tau_syn"], dt)
         if spiking:
             self.v_th = params["v_th"]
@@ -66,6 +69,8 @@ class LifUpdater:
         instant = np.where(self.instantaneous, arrivals, 0.0)
         self.I_syn += np.where(self.instantaneous, 0.0, arrivals)
         v = v_inf + (self.v + instant - v_inf) * self.p22 + self.I_syn * self.p21
+        if self.no_leak.any():
+            v = np.where(self.no_leak, self.v + instant, v)
         self.I_syn *= self.p11
         if not self.spiking:
             self.v = v
