@@ -64,6 +64,8 @@ class BuildContext:
     chip: Any = None
     comparison: Any = None
     lava_run_ms: float | None = None
+    dt: float | None = None  # .nir files only: time step, ms
+    reset: str | None = None  # .nir files only: "zero" or "subtract"
     stage_seconds: dict = field(default_factory=dict)
 
 
@@ -76,7 +78,7 @@ class Stage:
 
 
 def load_stage(ctx: BuildContext) -> None:
-    ctx.network = load_network(ctx.network_file, seed=ctx.seed)
+    ctx.network = load_network(ctx.network_file, seed=ctx.seed, dt=ctx.dt, reset=ctx.reset)
     ctx.network.validate()
     net = ctx.network
     ctx.console.print(f"loaded {net!r} from {ctx.network_file}", markup=False, soft_wrap=True)
@@ -264,7 +266,8 @@ def add_parser(subparsers, common) -> None:
                     "function), check it against a target, compile it (quantize, place, route), "
                     "write <out>/<name>.ncp, and compare a chip run with the float reference.")
     parser.add_argument("network_file", metavar="NET.py", type=Path,
-                        help="Python file defining `net` (a neurocompile.Network) or `build()`")
+                        help="Python file defining `net` (a neurocompile.Network) or `build()`, "
+                             "or a NIR graph (.nir, needs --dt)")
     parser.add_argument("--target", default="emu", metavar="TARGET",
                         help="built-in target name (see `neurocompile targets`) or path to a "
                              "target .toml file (default: emu)")
@@ -284,6 +287,12 @@ def add_parser(subparsers, common) -> None:
                              "and fail if its spikes differ from the emulator's")
     parser.add_argument("--seed", type=_seed, default=None, metavar="N",
                         help="pass seed=N to the file's build(seed=...) function")
+    parser.add_argument("--dt", type=_positive_ms, default=None, metavar="MS",
+                        help=".nir files: time step in ms at which the NIR graph is discretised "
+                             "(required for .nir, e.g. 0.1)")
+    parser.add_argument("--reset", choices=("zero", "subtract"), default=None,
+                        help=".nir files: reset to v_reset (zero) or by subtracting the threshold "
+                             "(NIR does not record it; default: zero)")
     parser.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), metavar="DIR",
                         help=f"output folder (default: {DEFAULT_OUT})")
     parser.set_defaults(run=run)
@@ -293,7 +302,7 @@ def run(args, console: Console) -> int:
     ctx = BuildContext(network_file=args.network_file, target_name=args.target,
                        duration=args.duration, seed=args.seed, out=args.out, console=console,
                        placer=args.placer, strict=args.strict, tolerance=args.tolerance,
-                       lava_run_ms=args.lava_run_ms)
+                       lava_run_ms=args.lava_run_ms, dt=args.dt, reset=args.reset)
     run_build(ctx)
     total = sum(ctx.stage_seconds.values())
     console.print(f"build of '{ctx.network.name}' for target '{ctx.target.name}' done in {total:.2f} s",
