@@ -14,9 +14,9 @@ from rich.console import Console
 
 from .. import __version__
 from ..errors import NeurocompileError
-from . import build, inspect, run, targets
+from . import build, inspect, plot, run, targets
 
-COMMANDS = (build, run, inspect, targets)
+COMMANDS = (build, run, inspect, targets, plot)
 
 EXIT_OK = 0
 EXIT_BUILD_ERROR = 1

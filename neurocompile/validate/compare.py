@@ -7,13 +7,17 @@ rate distribution KS statistic, ISI coefficient of variation, Fano factor in 100
 for networks whose spikes diverge under any perturbation (recurrent, chaotic). Probed state
 variables get the RMS error after converting chip integers to physical units.
 
-Which criterion judged a population: spike timing when at least 90 % of its spikes agree within
-one step, otherwise the distribution statistics (and the comparison says so).
+Which criterion judged a population (column "judged by"): ``spike timing`` when at least 90 %
+of its spikes agree within one step; otherwise ``distribution``, meaning that the spike trains
+have diverged (as they do in recurrent chaotic networks under any perturbation) and only the
+rate error and the distribution statistics are meaningful; ``rates`` when its spikes were not
+probed. ``Comparison.failures(tolerance)`` (``neurocompile build --tolerance``) checks the
+population mean rates, which every criterion shares.
 """
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from rich.console import Console
@@ -55,33 +59,71 @@ class Comparison:
     populations: dict
     van_rossum_tau_ms: float
     duration_ms: float
+    fano_window_ms: float = 100.0
 
     def passed(self, tolerance: float) -> bool:
         """True when every active population's rate error is within ``tolerance`` (fraction)."""
         return not self.failures(tolerance)
 
     def failures(self, tolerance: float) -> list[str]:
+        """One line per population whose chip rate is off by more than ``tolerance`` (fraction);
+        a population silent in float that fires on chip (infinite error) always fails."""
         out = []
         for p in self.populations.values():
-            if np.isfinite(p.rate_rel_error) and p.rate_rel_error > tolerance:
+            if p.rate_rel_error > tolerance:
                 out.append(f"{p.name}: rate {p.rate_chip:.3g} Hz on chip vs {p.rate_float:.3g} Hz "
                            f"in float ({p.rate_rel_error:.1%} > {tolerance:.1%})")
         return out
 
     def table(self) -> Table:
+        """Rates and spike timing, one row per population, and the criterion that judged it."""
         t = Table(title=f"Float vs chip over {self.duration_ms:g} ms "
                         f"(van Rossum tau = {self.van_rossum_tau_ms:g} ms)")
         for col in ("population", "rate float Hz", "rate chip Hz", "rate err", "count corr",
-                    "same step", "±1 step", "van Rossum", "1st spike err ms", "rate KS",
-                    "ISI CV f/c", "Fano f/c", "judged by"):
+                    "same step", "±1 step", "van Rossum", "1st spike err ms", "judged by"):
             t.add_column(col, justify="right")
         for p in self.populations.values():
             t.add_row(p.name, f"{p.rate_float:.3g}", f"{p.rate_chip:.3g}", _pct(p.rate_rel_error),
-                      _num(p.count_correlation), _pct(p.same_step_fraction), _pct(p.within_one_step_fraction),
-                      _num(p.van_rossum), _num(p.first_spike_error_ms), _num(p.rate_ks),
-                      f"{_num(p.isi_cv_float)}/{_num(p.isi_cv_chip)}", f"{_num(p.fano_float)}/{_num(p.fano_chip)}",
-                      p.criterion)
+                      _num(p.count_correlation), _pct(p.same_step_fraction),
+                      _pct(p.within_one_step_fraction), _num(p.van_rossum),
+                      _num(p.first_spike_error_ms), p.criterion)
         return t
+
+    def distribution_table(self) -> Table:
+        """Distribution-level statistics, the criterion for populations whose spikes diverge."""
+        t = Table(title=f"Distributions: per-neuron rates (KS statistic), ISI CV, Fano factor "
+                        f"({self.fano_window_ms:g} ms windows)")
+        for col in ("population", "rate KS", "ISI CV float", "ISI CV chip", "Fano float",
+                    "Fano chip"):
+            t.add_column(col, justify="right")
+        for p in self.populations.values():
+            t.add_row(p.name, _num(p.rate_ks), _num(p.isi_cv_float), _num(p.isi_cv_chip),
+                      _num(p.fano_float), _num(p.fano_chip))
+        return t
+
+    def tables(self) -> list[Table]:
+        """Every table :meth:`__str__` prints: timing, distributions and traces (if probed)."""
+        out = [self.table(), self.distribution_table()]
+        traces = self.traces_table()
+        if traces is not None:
+            out.append(traces)
+        return out
+
+    def to_dict(self) -> dict:
+        """Plain data (JSON-ready; nan and inf become None) of every number in the tables."""
+        def clean(x):
+            if isinstance(x, float) and not np.isfinite(x):
+                return None
+            return x
+        pops = {}
+        for p in self.populations.values():
+            row = {k: clean(v) for k, v in asdict(p).items() if k != "trace_rms"}
+            row["trace_rms"] = {var: {"rms": clean(rms), "unit": unit}
+                                for var, (rms, unit) in p.trace_rms.items()}
+            pops[p.name] = row
+        return {"duration_ms": self.duration_ms, "van_rossum_tau_ms": self.van_rossum_tau_ms,
+                "fano_window_ms": self.fano_window_ms,
+                "timing_criterion": TIMING_CRITERION, "populations": pops}
 
     def traces_table(self) -> Table | None:
         rows = [(p.name, var, rms) for p in self.populations.values() for var, rms in p.trace_rms.items()]
@@ -96,10 +138,8 @@ class Comparison:
 
     def __str__(self) -> str:
         console = Console(file=io.StringIO(), width=160, record=True, color_system=None)
-        console.print(self.table())
-        traces = self.traces_table()
-        if traces is not None:
-            console.print(traces)
+        for table in self.tables():
+            console.print(table)
         return console.export_text()
 
 
@@ -112,15 +152,25 @@ def _num(x: float) -> str:
 
 
 def compare(ref, out, van_rossum_tau: float = 10.0, fano_window: float = 100.0,
-            units: dict | None = None) -> Comparison:
+            units: dict | None = None, network=None) -> Comparison:
     """Compare a float reference ``ref`` with a chip run ``out`` of the same network and length.
 
-    ``units``: optional (population, variable) -> unit string for the trace table.
+    Args:
+        ref, out: :class:`~neurocompile.Result` of ``nc.simulate`` and ``Program.run``.
+        van_rossum_tau: time constant of the van Rossum distance, ms.
+        fano_window: window of the Fano factor's spike counts, ms.
+        units: optional (population, variable) -> unit string for the trace table.
+        network: optional :class:`~neurocompile.Network` the runs came from; it supplies the
+            units of the probed state variables (see :func:`state_units`).
     """
+    for param, value in (("van_rossum_tau", van_rossum_tau), ("fano_window", fano_window)):
+        if not (isinstance(value, (int, float)) and 0 < value < float("inf")):
+            raise invalid("compare", param, value, "must be a finite time > 0 ms")
     if abs(ref.dt - out.dt) > 1e-12 or ref.n_steps != out.n_steps:
         raise invalid("compare", "runs", f"{ref!r} vs {out!r}", "must have the same dt and number of steps")
     if set(ref.populations) != set(out.populations):
         raise NetworkError("compare: the runs come from different networks (populations differ)")
+    units = {**(state_units(network) if network is not None else {}), **(units or {})}
     dt, n_steps = ref.dt, ref.n_steps
     pops = {}
     for name in ref.populations:
@@ -137,13 +187,19 @@ def compare(ref, out, van_rossum_tau: float = 10.0, fano_window: float = 100.0,
             if var in _traced(out, name):
                 a, b = ref.trace(name, var), out.trace(name, var)
                 if a.shape == b.shape:
-                    unit = (units or {}).get((name, var), "mV" if var == "v" else "")
+                    unit = units.get((name, var), "mV" if var == "v" else "")
                     rms[var] = (float(np.sqrt(np.mean((a - b) ** 2))), unit)
         pops[name] = PopulationComparison(
             name, mean_f, mean_c, rel, corr, timing["same"], within, timing["van_rossum"],
             timing["first"], metrics.ks_statistic(rate_f, rate_c), timing["cv_f"], timing["cv_c"],
             timing["fano_f"], timing["fano_c"], criterion, rms)
-    return Comparison(pops, van_rossum_tau, ref.duration)
+    return Comparison(pops, van_rossum_tau, ref.duration, fano_window)
+
+
+def state_units(network) -> dict:
+    """(population, state variable) -> unit, from the models of ``network`` (e.g. AdEx w: pA)."""
+    return {(name, var): unit for name, pop in network.populations.items()
+            for var, unit in pop.model.state_variables.items()}
 
 
 def _correlation(a: np.ndarray, b: np.ndarray) -> float:

@@ -1,0 +1,140 @@
+"""Make the README gallery (docs/gallery/*.png) and the table of the examples' float-vs-chip results.
+
+    python docs/make_gallery.py            # plots and table (a few minutes on two cores)
+    python docs/make_gallery.py --plots    # plots only
+    python docs/make_gallery.py --table    # table only
+
+Needs the plot and examples extras: pip install '.[plot,examples]'. The table is printed as
+Markdown and also written to docs/gallery/results.md.
+"""
+from __future__ import annotations
+
+import argparse
+import runpy
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import neurocompile as nc  # noqa: E402
+from neurocompile.plots import plot_rates, plot_raster, plot_traces  # noqa: E402
+
+GALLERY = ROOT / "docs" / "gallery"
+COMMAND = "python docs/make_gallery.py --table"
+
+
+def example(name: str) -> dict:
+    return runpy.run_path(str(ROOT / "examples" / f"{name}.py"))
+
+
+def make_plots() -> list[Path]:
+    written = []
+    brunel = example("brunel")
+    net = brunel["build"]()
+    ref, chip = nc.simulate(net, 300.0), nc.compile(net, "emu").run(300.0)
+    written.append(plot_raster(ref, chip, GALLERY / "raster.png", max_neurons=150))
+    written.append(plot_rates(ref, chip, GALLERY / "rates.png", network=net))
+
+    adex = example("adex_patterns")
+    net = adex["build_packed"]()
+    ref, chip = nc.simulate(net, 450.0), nc.compile(net, "emu").run(450.0)
+    written.append(plot_traces(ref, chip, GALLERY / "traces.png", max_traces=3, t_max=450.0))
+    try:
+        from neurocompile.plots.mesh import plot_mesh
+    except ImportError:
+        print("mesh plot skipped: neurocompile.plots.mesh is not available")
+    else:
+        net = example("cuba")["net"]
+        program = nc.compile(net, "emu")
+        chip = program.run(200.0)
+        written.append(plot_mesh(program, GALLERY / "mesh.png",
+                                 rates={n: chip.rates(n) for n in chip.populations}))
+    return written
+
+
+def results_table() -> str:
+    rows = []
+
+    start = time.perf_counter()
+    cuba = example("cuba")["net"]
+    ref, chip = nc.simulate(cuba, 1000.0), nc.compile(cuba, "emu").run(1000.0)
+    c = nc.compare(ref, chip).populations
+    rows.append(("cuba", "mean rate exc / inh (1 s)",
+                 f"{c['exc'].rate_float:.2f} / {c['inh'].rate_float:.2f} Hz",
+                 f"{c['exc'].rate_chip:.2f} / {c['inh'].rate_chip:.2f} Hz",
+                 f"{c['exc'].rate_rel_error:.1%} / {c['inh'].rate_rel_error:.1%}",
+                 time.perf_counter() - start))
+
+    start = time.perf_counter()
+    b = example("brunel")["evaluate"]()
+    f, h = b["float"], b["chip"]
+    rows.append(("brunel", "exc rate, ISI CV, synchrony chi (0.5 s)",
+                 f"{f['rate_exc']:.1f} Hz, {f['cv_exc']:.2f}, {f['chi_exc']:.2f}",
+                 f"{h['rate_exc']:.1f} Hz, {h['cv_exc']:.2f}, {h['chi_exc']:.2f}",
+                 f"rate {abs(h['rate_exc'] / f['rate_exc'] - 1):.1%}",
+                 time.perf_counter() - start))
+
+    start = time.perf_counter()
+    a = example("adex_patterns")["evaluate"]()
+    same = sum(r["float"] == r["chip"] for r in a.values())
+    ok = sum(r["float"] == r["expected"] for r in a.values())
+    rows.append(("adex_patterns", "pattern class of 10 neurons",
+                 f"{ok}/10 as documented", f"{same}/10 same class as float",
+                 "max spike-count diff "
+                 f"{max(abs(r['float_spikes'] - r['chip_spikes']) for r in a.values())}",
+                 time.perf_counter() - start))
+
+    start = time.perf_counter()
+    d = example("decision_making")["evaluate"]()
+    fmt = lambda xs: " ".join(f"{x:.0%}" for x in xs)  # noqa: E731
+    diff = np.max(np.abs(np.array(d["float"]) - np.array(d["chip"])))
+    rows.append(("decision_making", "P(choose A) at c = " + " ".join(
+                 f"{x:.1%}" for x in d["coherences"]) + " (40 trials each)",
+                 fmt(d["float"]), fmt(d["chip"]),
+                 f"max {diff:.0%} points; {d['changed']:.0%} of trials flip",
+                 time.perf_counter() - start))
+
+    start = time.perf_counter()
+    k = example("cann")["evaluate"]()
+    rows.append(("cann", "bump position error hold / track (rad)",
+                 f"{k['float_hold_error']:.3f} / {k['float_track_error']:.3f}",
+                 f"{k['chip_hold_error']:.3f} / {k['chip_track_error']:.3f}",
+                 f"chip vs float {k['chip_vs_float']:.3f} rad",
+                 time.perf_counter() - start))
+
+    start = time.perf_counter()
+    g = example("digits")["evaluate"]()
+    rows.append(("digits", f"test accuracy, {g['n_test']} images (ANN {g['ann']:.1%})",
+                 f"{g['float']:.1%}", f"{g['chip']:.1%}",
+                 f"{g['changed']:.1%} of images differ", time.perf_counter() - start))
+
+    lines = ["| example | measure | float | chip (emu) | difference | wall time |",
+             "|---|---|---|---|---|---|"]
+    lines += [f"| `{r[0]}` | {r[1]} | {r[2]} | {r[3]} | {r[4]} | {r[5]:.0f} s |" for r in rows]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--plots", action="store_true", help="only the plots")
+    parser.add_argument("--table", action="store_true", help="only the table")
+    args = parser.parse_args(argv)
+    warnings.simplefilter("ignore")  # quantization notes; `neurocompile build` shows them
+    if not args.table:
+        for path in make_plots():
+            print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KB)")
+    if not args.plots:
+        table = results_table()
+        (GALLERY / "results.md").write_text(
+            f"Made by `{COMMAND}`.\n\n{table}\n", encoding="utf-8")
+        print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
