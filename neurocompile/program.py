@@ -44,16 +44,26 @@ class Program:
     def dt(self) -> float:
         return self.quantized.dt
 
-    def run(self, duration: float, strict: bool = False):
+    def run(self, duration: float, strict: bool = False, *, inputs=None, engine: str = "fast"):
         """Run on the program's back end for ``duration`` ms; returns a :class:`~neurocompile.Result`.
 
         ``strict=True`` makes any register wrap or saturation an error naming neuron and step.
+
+        ``inputs`` (optional): population name -> array, the run's own inputs. For a spike
+        source, a boolean raster ``(n_steps, size)`` that replaces its spikes; for a neuron
+        population, a constant current ``(size,)`` (mV for LIF/LI, pA for AdEx) added to its
+        drive for the whole run. With a leading batch axis on every array (``(B, n_steps,
+        size)``, ``(B, size)``) the B samples run in one pass over the loaded program and the
+        result is a list of B Results, each identical to ``run(duration, inputs=sample)``.
+
+        ``engine``: ``"fast"`` (compiled kernel, the default) or ``"numpy"`` (step-by-step
+        reference path); both give identical results.
         """
         backend = self.target.backend
         if backend in ("emu", "lava"):
             # Lava programs run on the emulator here; Program.to_lava() builds the Lava graph.
             from .emu.engine import emulate
-            return emulate(self, duration, strict=strict)
+            return emulate(self, duration, strict=strict, inputs=inputs, engine=engine)
         raise invalid(f"Program '{self.name}'", "backend", backend, "has no runner", cls=BuildError)
 
     def to_lava(self):

@@ -56,7 +56,7 @@ class BuildContext:
     target: Any = None
     model_support: dict = field(default_factory=dict)
     reference: Any = None
-    placer: str = "sequential"
+    placer: str = "ours"
     strict: bool = False
     tolerance: float | None = None
     program: Any = None
@@ -127,7 +127,12 @@ def reference_stage(ctx: BuildContext) -> None:
 def compile_stage(ctx: BuildContext) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        ctx.program = compile_network(ctx.network, ctx.target, strict=ctx.strict, placer=ctx.placer)
+        # Activity-aware placement: the float reference's rates weight the spike traffic.
+        rates = None
+        if ctx.reference is not None:
+            rates = {p.name: ctx.reference.rates(p.name) for p in ctx.network.populations.values()}
+        ctx.program = compile_network(ctx.network, ctx.target, strict=ctx.strict, placer=ctx.placer,
+                                      rates=rates)
     for table in program_tables(ctx.program):
         ctx.console.print(table)
     for w in caught:
@@ -278,8 +283,8 @@ def add_parser(subparsers, common) -> None:
     parser.add_argument("--tolerance", type=_fraction, default=None, metavar="FRACTION",
                         help="fail (exit 1) when a population's chip rate differs from float by "
                              "more than this fraction, e.g. 0.05")
-    parser.add_argument("--placer", default="sequential", choices=sorted(PLACERS),
-                        help="placement algorithm (default: sequential)")
+    parser.add_argument("--placer", default="ours", choices=sorted(PLACERS),
+                        help="placement algorithm (default: ours)")
     parser.add_argument("--strict", action="store_true",
                         help="make any value clipped during quantization an error")
     parser.add_argument("--run", dest="lava_run_ms", type=_positive_ms, default=None, metavar="MS",

@@ -1,8 +1,10 @@
 """The chip's integer arithmetic: the one place where the soma and dendrite semantics live.
 
 Everything here follows ``docs/chip.md`` bit for bit; the section numbers in the docstrings
-refer to it. All functions are vectorised over neurons (1-D integer arrays, computed in int64)
-and never loop over neurons in Python.
+refer to it. The semantics are written once, as scalar functions compiled with numba
+(``*_element``, ``shift_by_exponent``, ...): the public functions below apply them to whole
+arrays (1-D integer arrays, computed in int64) in compiled loops, and the emulator's fused
+kernel (:mod:`.kernel`) calls the very same scalar functions, so the two cannot drift apart.
 
 LIF is Loihi/Lava compatible: :func:`lif_soma_step` with the extensions unused gives the same
 ``u``, ``v`` and spikes as Lava's ``PyLifModelBitAcc`` (lava-nc 0.10). AdEx is the chip's own
@@ -24,6 +26,7 @@ from typing import Mapping, NamedTuple
 import numpy as np
 
 from ..errors import BuildError, NeurocompileError, invalid
+from .jit import njit
 
 __all__ = [
     "ADEX_COEFFICIENT_BITS",
@@ -136,17 +139,129 @@ def _overflow(owner: str, step: int, neuron_ids, mask: np.ndarray, variable: str
     )
 
 
+def _check_range(values: np.ndarray, low: int, high: int, owner: str, step: int, neuron_ids,
+                 variable: str, allowed: np.ndarray | None = None) -> None:
+    """Strict mode: raise unless every value is in ``low..high`` (or its neuron is ``allowed``)."""
+    outside = (values < low) | (values > high)
+    bad = outside if allowed is None else outside & ~allowed
+    if bad.any():
+        raise _overflow(owner, step, neuron_ids, bad, variable, values,
+                        f"saturates to the range {low}..{high}")
+
+
+# --------------------------------------------------------------------------------------------
+# Scalar semantics (compiled). Every rule of the integer arithmetic is written here once; the
+# array functions below and the emulator's fused kernel both call these.
+
+
+@njit(inline="always")
+def shift_by_exponent(mantissa, exponent):
+    """``mantissa * 2**exponent``; a negative exponent is an arithmetic (floor) right shift."""
+    if exponent >= 0:
+        return mantissa << exponent
+    return mantissa >> -exponent
+
+
+@njit(inline="always")
+def decay_element(x, decay, decay_bits):
+    """``x * (2**decay_bits - decay) >> decay_bits`` rounded toward zero (see :func:`lif_decay`)."""
+    product = x * ((1 << decay_bits) - decay)
+    # Branch-free sign * (|product| >> decay_bits): the sign of a neuron's state is
+    # unpredictable, and a mispredicted branch costs more than the whole update.
+    sign = product >> 63
+    magnitude = (product ^ sign) - sign
+    return ((magnitude >> decay_bits) ^ sign) - sign
+
+
+@njit(inline="always")
+def wrap_element(u, half):
+    """One wrap of the LIF current into ``-half + 1 .. half`` (see :func:`wrap_current`)."""
+    if u > half:
+        return u - 2 * half
+    if u <= -half:
+        return u + 2 * half
+    return u
+
+
+@njit(inline="always")
+def saturate_element(x, low, high):
+    """Clamp to ``low..high`` (saturating registers and the dendrite read-out)."""
+    return min(max(x, low), high)
+
+
+@njit(inline="always")
+def coefficient_element(x, mant, shift):
+    """``round(x * mant / 2**shift)``: ``(x * mant + 2**(shift-1)) >> shift`` (round half up)."""
+    return (x * mant + ((1 << shift) >> 1)) >> shift
+
+
+# Array forms of the scalar rules (int64, any shape after broadcasting).
+
+
+@njit
+def _shift_loop(mantissa, exponent, out):
+    for k in range(out.size):
+        out[k] = shift_by_exponent(mantissa[k], exponent[k])
+
+
+@njit
+def _decay_loop(x, decay, decay_bits, out):
+    for k in range(out.size):
+        out[k] = decay_element(x[k], decay[k], decay_bits)
+
+
+@njit
+def _wrap_loop(u, half, out):
+    for k in range(out.size):
+        out[k] = wrap_element(u[k], half)
+
+
+@njit
+def _saturate_loop(x, low, high, out):
+    for k in range(out.size):
+        out[k] = saturate_element(x[k], low, high)
+
+
+@njit
+def _coefficient_loop(x, mant, shift, out):
+    for k in range(out.size):
+        out[k] = coefficient_element(x[k], mant[k], shift[k])
+
+
+def _writable_int64(value, shape) -> np.ndarray:
+    """``value`` as a C-contiguous, writable int64 array of ``shape`` (copied only if needed).
+
+    The compiled loops take writable arrays only, so that each is compiled once.
+    """
+    array = np.asarray(value, dtype=np.int64)
+    if array.shape != shape:
+        array = np.broadcast_to(array, shape)
+    if not (array.flags.c_contiguous and array.flags.writeable):
+        array = np.array(array, dtype=np.int64, order="C")
+    return array
+
+
+def _flat_int64(*values):
+    """Broadcast to one shape; return (shape, contiguous writable int64 1-D arrays)."""
+    arrays = [np.asarray(v, dtype=np.int64) for v in values]
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    return shape, [_writable_int64(a, shape).reshape(-1) for a in arrays]
+
+
+def _apply(loop, values, *scalars) -> np.ndarray:
+    shape, flat = _flat_int64(*values)
+    out = np.empty(flat[0].size, dtype=np.int64)
+    loop(*flat, *scalars, out)
+    return out.reshape(shape)
+
+
 def _saturate(values: np.ndarray, low: int, high: int, strict: bool, owner: str, step: int,
               neuron_ids, variable: str, allowed: np.ndarray | None = None) -> np.ndarray:
     """Clamp to ``low..high``; under ``strict`` raise unless the neuron is in ``allowed``."""
     if strict:
-        outside = (values < low) | (values > high)
-        bad = outside if allowed is None else outside & ~allowed
-        if bad.any():
-            raise _overflow(owner, step, neuron_ids, bad, variable, values,
-                            f"saturates to the range {low}..{high}")
-    # Two ufuncs are several times faster than np.clip's wrapper on the emulator's hot path.
-    return np.minimum(np.maximum(values, low), high)
+        _check_range(np.asarray(values, dtype=np.int64), low, high, owner, step, neuron_ids,
+                     variable, allowed)
+    return _apply(_saturate_loop, (values,), np.int64(low), np.int64(high))
 
 
 # --------------------------------------------------------------------------------------------
@@ -159,10 +274,7 @@ def scale_by_exponent(mantissa, exponent) -> np.ndarray:
     This is how Lava scales a Dense projection's per-step sum of weight mantissas by
     ``weight_exp`` and a bias mantissa by ``bias_exp``; ``exponent`` may be an array.
     """
-    mantissa = np.asarray(mantissa, dtype=np.int64)
-    exponent = np.asarray(exponent, dtype=np.int64)
-    left = np.left_shift(mantissa, np.maximum(exponent, 0))
-    return np.where(exponent >= 0, left, np.right_shift(mantissa, np.maximum(-exponent, 0)))
+    return _apply(_shift_loop, (mantissa, exponent))
 
 
 def lif_decay(x, decay, decay_bits: int = 12) -> np.ndarray:
@@ -172,8 +284,7 @@ def lif_decay(x, decay, decay_bits: int = 12) -> np.ndarray:
     int64. ``decay`` is the *effective* decay constant, ``0..2**decay_bits``: the current uses
     ``du + 1`` (Loihi's offset), the voltage ``dv``.
     """
-    product = np.asarray(x, dtype=np.int64) * ((1 << decay_bits) - np.asarray(decay, dtype=np.int64))
-    return np.sign(product) * np.right_shift(np.abs(product), decay_bits)
+    return _apply(_decay_loop, (x, decay), np.int64(decay_bits))
 
 
 def wrap_current(u, fmt: SomaFormat = LOIHI_FORMAT) -> np.ndarray:
@@ -183,9 +294,7 @@ def wrap_current(u, fmt: SomaFormat = LOIHI_FORMAT) -> np.ndarray:
     ``+2**(B-1)`` stays (Lava's convention, kept for bit-exactness). One correction suffices
     because the soma's inputs are bounded (docs/chip.md section 4.2).
     """
-    u = np.asarray(u, dtype=np.int64)
-    half = fmt.state_half
-    return np.where(u > half, u - 2 * half, np.where(u <= -half, u + 2 * half, u))
+    return _apply(_wrap_loop, (u,), np.int64(fmt.state_half))
 
 
 def read_dendrite(accumulated, fmt: SomaFormat = LOIHI_FORMAT, *, strict: bool = False,
@@ -281,6 +390,12 @@ class LifIntParams:
         """The effective bias ``bias_mant * 2**bias_exp`` (computed once; fields are immutable)."""
         return scale_by_exponent(self.bias_mant, self.bias_exp)
 
+    @functools.cached_property
+    def packed(self) -> np.ndarray:
+        """(size, 8) int64 table in the column order of :data:`LIF_COLUMNS` (effective bias)."""
+        return np.ascontiguousarray(np.column_stack(
+            [self.bias if name == "bias" else getattr(self, name) for name in LIF_COLUMNS]))
+
     def check(self, fmt: SomaFormat = LOIHI_FORMAT, owner: str = "LIF") -> None:
         """Raise :class:`BuildError` if a field is outside what the soma can hold."""
         unity = 1 << fmt.decay_bits
@@ -308,6 +423,11 @@ class LifIntParams:
                           f"must be in {-limit}..{limit}", cls=BuildError)
 
 
+#: Columns of :attr:`LifIntParams.packed`, the per-neuron table the compiled loops read.
+LIF_COLUMNS = ("du", "dv", "vth_mant", "bias", "refractory_steps", "reset_value", "reset_subtract",
+               "spiking")
+
+
 class LifStepResult(NamedTuple):
     """State after one LIF step (int64 arrays) and the boolean spike vector."""
 
@@ -315,6 +435,55 @@ class LifStepResult(NamedTuple):
     v: np.ndarray
     spiked: np.ndarray
     refractory_left: np.ndarray
+
+
+@njit(inline="always")
+def lif_element(u, v, a_in, refractory_left, du, dv, vth_mant, refractory_steps, reset_value,
+                reset_subtract, spiking, bias, decay_bits, shift, half, limit):
+    """One LIF soma update of one neuron (docs/chip.md section 4.2).
+
+    Parameters are the neuron's :class:`LifIntParams` fields as scalars, ``bias`` the effective
+    bias. Returns ``(u, v, spiked, refractory_left, u before the wrap, v before saturation)``;
+    the last two let callers detect overflow. Written without data-dependent branches (every
+    choice is a select), so that compiled loops over neurons that share parameters vectorise.
+    """
+    unwrapped = decay_element(u, du + 1, decay_bits) + (a_in << shift)
+    u_new = wrap_element(unwrapped, half)
+    held = refractory_left > 0
+    integrated = v if held else decay_element(v, dv, decay_bits) + u_new + bias
+    v_new = saturate_element(integrated, -limit, limit)
+    threshold = vth_mant << shift
+    spiked = (not held) and spiking == 1 and v_new > threshold
+    reset = v_new - (threshold - reset_value) if reset_subtract == 1 else reset_value
+    v_out = reset if spiked else v_new
+    refractory_new = refractory_steps if spiked else (refractory_left - 1 if held else min(refractory_left, 0))
+    return u_new, v_out, spiked, refractory_new, unwrapped, integrated
+
+
+@njit
+def _lif_loop(u, v, a_in, refractory_left, packed, decay_bits, shift, half, limit,
+              u_out, v_out, spiked_out, refractory_out, unwrapped_out, integrated_out):
+    for k in range(u.size):
+        (u_out[k], v_out[k], spiked_out[k], refractory_out[k], unwrapped_out[k],
+         integrated_out[k]) = lif_element(u[k], v[k], a_in[k], refractory_left[k], packed[k, 0],
+                                          packed[k, 1], packed[k, 2], packed[k, 4], packed[k, 5],
+                                          packed[k, 6], packed[k, 7], packed[k, 3], decay_bits, shift,
+                                          half, limit)
+
+
+def _state(value, size: int) -> np.ndarray:
+    """A neuron state or input as a contiguous writable int64 array of ``size``."""
+    return _writable_int64(value, (size,))
+
+
+def _slice_length(params_size: int, *values) -> int:
+    """Neurons in a step: parameters and states broadcast (scalar parameters apply to all)."""
+    return int(np.broadcast_shapes((params_size,), *(np.shape(v) for v in values if v is not None))[0])
+
+
+def _rows(packed: np.ndarray, size: int) -> np.ndarray:
+    """The packed parameter table with one row per neuron (a single row is repeated)."""
+    return packed if packed.shape[0] == size else np.repeat(packed, size, axis=0)
 
 
 def lif_soma_step(u, v, a_in, params: LifIntParams, fmt: SomaFormat = LOIHI_FORMAT, *,
@@ -333,43 +502,22 @@ def lif_soma_step(u, v, a_in, params: LifIntParams, fmt: SomaFormat = LOIHI_FORM
     refractory count. ``strict`` raises :class:`ChipOverflowError` when ``u`` wraps or ``v``
     saturates.
     """
-    u = np.asarray(u, dtype=np.int64)
-    v = np.asarray(v, dtype=np.int64)
-    a_in = np.asarray(a_in, dtype=np.int64)
-    p = params
-    if refractory_left is None:
-        refractory_left = np.zeros(u.shape, dtype=np.int64)
-    refractory_left = np.asarray(refractory_left, dtype=np.int64)
-    shift = fmt.alignment_shift_bits
-
-    unwrapped = lif_decay(u, p.du + 1, fmt.decay_bits) + np.left_shift(a_in, shift)
-    u_new = wrap_current(unwrapped, fmt)
+    size = _slice_length(params.size, u, v, a_in, refractory_left)
+    u, v, a_in = _state(u, size), _state(v, size), _state(a_in, size)
+    refractory_left = _state(0 if refractory_left is None else refractory_left, size)
+    u_new, v_new, refractory_new, unwrapped, integrated = (np.empty(size, dtype=np.int64)
+                                                           for _ in range(5))
+    spiked = np.empty(size, dtype=np.bool_)
+    _lif_loop(u, v, a_in, refractory_left, _rows(params.packed, size), fmt.decay_bits, fmt.alignment_shift_bits,
+              fmt.state_half, fmt.saturation_limit, u_new, v_new, spiked, refractory_new,
+              unwrapped, integrated)
     if strict:
         wrapped = u_new != unwrapped
         if wrapped.any():
             raise _overflow(owner, step, neuron_ids, wrapped, "current u (before wrap)", unwrapped,
                             f"wraps around the {fmt.state_bits}-bit current register")
-
-    held = refractory_left > 0
-    any_held = held.any()
-    limit = fmt.saturation_limit
-    integrated = lif_decay(v, p.dv, fmt.decay_bits) + u_new + p.bias
-    if any_held:
-        integrated = np.where(held, v, integrated)
-    v_new = _saturate(integrated, -limit, limit, strict, owner, step, neuron_ids, "voltage v")
-
-    threshold = np.left_shift(p.vth_mant, shift)
-    spiked = (v_new > threshold) & (p.spiking == 1)
-    if any_held:
-        spiked &= ~held
-    if spiked.any():
-        reset = np.where(p.reset_subtract == 1, v_new - (threshold - p.reset_value), p.reset_value)
-        v_new = np.where(spiked, reset, v_new)
-        refractory_new = np.where(spiked, p.refractory_steps, np.maximum(refractory_left - 1, 0))
-    elif any_held:
-        refractory_new = np.maximum(refractory_left - 1, 0)
-    else:
-        refractory_new = refractory_left
+        limit = fmt.saturation_limit
+        _check_range(integrated, -limit, limit, owner, step, neuron_ids, "voltage v")
     return LifStepResult(u_new, v_new, spiked, refractory_new)
 
 
@@ -389,9 +537,7 @@ class FixedCoefficient:
     shift: np.ndarray
 
     def apply(self, x) -> np.ndarray:
-        product = np.asarray(x, dtype=np.int64) * self.mant
-        half = np.right_shift(np.left_shift(np.int64(1), self.shift), 1)
-        return np.right_shift(product + half, self.shift)
+        return _apply(_coefficient_loop, (x, self.mant, self.shift))
 
     def value(self) -> np.ndarray:
         """The real numbers represented (float64)."""
@@ -476,6 +622,30 @@ def build_exp_lut(entries: int, input_min: float, input_max: float,
     return ExpTable(values, fraction_bits, float(input_min), float(input_max))
 
 
+@njit(inline="always")
+def exp_term_element(x, values, index_mant, index_shift, origin, scale_mant, scale_shift, runaway):
+    """The exponential term of one neuron (see :func:`adex_exp_term`); ``values``: the table."""
+    frac_bits = ADEX_TABLE_INDEX_FRACTION_BITS
+    last = values.size - 1
+    raw = coefficient_element(x - origin, index_mant, index_shift)
+    if raw > (last << frac_bits):
+        return runaway
+    pos = saturate_element(raw, 0, last << frac_bits)
+    k = min(pos >> frac_bits, last - 1)
+    frac = pos - (k << frac_bits)
+    low = values[k]
+    high = values[k + 1]
+    interpolated = low + (((high - low) * frac + (1 << (frac_bits - 1))) >> frac_bits)
+    return coefficient_element(interpolated, scale_mant, scale_shift)
+
+
+@njit
+def _exp_term_loop(x, values, index_mant, index_shift, origin, scale_mant, scale_shift, runaway, out):
+    for k in range(out.size):
+        out[k] = exp_term_element(x[k], values, index_mant[k], index_shift[k], origin[k],
+                                  scale_mant[k], scale_shift[k], runaway)
+
+
 def adex_exp_term(x, table: ExpTable, index_scale: FixedCoefficient, origin,
                   exp_scale: FixedCoefficient, runaway: int) -> np.ndarray:
     """The exponential term in voltage LSBs per step, from the table with linear interpolation.
@@ -488,16 +658,16 @@ def adex_exp_term(x, table: ExpTable, index_scale: FixedCoefficient, origin,
     V_peak within the step, and the saturated register makes the neuron spike now rather than
     crawl up at the table's last slope (docs/chip.md section 5.3).
     """
-    frac_bits = ADEX_TABLE_INDEX_FRACTION_BITS
-    last = table.entries - 1
-    raw = index_scale.apply(np.asarray(x, dtype=np.int64) - origin)
-    pos = np.clip(raw, 0, last << frac_bits)
-    k = np.minimum(np.right_shift(pos, frac_bits), last - 1)
-    frac = pos - np.left_shift(k, frac_bits)
-    low = table.values[k]
-    high = table.values[k + 1]
-    interpolated = low + np.right_shift((high - low) * frac + (1 << (frac_bits - 1)), frac_bits)
-    return np.where(raw > (last << frac_bits), np.int64(runaway), exp_scale.apply(interpolated))
+    shape, (x, index_mant, index_shift, origin, scale_mant, scale_shift) = _flat_int64(
+        x, index_scale.mant, index_scale.shift, origin, exp_scale.mant, exp_scale.shift)
+    out = np.empty(x.size, dtype=np.int64)
+    _exp_term_loop(x, _table_values(table), index_mant, index_shift, origin, scale_mant,
+                   scale_shift, np.int64(runaway), out)
+    return out.reshape(shape)
+
+
+def _table_values(table: ExpTable) -> np.ndarray:
+    return _writable_int64(table.values, table.values.shape)
 
 
 # --------------------------------------------------------------------------------------------
@@ -544,6 +714,17 @@ class AdexIntParams:
     @property
     def size(self) -> int:
         return int(self.x_peak.shape[0])
+
+    @functools.cached_property
+    def packed(self) -> np.ndarray:
+        """(size, 21) int64 table in the column order of :data:`ADEX_COLUMNS`."""
+        columns = []
+        for name in ADEX_COLUMNS:
+            base, _, part = name.partition(".")
+            value = getattr(self, base)
+            columns.append(getattr(value, part) if part else value)
+        return np.ascontiguousarray(np.column_stack(
+            [np.broadcast_to(np.asarray(c, dtype=np.int64), (self.size,)) for c in columns]))
 
 
 @dataclass(frozen=True)
@@ -675,6 +856,14 @@ def adex_integer_parameters(params: Mapping[str, object], dt: float, fmt: SomaFo
     return AdexQuantized(int_params, table, v_lsb, i_lsb, i_lsb * 2.0**fmt.alignment_shift_bits, e_l)
 
 
+#: Columns of :attr:`AdexIntParams.packed`: coefficient mantissas and shifts, then integers.
+ADEX_COLUMNS = ("leak.mant", "leak.shift", "gain.mant", "gain.shift", "jump.mant", "jump.shift",
+                "coupling.mant", "coupling.shift", "adaptation.mant", "adaptation.shift",
+                "synapse.mant", "synapse.shift", "exp_index.mant", "exp_index.shift",
+                "exp_scale.mant", "exp_scale.shift", "exp_origin", "x_peak", "x_reset", "b",
+                "refractory_steps")
+
+
 class AdexStepResult(NamedTuple):
     """State after one AdEx step (int64 arrays) and the boolean spike vector."""
 
@@ -683,6 +872,87 @@ class AdexStepResult(NamedTuple):
     i_syn: np.ndarray
     spiked: np.ndarray
     refractory_left: np.ndarray
+
+
+#: Bits of the overflow code returned by :func:`adex_element` (which register saturated).
+ADEX_OVERFLOW_I, ADEX_OVERFLOW_X0, ADEX_OVERFLOW_X1, ADEX_OVERFLOW_W = 1, 2, 4, 8
+
+
+@njit(inline="always")
+def adex_element(x, w, i_syn, a_in, refractory_left, table, row, bias, values, align, limit):
+    """One AdEx soma update of one neuron (docs/chip.md section 5.4); ``table[row]``: its parameters.
+
+    Returns ``(x, w, i_syn, spiked, refractory_left, overflow)``; ``overflow`` has the
+    ``ADEX_OVERFLOW_*`` bits of the registers that saturated (the voltage of the spike step
+    itself excluded, see :func:`adex_soma_step`).
+    """
+    q = a_in << align
+    instant = table[row, 4] != 0
+    overflow = 0
+    i = i_syn if instant else i_syn + q
+    if i < -limit or i > limit:
+        overflow |= ADEX_OVERFLOW_I
+        i = saturate_element(i, -limit, limit)
+    x0 = x + coefficient_element(q, table[row, 4], table[row, 5])
+    if x0 < -limit or x0 > limit:
+        overflow |= ADEX_OVERFLOW_X0
+        x0 = saturate_element(x0, -limit, limit)
+    exp_term = exp_term_element(x0, values, table[row, 12], table[row, 13], table[row, 16], table[row, 14], table[row, 15], limit)
+    x1 = x0 - coefficient_element(x0, table[row, 0], table[row, 1]) + exp_term + coefficient_element(i - w + bias, table[row, 2], table[row, 3])
+    w1 = w + coefficient_element(x0, table[row, 6], table[row, 7]) - coefficient_element(w, table[row, 8], table[row, 9])
+    i_next = i - coefficient_element(i, table[row, 10], table[row, 11])
+    held = refractory_left > 0
+    if held:
+        x1 = table[row, 18]
+    spiked = (not held) and x1 >= table[row, 17]
+    if (x1 < -limit or x1 > limit) and not spiked:
+        overflow |= ADEX_OVERFLOW_X1
+    x1 = saturate_element(x1, -limit, limit)
+    if spiked:
+        w1 = w1 + table[row, 19]
+    if w1 < -limit or w1 > limit:
+        overflow |= ADEX_OVERFLOW_W
+        w1 = saturate_element(w1, -limit, limit)
+    if spiked:
+        x1 = table[row, 18]
+        refractory_new = table[row, 20]
+    else:
+        refractory_new = refractory_left - 1 if refractory_left > 0 else 0
+    return x1, w1, i_next, spiked, refractory_new, overflow
+
+
+@njit
+def _adex_loop(x, w, i_syn, a_in, refractory_left, packed, bias, values, align, limit,
+               x_out, w_out, i_out, spiked_out, refractory_out, overflow_out, i_raw, x0_raw, x1_raw,
+               w_raw):
+    for k in range(x.size):
+        (x_out[k], w_out[k], i_out[k], spiked_out[k], refractory_out[k],
+         overflow_out[k]) = adex_element(x[k], w[k], i_syn[k], a_in[k], refractory_left[k], packed, k,
+                                         bias[k], values, align, limit)
+        if overflow_out[k] != 0:  # the unsaturated values, for the strict-mode message
+            _adex_raw(x[k], w[k], i_syn[k], a_in[k], refractory_left[k], packed, k, bias[k], values,
+                      align, limit, k, i_raw, x0_raw, x1_raw, w_raw)
+
+
+@njit
+def _adex_raw(x, w, i_syn, a_in, refractory_left, table, row, bias, values, align, limit, k, i_raw, x0_raw,
+              x1_raw, w_raw):
+    """The register values before saturation (as the message of a strict-mode error shows)."""
+    q = a_in << align
+    i = i_syn if table[row, 4] != 0 else i_syn + q
+    i_raw[k] = i
+    i = saturate_element(i, -limit, limit)
+    x0 = x + coefficient_element(q, table[row, 4], table[row, 5])
+    x0_raw[k] = x0
+    x0 = saturate_element(x0, -limit, limit)
+    exp_term = exp_term_element(x0, values, table[row, 12], table[row, 13], table[row, 16], table[row, 14], table[row, 15], limit)
+    x1 = x0 - coefficient_element(x0, table[row, 0], table[row, 1]) + exp_term + coefficient_element(i - w + bias, table[row, 2], table[row, 3])
+    w1 = w + coefficient_element(x0, table[row, 6], table[row, 7]) - coefficient_element(w, table[row, 8], table[row, 9])
+    if refractory_left > 0:
+        x1 = table[row, 18]
+    spiked = refractory_left <= 0 and x1 >= table[row, 17]
+    x1_raw[k] = x1
+    w_raw[k] = w1 + table[row, 19] if spiked else w1
 
 
 def adex_soma_step(x, w, i_syn, a_in, params: AdexIntParams, table: ExpTable,
@@ -707,36 +977,27 @@ def adex_soma_step(x, w, i_syn, a_in, params: AdexIntParams, table: ExpTable,
     of ``i_syn``, ``w``, or ``x`` in a step where the neuron does not spike (the overshoot of
     the spike step itself is discarded by the reset and is not an error).
     """
-    p = params
+    size = _slice_length(params.size, x, w, i_syn, a_in, bias, refractory_left)
     limit = fmt.saturation_limit
-    x = np.asarray(x, dtype=np.int64)
-    w = np.asarray(w, dtype=np.int64)
-    i_syn = np.asarray(i_syn, dtype=np.int64)
-    bias = p.bias if bias is None else np.asarray(bias, dtype=np.int64)
-    if refractory_left is None:
-        refractory_left = np.zeros(x.shape, dtype=np.int64)
-    refractory_left = np.asarray(refractory_left, dtype=np.int64)
-    label = dict(strict=strict, owner=owner, step=step, neuron_ids=neuron_ids)
-
-    q = np.left_shift(np.asarray(a_in, dtype=np.int64), fmt.alignment_shift_bits)
-    instant = p.jump.mant != 0
-    i = _saturate(i_syn + np.where(instant, 0, q), -limit, limit, variable="synaptic current i_syn",
-                  **label)
-    x0 = _saturate(x + p.jump.apply(q), -limit, limit, variable="voltage x", **label)
-
-    exp_term = adex_exp_term(x0, table, p.exp_index, p.exp_origin, p.exp_scale, limit)
-    x1 = x0 - p.leak.apply(x0) + exp_term + p.gain.apply(i - w + bias)
-    w1 = w + p.coupling.apply(x0) - p.adaptation.apply(w)
-    i_next = i - p.synapse.apply(i)
-
-    held = refractory_left > 0
-    x1 = np.where(held, p.x_reset, x1)
-    spiked = ~held & (x1 >= p.x_peak)
-    x1 = _saturate(x1, -limit, limit, variable="voltage x", allowed=spiked, **label)
-    w1 = _saturate(np.where(spiked, w1 + p.b, w1), -limit, limit, variable="adaptation w", **label)
-    x1 = np.where(spiked, p.x_reset, x1)
-    refractory_new = np.where(spiked, p.refractory_steps, np.maximum(refractory_left - 1, 0))
-    return AdexStepResult(x1, w1, i_next, spiked, refractory_new)
+    x, w, i_syn, a_in = (_state(value, size) for value in (x, w, i_syn, a_in))
+    bias = _state(params.bias if bias is None else bias, size)
+    refractory_left = _state(0 if refractory_left is None else refractory_left, size)
+    x_new, w_new, i_new, refractory_new, overflow, i_raw, x0_raw, x1_raw, w_raw = (
+        np.zeros(size, dtype=np.int64) for _ in range(9))
+    spiked = np.empty(size, dtype=np.bool_)
+    _adex_loop(x, w, i_syn, a_in, refractory_left, _rows(params.packed, size), bias, _table_values(table),
+               fmt.alignment_shift_bits, limit, x_new, w_new, i_new, spiked, refractory_new,
+               overflow, i_raw, x0_raw, x1_raw, w_raw)
+    if strict and overflow.any():
+        for bit, variable, raw in ((ADEX_OVERFLOW_I, "synaptic current i_syn", i_raw),
+                                   (ADEX_OVERFLOW_X0, "voltage x", x0_raw),
+                                   (ADEX_OVERFLOW_X1, "voltage x", x1_raw),
+                                   (ADEX_OVERFLOW_W, "adaptation w", w_raw)):
+            bad = (overflow & bit) != 0
+            if bad.any():
+                raise _overflow(owner, step, neuron_ids, bad, variable, raw,
+                                f"saturates to the range {-limit}..{limit}")
+    return AdexStepResult(x_new, w_new, i_new, spiked, refractory_new)
 
 
 class AdexShadowResult(NamedTuple):

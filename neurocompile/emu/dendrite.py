@@ -37,6 +37,10 @@ class Ring:
             np.add.at(self.flat, slots * self.size + targets, table.value[positions])
         return targets
 
+    def fresh(self) -> "Ring":
+        """An empty ring of the same shape and exponent."""
+        return Ring(self.length - 1, self.size, self.exponent)
+
     def take(self, step: int) -> np.ndarray:
         """This step's input (scaled by the ring's exponent); clears the slot."""
         slot = self.buffer[step % self.length]

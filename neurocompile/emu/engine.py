@@ -47,6 +47,19 @@ class LoadedProgram:
                        for k, b in self.banks.items()}
         self._build_synapses(qnet)
 
+    def fresh(self) -> "LoadedProgram":
+        """A copy in the initial state (soma state and rings reset; synapse tables shared)."""
+        out = object.__new__(LoadedProgram)
+        out.__dict__.update(self.__dict__)
+        qnet = self.program.quantized
+        out.runners = {k: RUNNERS[k](b, qnet.populations, self.fmt)
+                       for k, b in self.banks.items() if k != HOST_BANK}
+        rings = {}
+        out.rings = {k: [rings.setdefault(id(r), r.fresh()) for r in rs] for k, rs in self.rings.items()}
+        out.tables = {k: [(table, rings[id(ring)], post) for table, ring, post in ts]
+                      for k, ts in self.tables.items()}
+        return out
+
     def _build_synapses(self, qnet):
         merged: dict[tuple[str, str], list] = {}
         self.rings: dict[str, list[Ring]] = {k: [] for k in self.runners}
@@ -84,19 +97,55 @@ class LoadedProgram:
             self.tables[pre_bank].append((table, ring, post_bank))
 
 
-def emulate(program, duration: float, strict: bool = False) -> Result:
+ENGINES = ("fast", "numpy")
+
+
+def emulate(program, duration: float, strict: bool = False, *, inputs=None, engine: str = "fast"):
     """Run ``program`` for ``duration`` ms on the emulated chip; returns a :class:`Result`.
 
+    ``inputs``: per-run inputs (see :mod:`neurocompile.emu.inputs`); with a leading batch axis
+    the result is a list of one :class:`Result` per sample, each identical to a separate run
+    with that sample's inputs. ``engine``: ``"fast"`` (default; the compiled kernel of
+    :mod:`.kernel`, many steps per call) or ``"numpy"`` (the step-by-step reference path, one
+    vectorised numpy pass per step). Both compute the same integers with the same scalar
+    semantics of :mod:`.arith` and give identical spikes, traces and counters.
+
     ``strict=True`` raises :class:`~neurocompile.emu.arith.ChipOverflowError` naming the neuron
-    and step on any register wrap or saturation instead of wrapping/saturating silently.
+    and step on any register wrap or saturation instead of wrapping/saturating silently; strict
+    runs use the numpy engine, which checks every step.
     """
+    from ..errors import invalid
+    from .inputs import prepare_inputs
+
+    if engine not in ENGINES:
+        raise invalid("emulate", "engine", engine, f"must be one of {', '.join(ENGINES)}")
+    n_steps = steps_for(duration, program.quantized.dt, owner="Program.run")
+    run_inputs = prepare_inputs(program, inputs, n_steps)
+    if engine == "numpy" or strict:
+        chip = LoadedProgram(program)
+        results = [emulate_numpy(program, duration, strict, run_inputs, sample, chip)
+                   for sample in range(run_inputs.samples)]
+    else:
+        from .fast import emulate_fast
+        results = emulate_fast(program, n_steps, run_inputs)
+    return results if run_inputs.batch is not None else results[0]
+
+
+def emulate_numpy(program, duration: float, strict: bool = False, run_inputs=None, sample: int = 0,
+                  chip: "LoadedProgram | None" = None) -> Result:
+    """The step-by-step reference engine for one sample (see :func:`emulate`)."""
     qnet = program.quantized
     n_steps = steps_for(duration, qnet.dt, owner="Program.run")
-    chip = LoadedProgram(program)
+    chip = LoadedProgram(program) if chip is None else chip.fresh()
     fmt = chip.fmt
     pops = qnet.populations
     host = chip.banks.get(HOST_BANK)
-    sources = {name: program.sources[name].iter_spikes(pops[name].size, n_steps, qnet.dt, qnet.seed, name)
+    rasters, biases = ({}, {}) if run_inputs is None or not (run_inputs.spikes or run_inputs.currents) \
+        else run_inputs.sample(program, sample)
+    for name, (mant, exp) in biases.items():
+        chip.runners[chip.bank_of[name]].set_bias(name, mant, exp)
+    sources = {name: (iter(np.flatnonzero(row) for row in rasters[name]) if name in rasters else
+                      program.sources[name].iter_spikes(pops[name].size, n_steps, qnet.dt, qnet.seed, name))
                for name in (host.members if host else ())}
     updates: dict[int, list] = {}
     for upd in qnet.bias_updates:

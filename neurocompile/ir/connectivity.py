@@ -179,7 +179,19 @@ class Explicit(Connectivity):
     """
 
     def __init__(self, matrix):
-        if sp.issparse(matrix):
+        presorted = False
+        if sp.issparse(matrix) and matrix.format == "csr" and matrix.has_canonical_format:
+            # Already (row, column)-sorted without duplicates: read the arrays in place instead
+            # of sorting again (this matters for matrices with 10^8 entries).
+            mask = matrix.data != 0
+            counts = np.diff(matrix.indptr)
+            pre = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), counts)
+            post, values = matrix.indices, matrix.data
+            if not mask.all():
+                pre, post, values = pre[mask], post[mask], values[mask]
+            shape = matrix.shape
+            presorted = True
+        elif sp.issparse(matrix):
             coo = sp.coo_matrix(matrix)
             coo.sum_duplicates()
             mask = coo.data != 0
@@ -200,11 +212,14 @@ class Explicit(Connectivity):
         values = np.asarray(values, dtype=np.float64)
         if not np.all(np.isfinite(values)):
             raise invalid("Explicit", "matrix", values, "must contain only finite values")
-        order = np.lexsort((post, pre))
         self.shape = tuple(int(s) for s in shape)
-        self.pre = np.asarray(pre, dtype=np.int64)[order]
-        self.post = np.asarray(post, dtype=np.int64)[order]
-        self.values = values[order]
+        if presorted:
+            self.pre, self.post, self.values = pre, np.asarray(post), values
+        else:
+            order = np.lexsort((post, pre))
+            self.pre = np.asarray(pre, dtype=np.int64)[order]
+            self.post = np.asarray(post, dtype=np.int64)[order]
+            self.values = values[order]
 
     def connect(self, n_pre, n_post, rng, self_pairs):
         if self.shape != (n_pre, n_post):

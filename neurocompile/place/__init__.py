@@ -1,20 +1,30 @@
 """Partitioning and placement of neurons onto the cores of the chip's mesh."""
+from .metrics import LinkLoads, PlacementMetrics, placement_metrics
+from .ours import place_ours
 from .placement import HOST, Placement
+from .repair import repair
 from .routing import RouteTable, route_tables
 from .sequential import place_sequential
 from .usage import CoreUsage, core_usage
 
-PLACERS = {"sequential": place_sequential}
+# name -> function(network, target, rates=None) -> Placement
+PLACERS = {"sequential": place_sequential, "ours": place_ours}
+DEFAULT_PLACER = "ours"
 
 
-def place(network, target, method: str = "sequential") -> Placement:
-    """Assign every neuron of ``network`` to a core of ``target`` with the named algorithm."""
+def place(network, target, method: str = DEFAULT_PLACER, rates=None) -> Placement:
+    """Assign every neuron of ``network`` to a core of ``target`` with the named algorithm.
+
+    ``rates``: optional population name -> firing rate in Hz (scalar or one per neuron), e.g.
+    from a float reference run; placers that are activity-aware weight traffic by it.
+    """
     from ..errors import invalid
 
     if method not in PLACERS:
         raise invalid("place", "method", method, f"must be one of {', '.join(sorted(PLACERS))}")
-    return PLACERS[method](network, target)
+    return PLACERS[method](network, target, rates=rates)
 
 
-__all__ = ["HOST", "PLACERS", "CoreUsage", "Placement", "RouteTable", "core_usage", "place",
-           "place_sequential", "route_tables"]
+__all__ = ["DEFAULT_PLACER", "HOST", "LinkLoads", "PLACERS", "CoreUsage", "Placement", "PlacementMetrics",
+           "RouteTable", "core_usage", "place", "place_ours", "place_sequential", "placement_metrics",
+           "repair", "route_tables"]

@@ -1,8 +1,8 @@
 """Sequential placement: fill cores in population order (the naive, PACMAN-style baseline).
 
 Every core holds neurons of one population. A core takes as many consecutive neurons as fit
-under all three per-core limits (neurons, synapse entries, fan-in axons); the fan-in is found
-by bisection since it grows monotonically with the range.
+under all three per-core limits (neurons, synapse entries, fan-in axons); the fan-in limit is
+found by one compiled scan over the core's synapses (fan-in grows monotonically with the range).
 """
 from __future__ import annotations
 
@@ -13,8 +13,12 @@ from .fanin import IncomingSynapses
 from .placement import HOST, Placement
 
 
-def place_sequential(network, target) -> Placement:
-    """Place ``network`` on ``target`` in population order; raises BuildError if it cannot fit."""
+def place_sequential(network, target, rates=None) -> Placement:
+    """Place ``network`` on ``target`` in population order; raises BuildError if it cannot fit.
+
+    ``rates`` is accepted for a uniform placer signature and ignored (this placer is not
+    activity-aware).
+    """
     incoming = IncomingSynapses(network)
     limits = target.core
     core_of, next_core = {}, 0
@@ -52,19 +56,11 @@ def _largest_fit(incoming: IncomingSynapses, pop, start: int, limits) -> int:
     if stop == start:
         _raise_single(incoming, pop, start, limits, "synapse entries",
                       incoming.synapses(name, start, start + 1), limits.synapse_entries)
-    if incoming.fanin(name, start, stop) <= limits.fanin_axons:
-        return stop
-    lo, hi = start + 1, stop  # fan-in(start:lo) fits? check the single neuron first
-    if incoming.fanin(name, start, lo) > limits.fanin_axons:
+    fit = incoming.largest_fanin_stop(name, start, stop, limits.fanin_axons)
+    if fit == start:
         _raise_single(incoming, pop, start, limits, "fan-in axons",
-                      incoming.fanin(name, start, lo), limits.fanin_axons)
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if incoming.fanin(name, start, mid) <= limits.fanin_axons:
-            lo = mid
-        else:
-            hi = mid
-    return lo
+                      incoming.fanin(name, start, start + 1), limits.fanin_axons)
+    return fit
 
 
 def _raise_single(incoming, pop, index, limits, what, need, limit):

@@ -27,32 +27,42 @@ def quantize_projection(proj, post_q, precision, max_delay_steps: int, strict: b
         raise BuildError(
             f"Projection '{proj.name}': delay = {proj.max_delay_steps * proj.dt:g} ms "
             f"({proj.max_delay_steps} steps) exceeds the target's max_delay_steps = {max_delay_steps}")
-    pre, post, w, delay = proj.synapse_arrays()
-    gain = post_q.input_gain[post]
-    w_eff = w * gain  # dendritic input LSBs, before the exponent
+    w = proj.weights.data
+    post = proj.weights.indices
+    delay = proj.delay_steps
+    gain_of = post_q.input_gain
     bits = precision.weight_mantissa_bits
-    if w_eff.size == 0 or np.all(w_eff == 0):
+    # Per-synapse float temporaries are made chunk by chunk (networks have 10^8 synapses).
+    lowest_eff, highest_eff, peak = np.inf, -np.inf, 0.0
+    for part in _chunks(w.size):
+        w_eff = w[part] * gain_of[post[part]]  # dendritic input LSBs, before the exponent
+        if w_eff.size:
+            lowest_eff = min(lowest_eff, float(w_eff.min()))
+            highest_eff = max(highest_eff, float(w_eff.max()))
+            peak = max(peak, float(np.max(np.abs(w_eff))))
+    if w.size == 0 or peak == 0.0:
         mode = "excitatory"
-    elif np.all(w_eff >= 0):
+    elif lowest_eff >= 0:
         mode = "excitatory"
-    elif np.all(w_eff <= 0):
+    elif highest_eff <= 0:
         mode = "inhibitory"
     else:
         mode = "mixed"
     top = (1 << (bits - 1)) - 1 if mode != "mixed" else (1 << (bits - 1)) - 2
     step = 2 if mode == "mixed" else 1
 
-    peak = float(np.max(np.abs(w_eff))) if w_eff.size else 0.0
     if peak == 0.0:
         exp = precision.weight_exponent_min
     else:
         exp = int(np.ceil(np.log2(peak / top)))
         exp += int(np.rint(peak / 2.0**exp / step) * step > top)
         exp = max(exp, precision.weight_exponent_min)
-        if exp < 0 <= precision.weight_exponent_max and not _needs_negative_exponent(w_eff, step):
+        if exp < 0 <= precision.weight_exponent_max and not any(
+                _needs_negative_exponent(w[part] * gain_of[post[part]], step) for part in _chunks(w.size)):
             exp = 0
     if exp > precision.weight_exponent_max:
-        n_clip = int(np.sum(np.abs(w_eff) > top * 2.0**precision.weight_exponent_max))
+        n_clip = sum(int(np.sum(np.abs(w[part] * gain_of[post[part]]) > top * 2.0**precision.weight_exponent_max))
+                     for part in _chunks(w.size))
         message = (f"largest weight needs exponent {exp} > weight_exponent_max = "
                    f"{precision.weight_exponent_max}; {n_clip} synapse(s) clipped to "
                    f"{top * 2.0 ** precision.weight_exponent_max:g} input LSBs")
@@ -61,22 +71,32 @@ def quantize_projection(proj, post_q, precision, max_delay_steps: int, strict: b
         issues.append(QuantIssue(proj.name, "weight", n_clip, message))
         exp = precision.weight_exponent_max
     lowest = -top if mode != "mixed" else -(top + 2)  # mixed: -2^(b-1) is representable
-    mant = np.clip(np.rint(w_eff / 2.0**exp / step) * step, lowest, top).astype(np.int16)
-    realised = mant * 2.0**exp
-    nonzero = w != 0
-    lost = int(np.sum((mant == 0) & nonzero))
+    mant = np.empty(w.size, dtype=np.int16)
+    lost, error_sq, target_sq = 0, 0.0, 0.0
+    for part in _chunks(w.size):
+        w_eff = w[part] * gain_of[post[part]]
+        chunk = np.clip(np.rint(w_eff / 2.0**exp / step) * step, lowest, top).astype(np.int16)
+        mant[part] = chunk
+        lost += int(np.sum((chunk == 0) & (w[part] != 0)))
+        error_sq += float(np.sum((chunk * 2.0**exp - w_eff) ** 2))
+        target_sq += float(np.sum(w_eff**2))
     if lost:
         issues.append(QuantIssue(proj.name, "weight", lost,
                                  "weights smaller than half an LSB of the shared exponent became 0"))
-    rms = float(np.sqrt(np.mean((realised - w_eff) ** 2)) / max(np.sqrt(np.mean(w_eff**2)), 1e-300)) \
-        if w_eff.size else 0.0
+    rms = float(np.sqrt(error_sq / w.size) / max(np.sqrt(target_sq / w.size), 1e-300)) if w.size else 0.0
     report = {"rel_rms_error": rms, "weight_exp": exp, "sign_mode": mode,
               "synapses_zeroed": lost, "mantissa_max": int(np.max(np.abs(mant), initial=0))}
     return QuantizedProjection(
         name=proj.name, pre=proj.pre.name, post=proj.post.name,
-        indptr=proj.weights.indptr.astype(np.int64), post_index=post.astype(np.int32),
+        indptr=proj.weights.indptr.astype(np.int64, copy=False),
+        post_index=post.astype(np.int32, copy=False),
         weight_mant=mant, delay_steps=delay.astype(np.int16), weight_exp=exp, sign_mode=mode,
         report=report, issues=tuple(issues))
+
+
+def _chunks(size: int, chunk: int = 1 << 22):
+    """Slices covering ``range(size)`` in pieces of ``chunk`` (at least one, possibly empty)."""
+    return [slice(start, start + chunk) for start in range(0, max(size, 1), chunk)]
 
 
 def _needs_negative_exponent(w_eff: np.ndarray, step: int) -> bool:

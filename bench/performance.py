@@ -1,0 +1,316 @@
+"""Performance goals of the emulator and compiler, each measured beside its peer, in one table.
+
+Rows (issue "Performance"):
+
+1. CUBA (4000 LIF, 2 %, dt 0.1 ms): emulator steps/s vs Lava ``fixed_pt`` on the same compiled
+   program (``lava`` target), spikes compared. Lava runs Loihi's own LIF where it is bit-exact
+   (CUBA without refractoriness) and our ``NcLif`` process otherwise (CUBA, 5 ms refractory).
+2. 1,000,000 neurons / 100,000,000 synapses (bench/large_network.py): compile time (quantize
+   + place + usage + routes, ``placer="sequential"``), peak memory during compile vs the
+   network's synapse arrays, emulated synaptic events/s.
+3. Float reference on CUBA vs Brian2 (cython target, compilation cache warm) on the same
+   network (identical connectivity) and duration.
+4. Batched inference: B = 64 samples in one ``prog.run(inputs=batch)`` vs a Python loop of
+   single runs, spikes compared per sample.
+5. Start-up: ``neurocompile build examples/cuba.py --target emu`` wall time, cold (numba cache
+   cleared) and warm.
+
+Run it in the environment that has Lava and Brian2 (Python 3.10)::
+
+    PYTHONPATH=. python bench/performance.py            # full (about 10 minutes)
+    PYTHONPATH=. python bench/performance.py --quick    # shorter runs, smaller large network
+
+Missing Lava or Brian2 leave their peer cells empty, saying why.
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]  # bench/lava.py vs lava
+sys.path.insert(0, os.path.dirname(_HERE))
+
+import numpy as np  # noqa: E402
+
+import neurocompile as nc  # noqa: E402
+
+REPO = os.path.dirname(_HERE)
+
+
+def _load_bench_module(name):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", os.path.join(_HERE, f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _quiet_compile(net, target, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return nc.compile(net, target, **kw)
+
+
+def timed(fn):
+    start = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - start
+
+
+def cuba(refractory: float = 5.0, n: int = 4000, seed: int = 1) -> nc.Network:
+    """The CUBA benchmark of examples/cuba.py (optionally without refractoriness)."""
+    net = nc.Network(f"cuba{n}" + ("" if refractory else "-norefr"), dt=0.1, seed=seed)
+    lif = nc.LIF(tau_mem=20.0, tau_syn=5.0, v_rest=-49.0, v_reset=-60.0, v_th=-50.0, refractory=refractory)
+    n_exc = n * 4 // 5
+    exc = net.population("exc", n_exc, lif, v_init=nc.Uniform(-60.0, -50.0))
+    inh = net.population("inh", n - n_exc, lif, v_init=nc.Uniform(-60.0, -50.0))
+    for k, (pre, post, w) in enumerate([(exc, exc, 1.62), (exc, inh, 1.62), (inh, exc, -9.0), (inh, inh, -9.0)]):
+        net.connect(pre, post, nc.FixedProbability(0.02, seed=k + 1), weight=w)
+    net.probe(exc, "spikes")
+    return net
+
+
+# -- 1. emulator vs Lava -------------------------------------------------------------------
+
+def bench_lava(rows, duration, lava_duration):
+    for refractory, label in ((5.0, "CUBA 4k (refractory 5 ms; Lava NcLif)"),
+                              (0.0, "CUBA 4k (no refractory; Lava's own LIF)")):
+        prog = _quiet_compile(cuba(refractory), "lava", placer="sequential")
+        prog.run(10.0)  # load the compiled kernel
+        emu, t_emu = timed(lambda: prog.run(duration))
+        emu_sps = emu.n_steps / t_emu
+        ref, t_ref = timed(lambda: prog.run(min(duration, 200.0), engine="numpy"))
+        try:
+            from neurocompile.lava import build_lava
+            import lava.magma.core.run_configs  # noqa: F401
+        except ImportError as exc:
+            rows.append((f"{label}: emulator steps/s", f"{emu_sps:,.0f}",
+                         f"Lava not importable ({exc.__class__.__name__})", ">= 50x Lava", "?"))
+            continue
+        lava_run = build_lava(prog, lava_duration)
+        out = lava_run.run(lava_duration)
+        lava_sps = out.n_steps / lava_run.timings["run"]
+        short = prog.run(lava_duration)
+        same = bool(np.array_equal(out.spikes("exc"), short.spikes("exc"))
+                    and all(np.array_equal(out.counts[k], short.counts[k]) for k in short.counts))
+        rows.append((f"{label}: emulator steps/s (numpy path {ref.n_steps / t_ref:,.0f})",
+                     f"{emu_sps:,.0f}", f"Lava fixed_pt {lava_sps:,.0f} ({out.n_steps} steps)",
+                     ">= 50x", f"{emu_sps / lava_sps:,.0f}x, spikes {'identical' if same else 'DIFFER'}"))
+
+
+# -- 2. large network ----------------------------------------------------------------------
+
+class PeakRss:
+    """Samples this process's resident memory every 10 ms (peak since the last reset)."""
+
+    def __init__(self):
+        self.peak = 0
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def now() -> int:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    def _run(self):
+        while not self._stop:
+            self.peak = max(self.peak, self.now())
+            time.sleep(0.01)
+
+    def reset(self):
+        self.peak = self.now()
+
+    def stop(self):
+        self._stop = True
+
+
+def bench_large(rows, n, run_ms):
+    large = _load_bench_module("large_network")
+    rss = PeakRss()
+    net, t_build = timed(lambda: large.ring_network(n))
+    syn_bytes = large.synapse_bytes(net)
+    target = large.board_target(16)
+    rss.reset()
+    before = rss.now()
+    prog, t_compile = timed(lambda: _quiet_compile(net, target, placer="sequential"))
+    peak = rss.peak
+    syn = prog.summary()["synapses"]
+    rows.append((f"{n:,} neurons / {syn:,} synapses: compile s (quantize+place+usage+routes; "
+                 f"network built in {t_build:.0f} s)", f"{t_compile:.1f}", "", "<= 120 s",
+                 "yes" if t_compile <= 120 else "NO"))
+    rows.append(("  peak memory during compile / synapse arrays "
+                 f"({syn_bytes / 1e9:.2f} GB: weights, indices, delays)",
+                 f"{(peak - before) / syn_bytes:.2f}x above the loaded network; "
+                 f"{peak / syn_bytes:.2f}x whole process", "", "<= 3x",
+                 "yes" if peak - before <= 3 * syn_bytes else "NO"))
+    rss.reset()
+    prog.run(net.dt * 10)  # load
+    result, t_run = timed(lambda: prog.run(run_ms))
+    events = int(result.stats.synops_per_step.sum())
+    rate = float(result.rates("neurons").mean())
+    run_peak = rss.peak
+    rss.stop()
+    rows.append((f"  emulation: synaptic events/s ({result.n_steps} steps, {rate:.1f} Hz, "
+                 f"peak RSS {run_peak / 1e9:.1f} GB)", f"{events / t_run / 1e6:.1f} M/s",
+                 f"{result.n_steps / t_run:.1f} steps/s", ">= 20 M/s",
+                 "yes" if events / t_run >= 20e6 else "NO"))
+
+
+# -- 3. reference vs Brian2 ---------------------------------------------------------------
+
+def brian2_cuba(net, duration_ms):
+    """Brian2 (cython) run time of the same CUBA network (same synapses); compile cache warm."""
+    import brian2 as b2
+
+    b2.prefs.codegen.target = "cython"
+    b2.prefs.logging.console_log_level = "ERROR" if hasattr(b2.prefs, "logging") else None
+
+    def build_and_run(duration):
+        b2.start_scope()
+        b2.defaultclock.dt = net.dt * b2.ms
+        eqs = """dv/dt = (v_rest - v + I) / tau_mem : volt (unless refractory)
+                 dI/dt = -I / tau_syn : volt"""
+        namespace = {"v_rest": -49.0 * b2.mV, "tau_mem": 20.0 * b2.ms, "tau_syn": 5.0 * b2.ms}
+        sizes = {name: pop.size for name, pop in net.populations.items()}
+        groups = {name: b2.NeuronGroup(size, eqs, threshold="v >= -50*mV", reset="v = -60*mV",
+                                       refractory=5.0 * b2.ms, method="exact", namespace=namespace,
+                                       name=f"g_{name}")
+                  for name, size in sizes.items()}
+        rng = np.random.default_rng(0)
+        for name, g in groups.items():
+            g.v = rng.uniform(-60.0, -50.0, size=g.N) * b2.mV
+        synapses = []
+        for k, proj in enumerate(net.projections):
+            pre, post, weights, _ = proj.synapse_arrays()
+            s = b2.Synapses(groups[proj.pre.name], groups[proj.post.name], "w : volt",
+                            on_pre="I_post += w", delay=net.dt * b2.ms, name=f"s{k}")
+            s.connect(i=pre.astype(np.int32), j=np.asarray(post, dtype=np.int32))
+            s.w = weights * b2.mV
+            del pre, post, weights
+            synapses.append(s)
+        monitor = b2.SpikeMonitor(groups["exc"])
+        network = b2.Network(list(groups.values()), synapses, monitor)
+        start = time.perf_counter()
+        network.run(duration * b2.ms)
+        return time.perf_counter() - start, monitor.num_spikes
+
+    build_and_run(5.0)  # compiles (or loads) the cython code objects
+    return build_and_run(duration_ms)
+
+
+def bench_reference(rows, duration):
+    net = cuba(5.0)
+    ref, t_ref = timed(lambda: nc.simulate(net, duration))
+    try:
+        t_b2, b2_spikes = brian2_cuba(net, duration)
+    except ImportError as exc:
+        rows.append((f"Float reference on CUBA 4k, {duration:.0f} ms: s", f"{t_ref:.2f}",
+                     f"Brian2 not importable ({exc})", "<= 2x Brian2", "?"))
+        return
+    ratio = t_ref / t_b2
+    rows.append((f"Float reference on CUBA 4k, {duration:.0f} ms: run s "
+                 f"({int(ref.counts['exc'].sum())} vs {b2_spikes} exc spikes)",
+                 f"{t_ref:.2f}", f"Brian2 cython {t_b2:.2f} (cache warm)", "<= 2x",
+                 f"{ratio:.2f}x {'(yes)' if ratio <= 2 else '(NO)'}"))
+
+
+# -- 4. batched inference -----------------------------------------------------------------
+
+def digits_like(n_in=64, n_hidden=100, n_out=10, seed=0) -> nc.Network:
+    """An 8x8-pixel rate-coded classifier shape: pixels (spike input) -> hidden -> output."""
+    net = nc.Network("digits-like", dt=0.1, seed=seed)
+    lif = nc.LIF(tau_mem=10.0, tau_syn=2.0, v_rest=0.0, v_reset=0.0, v_th=1.0, refractory=1.0)
+    pixels = net.spike_source("pixels", n_in, times=[], indices=[])
+    hidden = net.population("hidden", n_hidden, lif)
+    out = net.population("out", n_out, lif)
+    net.connect(pixels, hidden, nc.AllToAll(), weight=nc.Normal(0.15, 0.3, seed=1))
+    net.connect(hidden, out, nc.AllToAll(), weight=nc.Normal(0.1, 0.3, seed=2))
+    net.probe(hidden, "spikes")
+    net.probe(out, "spikes")
+    return net
+
+
+def bench_batch(rows, batch, duration):
+    prog = _quiet_compile(digits_like(), "emu", placer="sequential")
+    n_steps = int(round(duration / prog.dt))
+    rng = np.random.default_rng(0)
+    images = rng.random((batch, 64))
+    rasters = rng.random((batch, n_steps, 64)) < images[:, None, :] * 200.0 * prog.dt * 1e-3
+    prog.run(duration, inputs={"pixels": rasters[0]})  # load
+    batched, t_batch = timed(lambda: prog.run(duration, inputs={"pixels": rasters}))
+    loop, t_loop = timed(lambda: [prog.run(duration, inputs={"pixels": r}) for r in rasters])
+    same = all(np.array_equal(a.counts[k], b.counts[k]) and np.array_equal(a.spikes("out"), b.spikes("out"))
+               for a, b in zip(batched, loop) for k in a.counts)
+    rows.append((f"Batched inference, B = {batch}, {n_steps} steps each: samples/s",
+                 f"{batch / t_batch:,.0f}", f"Python loop {batch / t_loop:,.0f}", ">= 5x loop",
+                 f"{t_loop / t_batch:.1f}x, spikes {'identical' if same else 'DIFFER'}"))
+
+
+# -- 5. start-up ----------------------------------------------------------------------------
+
+def clear_numba_cache():
+    for path in glob.glob(os.path.join(REPO, "neurocompile", "**", "__pycache__", "*.nb[ic]"), recursive=True):
+        os.remove(path)
+
+
+def bench_startup(rows):
+    cmd = [sys.executable, "-m", "neurocompile.cli", "build", os.path.join(REPO, "examples", "cuba.py"),
+           "--target", "emu"]
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    times = {}
+    for label in ("cold", "warm"):
+        if label == "cold":
+            clear_numba_cache()
+        out = tempfile.mkdtemp()
+        start = time.perf_counter()
+        proc = subprocess.run(cmd + ["--out", out], env=env, capture_output=True, text=True, cwd=out)
+        times[label] = time.perf_counter() - start
+        shutil.rmtree(out, ignore_errors=True)
+        if proc.returncode != 0:
+            times[label] = float("nan")
+            print(proc.stdout[-2000:], proc.stderr[-2000:])
+    rows.append(("Start-up: neurocompile build examples/cuba.py --target emu: wall s",
+                 f"{times['cold']:.1f} cold (numba cache cleared), {times['warm']:.1f} warm", "",
+                 "< 10 s", "yes" if max(times.values()) < 10 else "NO"))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="shorter runs; 200k-neuron large network")
+    parser.add_argument("--skip", action="append", default=[],
+                        choices=["lava", "large", "reference", "batch", "startup"])
+    args = parser.parse_args(argv)
+    rows: list = []
+    started = time.perf_counter()
+    if "startup" not in args.skip:
+        bench_startup(rows)  # first: it clears the numba cache
+    if "lava" not in args.skip:
+        bench_lava(rows, duration=200.0 if args.quick else 1000.0, lava_duration=20.0 if args.quick else 100.0)
+    if "reference" not in args.skip:
+        bench_reference(rows, duration=200.0 if args.quick else 1000.0)
+    if "batch" not in args.skip:
+        bench_batch(rows, batch=64, duration=100.0)
+    if "large" not in args.skip:
+        bench_large(rows, n=200_000 if args.quick else 1_000_000, run_ms=5.0 if args.quick else 20.0)
+    header = ("goal", "ours", "peer", "target", "met")
+    print(f"\nneurocompile {nc.__version__}, Python {sys.version.split()[0]}, numpy {np.__version__}, "
+          f"{os.cpu_count()} cores; total {time.perf_counter() - started:.0f} s\n")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        print("| " + " | ".join(str(c) for c in row) + " |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,372 @@
+"""The fast emulator path: a compiled program laid out as flat arrays, run by :mod:`.kernel`.
+
+:class:`FlatChip` is built once per program (and shared by all samples of a batch): neuron
+parameters and state in global order (LIF/LI, AdEx, host inputs), the routes and cores of
+every neuron, and the projections' own CSR arrays (not copied). :func:`emulate_fast` runs it
+in blocks of steps; between blocks it applies bias updates, draws host spikes and grows the
+spike record when needed. Results, counters and traces are those of
+:func:`neurocompile.emu.engine.emulate_numpy`, bit for bit (tests/test_performance_paths.py).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..result import Recorder, Result
+from .arith import SomaFormat, scale_by_exponent
+from .counters import CounterAccumulator
+from .jit import typed_list
+from .kernel import (
+    C_DECAY_BITS, C_DENDRITE_HIGH, C_DENDRITE_LOW, C_HALF, C_LIMIT, C_N_ADEX, C_N_CORES, C_N_HOST,
+    C_N_LIF, C_N_PROJECTIONS, C_RING_LENGTH, C_SHIFT, CONFIG_SIZE, P_EXPONENT, P_GROUPS,
+    P_POST_OFFSET, P_POST_SIZE, P_PRE_OFFSET, P_PRE_SIZE, P_RING_LENGTH, P_RING_OFFSET,
+    PROJ_COLUMNS, S_ACTIVE, S_EW, S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, SAT_ADEX_DENDRITE,
+    SAT_ADEX_STATE, SAT_LIF_DENDRITE, SAT_LIF_STATE, STEP_COUNTERS, TRACE_ADEX_I, TRACE_ADEX_W,
+    TRACE_ADEX_X, TRACE_LIF_U, TRACE_LIF_V, run_steps,
+)
+from .layout import concat_dataclasses, lif_params
+
+#: Steps per kernel call: bounds the memory of host spikes and traces held at once.
+BLOCK_STEPS = 2048
+
+_TRACE_CODES = {("LIF", "v"): TRACE_LIF_V, ("LIF", "I_syn"): TRACE_LIF_U,
+                ("AdEx", "v"): TRACE_ADEX_X, ("AdEx", "w"): TRACE_ADEX_W,
+                ("AdEx", "I_syn"): TRACE_ADEX_I}
+
+
+def _kind(model: str) -> str:
+    return "host" if model == "source" else ("AdEx" if model == "AdEx" else "LIF")
+
+
+def _array(value, dtype) -> np.ndarray:
+    """Contiguous writable array of ``dtype`` (no copy when it already is one)."""
+    array = np.asarray(value, dtype=dtype)
+    if not (array.flags.c_contiguous and array.flags.writeable):
+        array = np.array(array, dtype=dtype, order="C")
+    return array
+
+
+def _narrow(values, dtype, what: str) -> np.ndarray:
+    """``values`` in a narrower integer dtype; they must fit (24-bit registers fit int32)."""
+    values = np.asarray(values)
+    info = np.iinfo(dtype)
+    if values.size and (values.min() < info.min or values.max() > info.max):
+        from ..errors import BuildError
+        raise BuildError(f"emulator: {what} has values outside {np.dtype(dtype).name} "
+                         f"({int(values.min())}..{int(values.max())})")
+    return values.astype(dtype)
+
+
+def parameter_sets(packed: np.ndarray, bias_column: int | None = None):
+    """Distinct parameter rows (int64, (k, columns)) and each neuron's row index (int32).
+
+    ``bias_column`` is zeroed first: the bias lives in its own per-neuron array because bias
+    updates and run inputs change it.
+    """
+    packed = np.array(packed, dtype=np.int64)
+    if bias_column is not None:
+        packed[:, bias_column] = 0
+    if packed.shape[0] == 0:
+        return np.zeros((1, packed.shape[1]), dtype=np.int64), np.zeros(0, dtype=np.int32)
+    if (packed == packed[0]).all():
+        return np.ascontiguousarray(packed[:1]), np.zeros(packed.shape[0], dtype=np.int32)
+    sets, index = np.unique(packed, axis=0, return_inverse=True)
+    return np.ascontiguousarray(sets), index.reshape(-1).astype(np.int32)
+
+
+class FlatChip:
+    """A program in the fast emulator's memory layout (immutable parts; state lives in runs)."""
+
+    def __init__(self, program):
+        qnet = program.quantized
+        pops = qnet.populations
+        self.program = program
+        self.fmt = fmt = SomaFormat.from_precision(program.target.precision)
+        names = {kind: [n for n, q in pops.items() if _kind(q.model) == kind] for kind in ("LIF", "AdEx", "host")}
+        self.order = names["LIF"] + names["AdEx"] + names["host"]
+        self.offset, offset = {}, 0
+        for name in self.order:
+            self.offset[name] = offset
+            offset += pops[name].size
+        self.size = {name: pops[name].size for name in self.order}
+        self.kind = {name: _kind(pops[name].model) for name in self.order}
+        self.n_lif = sum(pops[n].size for n in names["LIF"])
+        self.n_adex = sum(pops[n].size for n in names["AdEx"])
+        self.n_total = offset
+        self.pop_index = {name: k for k, name in enumerate(self.order)}
+        self.pop_of = np.repeat(np.arange(len(self.order), dtype=np.int32),
+                                [pops[n].size for n in self.order])
+
+        # Somas: parameters (packed rows, as the scalar functions of arith read them) and state.
+        if names["LIF"]:
+            lif = concat_dataclasses([lif_params(pops[n]) for n in names["LIF"]])
+            lif.check(fmt, owner=f"LIF bank ({', '.join(names['LIF'])})")
+            self.lif_sets, lif_set_of = parameter_sets(lif.packed, bias_column=3)
+            # Runs of consecutive neurons with one parameter set (a population with scalar
+            # parameters is one run): the kernel updates each run with hoisted parameters.
+            change = np.flatnonzero(np.diff(lif_set_of)) + 1
+            self.lif_segments = np.concatenate([[0], change, [lif_set_of.size]]).astype(np.int64)
+            self.lif_segment_set = lif_set_of[self.lif_segments[:-1]].astype(np.int64)
+            self.lif_bias0 = _narrow(lif.bias, np.int32, "LIF bias")
+        else:
+            self.lif_sets = np.zeros((1, 8), np.int64)
+            self.lif_segments, self.lif_segment_set = np.zeros(1, np.int64), np.zeros(0, np.int64)
+            self.lif_bias0 = np.zeros(0, dtype=np.int32)
+        if names["AdEx"]:
+            quantized = [pops[n].params["adex"] for n in names["AdEx"]]
+            adex = concat_dataclasses([q.params for q in quantized])
+            self.adex_sets, self.adex_set_of = parameter_sets(adex.packed)
+            self.adex_bias0 = _narrow(adex.bias, np.int32, "AdEx bias")
+            self.exp_values = _array(quantized[0].table.values, np.int64)
+        else:
+            self.adex_sets, self.adex_set_of = np.zeros((1, 21), np.int64), np.zeros(0, np.int32)
+            self.adex_bias0 = np.zeros(0, dtype=np.int32)
+            self.exp_values = np.zeros(2, dtype=np.int64)
+
+        def state(members, key):
+            parts = [np.asarray(pops[n].state[key], dtype=np.int64) for n in members]
+            return _narrow(np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64), np.int32,
+                           f"initial {key}")
+
+        self.initial = {"u": state(names["LIF"], "u"), "v": state(names["LIF"], "v"),
+                        "x": state(names["AdEx"], "x"), "w": state(names["AdEx"], "w"),
+                        "i_syn": state(names["AdEx"], "i_syn")}
+
+        # Cores and routes of every neuron (host inputs leave from core 0).
+        placement, routes = program.placement, program.routes
+        self.core_of = _array(np.concatenate([np.maximum(placement.core_of[n], 0) for n in self.order]),
+                              np.int32)
+        self.neurons_per_core = placement.neurons_per_core()
+        self.used_cores = np.flatnonzero(self.neurons_per_core > 0).astype(np.int64)
+        self.n_cores = placement.n_cores
+
+        def route(field, dtype):
+            return _array(np.concatenate([np.asarray(getattr(routes[n], field)) for n in self.order]), dtype)
+
+        self.messages = route("messages", np.int64)
+        self.east_west = route("east_west", np.int64)
+        self.north_south = route("north_south", np.int64)
+        self.inter_chip = route("inter_chip", np.int64)
+        self.max_latency = route("max_latency_ns", np.float64)
+        self._build_projections(qnet)
+
+    def _build_projections(self, qnet):
+        projections = list(qnet.projections)
+        n = len(projections)
+        self.proj = np.zeros((max(n, 1), PROJ_COLUMNS), dtype=np.int64)
+        max_delay = max([int(qp.delay_steps.max(initial=1)) for qp in projections] + [1])
+        self.proj_delay_group = np.zeros((max(n, 1), max_delay + 1), dtype=np.int64)
+        shared_delay, neg_size = 1, 0
+        indptr, post, mant, delay = [], [], [], []
+        for k, qp in enumerate(projections):
+            row = self.proj[k]
+            row[P_PRE_OFFSET], row[P_PRE_SIZE] = self.offset[qp.pre], self.size[qp.pre]
+            row[P_POST_OFFSET], row[P_POST_SIZE] = self.offset[qp.post], self.size[qp.post]
+            row[P_EXPONENT] = qp.weight_exp
+            longest = int(qp.delay_steps.max(initial=1))
+            if qp.weight_exp >= 0:
+                shared_delay = max(shared_delay, longest)
+            else:
+                delays = np.unique(qp.delay_steps)
+                self.proj_delay_group[k, delays] = np.arange(delays.size)
+                row[P_GROUPS] = max(delays.size, 1)
+                row[P_RING_LENGTH] = longest + 1
+                row[P_RING_OFFSET] = neg_size
+                neg_size += row[P_RING_LENGTH] * row[P_GROUPS] * row[P_POST_SIZE]
+            indptr.append(_array(qp.indptr, np.int64))
+            post.append(_array(qp.post_index, np.int32))
+            mant.append(_array(qp.weight_mant, np.int16))
+            delay.append(_array(qp.delay_steps, np.int16))
+        if not projections:  # typed lists need one element to know their type
+            indptr, post = [np.zeros(1, np.int64)], [np.zeros(0, np.int32)]
+            mant, delay = [np.zeros(0, np.int16)], [np.zeros(0, np.int16)]
+        self.proj_indptr, self.proj_post = typed_list(indptr), typed_list(post)
+        self.proj_mant, self.proj_delay = typed_list(mant), typed_list(delay)
+        self.n_projections = n
+        self.ring_length = shared_delay + 1
+        self.neg_ring_size = neg_size
+        outgoing = [[] for _ in self.order]
+        for k, qp in enumerate(projections):
+            outgoing[self.pop_index[qp.pre]].append(k)
+        self.out_ptr = np.zeros(len(self.order) + 1, dtype=np.int64)
+        np.cumsum([len(o) for o in outgoing], out=self.out_ptr[1:])
+        self.out_proj = np.array([k for o in outgoing for k in o] or [0], dtype=np.int64)
+
+    def config(self) -> np.ndarray:
+        fmt = self.fmt
+        config = np.zeros(CONFIG_SIZE, dtype=np.int64)
+        low, high = fmt.dendrite_range
+        config[[C_N_LIF, C_N_ADEX, C_N_HOST, C_RING_LENGTH, C_DECAY_BITS, C_SHIFT, C_HALF, C_LIMIT,
+                C_DENDRITE_LOW, C_DENDRITE_HIGH, C_N_PROJECTIONS, C_N_CORES]] = [
+            self.n_lif, self.n_adex, self.n_total - self.n_lif - self.n_adex, self.ring_length,
+            fmt.decay_bits, fmt.alignment_shift_bits, fmt.state_half, fmt.saturation_limit, low, high,
+            self.n_projections, self.n_cores]
+        return config
+
+    def set_bias(self, bias_lif, bias_adex, population: str, mant, exp) -> None:
+        """Write a population's bias registers (mant, exp) into the run's bias arrays."""
+        start = self.offset[population]
+        value = _narrow(scale_by_exponent(np.asarray(mant, dtype=np.int64), np.asarray(exp, dtype=np.int64)),
+                        np.int32, f"bias of '{population}'")
+        if self.kind[population] == "LIF":
+            bias_lif[start:start + self.size[population]] = value
+        else:
+            start -= self.n_lif
+            bias_adex[start:start + self.size[population]] = value
+
+
+def emulate_fast(program, duration_steps: int, run_inputs, chip: FlatChip | None = None) -> list:
+    """Run every sample of ``run_inputs`` (:class:`~.inputs.RunInputs`); returns a list of Results."""
+    chip = FlatChip(program) if chip is None else chip
+    return [_run_sample(chip, duration_steps, run_inputs, b) for b in range(run_inputs.samples)]
+
+
+def _run_sample(chip: FlatChip, n_steps: int, run_inputs, sample: int) -> Result:
+    program = chip.program
+    qnet = program.quantized
+    pops = qnet.populations
+    rasters, biases = run_inputs.sample(program, sample) if run_inputs.batch is not None or \
+        run_inputs.spikes or run_inputs.currents else ({}, {})
+    u, v = chip.initial["u"].copy(), chip.initial["v"].copy()
+    x, w, i_syn = chip.initial["x"].copy(), chip.initial["w"].copy(), chip.initial["i_syn"].copy()
+    lif_refractory = np.zeros(chip.n_lif, dtype=np.int16)
+    flags = np.zeros(-(-chip.n_lif // 8) * 8, dtype=np.uint8)  # whole 8-byte words
+    adex_refractory = np.zeros(chip.n_adex, dtype=np.int16)
+    bias_lif, bias_adex = chip.lif_bias0.copy(), chip.adex_bias0.copy()
+    for name, (mant, exp) in biases.items():
+        chip.set_bias(bias_lif, bias_adex, name, mant, exp)
+    ring = np.zeros(chip.ring_length * (chip.n_lif + chip.n_adex), dtype=np.int64)
+    neg_ring = np.zeros(max(chip.neg_ring_size, 1), dtype=np.int64)
+
+    host = [n for n in chip.order if chip.kind[n] == "host"]
+    streams = {name: (rasters[name] if name in rasters else
+                      program.sources[name].iter_spikes(pops[name].size, n_steps, qnet.dt, qnet.seed, name))
+               for name in host}
+    updates: dict[int, list] = {}
+    for upd in qnet.bias_updates:
+        updates.setdefault(upd.step, []).append(upd)
+    change_steps = sorted(updates)
+
+    recorder = Recorder(program.probes, {n: q.size for n, q in pops.items()}, n_steps)
+    probed = np.zeros(chip.n_total, dtype=np.bool_)
+    for name, indices in recorder.spike_probes.items():
+        probed[chip.offset[name] + indices] = True
+    trace_keys = list(recorder.trace_probes)
+    trace_ids = np.concatenate([chip.offset[name] + recorder.trace_probes[(name, var)]
+                                for name, var in trace_keys] or [np.zeros(0, np.int64)]).astype(np.int64)
+    trace_codes = np.concatenate([np.full(recorder.trace_probes[(name, var)].size,
+                                          _TRACE_CODES[(chip.kind[name], var)], dtype=np.int64)
+                                  for name, var in trace_keys] or [np.zeros(0, np.int64)])
+    capacity = max(1 << 16, 16 * int(probed.sum()))
+    record_steps = np.zeros(capacity, dtype=np.int64)
+    record_ids = np.zeros(capacity, dtype=np.int64)
+    n_recorded = np.zeros(1, dtype=np.int64)
+
+    counts = np.zeros(chip.n_total, dtype=np.int64)
+    step_counts = np.zeros((STEP_COUNTERS, n_steps), dtype=np.int64)
+    max_core_ns = np.zeros(n_steps)
+    max_route_ns = np.zeros(n_steps)
+    synops_per_core = np.zeros(chip.n_cores, dtype=np.int64)
+    active_per_core = np.zeros(chip.n_cores, dtype=np.int64)
+    step_synops = np.zeros(chip.n_cores, dtype=np.int64)
+    step_active = np.zeros(chip.n_cores, dtype=np.int64)
+    saturations = np.zeros(4, dtype=np.int64)
+    spiked = np.zeros(chip.n_total, dtype=np.int32)
+    t = program.target.time
+    time_ns = np.array([t.synaptic_op_ns, t.neuron_update_active_ns, t.neuron_update_inactive_ns])
+    config = chip.config()
+
+    step = 0
+    while step < n_steps:
+        for upd in updates.get(step, ()):
+            chip.set_bias(bias_lif, bias_adex, upd.population, upd.bias_mant, upd.bias_exp)
+        stop = min(n_steps, step + BLOCK_STEPS)
+        later = [s for s in change_steps if s > step]
+        if later:
+            stop = min(stop, later[0])
+        host_ptr, host_ids = _host_block(chip, host, streams, step, stop)
+        traces = np.zeros((stop - step, trace_ids.size), dtype=np.int64)
+        first = step
+        while step < stop:
+            reached = run_steps(
+                step, stop, config, time_ns,
+                chip.lif_sets, chip.lif_segments, chip.lif_segment_set, bias_lif, u, v, lif_refractory,
+                flags,
+                chip.adex_sets, chip.adex_set_of, bias_adex, x, w, i_syn, adex_refractory,
+                chip.exp_values, ring, neg_ring, chip.proj, chip.proj_delay_group, chip.proj_indptr,
+                chip.proj_post, chip.proj_mant, chip.proj_delay, chip.out_ptr, chip.out_proj,
+                chip.pop_of, host_ptr[step - first:], host_ids,
+                chip.core_of, chip.neurons_per_core, chip.used_cores,
+                chip.messages, chip.east_west, chip.north_south, chip.inter_chip, chip.max_latency,
+                counts, probed, record_steps, record_ids, n_recorded,
+                trace_ids, trace_codes, traces[step - first:],
+                step_counts, max_core_ns, max_route_ns, synops_per_core, active_per_core,
+                step_synops, step_active, saturations, spiked)
+            if reached < stop:  # the spike record is full: grow it and go on
+                record_steps = np.concatenate([record_steps, np.zeros_like(record_steps)])
+                record_ids = np.concatenate([record_ids, np.zeros_like(record_ids)])
+            step = reached
+        for k, (name, var) in enumerate(trace_keys):
+            columns = slice(*_trace_columns(recorder, trace_keys, k))
+            recorder.traces[(name, var)][first:stop] = traces[:, columns]
+
+    n = int(n_recorded[0])
+    _fill_spikes(recorder, chip, record_steps[:n], record_ids[:n])
+    per_pop = {name: counts[chip.offset[name]:chip.offset[name] + chip.size[name]] for name in pops}
+    counters = CounterAccumulator(n_steps, program.placement.n_cores, chip.neurons_per_core, program.target)
+    counters.synops, counters.messages = step_counts[S_SYNOPS], step_counts[S_MESSAGES]
+    counters.ew, counters.ns, counters.ic = step_counts[S_EW], step_counts[S_NS], step_counts[S_IC]
+    counters.active, counters.spikes = step_counts[S_ACTIVE], step_counts[S_SPIKES]
+    counters.max_core_time_ns, counters.max_route_ns = max_core_ns, max_route_ns
+    counters.synops_per_core, counters.active_per_core = synops_per_core, active_per_core
+    for index, label in ((SAT_LIF_DENDRITE, "LIF: dendritic input"), (SAT_LIF_STATE, "LIF: state"),
+                         (SAT_ADEX_DENDRITE, "AdEx: dendritic input"), (SAT_ADEX_STATE, "AdEx: state")):
+        counters.saturated(label, int(saturations[index]))
+    to_physical = {}
+    for (name, var), indices in recorder.trace_probes.items():
+        scale, offset = pops[name].to_physical[var]
+        to_physical[(name, var)] = (np.broadcast_to(scale, (pops[name].size,))[indices],
+                                    np.broadcast_to(offset, (pops[name].size,))[indices])
+    return Result(backend="emu", dt=qnet.dt, n_steps=n_steps, counts=per_pop, recorder=recorder,
+                  stats=counters.finish(), to_physical=to_physical)
+
+
+def _trace_columns(recorder, keys, k):
+    start = sum(recorder.trace_probes[key].size for key in keys[:k])
+    return start, start + recorder.trace_probes[keys[k]].size
+
+
+def _host_block(chip: FlatChip, host: list, streams: dict, first: int, stop: int):
+    """Host spikes of steps ``first..stop-1`` as (ptr (n+1,), global ids) arrays.
+
+    ``streams``: per host population, a boolean raster (n_steps, size) given as run input
+    (converted in one vectorised pass) or the source's iterator of per-step spike indices.
+    """
+    n = stop - first
+    steps, ids = [], []
+    for name in host:
+        stream = streams[name]
+        if isinstance(stream, np.ndarray):
+            step, index = np.nonzero(stream[first:stop])
+        else:
+            per_step = [np.asarray(next(stream), dtype=np.int64) for _ in range(n)]
+            step = np.repeat(np.arange(n), [p.size for p in per_step])
+            index = np.concatenate(per_step) if per_step else np.zeros(0, dtype=np.int64)
+        steps.append(step)
+        ids.append(index.astype(np.int64) + chip.offset[name])
+    if not host:
+        return np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    step, ids = np.concatenate(steps), np.concatenate(ids)
+    order = np.argsort(step, kind="stable")  # by step; within a step, by population then index
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(step, minlength=n), out=ptr[1:])
+    return ptr, ids[order]
+
+
+def _fill_spikes(recorder: Recorder, chip: FlatChip, steps: np.ndarray, ids: np.ndarray) -> None:
+    """Hand the recorded (step, global id) pairs to the recorder, per population."""
+    for name in recorder.spike_probes:
+        start = chip.offset[name]
+        keep = (ids >= start) & (ids < start + chip.size[name])
+        if keep.any():
+            recorder._spike_steps[name].append(steps[keep])
+            recorder._spike_ids[name].append(ids[keep] - start)

@@ -1,0 +1,349 @@
+"""``ours``: connectivity- and mesh-aware placement that respects every per-core limit.
+
+1. Capacity. Every neuron gets a weight, the largest share of a core it uses by any limit:
+   ``max(1 / neurons, in_synapses / synapse_entries, alpha * in_synapses / fanin_axons)``;
+   a core holds at most weight 1. Synapse entries are additive, so that share is exact; the
+   fan-in of a group is less than the sum of its in-degrees (shared sources), so ``alpha``
+   starts at 0 and is raised from the measured overlap whenever a core exceeds its fan-in.
+2. Region. The fewest cores that can hold the total weight, taken as a compact block of tiles
+   around core 0 (:mod:`.mesh_regions`).
+3. Dual recursive bisection. The region is halved (between chips first, then across its
+   longer side, whole tiles before cores); the neurons are halved along the principal axis of
+   their spectral coordinates (:mod:`.embedding`), at the position with the smallest traffic
+   cut among those that fit both halves' capacity. Neurons that talk end up on nearby cores.
+4. Mapping refinement. Whole cores' contents are swapped or moved between cores (free ones
+   included) to lower the traffic-weighted route cost, host inputs fixed at core 0 (a
+   quadratic-assignment local search).
+5. Exact check. The per-core usage is counted exactly; a core over its fan-in raises
+   ``alpha`` and the placement is redone; as a last resort over-full cores are split by
+   :func:`.repair.repair`. Candidates with the minimal core count and with the count rounded
+   up to whole tiles are scored with the exact multicast model and the better one is kept.
+
+Deterministic: the only randomness (tie-breaking in the coarsening) is seeded with the
+network's seed.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import BuildError
+from .destinations import destination_matrices
+from .embedding import spectral_coordinates
+from .graph import NeuronGraph, neuron_graph
+from .mesh_regions import compact_cores, halve
+from .metrics import placement_metrics, spikes_per_step
+from .placement import HOST, Placement
+from .repair import repair
+from .usage import core_usage
+
+# Above this many synapses the traffic graph is not built: such networks are dense enough
+# (e.g. the cortical microcircuit) that every core talks to almost every other one, and
+# neurons are kept in network order.
+GRAPH_SYNAPSE_LIMIT = 30_000_000
+EMBEDDING_DIMS = 6
+MAX_ATTEMPTS = 12
+
+
+def place_ours(network, target, rates=None) -> Placement:
+    """Place ``network`` on ``target``; ``rates``: optional population -> Hz (activity-aware)."""
+    pops = {p.name: (p.size, p.model) for p in network.populations.values()}
+    p_step = spikes_per_step(pops, network.dt, rates)
+    structured = network.n_synapses <= GRAPH_SYNAPSE_LIMIT
+    graph = neuron_graph(network, p_step, with_adjacency=structured)
+    limits = target.core
+    _check_single_neurons(network, graph, target)
+    if graph.n == 0:
+        return Placement.build("ours", _core_of(network, graph, np.zeros(0, np.int64)), target)
+    coords = _coordinates(graph, network.seed)
+    candidates = []
+    alpha, clamped = 0.0, False
+    for attempt in range(MAX_ATTEMPTS):
+        weight = _weights(graph, limits, alpha)
+        k_min = int(np.ceil(weight.sum() - 1e-9))
+        if k_min > target.total_cores:
+            if clamped or weight.sum() * (alpha == 0) > target.total_cores:
+                _raise_too_large(network, graph, target, weight, coords, alpha)
+            # the fan-in estimate asks for more cores than exist: try spreading over all of them
+            k_min, clamped = target.total_cores, True
+            weight = weight * (k_min / weight.sum())
+        cpt = target.chip.cores_per_tile
+        ks = [k_min]
+        whole_tiles = min(-(-k_min // cpt) * cpt, target.total_cores)
+        if structured and whole_tiles != k_min:
+            ks.append(whole_tiles)
+        results = []
+        for k in ks:
+            core = _bisect(graph, coords, weight, compact_cores(target, k), target)
+            core = _refine_mapping(network, graph, core, target)
+            placement = Placement.build("ours", _core_of(network, graph, core), target)
+            usage = core_usage(network, placement, target)
+            results.append((placement, usage))
+        ok = [(pl, us) for pl, us in results if us.n_violations() == 0]
+        if ok:
+            candidates = [pl for pl, _ in ok]
+            break
+        if clamped:
+            _raise_too_large(network, graph, target, weight, coords, alpha)
+        alpha = max(alpha * 1.5, _overlap_factor(graph, results[0][0], results[0][1], limits) * 1.05)
+    if not candidates:  # fan-in estimate did not converge: split the over-full cores
+        placement, _ = results[0]
+        placement = Placement.build("ours", repair(network, placement.core_of, target), target)
+        candidates = [placement]
+    if len(candidates) == 1:
+        return candidates[0]
+    scored = []
+    for pl in candidates:
+        m = placement_metrics(network, pl, target, rates)
+        scored.append((m.hop_weighted_traffic, m.messages_per_step, m.cores_used))
+    return candidates[int(min(range(len(candidates)), key=lambda i: scored[i]))]
+
+
+# -- capacity ---------------------------------------------------------------------------------
+
+def _weights(graph: NeuronGraph, limits, alpha: float) -> np.ndarray:
+    share = np.maximum(1.0 / limits.neurons, graph.in_synapses / limits.synapse_entries)
+    if alpha > 0:
+        share = np.maximum(share, alpha * graph.in_synapses / limits.fanin_axons)
+    return share
+
+
+def _overlap_factor(graph, placement, usage, limits) -> float:
+    """Measured fan-in / sum of in-synapses on the cores that exceed their fan-in."""
+    core = np.concatenate([placement.core_of[n] for n in graph.names]).astype(np.int64)
+    syn = np.bincount(core, weights=graph.in_synapses, minlength=placement.n_cores)
+    over = usage.fanin_axons > limits.fanin_axons
+    if not over.any():
+        over = usage.fanin_axons > 0
+    ratio = usage.fanin_axons[over] / np.maximum(syn[over], 1)
+    return float(ratio.max(initial=0.0))
+
+
+# -- bisection --------------------------------------------------------------------------------
+
+def _coordinates(graph: NeuronGraph, seed: int) -> np.ndarray:
+    if graph.adjacency is None or graph.adjacency.nnz == 0:
+        return np.arange(graph.n, dtype=float)[:, None]  # network order
+    return spectral_coordinates(graph.adjacency, EMBEDDING_DIMS, seed)
+
+
+def _principal_order(points: np.ndarray) -> np.ndarray:
+    centred = points - points.mean(axis=0)
+    if points.shape[1] == 1:
+        axis_values = centred[:, 0]
+    else:
+        cov = centred.T @ centred
+        _, vecs = np.linalg.eigh(cov)
+        direction = vecs[:, -1]
+        direction = direction * (1 if direction[np.argmax(np.abs(direction))] > 0 else -1)
+        axis_values = centred @ direction
+    return np.lexsort((np.arange(points.shape[0]), axis_values))
+
+
+def _cut_profile(adjacency, members: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """cut[s] = traffic between ordered members [:s] and [s:], for s = 0..len."""
+    m = members.size
+    if adjacency is None:
+        return np.zeros(m + 1)
+    sub = adjacency[members][:, members].tocoo()
+    pos = np.empty(m, dtype=np.int64)
+    pos[order] = np.arange(m)
+    a, b = pos[sub.row], pos[sub.col]
+    upper = a < b
+    diff = np.bincount(a[upper] + 1, weights=sub.data[upper], minlength=m + 2)
+    diff -= np.bincount(b[upper] + 1, weights=sub.data[upper], minlength=m + 2)
+    return np.cumsum(diff)[:m + 1]
+
+
+def _bisect(graph, coords, weight, cores, target) -> np.ndarray:
+    """Core of every neuron (global ids) by dual recursive bisection of neurons and cores."""
+    core = np.empty(graph.n, dtype=np.int64)
+    stack = [(np.arange(graph.n), cores)]
+    while stack:
+        members, region = stack.pop()
+        if region.size == 1 or members.size == 0:
+            core[members] = region[0]
+            continue
+        first, second = halve(target, region)
+        order = _principal_order(coords[members])
+        w = np.r_[0.0, np.cumsum(weight[members][order])]
+        total = w[-1]
+        share = first.size / region.size
+        lo, hi = total - second.size, float(first.size)
+        feasible = (w >= lo - 1e-9) & (w <= hi + 1e-9)
+        if not feasible.any():  # no exact fit: take the split closest to the proportional one
+            feasible = np.zeros_like(feasible)
+            feasible[np.argmin(np.abs(w - total * share))] = True
+        cut = _cut_profile(graph.adjacency, members, order)
+        # Among feasible splits, least traffic cut; ties go to the proportional split.
+        score = np.where(feasible, cut, np.inf) + 1e-9 * np.abs(w - total * share)
+        s = int(np.argmin(score))
+        stack.append((members[order[:s]], first))
+        stack.append((members[order[s:]], second))
+    return core
+
+
+# -- mapping refinement -------------------------------------------------------------------------
+
+def _route_cost_matrix(target, cores_a, cores_b) -> np.ndarray:
+    return np.asarray(target.route_cost(np.asarray(cores_a)[:, None], np.asarray(cores_b)[None, :]), dtype=float)
+
+
+def _refine_mapping(network, graph, core, target, sweeps: int = 6) -> np.ndarray:
+    """Swap/move whole cores' contents to lower sum(traffic x route cost), host at core 0."""
+    used = np.unique(core)
+    k = used.size
+    if k <= 1:
+        return core
+    part = np.searchsorted(used, core)
+    core_of = {n: used[part[graph.offsets[n]:graph.offsets[n] + graph.sizes[n]]] for n in graph.names}
+    for p in network.populations.values():
+        if p.is_source:
+            core_of[p.name] = np.full(p.size, HOST)
+    dest = destination_matrices(network, core_of, target.total_cores)
+    traffic = np.zeros((k, k))
+    host = np.zeros(k)
+    slot_index = np.full(target.total_cores, -1)
+    slot_index[used] = np.arange(k)
+    for name, d in dest.items():
+        if d.nnz == 0:
+            continue
+        rows = np.repeat(np.arange(d.shape[0]), np.diff(d.indptr))
+        w = graph.rate[name][rows]
+        to = slot_index[d.indices]
+        if name in graph.offsets:
+            src = part[graph.offsets[name] + rows]
+            np.add.at(traffic, (src, to), w)
+        else:
+            host += np.bincount(to, weights=w, minlength=k)
+    sym = traffic + traffic.T
+    np.fill_diagonal(sym, 0.0)
+    # Candidate positions: the used cores plus free cores of a compact region twice as large.
+    cpt = target.chip.cores_per_tile
+    region = compact_cores(target, min(target.total_cores, 2 * k + 2 * cpt))
+    slots = np.union1d(used, region)
+    dist = _route_cost_matrix(target, slots, slots)
+    d0 = np.asarray(target.route_cost(0, slots), dtype=float)
+    loc = np.searchsorted(slots, used)  # loc[i] = slot of part i
+    occupant = np.full(slots.size, -1)
+    occupant[loc] = np.arange(k)
+    for _ in range(sweeps):
+        improved = False
+        for i in range(k):
+            here = loc[i]
+            # cost change of moving part i to every slot, the other parts fixed
+            move = sym[i] @ (dist[loc] - dist[loc, here][:, None]) + host[i] * (d0 - d0[here])
+            delta = move.copy()
+            occ = occupant >= 0
+            jj = occupant[occ]
+            # a swap also moves the occupant j to i's slot; the i-j term does not change
+            back = sym[jj] @ dist[loc, here] - (sym[jj] * dist[loc[jj]][:, loc]).sum(axis=1) \
+                + host[jj] * (d0[here] - d0[loc[jj]])
+            delta[occ] = move[occ] + back + 2 * sym[i, jj] * dist[here, loc[jj]]
+            delta[here] = 0.0
+            best = int(np.argmin(delta))
+            if delta[best] < -1e-9 * max(1.0, float(sym[i].sum() + host[i])):
+                other = occupant[best]
+                occupant[here] = other
+                if other >= 0:
+                    loc[other] = here
+                occupant[best] = i
+                loc[i] = best
+                improved = True
+        if not improved:
+            break
+    return slots[loc[part]]
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+def _core_of(network, graph, core) -> dict:
+    out = {}
+    for p in network.populations.values():
+        if p.is_source:
+            out[p.name] = np.full(p.size, HOST, dtype=np.int32)
+        else:
+            start = graph.offsets[p.name]
+            out[p.name] = core[start:start + p.size].astype(np.int32)
+    return out
+
+
+def _check_single_neurons(network, graph, target) -> None:
+    """A neuron whose own inputs exceed a core's limits can never be placed: say which and why."""
+    limits = target.core
+    syn = graph.split(graph.in_synapses)
+    for name in graph.names:
+        over = np.flatnonzero(syn[name] > limits.synapse_entries)
+        if over.size:
+            i = int(over[np.argmax(syn[name][over])])
+            raise BuildError(
+                f"Population '{name}': neuron {i} alone has {int(syn[name][i])} incoming synapses but a "
+                f"core of target '{target.name}' stores {limits.synapse_entries} (core.synapse_entries); "
+                f"it cannot be placed. Reduce its in-degree or use a target with core.synapse_entries >= "
+                f"{int(syn[name][i])}")
+        if syn[name].max(initial=0) <= limits.fanin_axons:
+            continue
+        distinct = _distinct_sources(network, name)
+        over = np.flatnonzero(distinct > limits.fanin_axons)
+        if over.size:
+            i = int(over[np.argmax(distinct[over])])
+            raise BuildError(
+                f"Population '{name}': neuron {i} alone has {int(distinct[i])} distinct presynaptic sources "
+                f"but a core of target '{target.name}' has {limits.fanin_axons} fan-in axons "
+                f"(core.fanin_axons); it cannot be placed on any core. Reduce its in-degree or use a "
+                f"target with core.fanin_axons >= {int(distinct[i])}")
+
+
+def _distinct_sources(network, name) -> np.ndarray:
+    import scipy.sparse as sp
+
+    from .destinations import structure
+
+    blocks = [structure(p.weights).T.tocsr() for p in network.projections if p.post.name == name]
+    pattern = sp.hstack(blocks).tocsr() if blocks else sp.csr_matrix((network.populations[name].size, 0))
+    pattern.sum_duplicates()
+    return np.diff(pattern.indptr)
+
+
+def _raise_too_large(network, graph, target, weight, coords, alpha) -> None:
+    """The network needs more cores than the target has: name the binding limit and what would fit."""
+    limits = target.core
+    total = target.total_cores
+    need = {
+        "core.neurons": graph.n / limits.neurons,
+        "core.synapse_entries": graph.in_synapses.sum() / limits.synapse_entries,
+    }
+    base = f"Network '{network.name}' does not fit on target '{target.name}' ({total} cores)"
+    binding = max(need, key=need.get)
+    if need[binding] > total:
+        key = binding.split(".")[1]
+        per_core = getattr(limits, key)
+        amount = graph.n if key == "neurons" else int(graph.in_synapses.sum())
+        raise BuildError(
+            f"{base}: {amount} {key.replace('_', ' ')} need at least {int(np.ceil(need[binding]))} cores of "
+            f"{per_core} ({binding}), {int(np.ceil(need[binding])) - total} more than it has; use a target "
+            f"with more chips, or {binding} >= {int(np.ceil(amount / total))}")
+    # Fan-in binds: place at the density the target would need and measure the fan-in.
+    share = np.maximum(1.0 / limits.neurons, graph.in_synapses / limits.synapse_entries)
+    k = int(min(total, max(1, np.ceil(share.sum()))))
+    dense_k = max(k, min(total, int(np.ceil(graph.n / max(1, int(np.ceil(graph.n / total)))))))
+    core = _bisect(graph, coords, np.full(graph.n, 1.0 / max(1, int(np.ceil(graph.n / dense_k)))),
+                   compact_cores(target, dense_k), target)
+    placement = Placement.build("ours", _core_of(network, graph, core), target)
+    usage = core_usage(network, placement, target)
+    worst = int(np.argmax(usage.fanin_axons))
+    fanin = int(usage.fanin_axons[worst])
+    per_core = int(usage.neurons[worst])
+    lower = int(np.ceil(usage.fanin_axons / limits.fanin_axons).sum())
+    pops = [n for n in graph.names if np.any(placement.core_of[n] == worst)]
+    if fanin <= limits.fanin_axons:
+        raise BuildError(
+            f"{base}: spread evenly, no core exceeds a limit, but the placer could not find such a "
+            f"placement that also respects every limit (largest fan-in {fanin} of {limits.fanin_axons}); "
+            f"use a target with more cores or larger cores")
+    raise BuildError(
+        f"{base}: the fan-in limit binds. Spreading the {graph.n} neurons over all {total} cores puts up to "
+        f"{per_core} neurons on a core, and such a core (core {worst}, population(s) {', '.join(pops)}) "
+        f"receives {fanin} distinct presynaptic sources: {fanin - limits.fanin_axons} more than "
+        f"core.fanin_axons = {limits.fanin_axons}. This network's connectivity is dense: a target "
+        f"with core.fanin_axons >= {fanin} at {per_core} neurons per core would fit, or one with at least "
+        f"{lower} cores of the current size (fewer neurons per core)")
