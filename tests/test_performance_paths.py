@@ -109,7 +109,7 @@ def test_negative_exponent_network_uses_separate_rings():
 
 
 def test_fast_path_matches_reference_on_cuba_with_placer_ours():
-    from tests.conftest import load_cuba
+    from conftest import load_cuba
 
     prog = _compile(load_cuba(), placer="ours")
     assert_same(prog.run(20.0), prog.run(20.0, engine="numpy"))
