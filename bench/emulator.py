@@ -82,9 +82,13 @@ def lava_available() -> bool:
     return True
 
 
-def measure(name: str, net: nc.Network, duration: float, lava_duration: float | None, rows: list):
-    prog, t_compile = timed(lambda: nc.compile(net, "lava"))
+def measure(name: str, net: nc.Network, duration: float, lava_duration: float | None, rows: list,
+            placer: str = "sequential"):
+    # Placement does not change what is emulated; the sequential placer keeps the compile
+    # column about quantization (bench/placement.py measures the placers).
+    prog, t_compile = timed(lambda: nc.compile(net, "lava", placer=placer))
     n_steps = int(round(duration / net.dt))
+    prog.run(10 * net.dt)  # loads (or compiles once) the numba kernels: not part of throughput
     emu, t_emu = timed(lambda: prog.run(duration))
     events = emu.stats.synops_per_step.sum()
     rows.append([name, "neurocompile emu", f"{prog.summary()['neurons']:,}", f"{prog.summary()['synapses']:,}",
