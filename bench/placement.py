@@ -135,6 +135,13 @@ def baseline_mtkahypar(network, target, rates):
     cores = compact_cores(target, k)
     if k == 1:
         return _core_of_from_parts(network, graph, np.zeros(graph.n, np.int64), cores)
+    cpt = target.chip.cores_per_tile
+    # Mt-KaHyPar maps onto at most 64 blocks: beyond that map onto tiles, then split each
+    # tile's block into its cores in network order.
+    by_tile = k > 64
+    if by_tile:
+        tiles = np.unique(cores // cpt)
+        nodes = tiles * cpt
     # one hyperedge per neuron: itself and its targets (non-source neurons only)
     import scipy.sparse as sp
     from neurocompile.place.destinations import structure
@@ -153,16 +160,31 @@ def baseline_mtkahypar(network, target, rates):
     rate = np.concatenate([p[n] for n in graph.names])
     mtk = _mtkahypar()
     ctx = mtk.context_from_preset(mtkahypar.PresetType.DEFAULT)
-    ctx.set_mapping_parameters(k, 0.03)
+    ctx.set_mapping_parameters(nodes.size if by_tile else k, 0.03)
     ctx.logging = False
     mtkahypar.set_seed(network.seed)
     hg = mtk.create_hypergraph(ctx, graph.n, len(hyperedges), hyperedges,
                                _int_weights(share).tolist(), _int_weights(rate, 100).tolist())
-    edges, weights, _ = _mesh_target_graph(target, cores)
-    tg = mtk.create_target_graph(ctx, k, len(edges), edges, weights)
+    if not by_tile:
+        edges, weights, _ = _mesh_target_graph(target, cores)
+        tg = mtk.create_target_graph(ctx, k, len(edges), edges, weights)
+        phg = hg.map_onto_graph(tg, ctx)
+        parts = np.array([phg.block_id(v) for v in range(graph.n)])
+        return _core_of_from_parts(network, graph, parts, cores)
+    edges, weights, _ = _mesh_target_graph(target, nodes)
+    tg = mtk.create_target_graph(ctx, nodes.size, len(edges), edges, weights)
     phg = hg.map_onto_graph(tg, ctx)
-    parts = np.array([phg.block_id(v) for v in range(graph.n)])
-    return _core_of_from_parts(network, graph, parts, cores)
+    tile_part = np.array([phg.block_id(v) for v in range(graph.n)])
+    parts = np.empty(graph.n, dtype=np.int64)
+    core_list = []
+    for t in range(nodes.size):
+        members = np.flatnonzero(tile_part == t)
+        tile_cores = cores[cores // cpt == tiles[t]]
+        chunks = np.array_split(members, tile_cores.size)
+        for chunk, c in zip(chunks, tile_cores):
+            parts[chunk] = len(core_list)
+            core_list.append(c)
+    return _core_of_from_parts(network, graph, parts, np.array(core_list))
 
 
 def run_baseline(fn, network, target, rates):

@@ -101,12 +101,12 @@ def conv_layer(in_shape, out_channels, kernel, stride, pad):
 
 
 def cnn(seed: int = 0) -> nc.Network:
-    """A spiking CNN (channel-major layout, as NIR/PyTorch store it): 2x64x64 host input ->
-    conv 16@3x3 -> conv 32@3x3/2 -> conv 64@3x3/2 -> dense 10."""
+    """A spiking CNN (channel-major layout, as NIR/PyTorch store it): 2x32x32 host input ->
+    conv 16@3x3 -> conv 32@3x3/2 -> conv 64@3x3/2 -> dense 10 (28,682 neurons)."""
     rng = np.random.default_rng(seed)
     net = nc.Network("cnn", dt=1.0, seed=seed)
     lif = nc.LIF(**LIF)
-    shape = (2, 64, 64)
+    shape = (2, 32, 32)
     prev = net.poisson("input", int(np.prod(shape)), rate=20.0)
     for i, (ch, stride) in enumerate(((16, 1), (32, 2), (64, 2))):
         pre, post, shape = conv_layer(shape, ch, 3, stride, 1)

@@ -34,6 +34,7 @@ from .mesh_regions import compact_cores, halve
 from .metrics import placement_metrics, spikes_per_step
 from .placement import HOST, Placement
 from .repair import repair
+from .sequential import place_sequential
 from .usage import core_usage
 
 # Above this many synapses the traffic graph is not built: such networks are dense enough
@@ -54,14 +55,49 @@ def place_ours(network, target, rates=None) -> Placement:
     _check_single_neurons(network, graph, target)
     if graph.n == 0:
         return Placement.build("ours", _core_of(network, graph, np.zeros(0, np.int64)), target)
-    coords = _coordinates(graph, network.seed)
-    candidates = []
+    spectral = _coordinates(graph, network.seed)
+    # The leading 2, 3 or all spectral coordinates: which bisects best depends on the network
+    # (sheets and rings want few, modular networks more), so each is tried and scored.
+    coord_sets = [spectral[:, :d] for d in (2, 3) if d < spectral.shape[1]] + [spectral]
+    if structured and graph.adjacency is not None and graph.adjacency.nnz:
+        # Network order is often meaningful (modules, rows of a map): bisect along it as well.
+        coord_sets.append(np.arange(graph.n, dtype=float)[:, None])
+    candidates, first_error = [], None
+    for coords in coord_sets:
+        try:
+            candidates += _legal_placements(network, graph, coords, target, structured)
+        except BuildError as exc:
+            first_error = first_error or exc
+    # The naive fill is a candidate too, so that `ours` is never worse than it.
+    try:
+        candidates.append(place_sequential(network, target))
+    except BuildError:
+        pass
+    if not candidates:
+        raise first_error
+    if len(candidates) == 1:
+        return _renamed(candidates[0], target)
+    scored = []
+    for pl in candidates:
+        m = placement_metrics(network, pl, target, rates)
+        scored.append((m.violations, m.hop_weighted_traffic, m.messages_per_step, m.cores_used))
+    return _renamed(candidates[int(min(range(len(candidates)), key=lambda i: scored[i]))], target)
+
+
+def _renamed(placement, target):
+    return Placement.build("ours", placement.core_of, target)
+
+
+def _legal_placements(network, graph, coords, target, structured) -> list:
+    """Placements by bisection along ``coords`` that respect every limit (BuildError if none)."""
+    limits = target.core
+    tried = []
     alpha, clamped = 0.0, False
     for attempt in range(MAX_ATTEMPTS):
         weight = _weights(graph, limits, alpha)
         k_min = int(np.ceil(weight.sum() - 1e-9))
         if k_min > target.total_cores:
-            if clamped or weight.sum() * (alpha == 0) > target.total_cores:
+            if clamped or _weights(graph, limits, 0.0).sum() > target.total_cores:
                 _raise_too_large(network, graph, target, weight, coords, alpha)
             # the fan-in estimate asks for more cores than exist: try spreading over all of them
             k_min, clamped = target.total_cores, True
@@ -80,28 +116,28 @@ def place_ours(network, target, rates=None) -> Placement:
             results.append((placement, usage))
         ok = [(pl, us) for pl, us in results if us.n_violations() == 0]
         if ok:
-            candidates = [pl for pl, _ in ok]
-            break
+            return [pl for pl, _ in ok]
+        # the attempt with the fewest violations leaves the repair the most free cores
+        tried.append(min(results, key=lambda r: r[1].n_violations()))
         if clamped:
-            _raise_too_large(network, graph, target, weight, coords, alpha)
+            break
         alpha = max(alpha * 1.5, _overlap_factor(graph, results[0][0], results[0][1], limits) * 1.05)
-    if not candidates:  # fan-in estimate did not converge: split the over-full cores
-        placement, _ = results[0]
-        placement = Placement.build("ours", repair(network, placement.core_of, target), target)
-        candidates = [placement]
-    if len(candidates) == 1:
-        return candidates[0]
-    scored = []
-    for pl in candidates:
-        m = placement_metrics(network, pl, target, rates)
-        scored.append((m.hop_weighted_traffic, m.messages_per_step, m.cores_used))
-    return candidates[int(min(range(len(candidates)), key=lambda i: scored[i]))]
+    # the fan-in estimate did not converge: split the over-full cores onto free ones
+    for placement, _ in sorted(tried, key=lambda r: r[1].n_violations()):
+        try:
+            return [Placement.build("ours", repair(network, placement.core_of, target), target)]
+        except BuildError:
+            continue
+    _raise_too_large(network, graph, target, weight, coords, alpha)
 
 
 # -- capacity ---------------------------------------------------------------------------------
 
 def _weights(graph: NeuronGraph, limits, alpha: float) -> np.ndarray:
     share = np.maximum(1.0 / limits.neurons, graph.in_synapses / limits.synapse_entries)
+    # A neuron with more inputs than half a core's fan-in leaves room for few others.
+    heavy = graph.in_synapses / limits.fanin_axons
+    share = np.maximum(share, np.where(heavy > 0.5, heavy, 0.0))
     if alpha > 0:
         share = np.maximum(share, alpha * graph.in_synapses / limits.fanin_axons)
     return share
