@@ -264,14 +264,7 @@ def test_adex_firing_patterns_keep_their_class_on_chip():
     example = runpy.run_path(str(Path(__file__).resolve().parents[1] / "examples" / "adex_patterns.py"))
     patterns = example["patterns"]()
     names = list(patterns)
-    models = [patterns[n][0] for n in names]
-    params = {key: np.array([m.params[key] for m in models]) for key in models[0].params}
-    net = nc.Network("packed", dt=0.1)
-    pop = net.population("all", len(names), nc.AdEx(**params))
-    for k, name in enumerate(names):
-        net.current(pop[k:k + 1], nc.StepCurrent([example["STIMULUS_ON_MS"], example["STIMULUS_OFF_MS"]],
-                                                 [patterns[name][1], 0.0]))
-    net.probe(pop, "spikes")
+    net = example["build_packed"]()
     ref = nc.simulate(net, example["DURATION_MS"])
     out = nc.compile(net, "emu").run(example["DURATION_MS"])
     classify = example["classify"]

@@ -42,15 +42,7 @@ def test_adex_patterns_are_classified_as_documented(adex_example):
     # reference simulates much faster than one population per neuron.
     patterns = adex_example["patterns"]()
     names = list(patterns)
-    models = [patterns[n][0] for n in names]
-    params = {key: np.array([m.params[key] for m in models]) for key in models[0].params}
-    net = nc.Network("packed", dt=0.1)
-    pop = net.population("all", len(names), nc.AdEx(**params))
-    for k, name in enumerate(names):
-        net.current(pop[k:k + 1], nc.StepCurrent([adex_example["STIMULUS_ON_MS"],
-                                                  adex_example["STIMULUS_OFF_MS"]],
-                                                 [patterns[name][1], 0.0]))
-    net.probe(pop, "spikes")
+    net = adex_example["build_packed"]()
     result = nc.simulate(net, adex_example["DURATION_MS"])
     times, ids = result.spike_times("all")
     labels = {name: adex_example["classify"](times[ids == k]) for k, name in enumerate(names)}

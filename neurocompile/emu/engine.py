@@ -16,6 +16,7 @@ from ..reference.simulator import steps_for
 from ..result import Recorder, Result
 from .arith import SomaFormat, read_dendrite
 from .counters import CounterAccumulator
+from .results import chip_result
 from .dendrite import Ring
 from .layout import Bank, merge_projections
 from .soma import RUNNERS
@@ -194,10 +195,4 @@ def emulate_numpy(program, duration: float, strict: bool = False, run_inputs=Non
     for kind, bank in chip.banks.items():
         for name, (offset, size) in bank.members.items():
             per_pop[name] = counts[kind][offset:offset + size]
-    to_physical = {}
-    for (name, var), indices in recorder.trace_probes.items():
-        scale, offset = pops[name].to_physical[var]
-        to_physical[(name, var)] = (np.broadcast_to(scale, (pops[name].size,))[indices],
-                                    np.broadcast_to(offset, (pops[name].size,))[indices])
-    return Result(backend="emu", dt=qnet.dt, n_steps=n_steps, counts=per_pop, recorder=recorder,
-                  stats=counters.finish(), to_physical=to_physical)
+    return chip_result(pops, recorder, per_pop, counters, qnet.dt, n_steps)

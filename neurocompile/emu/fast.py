@@ -14,6 +14,7 @@ import numpy as np
 from ..result import Recorder, Result
 from .arith import SomaFormat, scale_by_exponent
 from .counters import CounterAccumulator
+from .results import chip_result
 from .jit import typed_list
 from .kernel import (
     C_DECAY_BITS, C_DENDRITE_HIGH, C_DENDRITE_LOW, C_HALF, C_LIMIT, C_N_ADEX, C_N_CORES, C_N_HOST,
@@ -321,13 +322,7 @@ def _run_sample(chip: FlatChip, n_steps: int, run_inputs, sample: int) -> Result
     for index, label in ((SAT_LIF_DENDRITE, "LIF: dendritic input"), (SAT_LIF_STATE, "LIF: state"),
                          (SAT_ADEX_DENDRITE, "AdEx: dendritic input"), (SAT_ADEX_STATE, "AdEx: state")):
         counters.saturated(label, int(saturations[index]))
-    to_physical = {}
-    for (name, var), indices in recorder.trace_probes.items():
-        scale, offset = pops[name].to_physical[var]
-        to_physical[(name, var)] = (np.broadcast_to(scale, (pops[name].size,))[indices],
-                                    np.broadcast_to(offset, (pops[name].size,))[indices])
-    return Result(backend="emu", dt=qnet.dt, n_steps=n_steps, counts=per_pop, recorder=recorder,
-                  stats=counters.finish(), to_physical=to_physical)
+    return chip_result(pops, recorder, per_pop, counters, qnet.dt, n_steps)
 
 
 def _trace_columns(recorder, keys, k):
