@@ -16,7 +16,7 @@ from .destinations import destination_matrices, structure
 from .usage import LIMIT_KEYS, core_usage, parameter_set_ids
 
 
-def _incoming_pairs(network, name, members):
+def _incoming_pairs(network, name, members, cache):
     """(position in members, global presynaptic id) of every synapse onto ``members`` of ``name``."""
     offsets, start = {}, 0
     for p in network.populations.values():
@@ -26,7 +26,9 @@ def _incoming_pairs(network, name, members):
     for proj in network.projections:
         if proj.post.name != name:
             continue
-        rows = structure(proj.weights).T.tocsr()[members]
+        if proj.name not in cache:  # post-major pattern, built once per projection
+            cache[proj.name] = structure(proj.weights).T.tocsr()
+        rows = cache[proj.name][members]
         pos.append(np.repeat(np.arange(members.size), np.diff(rows.indptr)))
         gid.append(rows.indices.astype(np.int64) + offsets[proj.pre.name])
     if not pos:
@@ -61,6 +63,7 @@ def repair(network, core_of: dict, target) -> dict:
         return core_of
     ids = parameter_set_ids(network)
     free = usage.neurons == 0
+    cache: dict = {}
     for core in np.flatnonzero(over):
         members = [(name, np.flatnonzero(cores == core)) for name, cores in core_of.items()]
         members = [(n, m) for n, m in members if m.size]
@@ -72,7 +75,7 @@ def repair(network, core_of: dict, target) -> dict:
         pos_all, gid_all, syn = [], [], np.zeros(n + 1, dtype=np.int64)
         start = 0
         for name, m in members:
-            pos, gid = _incoming_pairs(network, name, m)
+            pos, gid = _incoming_pairs(network, name, m, cache)
             pos_all.append(pos + start)
             gid_all.append(gid)
             start += m.size
