@@ -27,6 +27,7 @@ from typing import Any, Callable
 from rich.console import Console
 
 from ..compiler import compile as compile_network
+from ..emu.warmup import start_kernel_warm_up
 from ..errors import BuildError
 from ..loading import load_network
 from ..report import tables as program_tables
@@ -304,6 +305,7 @@ def add_parser(subparsers, common) -> None:
 
 
 def run(args, console: Console) -> int:
+    start_kernel_warm_up()  # overlaps the first run's kernel compilation with the stages before it
     ctx = BuildContext(network_file=args.network_file, target_name=args.target,
                        duration=args.duration, seed=args.seed, out=args.out, console=console,
                        placer=args.placer, strict=args.strict, tolerance=args.tolerance,

@@ -2,7 +2,10 @@
 
 :class:`FlatChip` is built once per program (and shared by all samples of a batch): neuron
 parameters and state in global order (LIF/LI, AdEx, host inputs), the routes and cores of
-every neuron, and the projections' own CSR arrays (not copied). :func:`emulate_fast` runs it
+every neuron, and the synapses of all projections as one CSR (a projection's own arrays when
+there is only one; otherwise concatenated once per run: flat arrays load in a few
+milliseconds, where numba's typed lists of per-projection arrays cost about a second of
+run-time compilation in every process). :func:`emulate_fast` runs it
 in blocks of steps; between blocks it applies bias updates, draws host spikes and grows the
 spike record when needed. Results, counters and traces are those of
 :func:`neurocompile.emu.engine.emulate_numpy`, bit for bit (tests/test_performance_paths.py).
@@ -15,11 +18,10 @@ from ..result import Recorder, Result
 from .arith import SomaFormat, scale_by_exponent
 from .counters import CounterAccumulator
 from .results import chip_result
-from .jit import typed_list
 from .kernel import (
     C_DECAY_BITS, C_DENDRITE_HIGH, C_DENDRITE_LOW, C_HALF, C_LIMIT, C_N_ADEX, C_N_CORES, C_N_HOST,
     C_N_LIF, C_N_PROJECTIONS, C_RING_LENGTH, C_SHIFT, CONFIG_SIZE, P_EXPONENT, P_GROUPS,
-    P_POST_OFFSET, P_POST_SIZE, P_PRE_OFFSET, P_PRE_SIZE, P_RING_LENGTH, P_RING_OFFSET,
+    P_INDPTR_OFFSET, P_POST_OFFSET, P_POST_SIZE, P_PRE_OFFSET, P_PRE_SIZE, P_RING_LENGTH, P_RING_OFFSET,
     PROJ_COLUMNS, S_ACTIVE, S_EW, S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, SAT_ADEX_DENDRITE,
     SAT_ADEX_STATE, SAT_LIF_DENDRITE, SAT_LIF_STATE, STEP_COUNTERS, TRACE_ADEX_I, TRACE_ADEX_W,
     TRACE_ADEX_X, TRACE_LIF_U, TRACE_LIF_V, run_steps,
@@ -55,6 +57,13 @@ def _narrow(values, dtype, what: str) -> np.ndarray:
         raise BuildError(f"emulator: {what} has values outside {np.dtype(dtype).name} "
                          f"({int(values.min())}..{int(values.max())})")
     return values.astype(dtype)
+
+
+def _joined(parts: list, dtype) -> np.ndarray:
+    """``parts`` as one array (the part itself, not a copy, when there is just one)."""
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(1, dtype=dtype)
 
 
 def parameter_sets(packed: np.ndarray, bias_column: int | None = None):
@@ -158,11 +167,13 @@ class FlatChip:
         self.proj_delay_group = np.zeros((max(n, 1), max_delay + 1), dtype=np.int64)
         shared_delay, neg_size = 1, 0
         indptr, post, mant, delay = [], [], [], []
+        indptr_offset = synapse_offset = 0
         for k, qp in enumerate(projections):
             row = self.proj[k]
             row[P_PRE_OFFSET], row[P_PRE_SIZE] = self.offset[qp.pre], self.size[qp.pre]
             row[P_POST_OFFSET], row[P_POST_SIZE] = self.offset[qp.post], self.size[qp.post]
             row[P_EXPONENT] = qp.weight_exp
+            row[P_INDPTR_OFFSET] = indptr_offset
             longest = int(qp.delay_steps.max(initial=1))
             if qp.weight_exp >= 0:
                 shared_delay = max(shared_delay, longest)
@@ -173,15 +184,16 @@ class FlatChip:
                 row[P_RING_LENGTH] = longest + 1
                 row[P_RING_OFFSET] = neg_size
                 neg_size += row[P_RING_LENGTH] * row[P_GROUPS] * row[P_POST_SIZE]
-            indptr.append(_array(qp.indptr, np.int64))
+            # Row pointers become positions in the concatenated synapse arrays.
+            indptr.append(np.asarray(qp.indptr, dtype=np.int64) + synapse_offset)
             post.append(_array(qp.post_index, np.int32))
             mant.append(_array(qp.weight_mant, np.int16))
             delay.append(_array(qp.delay_steps, np.int16))
-        if not projections:  # typed lists need one element to know their type
-            indptr, post = [np.zeros(1, np.int64)], [np.zeros(0, np.int32)]
-            mant, delay = [np.zeros(0, np.int16)], [np.zeros(0, np.int16)]
-        self.proj_indptr, self.proj_post = typed_list(indptr), typed_list(post)
-        self.proj_mant, self.proj_delay = typed_list(mant), typed_list(delay)
+            indptr_offset += indptr[-1].size
+            synapse_offset += post[-1].size
+        self.syn_indptr = _joined(indptr, np.int64)
+        self.syn_post, self.syn_mant = _joined(post, np.int32), _joined(mant, np.int16)
+        self.syn_delay = _joined(delay, np.int16)
         self.n_projections = n
         self.ring_length = shared_delay + 1
         self.neg_ring_size = neg_size
@@ -293,8 +305,8 @@ def _run_sample(chip: FlatChip, n_steps: int, run_inputs, sample: int) -> Result
                 chip.lif_sets, chip.lif_segments, chip.lif_segment_set, bias_lif, u, v, lif_refractory,
                 flags,
                 chip.adex_sets, chip.adex_set_of, bias_adex, x, w, i_syn, adex_refractory,
-                chip.exp_values, ring, neg_ring, chip.proj, chip.proj_delay_group, chip.proj_indptr,
-                chip.proj_post, chip.proj_mant, chip.proj_delay, chip.out_ptr, chip.out_proj,
+                chip.exp_values, ring, neg_ring, chip.proj, chip.proj_delay_group, chip.syn_indptr,
+                chip.syn_post, chip.syn_mant, chip.syn_delay, chip.out_ptr, chip.out_proj,
                 chip.pop_of, host_ptr[step - first:], host_ids,
                 chip.core_of, chip.neurons_per_core, chip.used_cores,
                 chip.messages, chip.east_west, chip.north_south, chip.inter_chip, chip.max_latency,

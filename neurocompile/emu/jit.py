@@ -24,14 +24,3 @@ def njit(function=None, **options):
     decorate = _numba.njit(**options)
     return decorate(function) if function is not None else decorate
 
-
-def typed_list(items):
-    """A numba typed list of arrays (all of one type), or a Python list without numba."""
-    if _numba is None:
-        return list(items)
-    from numba.typed import List
-
-    out = List()
-    for item in items:
-        out.append(item)
-    return out

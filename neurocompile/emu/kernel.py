@@ -11,8 +11,9 @@ Memory layout (built by :mod:`.fast`): neurons have global indices, LIF/LI first
 (``0..n_lif``), then AdEx, then host inputs. A step streams through every neuron's state, so
 it is kept narrow: int32 state (the registers are 24-bit), int16 refractory counters, and
 parameters as a small table of distinct parameter rows plus an int32 row index per neuron
-(like the chip's own per-core parameter sets) instead of a 64-byte row per neuron. Synapses stay in the compiled program's own
-per-projection CSR arrays (no merged copy). Projections with a non-negative weight exponent
+(like the chip's own per-core parameter sets) instead of a 64-byte row per neuron. Synapses
+of all projections form one CSR (``syn_indptr`` holds each projection's row pointers, at
+``proj[p, P_INDPTR_OFFSET]``, as positions in ``syn_post``/``syn_mant``/``syn_delay``). Projections with a non-negative weight exponent
 add ``mantissa << exponent`` into one shared ring ``(ring_length, neurons)``; each projection
 with a negative exponent has its own ring ``(length, delay groups, post size)`` because the
 chip floors the sum of each (projection, delay) group separately (docs/chip.md 3.1).
@@ -30,8 +31,8 @@ from .jit import njit
 CONFIG_SIZE = 12
 # Indices into the per-projection table ``proj`` (int64, (n_projections, PROJ_COLUMNS)).
 (P_PRE_OFFSET, P_PRE_SIZE, P_POST_OFFSET, P_POST_SIZE, P_EXPONENT, P_RING_OFFSET, P_RING_LENGTH,
- P_GROUPS) = range(8)
-PROJ_COLUMNS = 8
+ P_GROUPS, P_INDPTR_OFFSET) = range(9)
+PROJ_COLUMNS = 9
 # Counters per step (rows of ``step_counts``, int64) and per step float maxima.
 (S_SYNOPS, S_MESSAGES, S_EW, S_NS, S_IC, S_ACTIVE, S_SPIKES) = range(7)
 STEP_COUNTERS = 7
@@ -45,8 +46,8 @@ TRACE_LIF_V, TRACE_LIF_U, TRACE_ADEX_X, TRACE_ADEX_W, TRACE_ADEX_I = range(5)
 def run_steps(first, stop, config, time_ns,
               lif_sets, lif_segments, lif_segment_set, lif_bias, u, v, lif_refractory, flags,
               adex_sets, adex_set_of, adex_bias, x, w, i_syn, adex_refractory, exp_values,
-              ring, neg_ring, proj, proj_delay_group, proj_indptr, proj_post, proj_mant,
-              proj_delay, out_ptr, out_proj, pop_of,
+              ring, neg_ring, proj, proj_delay_group, syn_indptr, syn_post, syn_mant,
+              syn_delay, out_ptr, out_proj, pop_of,
               host_ptr, host_ids,
               core_of, neurons_per_core, used_cores,
               messages, east_west, north_south, inter_chip, max_latency,
@@ -170,19 +171,15 @@ def run_steps(first, stop, config, time_ns,
             for e in range(out_ptr[pop], out_ptr[pop + 1]):
                 p = out_proj[e]
                 local = g - proj[p, P_PRE_OFFSET]
-                indptr = proj_indptr[p]
-                post = proj_post[p]
-                mant = proj_mant[p]
-                delay = proj_delay[p]
                 exponent = proj[p, P_EXPONENT]
                 offset = proj[p, P_POST_OFFSET]
-                lo = indptr[local]
-                hi = indptr[local + 1]
+                lo = syn_indptr[proj[p, P_INDPTR_OFFSET] + local]
+                hi = syn_indptr[proj[p, P_INDPTR_OFFSET] + local + 1]
                 if exponent >= 0:
                     for j in range(lo, hi):
-                        target = offset + post[j]
-                        ring[((step + delay[j]) % ring_length) * n_neurons + target] += (
-                            np.int64(mant[j]) << exponent)
+                        target = offset + syn_post[j]
+                        ring[((step + syn_delay[j]) % ring_length) * n_neurons + target] += (
+                            np.int64(syn_mant[j]) << exponent)
                         step_synops[core_of[target]] += 1
                 else:
                     size = proj[p, P_POST_SIZE]
@@ -190,11 +187,11 @@ def run_steps(first, stop, config, time_ns,
                     length = proj[p, P_RING_LENGTH]
                     start = proj[p, P_RING_OFFSET]
                     for j in range(lo, hi):
-                        d = delay[j]
+                        d = syn_delay[j]
                         index = (start + ((step + d) % length) * groups * size
-                                 + proj_delay_group[p, d] * size + post[j])
-                        neg_ring[index] += mant[j]
-                        step_synops[core_of[offset + post[j]]] += 1
+                                 + proj_delay_group[p, d] * size + syn_post[j])
+                        neg_ring[index] += syn_mant[j]
+                        step_synops[core_of[offset + syn_post[j]]] += 1
         step_counts[S_SPIKES, step] = n_spiked
         max_route_ns[step] = longest
         # 4. Per-core time of the step and totals.

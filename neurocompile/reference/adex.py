@@ -76,6 +76,7 @@ class AdexUpdater:
         return v + h / 6.0 * (k1v + 2 * k2v + 2 * k3v + k4v), w + h / 6.0 * (k1w + 2 * k2w + 2 * k3w + k4w)
 
     def step(self, arrivals: np.ndarray, external: np.ndarray | None) -> np.ndarray:
+        """Advance one step (``n_sub`` RK4 sub-steps); returns the indices of neurons that spiked."""
         p = self.p
         self.v = self.v + np.where(self.instantaneous, arrivals / p["C"], 0.0)
         i_syn = self.I_syn + np.where(self.instantaneous, 0.0, arrivals)
@@ -109,7 +110,7 @@ class AdexUpdater:
             i_syn = i_end
         self.v, self.w = v, w
         self.I_syn = i_syn
-        return spiked
+        return np.flatnonzero(spiked)
 
     def _held_w(self, w, duration):
         """w after ``duration`` ms with V clamped at V_reset (exact: linear in w)."""

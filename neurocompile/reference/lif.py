@@ -38,7 +38,13 @@ def lif_propagators(tau_mem: np.ndarray, tau_syn: np.ndarray, dt: float):
 
 
 class LifUpdater:
-    """State and one-step update of a LIF (``spiking=True``) or LI (``spiking=False``) population."""
+    """State and one-step update of a LIF (``spiking=True``) or LI (``spiking=False``) population.
+
+    The update works in place on preallocated arrays and skips the branches no neuron of the
+    population needs (instantaneous synapses, perfect integrators, refractoriness): a step of
+    a 4000-neuron population is a handful of numpy calls. The arithmetic is that of the module
+    docstring, in the same order of operations.
+    """
 
     def __init__(self, params: dict, initial: dict, dt: float, spiking: bool = True):
         self.spiking = spiking
@@ -47,43 +53,61 @@ class LifUpdater:
         self.v_rest = params["v_rest"]
         self.bias = params["bias"]
         self.instantaneous = params["tau_syn"] == 0
+        self.any_instantaneous = bool(self.instantaneous.any())
         # Perfect integrators add their jumps exactly (no round trip through v_inf).
         self.no_leak = np.isinf(params["tau_mem"])
+        self.any_no_leak = bool(self.no_leak.any())
         self.p11, self.p21, self.p22 = lif_propagators(params["tau_mem"], params["tau_syn"], dt)
+        self.v_inf_base = np.broadcast_to(self.v_rest + self.bias, self.v.shape).astype(np.float64)
+        self._scratch = np.empty_like(self.v)
         if spiking:
-            self.v_th = params["v_th"]
-            self.v_reset = params["v_reset"]
-            self.subtract = params["reset"] == "subtract"
+            self.v_th = np.broadcast_to(params["v_th"], self.v.shape)
+            self.v_reset = np.broadcast_to(params["v_reset"], self.v.shape)
+            self.subtract = np.broadcast_to(params["reset"] == "subtract", self.v.shape)
             self.reset_step = self.v_th - self.v_reset
-            self.refractory_steps = np.rint(params["refractory"] / dt).astype(np.int64)
+            self.refractory_steps = np.broadcast_to(
+                np.rint(params["refractory"] / dt).astype(np.int64), self.v.shape)
             self.refractory_left = np.zeros(self.v.size, dtype=np.int64)
+            self.n_refractory = 0  # neurons with refractory_left > 0
 
     def step(self, arrivals: np.ndarray, external: np.ndarray | None) -> np.ndarray:
         """Advance one step with ``arrivals`` (synaptic input this step) and ``external`` current.
 
-        Returns the boolean spike vector (all False for LI).
+        Returns the indices of the neurons that spiked (empty for LI).
         """
-        v_inf = self.v_rest + self.bias
-        if external is not None:
-            v_inf = v_inf + external
-        instant = np.where(self.instantaneous, arrivals, 0.0)
-        self.I_syn += np.where(self.instantaneous, 0.0, arrivals)
-        v = v_inf + (self.v + instant - v_inf) * self.p22 + self.I_syn * self.p21
-        if self.no_leak.any():
-            v = np.where(self.no_leak, self.v + instant, v)
+        v_inf = self.v_inf_base if external is None else self.v_inf_base + external
+        previous = self.v
+        v = self._scratch  # becomes self.v; the old array is the next step's scratch
+        if self.any_instantaneous:
+            instant = np.where(self.instantaneous, arrivals, 0.0)
+            self.I_syn += np.where(self.instantaneous, 0.0, arrivals)
+            np.add(previous, instant, out=v)
+        else:
+            self.I_syn += arrivals
+            v[:] = previous
+        # v = v_inf + (v + instant - v_inf) * P22 + I_syn * P21
+        v -= v_inf
+        v *= self.p22
+        v += v_inf
+        v += self.I_syn * self.p21
+        if self.any_no_leak:
+            np.copyto(v, previous + (instant if self.any_instantaneous else 0.0), where=self.no_leak)
         self.I_syn *= self.p11
+        self._scratch, self.v = previous, v
         if not self.spiking:
-            self.v = v
-            return np.zeros(v.size, dtype=bool)
-        refractory = self.refractory_left > 0
-        v = np.where(refractory, self.v_reset, v)
-        self.refractory_left -= refractory
-        spiked = v >= self.v_th
-        if spiked.any():
-            v = np.where(spiked, np.where(self.subtract, v - self.reset_step, self.v_reset), v)
-            self.refractory_left[spiked] = self.refractory_steps[spiked]
-        self.v = v
-        return spiked
+            return np.zeros(0, dtype=np.int64)
+        if self.n_refractory:
+            refractory = self.refractory_left > 0
+            np.copyto(v, self.v_reset, where=refractory)
+            self.refractory_left -= refractory
+            self.n_refractory = int(np.count_nonzero(self.refractory_left))
+        fired = np.flatnonzero(v >= self.v_th)
+        if fired.size:
+            v[fired] = np.where(self.subtract[fired], v[fired] - self.reset_step[fired], self.v_reset[fired])
+            steps = self.refractory_steps[fired]
+            self.refractory_left[fired] = steps
+            self.n_refractory += int(np.count_nonzero(steps))
+        return fired
 
     def read(self, variable: str) -> np.ndarray:
         return getattr(self, variable)

@@ -106,9 +106,8 @@ def simulate(network, duration: float) -> Result:
         for pop in neurons:
             ring = rings[pop.name]
             slot = step % ring.shape[0]
-            spiked = updaters[pop.name].step(ring[slot], currents.get(pop.name))
+            fired[pop.name] = updaters[pop.name].step(ring[slot], currents.get(pop.name))
             ring[slot] = 0.0
-            fired[pop.name] = np.flatnonzero(spiked)
         for name, idx in fired.items():
             if idx.size:
                 counts[name][idx] += 1
