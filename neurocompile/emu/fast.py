@@ -12,6 +12,9 @@ spike record when needed. Results, counters and traces are those of
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from ..result import Recorder, Result
@@ -19,7 +22,7 @@ from .arith import SomaFormat, scale_by_exponent
 from .counters import CounterAccumulator
 from .results import chip_result
 from .kernel import (
-    C_DECAY_BITS, C_DENDRITE_HIGH, C_DENDRITE_LOW, C_HALF, C_LIMIT, C_N_ADEX, C_N_CORES, C_N_HOST,
+    C_BATCH, C_DECAY_BITS, C_DENDRITE_HIGH, C_DENDRITE_LOW, C_HALF, C_LIMIT, C_N_ADEX, C_N_CORES, C_N_HOST,
     C_N_LIF, C_N_PROJECTIONS, C_RING_LENGTH, C_SHIFT, CONFIG_SIZE, P_EXPONENT, P_GROUPS,
     P_INDPTR_OFFSET, P_POST_OFFSET, P_POST_SIZE, P_PRE_OFFSET, P_PRE_SIZE, P_RING_LENGTH, P_RING_OFFSET,
     PROJ_COLUMNS, S_ACTIVE, S_EW, S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, SAT_ADEX_DENDRITE,
@@ -57,6 +60,31 @@ def _narrow(values, dtype, what: str) -> np.ndarray:
         raise BuildError(f"emulator: {what} has values outside {np.dtype(dtype).name} "
                          f"({int(values.min())}..{int(values.max())})")
     return values.astype(dtype)
+
+
+def _core_runs(projections, indptr_parts, core_of, post_offsets):
+    """Synapses per (row, core) of every projection, for counting synaptic ops per spike.
+
+    Returns ``(run_ptr, run_core, run_count)``: row ``k`` of the joined CSR (the same position
+    as in ``syn_indptr``) delivers ``run_count[q]`` synapses to core ``run_core[q]`` for ``q``
+    in ``run_ptr[k]:run_ptr[k + 1]``. A run is a stretch of one row's synapses on one core
+    (with placements that keep populations in index order, one run per destination core), so
+    the kernel adds a few counts per spike instead of touching a counter per synapse.
+    """
+    ptrs, cores, counts, total = [], [], [], 0
+    for qp, row_ptr, post_offset in zip(projections, indptr_parts, post_offsets):
+        local_ptr = np.asarray(qp.indptr, dtype=np.int64)
+        target_core = core_of[post_offset + np.asarray(qp.post_index, dtype=np.int64)]
+        starts = np.zeros(target_core.size, dtype=bool)
+        starts[local_ptr[:-1][np.diff(local_ptr) > 0]] = True
+        if target_core.size:
+            starts[1:] |= target_core[1:] != target_core[:-1]
+        first = np.flatnonzero(starts)
+        ptrs.append(np.searchsorted(first, local_ptr) + total)
+        cores.append(target_core[first].astype(np.int64))
+        counts.append(np.diff(np.append(first, target_core.size)))
+        total += first.size
+    return (_joined(ptrs, np.int64), _joined(cores, np.int64), _joined(counts, np.int64))
 
 
 def _joined(parts: list, dtype) -> np.ndarray:
@@ -192,6 +220,8 @@ class FlatChip:
             indptr_offset += indptr[-1].size
             synapse_offset += post[-1].size
         self.syn_indptr = _joined(indptr, np.int64)
+        self.run_ptr, self.run_core, self.run_count = _core_runs(projections, indptr, self.core_of,
+                                                                 [self.offset[qp.post] for qp in projections])
         self.syn_post, self.syn_mant = _joined(post, np.int32), _joined(mant, np.int16)
         self.syn_delay = _joined(delay, np.int16)
         self.n_projections = n
@@ -204,7 +234,7 @@ class FlatChip:
         np.cumsum([len(o) for o in outgoing], out=self.out_ptr[1:])
         self.out_proj = np.array([k for o in outgoing for k in o] or [0], dtype=np.int64)
 
-    def config(self) -> np.ndarray:
+    def config(self, batch: int = 1) -> np.ndarray:
         fmt = self.fmt
         config = np.zeros(CONFIG_SIZE, dtype=np.int64)
         low, high = fmt.dendrite_range
@@ -213,42 +243,75 @@ class FlatChip:
             self.n_lif, self.n_adex, self.n_total - self.n_lif - self.n_adex, self.ring_length,
             fmt.decay_bits, fmt.alignment_shift_bits, fmt.state_half, fmt.saturation_limit, low, high,
             self.n_projections, self.n_cores]
+        config[C_BATCH] = batch
         return config
 
-    def set_bias(self, bias_lif, bias_adex, population: str, mant, exp) -> None:
-        """Write a population's bias registers (mant, exp) into the run's bias arrays."""
+    def set_bias(self, bias_lif, bias_adex, population: str, mant, exp, sample=slice(None)) -> None:
+        """Write a population's bias registers (mant, exp) into the run's bias arrays.
+
+        ``bias_lif``/``bias_adex`` are (neurons, B); ``sample`` selects the samples to set.
+        """
         start = self.offset[population]
         value = _narrow(scale_by_exponent(np.asarray(mant, dtype=np.int64), np.asarray(exp, dtype=np.int64)),
                         np.int32, f"bias of '{population}'")
+        value = np.broadcast_to(value, (self.size[population],))
         if self.kind[population] == "LIF":
-            bias_lif[start:start + self.size[population]] = value
+            bias_lif[start:start + self.size[population], sample] = value[:, None] if isinstance(sample, slice) else value
         else:
             start -= self.n_lif
-            bias_adex[start:start + self.size[population]] = value
+            bias_adex[start:start + self.size[population], sample] = value[:, None] if isinstance(sample, slice) else value
 
 
-def emulate_fast(program, duration_steps: int, run_inputs, chip: FlatChip | None = None) -> list:
-    """Run every sample of ``run_inputs`` (:class:`~.inputs.RunInputs`); returns a list of Results."""
+#: Samples per kernel call: bounds the memory of a large batch (state, rings, counters).
+BATCH_CHUNK = 64
+
+
+def emulate_fast(program, duration_steps: int, run_inputs, chip: FlatChip | None = None,
+                 threads: int | None = None) -> list:
+    """Run every sample of ``run_inputs`` (:class:`~.inputs.RunInputs`); returns a list of Results.
+
+    The samples run together, in chunks of at most ``BATCH_CHUNK``, one kernel pass per block
+    of steps per chunk. A batch is split into at least ``threads`` chunks (default: the
+    machine's cores) that run in parallel threads: the kernel releases the GIL, and samples
+    are independent, so the results do not depend on the split.
+    """
     chip = FlatChip(program) if chip is None else chip
-    return [_run_sample(chip, duration_steps, run_inputs, b) for b in range(run_inputs.samples)]
+    samples = run_inputs.samples
+    threads = max(1, min(threads or os.cpu_count() or 1, samples))
+    size = min(BATCH_CHUNK, -(-samples // threads))
+    chunks = [range(first, min(first + size, samples)) for first in range(0, samples, size)]
+    if len(chunks) == 1:
+        return _run_batch(chip, duration_steps, run_inputs, chunks[0])
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        parts = list(pool.map(lambda chunk: _run_batch(chip, duration_steps, run_inputs, chunk), chunks))
+    return [result for part in parts for result in part]
 
 
-def _run_sample(chip: FlatChip, n_steps: int, run_inputs, sample: int) -> Result:
+def _run_batch(chip: FlatChip, n_steps: int, run_inputs, samples: range) -> list:
     program = chip.program
     qnet = program.quantized
     pops = qnet.populations
-    rasters, biases = run_inputs.sample(program, sample) if run_inputs.batch is not None or \
-        run_inputs.spikes or run_inputs.currents else ({}, {})
-    u, v = chip.initial["u"].copy(), chip.initial["v"].copy()
-    x, w, i_syn = chip.initial["x"].copy(), chip.initial["w"].copy(), chip.initial["i_syn"].copy()
-    lif_refractory = np.zeros(chip.n_lif, dtype=np.int16)
-    flags = np.zeros(-(-chip.n_lif // 8) * 8, dtype=np.uint8)  # whole 8-byte words
-    adex_refractory = np.zeros(chip.n_adex, dtype=np.int16)
-    bias_lif, bias_adex = chip.lif_bias0.copy(), chip.adex_bias0.copy()
-    for name, (mant, exp) in biases.items():
-        chip.set_bias(bias_lif, bias_adex, name, mant, exp)
-    ring = np.zeros(chip.ring_length * (chip.n_lif + chip.n_adex), dtype=np.int64)
-    neg_ring = np.zeros(max(chip.neg_ring_size, 1), dtype=np.int64)
+    batch = len(samples)
+
+    def per_sample(initial, dtype=None):  # neuron-major, sample innermost (kernel.py)
+        return np.repeat(np.asarray(initial, dtype=dtype), batch)
+
+    u, v = per_sample(chip.initial["u"]), per_sample(chip.initial["v"])
+    x, w, i_syn = per_sample(chip.initial["x"]), per_sample(chip.initial["w"]), per_sample(chip.initial["i_syn"])
+    lif_refractory = np.zeros(chip.n_lif * batch, dtype=np.int16)
+    flags = np.zeros(-(-chip.n_lif * batch // 8) * 8, dtype=np.uint8)  # whole 8-byte words
+    adex_refractory = np.zeros(chip.n_adex * batch, dtype=np.int16)
+    bias_lif = per_sample(chip.lif_bias0).reshape(chip.n_lif, batch)
+    bias_adex = per_sample(chip.adex_bias0).reshape(chip.n_adex, batch)
+    rasters = {}
+    if run_inputs.batch is not None or run_inputs.spikes or run_inputs.currents:
+        for column, index in enumerate(samples):
+            _, biases = run_inputs.sample(program, index)
+            for name, (mant, exp) in biases.items():
+                chip.set_bias(bias_lif, bias_adex, name, mant, exp, sample=column)
+        rasters = {name: raster[samples.start:samples.stop] for name, raster in run_inputs.spikes.items()}
+    ring = np.zeros(chip.ring_length * (chip.n_lif + chip.n_adex) * batch, dtype=np.int64)
+    neg_ring = np.zeros(max(chip.neg_ring_size * batch, 1), dtype=np.int64)
 
     host = [n for n in chip.order if chip.kind[n] == "host"]
     streams = {name: (rasters[name] if name in rasters else
@@ -259,7 +322,8 @@ def _run_sample(chip: FlatChip, n_steps: int, run_inputs, sample: int) -> Result
         updates.setdefault(upd.step, []).append(upd)
     change_steps = sorted(updates)
 
-    recorder = Recorder(program.probes, {n: q.size for n, q in pops.items()}, n_steps)
+    recorders = [Recorder(program.probes, {n: q.size for n, q in pops.items()}, n_steps) for _ in samples]
+    recorder = recorders[0]
     probed = np.zeros(chip.n_total, dtype=np.bool_)
     for name, indices in recorder.spike_probes.items():
         probed[chip.offset[name] + indices] = True
@@ -269,24 +333,26 @@ def _run_sample(chip: FlatChip, n_steps: int, run_inputs, sample: int) -> Result
     trace_codes = np.concatenate([np.full(recorder.trace_probes[(name, var)].size,
                                           _TRACE_CODES[(chip.kind[name], var)], dtype=np.int64)
                                   for name, var in trace_keys] or [np.zeros(0, np.int64)])
-    capacity = max(1 << 16, 16 * int(probed.sum()))
+    capacity = max(1 << 16, 16 * int(probed.sum()) * batch)
     record_steps = np.zeros(capacity, dtype=np.int64)
     record_ids = np.zeros(capacity, dtype=np.int64)
     n_recorded = np.zeros(1, dtype=np.int64)
 
-    counts = np.zeros(chip.n_total, dtype=np.int64)
-    step_counts = np.zeros((STEP_COUNTERS, n_steps), dtype=np.int64)
-    max_core_ns = np.zeros(n_steps)
-    max_route_ns = np.zeros(n_steps)
-    synops_per_core = np.zeros(chip.n_cores, dtype=np.int64)
-    active_per_core = np.zeros(chip.n_cores, dtype=np.int64)
-    step_synops = np.zeros(chip.n_cores, dtype=np.int64)
-    step_active = np.zeros(chip.n_cores, dtype=np.int64)
-    saturations = np.zeros(4, dtype=np.int64)
-    spiked = np.zeros(chip.n_total, dtype=np.int32)
+    counts = np.zeros(chip.n_total * batch, dtype=np.int64)
+    step_counts = np.zeros((STEP_COUNTERS, n_steps, batch), dtype=np.int64)
+    max_core_ns = np.zeros((n_steps, batch))
+    max_route_ns = np.zeros((n_steps, batch))
+    synops_per_core = np.zeros((chip.n_cores, batch), dtype=np.int64)
+    active_per_core = np.zeros((chip.n_cores, batch), dtype=np.int64)
+    step_synops = np.zeros(chip.n_cores * batch, dtype=np.int64)
+    step_active = np.zeros(chip.n_cores * batch, dtype=np.int64)
+    saturations = np.zeros((4, batch), dtype=np.int64)
+    spiked_ids = np.zeros(chip.n_total * batch, dtype=np.int64)
+    spiked_samples = np.zeros(chip.n_total * batch, dtype=np.int64)
     t = program.target.time
     time_ns = np.array([t.synaptic_op_ns, t.neuron_update_active_ns, t.neuron_update_inactive_ns])
-    config = chip.config()
+    config = chip.config(batch)
+    flat_bias_lif, flat_bias_adex = bias_lif.reshape(-1), bias_adex.reshape(-1)
 
     step = 0
     while step < n_steps:
@@ -296,45 +362,58 @@ def _run_sample(chip: FlatChip, n_steps: int, run_inputs, sample: int) -> Result
         later = [s for s in change_steps if s > step]
         if later:
             stop = min(stop, later[0])
-        host_ptr, host_ids = _host_block(chip, host, streams, step, stop)
-        traces = np.zeros((stop - step, trace_ids.size), dtype=np.int64)
+        host_ptr, host_ids = _host_block(chip, host, streams, step, stop, batch)
+        traces = np.zeros((stop - step, trace_ids.size, batch), dtype=np.int64)
         first = step
         while step < stop:
             reached = run_steps(
                 step, stop, config, time_ns,
-                chip.lif_sets, chip.lif_segments, chip.lif_segment_set, bias_lif, u, v, lif_refractory,
-                flags,
-                chip.adex_sets, chip.adex_set_of, bias_adex, x, w, i_syn, adex_refractory,
+                chip.lif_sets, chip.lif_segments, chip.lif_segment_set, flat_bias_lif, u, v,
+                lif_refractory, flags,
+                chip.adex_sets, chip.adex_set_of, flat_bias_adex, x, w, i_syn, adex_refractory,
                 chip.exp_values, ring, neg_ring, chip.proj, chip.proj_delay_group, chip.syn_indptr,
-                chip.syn_post, chip.syn_mant, chip.syn_delay, chip.out_ptr, chip.out_proj,
+                chip.syn_post, chip.syn_mant, chip.syn_delay, chip.run_ptr, chip.run_core, chip.run_count, chip.out_ptr, chip.out_proj,
                 chip.pop_of, host_ptr[step - first:], host_ids,
                 chip.core_of, chip.neurons_per_core, chip.used_cores,
                 chip.messages, chip.east_west, chip.north_south, chip.inter_chip, chip.max_latency,
                 counts, probed, record_steps, record_ids, n_recorded,
                 trace_ids, trace_codes, traces[step - first:],
                 step_counts, max_core_ns, max_route_ns, synops_per_core, active_per_core,
-                step_synops, step_active, saturations, spiked)
+                step_synops, step_active, saturations, spiked_ids, spiked_samples)
             if reached < stop:  # the spike record is full: grow it and go on
                 record_steps = np.concatenate([record_steps, np.zeros_like(record_steps)])
                 record_ids = np.concatenate([record_ids, np.zeros_like(record_ids)])
             step = reached
         for k, (name, var) in enumerate(trace_keys):
             columns = slice(*_trace_columns(recorder, trace_keys, k))
-            recorder.traces[(name, var)][first:stop] = traces[:, columns]
+            for column, rec in enumerate(recorders):
+                rec.traces[(name, var)][first:stop] = traces[:, columns, column]
 
     n = int(n_recorded[0])
-    _fill_spikes(recorder, chip, record_steps[:n], record_ids[:n])
-    per_pop = {name: counts[chip.offset[name]:chip.offset[name] + chip.size[name]] for name in pops}
-    counters = CounterAccumulator(n_steps, program.placement.n_cores, chip.neurons_per_core, program.target)
-    counters.synops, counters.messages = step_counts[S_SYNOPS], step_counts[S_MESSAGES]
-    counters.ew, counters.ns, counters.ic = step_counts[S_EW], step_counts[S_NS], step_counts[S_IC]
-    counters.active, counters.spikes = step_counts[S_ACTIVE], step_counts[S_SPIKES]
-    counters.max_core_time_ns, counters.max_route_ns = max_core_ns, max_route_ns
-    counters.synops_per_core, counters.active_per_core = synops_per_core, active_per_core
-    for index, label in ((SAT_LIF_DENDRITE, "LIF: dendritic input"), (SAT_LIF_STATE, "LIF: state"),
-                         (SAT_ADEX_DENDRITE, "AdEx: dendritic input"), (SAT_ADEX_STATE, "AdEx: state")):
-        counters.saturated(label, int(saturations[index]))
-    return chip_result(pops, recorder, per_pop, counters, qnet.dt, n_steps)
+    ids, sample_of = np.divmod(record_ids[:n], batch)
+    order = np.argsort(sample_of, kind="stable")  # per sample, in recording order
+    bounds = np.searchsorted(sample_of[order], np.arange(batch + 1))
+    counts = counts.reshape(chip.n_total, batch)
+    results = []
+    for column, rec in enumerate(recorders):
+        mine = order[bounds[column]:bounds[column + 1]]
+        _fill_spikes(rec, chip, record_steps[mine], ids[mine])
+        per_pop = {name: counts[chip.offset[name]:chip.offset[name] + chip.size[name], column].copy()
+                   for name in pops}
+        counters = CounterAccumulator(n_steps, program.placement.n_cores, chip.neurons_per_core, program.target)
+        sc = step_counts[:, :, column]
+        counters.synops, counters.messages = sc[S_SYNOPS].copy(), sc[S_MESSAGES].copy()
+        counters.ew, counters.ns, counters.ic = sc[S_EW].copy(), sc[S_NS].copy(), sc[S_IC].copy()
+        counters.active, counters.spikes = sc[S_ACTIVE].copy(), sc[S_SPIKES].copy()
+        counters.max_core_time_ns = max_core_ns[:, column].copy()
+        counters.max_route_ns = max_route_ns[:, column].copy()
+        counters.synops_per_core = synops_per_core[:, column].copy()
+        counters.active_per_core = active_per_core[:, column].copy()
+        for index, label in ((SAT_LIF_DENDRITE, "LIF: dendritic input"), (SAT_LIF_STATE, "LIF: state"),
+                             (SAT_ADEX_DENDRITE, "AdEx: dendritic input"), (SAT_ADEX_STATE, "AdEx: state")):
+            counters.saturated(label, int(saturations[index, column]))
+        results.append(chip_result(pops, rec, per_pop, counters, qnet.dt, n_steps))
+    return results
 
 
 def _trace_columns(recorder, keys, k):
@@ -342,28 +421,32 @@ def _trace_columns(recorder, keys, k):
     return start, start + recorder.trace_probes[keys[k]].size
 
 
-def _host_block(chip: FlatChip, host: list, streams: dict, first: int, stop: int):
-    """Host spikes of steps ``first..stop-1`` as (ptr (n+1,), global ids) arrays.
+def _host_block(chip: FlatChip, host: list, streams: dict, first: int, stop: int, batch: int = 1):
+    """Host spikes of steps ``first..stop-1`` as (ptr (n+1,), ids ``g * B + b``) arrays.
 
-    ``streams``: per host population, a boolean raster (n_steps, size) given as run input
-    (converted in one vectorised pass) or the source's iterator of per-step spike indices.
+    ``streams``: per host population, a boolean raster (B, n_steps, size) given as run input
+    (converted in one vectorised pass) or the source's iterator of per-step spike indices
+    (the same spikes for every sample). Within a step, spikes are ordered by population, then
+    sample, then index.
     """
     n = stop - first
     steps, ids = [], []
     for name in host:
         stream = streams[name]
         if isinstance(stream, np.ndarray):
-            step, index = np.nonzero(stream[first:stop])
+            sample, step, index = np.nonzero(stream[:, first:stop])
         else:
             per_step = [np.asarray(next(stream), dtype=np.int64) for _ in range(n)]
             step = np.repeat(np.arange(n), [p.size for p in per_step])
             index = np.concatenate(per_step) if per_step else np.zeros(0, dtype=np.int64)
+            sample = np.tile(np.arange(batch), index.size)  # every sample gets the source's spikes
+            step, index = np.repeat(step, batch), np.repeat(index, batch)
         steps.append(step)
-        ids.append(index.astype(np.int64) + chip.offset[name])
+        ids.append((index.astype(np.int64) + chip.offset[name]) * batch + sample)
     if not host:
         return np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
     step, ids = np.concatenate(steps), np.concatenate(ids)
-    order = np.argsort(step, kind="stable")  # by step; within a step, by population then index
+    order = np.argsort(step, kind="stable")
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(step, minlength=n), out=ptr[1:])
     return ptr, ids[order]
