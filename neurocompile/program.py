@@ -39,6 +39,9 @@ class Program:
     sources: dict
     probes: tuple
     info: dict = field(default_factory=dict)
+    #: Data derived from the fields above once and reused by later runs (e.g. the emulator's
+    #: synaptic-op tables, seconds to build for 10^8 synapses); never part of the program file.
+    _derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def dt(self) -> float:

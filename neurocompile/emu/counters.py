@@ -59,6 +59,12 @@ class RunStats:
         }
 
 
+def tiles_in_use(neurons_per_core: np.ndarray, target) -> int:
+    """Tiles with at least one used core (at least 1): they take part in the step barrier."""
+    used = np.flatnonzero(neurons_per_core > 0)
+    return max(1, int(np.unique(used // target.chip.cores_per_tile).size))
+
+
 class CounterAccumulator:
     """Collects counters during a run; :meth:`finish` converts them to :class:`RunStats`."""
 
@@ -77,7 +83,19 @@ class CounterAccumulator:
         self.step_active_core = np.zeros(n_cores, dtype=np.int64)
         self.saturations: dict[str, int] = {}
         self.used = neurons_per_core > 0
-        self.tiles_in_use = max(1, int(np.unique(np.flatnonzero(self.used) // target.chip.cores_per_tile).size))
+        self.tiles_in_use = tiles_in_use(neurons_per_core, target)
+
+    @classmethod
+    def of_run(cls, target, neurons_per_core: np.ndarray, tiles: int, **totals) -> "CounterAccumulator":
+        """An accumulator holding the finished per-step and per-core arrays of a run (the fast
+        engine fills them in its kernel): synops, messages, ew, ns, ic, active, spikes,
+        max_core_time_ns, max_route_ns, synops_per_core, active_per_core."""
+        self = cls.__new__(cls)
+        self.n_cores, self.target, self.neurons_per_core = neurons_per_core.size, target, neurons_per_core
+        self.used, self.tiles_in_use, self.saturations = neurons_per_core > 0, tiles, {}
+        for name, array in totals.items():
+            setattr(self, name, array)
+        return self
 
     def synapses(self, cores_of_targets: np.ndarray) -> None:
         """Synaptic operations of this step, one per delivered synapse, on the target's core."""

@@ -19,8 +19,8 @@ import numpy as np
 
 from ..result import Recorder, Result
 from .arith import SomaFormat, scale_by_exponent
-from .counters import CounterAccumulator
-from .results import chip_result
+from .counters import CounterAccumulator, tiles_in_use
+from .results import chip_result, physical_scales
 from .kernel import (
     C_BATCH, C_DECAY_BITS, C_DENDRITE_HIGH, C_DENDRITE_LOW, C_HALF, C_LIMIT, C_N_ADEX, C_N_CORES, C_N_HOST,
     C_N_LIF, C_N_PROJECTIONS, C_RING_LENGTH, C_SHIFT, CONFIG_SIZE, P_EXPONENT, P_GROUPS,
@@ -62,7 +62,7 @@ def _narrow(values, dtype, what: str) -> np.ndarray:
     return values.astype(dtype)
 
 
-def _core_runs(projections, indptr_parts, core_of, post_offsets):
+def _core_runs(projections, core_of, post_offsets):
     """Synapses per (row, core) of every projection, for counting synaptic ops per spike.
 
     Returns ``(run_ptr, run_core, run_count)``: row ``k`` of the joined CSR (the same position
@@ -72,7 +72,7 @@ def _core_runs(projections, indptr_parts, core_of, post_offsets):
     the kernel adds a few counts per spike instead of touching a counter per synapse.
     """
     ptrs, cores, counts, total = [], [], [], 0
-    for qp, row_ptr, post_offset in zip(projections, indptr_parts, post_offsets):
+    for qp, post_offset in zip(projections, post_offsets):
         local_ptr = np.asarray(qp.indptr, dtype=np.int64)
         target_core = core_of[post_offset + np.asarray(qp.post_index, dtype=np.int64)]
         starts = np.zeros(target_core.size, dtype=bool)
@@ -220,8 +220,11 @@ class FlatChip:
             indptr_offset += indptr[-1].size
             synapse_offset += post[-1].size
         self.syn_indptr = _joined(indptr, np.int64)
-        self.run_ptr, self.run_core, self.run_count = _core_runs(projections, indptr, self.core_of,
-                                                                 [self.offset[qp.post] for qp in projections])
+        runs = self.program._derived.get("synop_runs")
+        if runs is None:  # depends only on the program: built by its first run
+            runs = _core_runs(projections, self.core_of, [self.offset[qp.post] for qp in projections])
+            self.program._derived["synop_runs"] = runs
+        self.run_ptr, self.run_core, self.run_count = runs
         self.syn_post, self.syn_mant = _joined(post, np.int32), _joined(mant, np.int16)
         self.syn_delay = _joined(delay, np.int16)
         self.n_projections = n
@@ -246,20 +249,20 @@ class FlatChip:
         config[C_BATCH] = batch
         return config
 
-    def set_bias(self, bias_lif, bias_adex, population: str, mant, exp, sample=slice(None)) -> None:
-        """Write a population's bias registers (mant, exp) into the run's bias arrays.
+    def set_bias(self, bias_lif, bias_adex, population: str, mant, exp) -> None:
+        """Write a population's bias registers into the run's bias arrays (neurons, B).
 
-        ``bias_lif``/``bias_adex`` are (neurons, B); ``sample`` selects the samples to set.
+        ``mant``/``exp``: (size,) for every sample alike, or (B, size) one row per sample.
         """
         start = self.offset[population]
         value = _narrow(scale_by_exponent(np.asarray(mant, dtype=np.int64), np.asarray(exp, dtype=np.int64)),
                         np.int32, f"bias of '{population}'")
-        value = np.broadcast_to(value, (self.size[population],))
+        value = value.T if value.ndim == 2 else value[:, None]
         if self.kind[population] == "LIF":
-            bias_lif[start:start + self.size[population], sample] = value[:, None] if isinstance(sample, slice) else value
+            bias_lif[start:start + self.size[population]] = value
         else:
             start -= self.n_lif
-            bias_adex[start:start + self.size[population], sample] = value[:, None] if isinstance(sample, slice) else value
+            bias_adex[start:start + self.size[population]] = value
 
 
 #: Samples per kernel call: bounds the memory of a large batch (state, rings, counters).
@@ -303,13 +306,9 @@ def _run_batch(chip: FlatChip, n_steps: int, run_inputs, samples: range) -> list
     adex_refractory = np.zeros(chip.n_adex * batch, dtype=np.int16)
     bias_lif = per_sample(chip.lif_bias0).reshape(chip.n_lif, batch)
     bias_adex = per_sample(chip.adex_bias0).reshape(chip.n_adex, batch)
-    rasters = {}
-    if run_inputs.batch is not None or run_inputs.spikes or run_inputs.currents:
-        for column, index in enumerate(samples):
-            _, biases = run_inputs.sample(program, index)
-            for name, (mant, exp) in biases.items():
-                chip.set_bias(bias_lif, bias_adex, name, mant, exp, sample=column)
-        rasters = {name: raster[samples.start:samples.stop] for name, raster in run_inputs.spikes.items()}
+    for name, (mant, exp) in run_inputs.sample_biases(program, samples).items():
+        chip.set_bias(bias_lif, bias_adex, name, mant, exp)
+    rasters = {name: raster[samples.start:samples.stop] for name, raster in run_inputs.spikes.items()}
     ring = np.zeros(chip.ring_length * (chip.n_lif + chip.n_adex) * batch, dtype=np.int64)
     neg_ring = np.zeros(max(chip.neg_ring_size * batch, 1), dtype=np.int64)
 
@@ -394,25 +393,25 @@ def _run_batch(chip: FlatChip, n_steps: int, run_inputs, samples: range) -> list
     order = np.argsort(sample_of, kind="stable")  # per sample, in recording order
     bounds = np.searchsorted(sample_of[order], np.arange(batch + 1))
     counts = counts.reshape(chip.n_total, batch)
+    to_physical = physical_scales(pops, recorder)
+    tiles = tiles_in_use(chip.neurons_per_core, program.target)
     results = []
     for column, rec in enumerate(recorders):
         mine = order[bounds[column]:bounds[column + 1]]
         _fill_spikes(rec, chip, record_steps[mine], ids[mine])
         per_pop = {name: counts[chip.offset[name]:chip.offset[name] + chip.size[name], column].copy()
                    for name in pops}
-        counters = CounterAccumulator(n_steps, program.placement.n_cores, chip.neurons_per_core, program.target)
         sc = step_counts[:, :, column]
-        counters.synops, counters.messages = sc[S_SYNOPS].copy(), sc[S_MESSAGES].copy()
-        counters.ew, counters.ns, counters.ic = sc[S_EW].copy(), sc[S_NS].copy(), sc[S_IC].copy()
-        counters.active, counters.spikes = sc[S_ACTIVE].copy(), sc[S_SPIKES].copy()
-        counters.max_core_time_ns = max_core_ns[:, column].copy()
-        counters.max_route_ns = max_route_ns[:, column].copy()
-        counters.synops_per_core = synops_per_core[:, column].copy()
-        counters.active_per_core = active_per_core[:, column].copy()
+        counters = CounterAccumulator.of_run(
+            program.target, chip.neurons_per_core, tiles,
+            synops=sc[S_SYNOPS], messages=sc[S_MESSAGES], ew=sc[S_EW], ns=sc[S_NS], ic=sc[S_IC],
+            active=sc[S_ACTIVE], spikes=sc[S_SPIKES], max_core_time_ns=max_core_ns[:, column],
+            max_route_ns=max_route_ns[:, column], synops_per_core=synops_per_core[:, column],
+            active_per_core=active_per_core[:, column])
         for index, label in ((SAT_LIF_DENDRITE, "LIF: dendritic input"), (SAT_LIF_STATE, "LIF: state"),
                              (SAT_ADEX_DENDRITE, "AdEx: dendritic input"), (SAT_ADEX_STATE, "AdEx: state")):
             counters.saturated(label, int(saturations[index, column]))
-        results.append(chip_result(pops, rec, per_pop, counters, qnet.dt, n_steps))
+        results.append(chip_result(pops, rec, per_pop, counters, qnet.dt, n_steps, to_physical))
     return results
 
 

@@ -46,6 +46,15 @@ class RunInputs:
                   for name, current in self.currents.items()}
         return {name: raster[index] for name, raster in self.spikes.items()}, biases
 
+    def sample_biases(self, program, samples: range) -> dict:
+        """Bias registers name -> (mant, exp), each (len(samples), size), of a run of samples."""
+        precision = program.target.precision
+        pops = program.quantized.populations
+        return {name: bias_registers(pops[name], current[samples.start:samples.stop], precision,
+                                     f"Program.run: input current into '{name}' "
+                                     f"(samples {samples.start}..{samples.stop - 1})")
+                for name, current in self.currents.items()}
+
 
 NO_INPUTS = RunInputs(None, {}, {})
 

@@ -186,14 +186,15 @@ def _bias_updates(network, pops, precision):
 def bias_registers(q, external, precision, where: str):
     """Bias registers ``(bias_mant, bias_exp)`` of population ``q`` with an added current.
 
-    ``external``: injected current per neuron (scalar or (size,)), in the model's current unit
-    (mV for LIF/LI, pA for AdEx), on top of the constant drive the bias already encodes.
+    ``external``: injected current per neuron (scalar, (size,), or (samples, size) for a batch),
+    in the model's current unit (mV for LIF/LI, pA for AdEx), on top of the constant drive the
+    bias already encodes. The registers have the shape of ``external`` (at least (size,)).
     ``where`` names the input in the error raised when the bias does not fit the register.
     """
     target_bias = q.bias_per_unit * (q.bias_drive + external)
     if q.model == "AdEx":  # the AdEx bias register is a full-width integer
         mant = np.rint(target_bias).astype(np.int64)
-        exp = np.zeros(q.size, dtype=np.int64)
+        exp = np.zeros(np.shape(mant), dtype=np.int64)
         clipped = np.abs(mant) > (1 << (precision.state_bits - 1)) - 1
     else:
         mant, exp, clipped = split_mantissa_exponent(
@@ -203,4 +204,5 @@ def bias_registers(q, external, precision, where: str):
         raise BuildError(
             f"{where}: the resulting bias exceeds the chip's bias range for {int(clipped.sum())} "
             f"neuron(s) (max {np.abs(target_bias).max():.4g} LSB); reduce the amplitude")
-    return np.broadcast_to(mant, (q.size,)).astype(np.int64), np.broadcast_to(exp, (q.size,)).astype(np.int64)
+    shape = np.broadcast_shapes(np.shape(target_bias), (q.size,))
+    return np.broadcast_to(mant, shape).astype(np.int64), np.broadcast_to(exp, shape).astype(np.int64)
