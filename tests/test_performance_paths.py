@@ -214,3 +214,14 @@ def test_batched_kernel_equals_single_runs_on_every_path(build, threads, monkeyp
         assert_same(result, engine.emulate(prog, 25.0, inputs={name: value[b] for name, value in inputs.items()},
                                            engine="numpy"))
     assert len({int(sum(c.sum() for c in r.counts.values())) for r in batched}) > 1
+
+
+def test_kernel_warm_up_process_and_its_skip_when_the_kernel_is_loaded():
+    from neurocompile.emu import warmup
+    from neurocompile.emu.kernel import run_steps
+
+    warmup.run_tiny_program()  # the helper process's job, in this process
+    assert run_steps.signatures  # ... which leaves the kernel loaded here
+    handle = warmup.start_kernel_warm_up()
+    assert handle.process is None  # nothing to warm up any more
+    handle.wait()

@@ -1,20 +1,27 @@
-"""Load or compile the emulator's kernel in a background thread while other work runs.
+"""Load or compile the emulator's kernel in a helper process while the build's front end runs.
 
 The first run after installing compiles :func:`neurocompile.emu.kernel.run_steps` (about 5 s
-on a 2-core machine); later processes load it from numba's on-disk cache in milliseconds.
-``neurocompile build`` starts this warm-up before it loads the user's network, so that the
-compilation overlaps the float reference and the compile stage instead of following them
-(measured on CUBA: cold build 9.2 s -> see bench/performance.py). The warm-up runs one step of
-a two-neuron program: the kernel's argument types do not depend on the network, so the
-machine code it leaves behind is the one every later run uses.
+on a 2-core machine) and stores it in numba's on-disk cache; later processes load it in
+milliseconds. ``neurocompile build`` starts :func:`start_kernel_warm_up` before it loads the
+user's network: a separate Python process runs one step of a two-neuron program, which leaves
+the compiled kernel in the cache, while the build loads the network, simulates it in float
+and compiles it on the other core. Before its first chip run the build waits for that process
+(:meth:`KernelWarmUp.wait`) and then loads the kernel from the cache. A process, not a thread:
+numba's compiler is Python code that holds the GIL, and a thread slowed the float reference
+run it overlapped by as much as it saved (measured on examples/cuba.py). The kernel's argument
+types do not depend on the network, so the cached machine code is the one every run uses.
+If anything goes wrong in the helper, the build simply compiles the kernel itself.
 """
 from __future__ import annotations
 
-import threading
+import os
+import subprocess
+import sys
 import warnings
 
 
-def _run_tiny_program() -> None:
+def run_tiny_program() -> None:
+    """Compile (or load) the kernel by running one step of a two-neuron program."""
     from ..compiler import compile as compile_network
     from ..ir import AllToAll, Network
     from ..models import LIF
@@ -27,15 +34,36 @@ def _run_tiny_program() -> None:
         compile_network(net, "emu", placer="sequential").run(0.1)
 
 
-def _quietly() -> None:
+class KernelWarmUp:
+    """The helper process; :meth:`wait` before the first emulator run of this process."""
+
+    def __init__(self, process: subprocess.Popen | None):
+        self.process = process
+
+    def wait(self, timeout: float = 300.0) -> None:
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:  # never block a build on its helper
+            self.process.kill()
+        self.process = None
+
+
+def start_kernel_warm_up() -> KernelWarmUp:
+    """Start the helper process (best effort: on any error, no helper); none when this
+    process already has the kernel (a second build in one Python session, the tests)."""
+    from .kernel import run_steps
+
+    if getattr(run_steps, "signatures", None):
+        return KernelWarmUp(None)
+    package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
     try:
-        _run_tiny_program()
-    except Exception:  # noqa: BLE001 - best effort: the real run reports any error itself
-        pass
-
-
-def start_kernel_warm_up() -> threading.Thread:
-    """Start loading/compiling the kernel in a daemon thread; returns the thread."""
-    thread = threading.Thread(target=_quietly, name="neurocompile-kernel-warm-up", daemon=True)
-    thread.start()
-    return thread
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from neurocompile.emu.warmup import run_tiny_program; run_tiny_program()"],
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:
+        return KernelWarmUp(None)
+    return KernelWarmUp(process)
