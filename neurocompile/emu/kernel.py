@@ -20,10 +20,13 @@ it is kept narrow: int32 state (the registers are 24-bit), int16 refractory coun
 parameters as a small table of distinct parameter rows plus an int32 row index per neuron
 (like the chip's own per-core parameter sets) instead of a 64-byte row per neuron. Synapses
 of all projections form one CSR (``syn_indptr`` holds each projection's row pointers, at
-``proj[p, P_INDPTR_OFFSET]``, as positions in ``syn_post``/``syn_mant``/``syn_delay``). Projections with a non-negative weight exponent
-add ``mantissa << exponent`` into one shared ring ``(ring_length, neurons)``; each projection
-with a negative exponent has its own ring ``(length, delay groups, post size)`` because the
-chip floors the sum of each (projection, delay) group separately (docs/chip.md 3.1).
+``proj[p, P_INDPTR_OFFSET]``, as positions in ``syn_post``/``syn_mant``/``syn_delay``); the
+synaptic operations a spike causes on each core come from per-(row, core) counts
+(``run_ptr``/``run_core``/``run_count``, same row positions), not from a counter per synapse.
+Projections with a non-negative weight exponent add ``mantissa << exponent`` into one shared
+ring ``(ring_length, neurons, B)``; each projection with a negative exponent has its own ring
+``(length, delay groups, post size, B)`` because the chip floors the sum of each (projection,
+delay) group separately (docs/chip.md 3.1).
 """
 from __future__ import annotations
 
