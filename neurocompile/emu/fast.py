@@ -24,7 +24,7 @@ from .results import chip_result, physical_scales
 from .kernel import (
     C_BATCH, C_DECAY_BITS, C_DENDRITE_HIGH, C_DENDRITE_LOW, C_HALF, C_LIMIT, C_N_ADEX, C_N_CORES, C_N_HOST,
     C_N_LIF, C_N_PROJECTIONS, C_RING_LENGTH, C_SHIFT, CONFIG_SIZE, P_EXPONENT, P_GROUPS,
-    P_INDPTR_OFFSET, P_POST_OFFSET, P_POST_SIZE, P_PRE_OFFSET, P_PRE_SIZE, P_RING_LENGTH, P_RING_OFFSET,
+    P_INDPTR_OFFSET, P_POST_OFFSET, P_UNIFORM_DELAY, P_POST_SIZE, P_PRE_OFFSET, P_PRE_SIZE, P_RING_LENGTH, P_RING_OFFSET,
     PROJ_COLUMNS, S_ACTIVE, S_EW, S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, SAT_ADEX_DENDRITE,
     SAT_ADEX_STATE, SAT_LIF_DENDRITE, SAT_LIF_STATE, STEP_COUNTERS, TRACE_ADEX_I, TRACE_ADEX_W,
     TRACE_ADEX_X, TRACE_LIF_U, TRACE_LIF_V, run_steps,
@@ -203,6 +203,8 @@ class FlatChip:
             row[P_EXPONENT] = qp.weight_exp
             row[P_INDPTR_OFFSET] = indptr_offset
             longest = int(qp.delay_steps.max(initial=1))
+            if int(qp.delay_steps.min(initial=longest)) == longest:
+                row[P_UNIFORM_DELAY] = longest
             if qp.weight_exp >= 0:
                 shared_delay = max(shared_delay, longest)
             else:

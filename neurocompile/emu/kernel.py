@@ -41,8 +41,8 @@ from .jit import njit
 CONFIG_SIZE = 13
 # Indices into the per-projection table ``proj`` (int64, (n_projections, PROJ_COLUMNS)).
 (P_PRE_OFFSET, P_PRE_SIZE, P_POST_OFFSET, P_POST_SIZE, P_EXPONENT, P_RING_OFFSET, P_RING_LENGTH,
- P_GROUPS, P_INDPTR_OFFSET) = range(9)
-PROJ_COLUMNS = 9
+ P_GROUPS, P_INDPTR_OFFSET, P_UNIFORM_DELAY) = range(10)
+PROJ_COLUMNS = 10  # P_UNIFORM_DELAY: the delay of every synapse of the projection, or 0 if they differ
 # Counters per step (rows of ``step_counts``, int64) and per step float maxima.
 (S_SYNOPS, S_MESSAGES, S_EW, S_NS, S_IC, S_ACTIVE, S_SPIKES) = range(7)
 STEP_COUNTERS = 7
@@ -231,9 +231,11 @@ def run_steps(first, stop, config, time_ns,
                 hi = syn_indptr[row_at + 1]
                 for q in range(run_ptr[row_at], run_ptr[row_at + 1]):  # synaptic ops per core
                     step_synops[run_core[q] * batch + b] += run_count[q]
-                if exponent >= 0 and batch == 1:
+                uniform = proj[p, P_UNIFORM_DELAY]
+                if exponent >= 0 and uniform > 0:  # the common case: one slot for the whole row
+                    into = slot_start[uniform] + offset * batch + b
                     for j in range(lo, hi):
-                        ring[slot_start[syn_delay[j]] + offset + syn_post[j]] += np.int64(syn_mant[j]) << exponent
+                        ring[into + syn_post[j] * batch] += np.int64(syn_mant[j]) << exponent
                 elif exponent >= 0:
                     for j in range(lo, hi):
                         ring[slot_start[syn_delay[j]] + (offset + syn_post[j]) * batch + b] += (
