@@ -65,6 +65,19 @@ def tiles_in_use(neurons_per_core: np.ndarray, target) -> int:
     return max(1, int(np.unique(used // target.chip.cores_per_tile).size))
 
 
+def energy_and_latency(target, total_neurons: int, tiles: int, *, synops, active, messages, ew, ns, ic,
+                       max_core_time_ns, max_route_ns):
+    """Energy (pJ) and latency (ns) per step from the step counters (arrays of any one shape,
+    e.g. (n_steps,) for a run or (n_steps, B) for a batch), with the target's constants."""
+    e = target.energy
+    energy = (synops * e.synaptic_op_pj + active * e.neuron_update_active_pj
+              + (total_neurons - active) * e.neuron_update_inactive_pj
+              + messages * e.spike_within_tile_pj + ew * e.hop_east_west_pj
+              + ns * e.hop_north_south_pj + ic * e.hop_inter_chip_pj)
+    latency = max_core_time_ns + max_route_ns + target.barrier_ns(tiles)
+    return np.asarray(energy, dtype=float), latency
+
+
 class CounterAccumulator:
     """Collects counters during a run; :meth:`finish` converts them to :class:`RunStats`."""
 
@@ -84,18 +97,6 @@ class CounterAccumulator:
         self.saturations: dict[str, int] = {}
         self.used = neurons_per_core > 0
         self.tiles_in_use = tiles_in_use(neurons_per_core, target)
-
-    @classmethod
-    def of_run(cls, target, neurons_per_core: np.ndarray, tiles: int, **totals) -> "CounterAccumulator":
-        """An accumulator holding the finished per-step and per-core arrays of a run (the fast
-        engine fills them in its kernel): synops, messages, ew, ns, ic, active, spikes,
-        max_core_time_ns, max_route_ns, synops_per_core, active_per_core."""
-        self = cls.__new__(cls)
-        self.n_cores, self.target, self.neurons_per_core = neurons_per_core.size, target, neurons_per_core
-        self.used, self.tiles_in_use, self.saturations = neurons_per_core > 0, tiles, {}
-        for name, array in totals.items():
-            setattr(self, name, array)
-        return self
 
     def synapses(self, cores_of_targets: np.ndarray) -> None:
         """Synaptic operations of this step, one per delivered synapse, on the target's core."""
@@ -137,14 +138,10 @@ class CounterAccumulator:
         act[:] = 0
 
     def finish(self) -> RunStats:
-        e, t = self.target.energy, self.target.time
-        total_neurons = int(self.neurons_per_core.sum())
-        energy = (self.synops * e.synaptic_op_pj + self.active * e.neuron_update_active_pj
-                  + (total_neurons - self.active) * e.neuron_update_inactive_pj
-                  + self.messages * e.spike_within_tile_pj + self.ew * e.hop_east_west_pj
-                  + self.ns * e.hop_north_south_pj + self.ic * e.hop_inter_chip_pj)
-        barrier = self.target.barrier_ns(self.tiles_in_use)
-        latency = self.max_core_time_ns + self.max_route_ns + barrier
+        energy, latency = energy_and_latency(
+            self.target, int(self.neurons_per_core.sum()), self.tiles_in_use, synops=self.synops,
+            active=self.active, messages=self.messages, ew=self.ew, ns=self.ns, ic=self.ic,
+            max_core_time_ns=self.max_core_time_ns, max_route_ns=self.max_route_ns)
         return RunStats(self.synops, self.messages, self.ew, self.ns, self.ic, self.active, self.spikes,
                         self.synops_per_core, self.active_per_core, self.neurons_per_core,
-                        energy.astype(float), latency, self.saturations)
+                        energy, latency, self.saturations)

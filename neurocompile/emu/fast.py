@@ -19,8 +19,8 @@ import numpy as np
 
 from ..result import Recorder, Result
 from .arith import SomaFormat, scale_by_exponent
-from .counters import CounterAccumulator, tiles_in_use
-from .results import chip_result, physical_scales
+from .counters import RunStats, energy_and_latency, tiles_in_use
+from .results import physical_scales
 from .kernel import (
     C_BATCH, C_DECAY_BITS, C_DENDRITE_HIGH, C_DENDRITE_LOW, C_HALF, C_LIMIT, C_N_ADEX, C_N_CORES, C_N_HOST,
     C_N_LIF, C_N_PROJECTIONS, C_RING_LENGTH, C_SHIFT, CONFIG_SIZE, P_EXPONENT, P_GROUPS,
@@ -284,15 +284,24 @@ def emulate_fast(program, duration_steps: int, run_inputs, chip: FlatChip | None
     samples = run_inputs.samples
     threads = max(1, min(threads or os.cpu_count() or 1, samples))
     size = min(BATCH_CHUNK, -(-samples // threads))
-    chunks = [range(first, min(first + size, samples)) for first in range(0, samples, size)]
-    if len(chunks) == 1:
-        return _run_batch(chip, duration_steps, run_inputs, chunks[0])
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        parts = list(pool.map(lambda chunk: _run_batch(chip, duration_steps, run_inputs, chunk), chunks))
-    return [result for part in parts for result in part]
+    runs = [_run_batch(chip, duration_steps, run_inputs, range(first, min(first + size, samples)))
+            for first in range(0, samples, size)]
+    # Each run is a generator in three phases (set up; step; build the Results). Only the
+    # stepping, nearly all of it in the GIL-free kernel, runs in threads: Python phases in
+    # parallel threads would only queue for the GIL.
+    for run in runs:
+        next(run)
+    if threads > 1 and len(runs) > 1:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(next, runs))
+    else:
+        for run in runs:
+            next(run)
+    return [result for run in runs for result in next(run)]
 
 
-def _run_batch(chip: FlatChip, n_steps: int, run_inputs, samples: range) -> list:
+def _run_batch(chip: FlatChip, n_steps: int, run_inputs, samples: range):
+    """Run ``samples`` together; a generator: set up, yield; step, yield; yield the Results."""
     program = chip.program
     qnet = program.quantized
     pops = qnet.populations
@@ -355,6 +364,7 @@ def _run_batch(chip: FlatChip, n_steps: int, run_inputs, samples: range) -> list
     config = chip.config(batch)
     flat_bias_lif, flat_bias_adex = bias_lif.reshape(-1), bias_adex.reshape(-1)
 
+    yield  # set up
     step = 0
     while step < n_steps:
         for upd in updates.get(step, ()):
@@ -390,31 +400,37 @@ def _run_batch(chip: FlatChip, n_steps: int, run_inputs, samples: range) -> list
             for column, rec in enumerate(recorders):
                 rec.traces[(name, var)][first:stop] = traces[:, columns, column]
 
+    yield  # stepped
     n = int(n_recorded[0])
     ids, sample_of = np.divmod(record_ids[:n], batch)
-    order = np.argsort(sample_of, kind="stable")  # per sample, in recording order
+    # Per sample, in recording order (16-bit keys: numpy's stable sort is then a radix sort).
+    order = np.argsort(sample_of.astype(np.int16 if batch < 1 << 15 else np.int64), kind="stable")
     bounds = np.searchsorted(sample_of[order], np.arange(batch + 1))
     counts = counts.reshape(chip.n_total, batch)
     to_physical = physical_scales(pops, recorder)
-    tiles = tiles_in_use(chip.neurons_per_core, program.target)
+    sc = {k: step_counts[k] for k in (S_SYNOPS, S_MESSAGES, S_EW, S_NS, S_IC, S_ACTIVE, S_SPIKES)}  # (steps, B)
+    energy, latency = energy_and_latency(  # for all samples at once
+        program.target, int(chip.neurons_per_core.sum()), tiles_in_use(chip.neurons_per_core, program.target),
+        synops=sc[S_SYNOPS], active=sc[S_ACTIVE], messages=sc[S_MESSAGES], ew=sc[S_EW], ns=sc[S_NS],
+        ic=sc[S_IC], max_core_time_ns=max_core_ns, max_route_ns=max_route_ns)
+    saturation_labels = ((SAT_LIF_DENDRITE, "LIF: dendritic input"), (SAT_LIF_STATE, "LIF: state"),
+                         (SAT_ADEX_DENDRITE, "AdEx: dendritic input"), (SAT_ADEX_STATE, "AdEx: state"))
     results = []
     for column, rec in enumerate(recorders):
         mine = order[bounds[column]:bounds[column + 1]]
         _fill_spikes(rec, chip, record_steps[mine], ids[mine])
         per_pop = {name: counts[chip.offset[name]:chip.offset[name] + chip.size[name], column].copy()
                    for name in pops}
-        sc = step_counts[:, :, column]
-        counters = CounterAccumulator.of_run(
-            program.target, chip.neurons_per_core, tiles,
-            synops=sc[S_SYNOPS], messages=sc[S_MESSAGES], ew=sc[S_EW], ns=sc[S_NS], ic=sc[S_IC],
-            active=sc[S_ACTIVE], spikes=sc[S_SPIKES], max_core_time_ns=max_core_ns[:, column],
-            max_route_ns=max_route_ns[:, column], synops_per_core=synops_per_core[:, column],
-            active_per_core=active_per_core[:, column])
-        for index, label in ((SAT_LIF_DENDRITE, "LIF: dendritic input"), (SAT_LIF_STATE, "LIF: state"),
-                             (SAT_ADEX_DENDRITE, "AdEx: dendritic input"), (SAT_ADEX_STATE, "AdEx: state")):
-            counters.saturated(label, int(saturations[index, column]))
-        results.append(chip_result(pops, rec, per_pop, counters, qnet.dt, n_steps, to_physical))
-    return results
+        stats = RunStats(
+            sc[S_SYNOPS][:, column], sc[S_MESSAGES][:, column], sc[S_EW][:, column], sc[S_NS][:, column],
+            sc[S_IC][:, column], sc[S_ACTIVE][:, column], sc[S_SPIKES][:, column],
+            synops_per_core[:, column], active_per_core[:, column], chip.neurons_per_core,
+            energy[:, column], latency[:, column],
+            {label: int(saturations[index, column]) for index, label in saturation_labels
+             if saturations[index, column]})
+        results.append(Result(backend="emu", dt=qnet.dt, n_steps=n_steps, counts=per_pop, recorder=rec,
+                              stats=stats, to_physical=to_physical))
+    yield results
 
 
 def _trace_columns(recorder, keys, k):
