@@ -2,25 +2,49 @@
 
 Pipeline: IR (:mod:`neurocompile.ir`) -> float reference (:mod:`neurocompile.reference`) ->
 quantize -> place -> emit (emulator or Lava). Units: ms, mV, pA, nS, pF, Hz.
+
+The public names below are imported on first use (PEP 562), so that ``import neurocompile``
+is cheap and the command line can start work (the emulator kernel's compilation) before
+numpy, scipy and numba are loaded.
 """
-from .errors import BuildError, NetworkError, NeurocompileError, TargetError
-from .ir import (
-    AllToAll, Explicit, FixedInDegree, FixedProbability, Network, Normal, OneToOne, PoissonSource,
-    SpikeTrains, StepCurrent, Uniform,
-)
-from .models import AdEx, LI, LIF
-from .nir import NirFileError, read_nir, write_nir
-from .compiler import compile  # noqa: A004 - nc.compile is the public name
-from .program import Program
-from .program_io import ProgramFileError, load_program as load
-from .reference import simulate
-from .result import Result
-from .validate import compare
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "AdEx", "AllToAll", "BuildError", "Explicit", "FixedInDegree", "FixedProbability", "LI", "LIF",
-    "Network", "NetworkError", "NirFileError", "read_nir", "write_nir", "Program", "ProgramFileError", "compile", "load", "NeurocompileError", "Normal", "OneToOne", "PoissonSource", "Result",
-    "SpikeTrains", "StepCurrent", "TargetError", "Uniform", "compare", "simulate",
-]
+#: Public name -> (submodule, attribute).
+_EXPORTS = {
+    "BuildError": (".errors", "BuildError"), "NetworkError": (".errors", "NetworkError"),
+    "NeurocompileError": (".errors", "NeurocompileError"), "TargetError": (".errors", "TargetError"),
+    "AllToAll": (".ir", "AllToAll"), "Explicit": (".ir", "Explicit"),
+    "FixedInDegree": (".ir", "FixedInDegree"), "FixedProbability": (".ir", "FixedProbability"),
+    "Network": (".ir", "Network"), "Normal": (".ir", "Normal"), "OneToOne": (".ir", "OneToOne"),
+    "PoissonSource": (".ir", "PoissonSource"), "SpikeTrains": (".ir", "SpikeTrains"),
+    "StepCurrent": (".ir", "StepCurrent"), "Uniform": (".ir", "Uniform"),
+    "AdEx": (".models", "AdEx"), "LI": (".models", "LI"), "LIF": (".models", "LIF"),
+    "NirFileError": (".nir", "NirFileError"), "read_nir": (".nir", "read_nir"),
+    "write_nir": (".nir", "write_nir"),
+    "compile": (".compiler", "compile"),
+    "Program": (".program", "Program"),
+    "ProgramFileError": (".program_io", "ProgramFileError"), "load": (".program_io", "load_program"),
+    "simulate": (".reference", "simulate"),
+    "Result": (".result", "Result"),
+    "compare": (".validate", "compare"),
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    try:
+        module, attribute = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'neurocompile' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module, __name__), attribute)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -218,7 +218,7 @@ def test_batched_kernel_equals_single_runs_on_every_path(build, threads, monkeyp
 
 def test_kernel_warm_up_process_and_its_skip_when_the_kernel_is_loaded():
     from neurocompile.emu import warmup
-    from neurocompile.emu.kernel import run_steps
+    from neurocompile.emu.kernel import run_steps_lif as run_steps
 
     warmup.run_tiny_program()  # the helper process's job, in this process
     assert run_steps.signatures  # ... which leaves the kernel loaded here

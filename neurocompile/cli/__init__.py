@@ -2,8 +2,16 @@
 
 One module per command (:mod:`.build`, :mod:`.targets`); :mod:`.main` parses arguments,
 dispatches and turns errors into one-line messages and exit codes; :mod:`.render` draws the
-rich tables. Exit codes: 0 success, 1 build error (message on stderr), 2 usage error.
+rich tables; :mod:`.launch` is the executable's entry point. Exit codes: 0 success, 1 build
+error (message on stderr), 2 usage error.
 """
-from .main import main
 
 __all__ = ["main"]
+
+
+def __getattr__(name: str):  # ``neurocompile.cli.main`` (the function) without importing it eagerly
+    if name == "main":
+        from .main import main
+
+        return main
+    raise AttributeError(f"module 'neurocompile.cli' has no attribute {name!r}")

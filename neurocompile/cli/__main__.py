@@ -1,6 +1,6 @@
 """``python -m neurocompile.cli ...`` runs the same command as ``neurocompile ...``."""
 import sys
 
-from .main import main
+from .launch import main
 
 sys.exit(main())

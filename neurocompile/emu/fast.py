@@ -27,7 +27,7 @@ from .kernel import (
     P_INDPTR_OFFSET, P_POST_OFFSET, P_UNIFORM_DELAY, P_POST_SIZE, P_PRE_OFFSET, P_PRE_SIZE, P_RING_LENGTH, P_RING_OFFSET,
     PROJ_COLUMNS, S_ACTIVE, S_EW, S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, SAT_ADEX_DENDRITE,
     SAT_ADEX_STATE, SAT_LIF_DENDRITE, SAT_LIF_STATE, STEP_COUNTERS, TRACE_ADEX_I, TRACE_ADEX_W,
-    TRACE_ADEX_X, TRACE_LIF_U, TRACE_LIF_V, run_steps,
+    TRACE_ADEX_X, TRACE_LIF_U, TRACE_LIF_V, run_steps_adex, run_steps_lif,
 )
 from .layout import concat_dataclasses, lif_params
 
@@ -364,6 +364,7 @@ def _run_batch(chip: FlatChip, n_steps: int, run_inputs, samples: range):
     config = chip.config(batch)
     flat_bias_lif, flat_bias_adex = bias_lif.reshape(-1), bias_adex.reshape(-1)
 
+    run_steps = run_steps_adex if chip.n_adex else run_steps_lif
     yield  # set up
     step = 0
     while step < n_steps:

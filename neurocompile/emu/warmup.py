@@ -1,10 +1,11 @@
 """Load or compile the emulator's kernel in a helper process while the build's front end runs.
 
-The first run after installing compiles :func:`neurocompile.emu.kernel.run_steps` (about 5 s
+The first run after installing compiles the kernel :data:`neurocompile.emu.kernel.run_steps_lif` (about 5 s
 on a 2-core machine) and stores it in numba's on-disk cache; later processes load it in
 milliseconds. ``neurocompile build`` starts :func:`start_kernel_warm_up` before it loads the
 user's network: a separate Python process runs one step of a two-neuron program, which leaves
-the compiled kernel in the cache, while the build loads the network, simulates it in float
+the compiled LIF kernel in the cache (programs with AdEx neurons use a second variant,
+compiled by their first run), while the build loads the network, simulates it in float
 and compiles it on the other core. Before its first chip run the build waits for that process
 (:meth:`KernelWarmUp.wait`) and then loads the kernel from the cache. A process, not a thread:
 numba's compiler is Python code that holds the GIL, and a thread slowed the float reference
@@ -50,16 +51,37 @@ class KernelWarmUp:
         self.process = None
 
 
-def start_kernel_warm_up() -> KernelWarmUp:
-    """Start the helper process (best effort: on any error, no helper); none when this
-    process already has the kernel (a second build in one Python session, the tests)."""
-    from .kernel import run_steps
+_pending: KernelWarmUp | None = None
 
-    if getattr(run_steps, "signatures", None):
+
+def start_early() -> None:
+    """Start the helper at process start (the executable, before its heavy imports); the
+    build takes it over with :func:`start_kernel_warm_up`."""
+    global _pending
+    _pending = _spawn()
+
+
+def start_kernel_warm_up() -> KernelWarmUp:
+    """The helper started by :func:`start_early`, else a new one; none when this process
+    already has the kernel (a second build in one Python session, the tests)."""
+    global _pending
+    if _pending is not None:
+        started, _pending = _pending, None
+        return started
+    from .kernel import run_steps_lif
+
+    if getattr(run_steps_lif, "signatures", None):
         return KernelWarmUp(None)
-    package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return _spawn()
+
+
+def _spawn() -> KernelWarmUp:
+    """Start the helper process (best effort: on any error, no helper)."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
+    package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    if package_parent not in {os.path.abspath(p or os.curdir) for p in sys.path}:
+        # e.g. a script that put a source checkout on sys.path itself: the helper needs it too
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
     try:
         process = subprocess.Popen(
             [sys.executable, "-c", "from neurocompile.emu.warmup import run_tiny_program; run_tiny_program()"],
