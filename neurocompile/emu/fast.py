@@ -87,6 +87,22 @@ def _core_runs(projections, core_of, post_offsets):
     return (_joined(ptrs, np.int64), _joined(cores, np.int64), _joined(counts, np.int64))
 
 
+def _ring_dtype(projections, post_offsets, n_neurons: int):
+    """int32 when no neuron's dendritic input in one step can leave the int32 range, else int64.
+
+    A presynaptic neuron spikes at most once per step, so a ring slot receives each synapse at
+    most once: the sum of ``|mantissa| << exponent`` over a neuron's incoming synapses bounds
+    its slot (negative exponents shift that sum right). Half the memory of int64 makes the
+    step loop of large networks faster; where the bound is too large the ring stays int64.
+    """
+    bound = np.zeros(max(n_neurons, 1))
+    for qp, offset in zip(projections, post_offsets):
+        weight = np.abs(np.asarray(qp.weight_mant, dtype=np.float64)) * 2.0 ** qp.weight_exp
+        size = qp.post_index.size and int(qp.post_index.max()) + 1
+        bound[offset:offset + size] += np.bincount(qp.post_index, weights=weight, minlength=size)
+    return np.int32 if bound.max() < 2**31 - 1 else np.int64
+
+
 def _joined(parts: list, dtype) -> np.ndarray:
     """``parts`` as one array (the part itself, not a copy, when there is just one)."""
     if len(parts) == 1:
@@ -227,6 +243,10 @@ class FlatChip:
             runs = _core_runs(projections, self.core_of, [self.offset[qp.post] for qp in projections])
             self.program._derived["synop_runs"] = runs
         self.run_ptr, self.run_core, self.run_count = runs
+        self.ring_dtype = self.program._derived.get("ring_dtype")
+        if self.ring_dtype is None:
+            self.ring_dtype = self.program._derived["ring_dtype"] = _ring_dtype(
+                projections, [self.offset[qp.post] for qp in projections], self.n_lif + self.n_adex)
         self.syn_post, self.syn_mant = _joined(post, np.int32), _joined(mant, np.int16)
         self.syn_delay = _joined(delay, np.int16)
         self.n_projections = n
@@ -320,7 +340,7 @@ def _run_batch(chip: FlatChip, n_steps: int, run_inputs, samples: range):
     for name, (mant, exp) in run_inputs.sample_biases(program, samples).items():
         chip.set_bias(bias_lif, bias_adex, name, mant, exp)
     rasters = {name: raster[samples.start:samples.stop] for name, raster in run_inputs.spikes.items()}
-    ring = np.zeros(chip.ring_length * (chip.n_lif + chip.n_adex) * batch, dtype=np.int64)
+    ring = np.zeros(chip.ring_length * (chip.n_lif + chip.n_adex) * batch, dtype=chip.ring_dtype)
     neg_ring = np.zeros(max(chip.neg_ring_size * batch, 1), dtype=np.int64)
 
     host = [n for n in chip.order if chip.kind[n] == "host"]
