@@ -26,7 +26,7 @@ from typing import Mapping, NamedTuple
 import numpy as np
 
 from ..errors import BuildError, NeurocompileError, invalid
-from .jit import njit
+from ..jit import njit
 
 __all__ = [
     "ADEX_COEFFICIENT_BITS",

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arith import adex_element, lif_element, saturate_element, shift_by_exponent
-from .jit import njit
+from ..jit import njit
 
 # Indices into the integer configuration vector ``config`` of run_steps.
 (C_N_LIF, C_N_ADEX, C_N_HOST, C_RING_LENGTH, C_DECAY_BITS, C_SHIFT, C_HALF, C_LIMIT,

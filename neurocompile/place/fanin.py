@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..emu.jit import njit
+from ..jit import njit
 
 
 class IncomingSynapses:

@@ -1,4 +1,4 @@
-"""Spike delivery through delayed synapses into per-population ring buffers (vectorised).
+"""Spike delivery through delayed synapses into per-population ring buffers.
 
 Each receiving population owns a ring buffer of shape ``(L, size)`` with ``L`` one more than
 its largest incoming delay. A spike of step ``k`` through a synapse of delay ``d`` adds the
@@ -8,6 +8,26 @@ of neurons that spiked are touched, so a step costs O(delivered synapses).
 from __future__ import annotations
 
 import numpy as np
+
+from ..jit import njit
+
+
+@njit(nogil=True)
+def _deliver_rows(ring_flat, indptr, post, weight, delay, uniform_delay, rows, step, length, size):
+    """Add the weights of ``rows`` into ``ring_flat`` in row order; returns synapses touched.
+
+    Each addition lands in slot ``(step + delay) % length`` (``uniform_delay`` > 0: the same
+    delay for every synapse). One compiled loop: a step delivers a few rows of ~100 synapses,
+    where numpy's per-call overhead cost more than the additions (measured on CUBA).
+    """
+    touched = 0
+    for r in range(rows.size):
+        row = rows[r]
+        for j in range(indptr[row], indptr[row + 1]):
+            d = uniform_delay if uniform_delay > 0 else delay[j]
+            ring_flat[((step + d) % length) * size + post[j]] += weight[j]
+        touched += indptr[row + 1] - indptr[row]
+    return touched
 
 
 def synapse_range(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -25,9 +45,6 @@ def synapse_range(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
 class DelayedDelivery:
     """Delivers one projection's spikes into the ring buffer of its postsynaptic population."""
 
-    #: Up to this many spiking rows per step are delivered row by row (measured on CUBA).
-    ROWS_ONE_BY_ONE = 16
-
     def __init__(self, projection, ring: np.ndarray):
         w = projection.weights
         self.indptr = w.indptr.astype(np.int64)
@@ -42,34 +59,10 @@ class DelayedDelivery:
     def deliver(self, step: int, spiked_rows: np.ndarray) -> int:
         """Add the weights of the spiking rows into the buffer; returns synapses touched.
 
-        Sums are formed in row order (the same floating-point result on both paths): a few
-        spiking rows are added one by one (a row's targets are distinct, so a fancy-indexed
-        ``+=`` is exact and avoids ``np.add.at``, which is slow in numpy 1.x); many rows go
-        through one ``np.add.at``.
+        Sums are formed row by row, synapse by synapse (the order ``np.add.at`` would use).
         """
-        if spiked_rows.size <= self.ROWS_ONE_BY_ONE:
-            touched = 0
-            for row in spiked_rows:
-                lo, hi = self.indptr[row], self.indptr[row + 1]
-                if hi == lo:
-                    continue
-                targets = self.post[lo:hi]
-                if self.uniform_delay is not None:
-                    self.ring[(step + self.uniform_delay) % self.length, targets] += self.weight[lo:hi]
-                else:
-                    slots = (step + self.delay[lo:hi]) % self.length
-                    self.ring_flat[slots * self.size + targets] += self.weight[lo:hi]
-                touched += hi - lo
-            return int(touched)
-        positions = synapse_range(self.indptr, spiked_rows)
-        if positions.size == 0:
+        if spiked_rows.size == 0:
             return 0
-        targets = self.post[positions]
-        weights = self.weight[positions]
-        if self.uniform_delay is not None:
-            slot = (step + self.uniform_delay) % self.length
-            np.add.at(self.ring[slot], targets, weights)
-        else:
-            slots = (step + self.delay[positions]) % self.length
-            np.add.at(self.ring_flat, slots * self.size + targets, weights)
-        return int(positions.size)
+        return int(_deliver_rows(self.ring_flat, self.indptr, self.post, self.weight, self.delay,
+                                 self.uniform_delay or 0, np.asarray(spiked_rows, dtype=np.int64),
+                                 step, self.length, self.size))

@@ -1,4 +1,4 @@
-"""The compiler of the emulator's inner loops: numba's ``njit`` with an on-disk cache.
+"""The compiler of the inner loops (emulator kernel, float-reference delivery, placement): numba's ``njit`` with an on-disk cache.
 
 Every compiled function is cached next to its module (``__pycache__``), so only the first run
 after installing pays the compilation (a few seconds); later processes load the machine code.
