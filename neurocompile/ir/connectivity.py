@@ -184,10 +184,9 @@ class Explicit(Connectivity):
             # Already (row, column)-sorted without duplicates: read the arrays in place instead
             # of sorting again (this matters for matrices with 10^8 entries).
             mask = matrix.data != 0
-            counts = np.diff(matrix.indptr)
-            pre = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), counts)
-            post, values = matrix.indices, matrix.data
+            pre, post, values = None, matrix.indices, matrix.data
             if not mask.all():
+                pre = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
                 pre, post, values = pre[mask], post[mask], values[mask]
             shape = matrix.shape
             presorted = True
@@ -213,13 +212,25 @@ class Explicit(Connectivity):
         if not np.all(np.isfinite(values)):
             raise invalid("Explicit", "matrix", values, "must contain only finite values")
         self.shape = tuple(int(s) for s in shape)
+        # Kept as row pointers (not one presynaptic index per synapse, 8 bytes each): the
+        # expanded form exists only while the projection is built.
         if presorted:
-            self.pre, self.post, self.values = pre, np.asarray(post), values
+            self.post, self.values = np.asarray(post), values
         else:
             order = np.lexsort((post, pre))
-            self.pre = np.asarray(pre, dtype=np.int64)[order]
+            pre = np.asarray(pre, dtype=np.int64)[order]
             self.post = np.asarray(post, dtype=np.int64)[order]
             self.values = values[order]
+        if pre is None:  # canonical CSR without explicit zeros: its own row pointers
+            self.indptr = np.asarray(matrix.indptr, dtype=np.int64)
+        else:
+            self.indptr = np.zeros(self.shape[0] + 1, dtype=np.int64)
+            np.cumsum(np.bincount(pre, minlength=self.shape[0]), out=self.indptr[1:])
+
+    @property
+    def pre(self) -> np.ndarray:
+        """Presynaptic index of every synapse (row order), expanded on demand."""
+        return np.repeat(np.arange(self.shape[0], dtype=np.int64), np.diff(self.indptr))
 
     def connect(self, n_pre, n_post, rng, self_pairs):
         if self.shape != (n_pre, n_post):
@@ -228,7 +239,7 @@ class Explicit(Connectivity):
         return self.pre, self.post, self.values
 
     def __repr__(self):
-        return f"Explicit(shape={self.shape}, nnz={self.pre.size})"
+        return f"Explicit(shape={self.shape}, nnz={self.post.size})"
 
 
 def _drop_autapses(rule: Connectivity, pre, post, self_pairs):
