@@ -14,7 +14,13 @@ time. Baselines (optional: ``pip install '.[bench]'``):
   graph of the same number of cores (intra-tile links 1, tile hops 10, inter-chip hops
   10 x inter_chip_link_cost); repaired the same way.
 
-All metrics come from ``neurocompile.place.placement_metrics`` on the repaired placement.
+All metrics come from ``neurocompile.place.placement_metrics`` on the repaired placement. The
+``lower bound`` row is ``neurocompile.place.metrics.traffic_lower_bound``: no placement within
+the per-core limits has less hop-weighted traffic (docs/placement.md section 5).
+
+The CNN is the real Sinabs N-MNIST network of the NIR paper, read from
+``../shared/nir-paper/cnn_sinabs.nir`` (relative to the project root; not part of the
+repository); without that file a CNN of similar shape built in Python is used.
 Usage: python bench/placement.py [--quick] [--full-microcircuit] [--only NAME ...]
 """
 from __future__ import annotations
@@ -34,7 +40,7 @@ import placement_networks as nets  # noqa: E402
 from neurocompile.place import Placement, place, placement_metrics, repair  # noqa: E402
 from neurocompile.place.graph import neuron_graph  # noqa: E402
 from neurocompile.place.mesh_regions import compact_cores  # noqa: E402
-from neurocompile.place.metrics import spikes_per_step  # noqa: E402
+from neurocompile.place.metrics import spikes_per_step, traffic_lower_bound  # noqa: E402
 from neurocompile.place.usage import core_usage  # noqa: E402
 from neurocompile.target import Target, load_target  # noqa: E402
 
@@ -202,7 +208,13 @@ def networks(args):
     yield "E/I sheet", "structured", nets.ei_sheet(side=120 if quick else 200), emu, None
     yield "ring attractor", "structured", nets.ring_attractor(), emu, None
     yield "modular small-world", "structured", nets.modular_small_world(), emu, None
-    yield "CNN (Python)", "structured", nets.cnn(), emu, None
+    nir_cnn = Path(__file__).resolve().parents[1] / ".." / "shared" / "nir-paper" / "cnn_sinabs.nir"
+    if nir_cnn.exists():
+        import neurocompile as nc
+
+        yield "CNN (NIR, Sinabs)", "structured", nc.read_nir(nir_cnn, dt=0.1), emu, None
+    else:
+        yield "CNN (Python)", "structured", nets.cnn(), emu, None
     yield "CUBA 4000", "population", nets.cuba(), emu, None
     net, rates = nets.microcircuit(0.1)
     yield "microcircuit 10%", "population", net, big_core_target(16384, 1 << 20, "emu-bigcore"), rates
@@ -258,12 +270,17 @@ def main(argv=None):
         baselines = [m.hop_weighted_traffic for n, m, _, _ in rows if n in ("metis", "mtkahypar", "sequential")]
         best = min(baselines) if baselines else None
         for name, m, viol, seconds in rows:
-            ratio = f"{m.hop_weighted_traffic / best:.2f}x" if best and name == "ours" else ""
+            ratio = f"{m.hop_weighted_traffic / best:.3f}x" if best and name == "ours" else ""
             if best == 0 and name == "ours":
                 ratio = "=" if m.hop_weighted_traffic == 0 else "worse"
             table.add_row(label, str(net.n_neurons), str(net.n_synapses), target.name, name, str(m.cores_used),
                           viol, f"{m.messages_per_step:.4g}", f"{m.hop_weighted_traffic:.4g}",
                           f"{m.max_link_load:.3g}", f"{m.energy_per_step_pj / 1e3:.4g} nJ", f"{seconds:.1f}", ratio)
+        start = time.perf_counter()
+        bound = traffic_lower_bound(net, target, rates)
+        seconds = time.perf_counter() - start
+        ratio = f"{bound / best:.3f}x" if best else ""
+        table.add_row(label, "", "", "", "lower bound", "", "", "", f"{bound:.4g}", "", "", f"{seconds:.1f}", ratio)
         table.add_section()
         console.print(table)  # the table so far, so that a long run shows every finished network
 

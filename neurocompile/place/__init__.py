@@ -1,5 +1,5 @@
 """Partitioning and placement of neurons onto the cores of the chip's mesh."""
-from .metrics import LinkLoads, PlacementMetrics, placement_metrics
+from .metrics import LinkLoads, PlacementMetrics, placement_metrics, traffic_lower_bound
 from .ours import place_ours
 from .placement import HOST, Placement
 from .repair import repair
@@ -27,4 +27,4 @@ def place(network, target, method: str = DEFAULT_PLACER, rates=None) -> Placemen
 
 __all__ = ["DEFAULT_PLACER", "HOST", "LinkLoads", "PLACERS", "CoreUsage", "Placement", "PlacementMetrics",
            "RouteTable", "core_usage", "place", "place_ours", "place_sequential", "placement_metrics",
-           "repair", "route_tables"]
+           "repair", "route_tables", "traffic_lower_bound"]

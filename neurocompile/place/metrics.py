@@ -279,3 +279,13 @@ def placement_metrics(network_or_program, placement=None, target=None, rates=Non
 def tile_coordinates(target, cores):
     """Board-wide (row, col) of the tile of every core (re-exported for plots and tools)."""
     return board_tiles(target, cores)
+
+
+def traffic_lower_bound(network, target, rates=None) -> float:
+    """Proven lower bound on ``hop_weighted_traffic`` of any placement within the core limits.
+
+    See :mod:`.lower_bound` for the argument; ``rates`` as in :func:`placement_metrics`.
+    """
+    from .lower_bound import traffic_lower_bound as bound
+
+    return bound(network, target, rates)

@@ -15,9 +15,14 @@
    included) to lower the traffic-weighted route cost, host inputs fixed at core 0 (a
    quadratic-assignment local search).
 5. Exact check. The per-core usage is counted exactly; a core over its fan-in raises
-   ``alpha`` and the placement is redone; as a last resort over-full cores are split by
+   ``alpha`` and the placement is redone; a core over an additive limit (a bisection that ran
+   out of slack) adds a small margin to the weights; as a last resort over-full cores are split by
    :func:`.repair.repair`. Candidates with the minimal core count and with the count rounded
-   up to whole tiles are scored with the exact multicast model and the better one is kept.
+   up to whole tiles are scored with the exact multicast model.
+6. Neuron-level refinement (:mod:`.refine`) of the best few candidates under the exact
+   multicast objective: whole cores' contents swapped between tiles, groups of neurons with
+   the same inputs and single neurons moved between tiles, every limit kept. A refined
+   placement is used only if its exactly recomputed traffic is lower; the best is kept.
 
 Deterministic: the only randomness (tie-breaking in the coarsening) is seeded with the
 network's seed.
@@ -27,12 +32,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import BuildError
+from ..jit import njit
 from .destinations import destination_matrices
 from .embedding import spectral_coordinates
 from .graph import NeuronGraph, neuron_graph
 from .mesh_regions import compact_cores, halve
 from .metrics import placement_metrics, spikes_per_step
 from .placement import HOST, Placement
+from .refine import refine_neurons
 from .repair import repair
 from .sequential import place_sequential
 from .usage import core_usage
@@ -43,6 +50,8 @@ from .usage import core_usage
 GRAPH_SYNAPSE_LIMIT = 30_000_000
 EMBEDDING_DIMS = 6
 MAX_ATTEMPTS = 12
+# Candidates (best first by exact traffic) that get the neuron-level refinement.
+REFINED_CANDIDATES = 3
 
 
 def place_ours(network, target, rates=None) -> Placement:
@@ -75,13 +84,30 @@ def place_ours(network, target, rates=None) -> Placement:
         pass
     if not candidates:
         raise first_error
-    if len(candidates) == 1:
-        return _renamed(candidates[0], target)
     scored = []
     for pl in candidates:
         m = placement_metrics(network, pl, target, rates)
         scored.append((m.violations, m.hop_weighted_traffic, m.messages_per_step, m.cores_used))
-    return _renamed(candidates[int(min(range(len(candidates)), key=lambda i: scored[i]))], target)
+    # The refinement can reorder the candidates: refine the few best and keep the best result.
+    ranked = sorted(range(len(candidates)), key=lambda i: scored[i])[:REFINED_CANDIDATES]
+    refined = [_refined(network, candidates[i], target, p_step, rates, scored[i]) for i in ranked]
+    return _renamed(min(refined, key=lambda r: r[1])[0], target)
+
+
+def _refined(network, placement, target, p_step, rates, score) -> tuple:
+    """(placement, score) after neuron-level refinement (:mod:`.refine`); the refined placement
+    is kept only if it is legal and its exact traffic is lower (``score``: (violations,
+    traffic, messages, cores) of ``placement``)."""
+    if score[0]:
+        return placement, score
+    core_of = refine_neurons(network, placement.core_of, target, p_step)
+    if core_of is placement.core_of:
+        return placement, score
+    refined = Placement.build("ours", core_of, target)
+    m = placement_metrics(network, refined, target, rates)
+    if m.violations == 0 and m.hop_weighted_traffic < score[1]:
+        return refined, (m.violations, m.hop_weighted_traffic, m.messages_per_step, m.cores_used)
+    return placement, score
 
 
 def _renamed(placement, target):
@@ -92,9 +118,9 @@ def _legal_placements(network, graph, coords, target, structured) -> list:
     """Placements by bisection along ``coords`` that respect every limit (BuildError if none)."""
     limits = target.core
     tried = []
-    alpha, clamped = 0.0, False
+    alpha, clamped, margin = 0.0, False, 0.0
     for attempt in range(MAX_ATTEMPTS):
-        weight = _weights(graph, limits, alpha)
+        weight = _weights(graph, limits, alpha) * (1.0 + margin)
         k_min = int(np.ceil(weight.sum() - 1e-9))
         if k_min > target.total_cores:
             if clamped or _weights(graph, limits, 0.0).sum() > target.total_cores:
@@ -121,7 +147,14 @@ def _legal_placements(network, graph, coords, target, structured) -> list:
         tried.append(min(results, key=lambda r: r[1].n_violations()))
         if clamped:
             break
-        alpha = max(alpha * 1.5, _overlap_factor(graph, results[0][0], results[0][1], limits) * 1.05)
+        usage = results[0][1]
+        additive = np.any(usage.neurons > limits.neurons) or np.any(usage.synapse_entries > limits.synapse_entries)
+        if additive:
+            # Additive limits are exact in the weights; they are exceeded only when a bisection
+            # ran out of slack and cut past a core's capacity by a neuron or so: keep a margin.
+            margin = max(2.0 * float(weight.max(initial=0.0)), 2.0 * margin)
+        if np.any(usage.fanin_axons > limits.fanin_axons) or not additive:
+            alpha = max(alpha * 1.5, _overlap_factor(graph, results[0][0], usage, limits) * 1.05)
     # the fan-in estimate did not converge: split the over-full cores onto free ones
     for placement, _ in sorted(tried, key=lambda r: r[1].n_violations()):
         try:
@@ -175,24 +208,41 @@ def _principal_order(points: np.ndarray) -> np.ndarray:
     return np.lexsort((np.arange(points.shape[0]), axis_values))
 
 
-def _cut_profile(adjacency, members: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """cut[s] = traffic between ordered members [:s] and [s:], for s = 0..len."""
+def _cut_profile(adjacency, members: np.ndarray, order: np.ndarray, scratch: np.ndarray) -> np.ndarray:
+    """cut[s] = traffic between ordered members [:s] and [s:], for s = 0..len.
+
+    ``scratch``: int64 array (n,) of -1, returned as it was; it maps neurons to positions so
+    that only the members' own adjacency rows are read (a compiled pass, no submatrix copy).
+    """
     m = members.size
     if adjacency is None:
         return np.zeros(m + 1)
-    sub = adjacency[members][:, members].tocoo()
-    pos = np.empty(m, dtype=np.int64)
-    pos[order] = np.arange(m)
-    a, b = pos[sub.row], pos[sub.col]
-    upper = a < b
-    diff = np.bincount(a[upper] + 1, weights=sub.data[upper], minlength=m + 2)
-    diff -= np.bincount(b[upper] + 1, weights=sub.data[upper], minlength=m + 2)
-    return np.cumsum(diff)[:m + 1]
+    return _cut_profile_kernel(adjacency.indptr, adjacency.indices, adjacency.data,
+                               np.asarray(members, dtype=np.int64)[order], scratch)
+
+
+@njit
+def _cut_profile_kernel(indptr, indices, data, ordered, position):
+    m = ordered.size
+    for i in range(m):
+        position[ordered[i]] = i
+    diff = np.zeros(m + 1)
+    for i in range(m):
+        u = ordered[i]
+        for j in range(indptr[u], indptr[u + 1]):
+            q = position[indices[j]]
+            if q > i:  # each undirected edge once; non-members are -1
+                diff[i + 1] += data[j]
+                diff[q + 1] -= data[j]
+    for i in range(m):
+        position[ordered[i]] = -1
+    return np.cumsum(diff)
 
 
 def _bisect(graph, coords, weight, cores, target) -> np.ndarray:
     """Core of every neuron (global ids) by dual recursive bisection of neurons and cores."""
     core = np.empty(graph.n, dtype=np.int64)
+    scratch = np.full(graph.n, -1, dtype=np.int64)
     stack = [(np.arange(graph.n), cores)]
     while stack:
         members, region = stack.pop()
@@ -209,7 +259,7 @@ def _bisect(graph, coords, weight, cores, target) -> np.ndarray:
         if not feasible.any():  # no exact fit: take the split closest to the proportional one
             feasible = np.zeros_like(feasible)
             feasible[np.argmin(np.abs(w - total * share))] = True
-        cut = _cut_profile(graph.adjacency, members, order)
+        cut = _cut_profile(graph.adjacency, members, order, scratch)
         # Among feasible splits, least traffic cut; ties go to the proportional split.
         score = np.where(feasible, cut, np.inf) + 1e-9 * np.abs(w - total * share)
         s = int(np.argmin(score))
