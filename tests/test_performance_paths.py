@@ -225,3 +225,18 @@ def test_kernel_warm_up_process_and_its_skip_when_the_kernel_is_loaded():
     handle = warmup.start_kernel_warm_up()
     assert handle.process is None  # nothing to warm up any more
     handle.wait()
+
+
+def test_the_warm_up_signature_is_the_one_real_runs_use():
+    """The helper compiles the kernel from a written signature: it must match a real run's."""
+    from numba.core import sigutils
+
+    from neurocompile.emu import warmup
+    from neurocompile.emu.kernel import run_steps_lif
+
+    warmup.run_tiny_program()
+    warmup.compile_kernel()  # the helper's job: no new variant when the signature matches
+    expected, _ = sigutils.normalize_signature(warmup.KERNEL_SIGNATURE)
+    assert len(run_steps_lif.signatures) == 1
+    assert tuple(expected) in [tuple(sig) for sig in run_steps_lif.signatures], (
+        "kernel arguments changed: update neurocompile.emu.warmup.KERNEL_SIGNATURE")

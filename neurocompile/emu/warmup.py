@@ -3,8 +3,8 @@
 The first run after installing compiles the kernel :data:`neurocompile.emu.kernel.run_steps_lif` (about 5 s
 on a 2-core machine) and stores it in numba's on-disk cache; later processes load it in
 milliseconds. ``neurocompile build`` starts :func:`start_kernel_warm_up` before it loads the
-user's network: a separate Python process runs one step of a two-neuron program, which leaves
-the compiled LIF kernel in the cache (programs with AdEx neurons use a second variant,
+user's network: a separate Python process compiles the LIF kernel for its argument types
+(:data:`KERNEL_SIGNATURE`), which leaves it in the cache (programs with AdEx neurons use a second variant,
 compiled by their first run), while the build loads the network, simulates it in float
 and compiles it on the other core. Before its first chip run the build waits for that process
 (:meth:`KernelWarmUp.wait`) and then loads the kernel from the cache. A process, not a thread:
@@ -19,6 +19,33 @@ import os
 import subprocess
 import sys
 import warnings
+
+
+#: Argument types of the LIF kernel as every run calls it (a dendritic ring that fits int32,
+#: i.e. all but extreme fan-ins; others compile their own variant). Compiling from this
+#: signature spares the helper building a program first (about a second on a first run).
+#: tests/test_performance_paths.py checks it against the types of a real run.
+KERNEL_SIGNATURE = (
+    "(int64, int64, int64[::1], float64[::1], int64[:, ::1], int64[::1], int64[::1], int32[::1], "
+    "int32[::1], int32[::1], int16[::1], uint8[::1], int64[:, ::1], int32[::1], int32[::1], "
+    "int32[::1], int32[::1], int32[::1], int16[::1], int64[::1], int32[::1], int64[::1], "
+    "int64[:, ::1], int64[:, ::1], int64[::1], int32[::1], int16[::1], int16[::1], int64[::1], "
+    "int64[::1], int64[::1], int64[::1], int64[::1], int32[::1], int64[::1], int64[::1], "
+    "int32[::1], int64[::1], int64[::1], int64[::1], int64[::1], int64[::1], int64[::1], "
+    "float64[::1], int64[::1], boolean[::1], int64[::1], int64[::1], int64[::1], int64[::1], "
+    "int64[::1], int64[:, :, ::1], int64[:, :, ::1], float64[:, ::1], float64[:, ::1], "
+    "int64[:, ::1], int64[:, ::1], int64[::1], int64[::1], int64[:, ::1], int64[::1], int64[::1])")
+
+
+def compile_kernel() -> None:
+    """Compile (or load) the LIF kernel for :data:`KERNEL_SIGNATURE`; what the helper runs."""
+    from numba.core.sigutils import normalize_signature
+
+    from .kernel import run_steps_lif
+
+    # numba keys its on-disk cache by the signature object given: a tuple of types, as a call makes
+    argument_types, _ = normalize_signature(KERNEL_SIGNATURE)
+    run_steps_lif.compile(tuple(argument_types))
 
 
 def run_tiny_program() -> None:
@@ -84,7 +111,7 @@ def _spawn() -> KernelWarmUp:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
     try:
         process = subprocess.Popen(
-            [sys.executable, "-c", "from neurocompile.emu.warmup import run_tiny_program; run_tiny_program()"],
+            [sys.executable, "-c", "from neurocompile.emu.warmup import compile_kernel; compile_kernel()"],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
         return KernelWarmUp(None)
