@@ -68,6 +68,10 @@ class KernelWarmUp:
     def __init__(self, process: subprocess.Popen | None):
         self.process = process
 
+    def running(self) -> bool:
+        """Whether the helper is still compiling."""
+        return self.process is not None and self.process.poll() is None
+
     def wait(self, timeout: float = 300.0) -> None:
         if self.process is None:
             return
