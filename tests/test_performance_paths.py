@@ -216,11 +216,19 @@ def test_batched_kernel_equals_single_runs_on_every_path(build, threads, monkeyp
     assert len({int(sum(c.sum() for c in r.counts.values())) for r in batched}) > 1
 
 
+def run_tiny_program() -> None:
+    """One step of a two-neuron program: a real run of the LIF kernel in this process."""
+    net = nc.Network("kernel-warm-up", dt=0.1)
+    pop = net.population("a", 2, nc.LIF(tau_mem=10.0, tau_syn=5.0, v_rest=0.0, v_reset=0.0, v_th=1.0))
+    net.connect(pop, pop, nc.AllToAll(), weight=0.5)
+    _compile(net).run(0.1)
+
+
 def test_kernel_warm_up_process_and_its_skip_when_the_kernel_is_loaded():
     from neurocompile.emu import warmup
     from neurocompile.emu.kernel import run_steps_lif as run_steps
 
-    warmup.run_tiny_program()  # the helper process's job, in this process
+    run_tiny_program()  # a real run: leaves the kernel loaded in this process
     assert run_steps.signatures  # ... which leaves the kernel loaded here
     handle = warmup.start_kernel_warm_up()
     assert handle.process is None  # nothing to warm up any more
@@ -234,7 +242,7 @@ def test_the_warm_up_signature_is_the_one_real_runs_use():
     from neurocompile.emu import warmup
     from neurocompile.emu.kernel import run_steps_lif
 
-    warmup.run_tiny_program()
+    run_tiny_program()
     warmup.compile_kernel()  # the helper's job: no new variant when the signature matches
     expected, _ = sigutils.normalize_signature(warmup.KERNEL_SIGNATURE)
     assert len(run_steps_lif.signatures) == 1

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import warnings
 
 
 #: Argument types of the LIF kernel as every run calls it (a dendritic ring that fits int32,
@@ -46,20 +45,6 @@ def compile_kernel() -> None:
     # numba keys its on-disk cache by the signature object given: a tuple of types, as a call makes
     argument_types, _ = normalize_signature(KERNEL_SIGNATURE)
     run_steps_lif.compile(tuple(argument_types))
-
-
-def run_tiny_program() -> None:
-    """Compile (or load) the kernel by running one step of a two-neuron program."""
-    from ..compiler import compile as compile_network
-    from ..ir import AllToAll, Network
-    from ..models import LIF
-
-    net = Network("kernel-warm-up", dt=0.1)
-    pop = net.population("a", 2, LIF(tau_mem=10.0, tau_syn=5.0, v_rest=0.0, v_reset=0.0, v_th=1.0))
-    net.connect(pop, pop, AllToAll(), weight=0.5)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        compile_network(net, "emu", placer="sequential").run(0.1)
 
 
 class KernelWarmUp:
