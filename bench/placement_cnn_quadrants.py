@@ -1,15 +1,15 @@
-"""A hand-made placement of the NIR CNN that shows how much better than ``ours`` it can go.
+"""A hand-made placement of the NIR CNN, as a yardstick for ``ours``.
 
 The Sinabs N-MNIST CNN of the NIR paper (``../shared/nir-paper/cnn_sinabs.nir``) has three
 convolutional layers on 16 x 16 / 8 x 8 feature maps (n1, n3, n6; neuron index =
 channel * H * W + y * W + x) and a dense readout (n10, n12). This script cuts every feature
 map into four spatial quadrants, puts quadrant q of n1, n3 and n6 on tile q of the 2 x 2
-block at the host corner (channels spread over the tile's four cores), and the readout on
-the next tile of the top row. It prints the exact metrics of that placement next to
-``ours`` under the same model as ``bench/placement.py``.
+block at the host corner (a quarter of the channels per core), and the readout on the next
+tile of the top row. It prints the exact metrics of that placement next to ``ours`` under
+the same model as ``bench/placement.py``.
 
-It is evidence, not a placer: it knows the layer shapes, which the IR does not carry. The
-numbers go into docs/placement.md section 8.
+The layout uses the layer shapes, which the IR does not carry; ``ours`` has to find it from
+the connectivity alone (tests/test_placement.py checks that it does at least as well).
 Usage: python bench/placement_cnn_quadrants.py
 """
 from __future__ import annotations
