@@ -53,7 +53,8 @@ def quadrant_placement(network, target) -> dict:
                 # interior positions (sub-quadrants per core overflow the synapse memory)
                 core_of[name][members] = cores[channel[members] * cores.size // channels]
     readout = tile_cores(0, 2)
-    core_of["n10"] = np.where(np.arange(network.populations["n10"].size) < 128, readout[0], readout[1]).astype(np.int32)
+    n10 = network.populations["n10"].size  # 512 inputs each: two cores of synapse memory
+    core_of["n10"] = np.where(np.arange(n10) < n10 // 2, readout[0], readout[1]).astype(np.int32)
     core_of["n12"] = np.full(network.populations["n12"].size, readout[2], dtype=np.int32)
     return core_of
 

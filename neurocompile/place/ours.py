@@ -356,16 +356,17 @@ def _bisect(graph, coords, weight, cores, target, members=None) -> np.ndarray:
             continue
         first, second = halve(target, region)
         share = first.size / region.size
+        member_weight = weight[members]
+        total = member_weight.sum(axis=0)
+        # Each half may fill up to halfway between the region's fill and full: a half filled
+        # to the brim could leave its own halves no split that keeps every limit.
+        fill = float(total.max()) / region.size
+        fill = max(fill, min(1.0, fill + (1.0 - fill) / 2))
+        lo, hi = total - second.size * fill, first.size * fill
         best = None
         for order in _cut_orders(coords[members]):
             # cumulative share of every limit of the first s members, s = 0..len
-            w = np.vstack([np.zeros((1, weight.shape[1])), np.cumsum(weight[members][order], axis=0)])
-            total = w[-1]
-            # Each half may fill up to halfway between the region's fill and full: a half filled
-            # to the brim could leave its own halves no split that keeps every limit.
-            fill = float(total.max()) / region.size
-            fill = max(fill, min(1.0, fill + (1.0 - fill) / 2))
-            lo, hi = total - second.size * fill, first.size * fill
+            w = np.vstack([np.zeros((1, weight.shape[1])), np.cumsum(member_weight[order], axis=0)])
             feasible = np.all((w >= lo - 1e-9) & (w <= hi + 1e-9), axis=1)
             off_share = np.abs(w - total * share).max(axis=1)
             if not feasible.any():  # no exact fit: take the split closest to the proportional one
