@@ -3,9 +3,10 @@
 For each case the test compiles the network for the ``emu`` target, saves the program and runs
 it on both emulator engines, then hashes
 
-* the ``.ncp`` file's arrays (as a sorted multiset of (dtype, shape, bytes) digests, so that a
-  change of the manifest's layout or of the order in which arrays are written does not count,
-  while any changed value, dtype or shape does);
+* the ``.ncp`` file's arrays, as the sorted set of their (dtype, shape, bytes) digests: a
+  change of the manifest's layout, of the order in which arrays are written or of how many
+  copies of one array a file holds does not count, while any changed value, dtype or shape
+  does;
 * each engine's run: spike counts of every neuron, probed spikes (step, neuron), raw probed
   traces and every counter of ``Result.stats`` (energy and latency included).
 
@@ -62,7 +63,7 @@ def _canonical(array) -> np.ndarray:
 
 def program_digest(path: Path) -> str:
     with np.load(path, allow_pickle=False) as archive:
-        digests = sorted(_digest_array(archive[name]) for name in archive.files if name != "manifest")
+        digests = sorted({_digest_array(archive[name]) for name in archive.files if name != "manifest"})
     return hashlib.sha256("".join(digests).encode()).hexdigest()
 
 
