@@ -5,8 +5,6 @@ only neuron populations are checked.
 """
 from __future__ import annotations
 
-from .errors import BuildError
-
 
 def check_model_support(network, target) -> dict[str, str]:
     """Map each neuron population to how ``target`` runs its model.
@@ -22,13 +20,6 @@ def check_model_support(network, target) -> dict[str, str]:
     for pop in network.populations.values():
         if pop.is_source:
             continue
-        model = type(pop.model).__name__
-        how = target.model_support(model)
-        if how is None:
-            native = ", ".join(target.models.native) or "none"
-            custom = ", ".join(target.models.custom_process) or "none"
-            raise BuildError(
-                f"Population '{pop.name}': model {model} is not supported by target "
-                f"'{target.name}' (native: {native}; custom processes: {custom})")
-        support[pop.name] = how
+        support[pop.name] = target.require_model(type(pop.model).__name__,
+                                                 f"Population '{pop.name}'")
     return support

@@ -7,9 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neurocompile.errors import TargetError
+from dataclasses import replace
+
+from neurocompile.errors import BuildError, TargetError
 from neurocompile.target import (
     KNOWN_MODELS,
+    LOIHI_PRECISION,
     CoreLocation,
     Hops,
     Target,
@@ -392,6 +395,73 @@ def test_precision_ranges():
     assert p.threshold_mantissa_max == 2**17 - 1
     assert p.decay_unity == 4096
     assert p.max_refractory_steps == 63
+
+
+def test_precision_register_formats_of_loihi():
+    p = load_target("emu").precision
+    assert p.state_half == 2**23
+    assert p.saturation_limit == 2**23 - 1
+    assert p.dendrite_range == (-131072, 131071)  # 24 - 6 = 18 bits signed (docs/chip.md 3.3)
+    assert p.weight_mantissa_range == (-256, 255)
+    assert p.soma_widths == (24, 12, 6, 6)
+
+
+def test_precision_register_formats_follow_the_widths():
+    p = replace(LOIHI_PRECISION, state_bits=16, decay_bits=8, alignment_shift_bits=4,
+                refractory_counter_bits=3)
+    assert p.state_half == 2**15
+    assert p.saturation_limit == 2**15 - 1
+    assert p.state_range == (-(2**15), 2**15 - 1)
+    assert p.dendrite_range == (-(2**11), 2**11 - 1)  # 16 - 4 = 12 bits signed
+    assert p.soma_widths == (16, 8, 4, 3)
+    assert p.max_refractory_steps == 7
+    assert p.decay_unity == 256
+
+
+def test_loihi_precision_is_the_lava_targets():
+    assert load_target("lava").precision == LOIHI_PRECISION
+    assert LOIHI_PRECISION.soma_widths == (24, 12, 6, 6)
+
+
+def lif_only_lava() -> Target:
+    """The lava target without its custom AdEx process (and so without the [adex] table)."""
+    data = load_target("lava").to_dict()
+    data["models"]["custom_process"] = []
+    del data["adex"]
+    return Target.from_dict(data)
+
+
+def test_require_model_says_how_the_target_runs_it():
+    lava = load_target("lava")
+    assert lava.require_model("LIF", "Population 'exc'") == "native"
+    assert lava.require_model("AdEx", "Population 'cell'") == "custom_process"
+    assert load_target("emu").require_model("AdEx", "Population 'cell'") == "native"
+
+
+def test_require_model_names_owner_model_target_and_supported_models():
+    message = ("Population 'cell': model AdEx is not supported by target 'lava' "
+               "(native: LIF, LI; custom processes: none)")
+    with pytest.raises(BuildError, match=re.escape(message)):
+        lif_only_lava().require_model("AdEx", "Population 'cell'")
+
+
+def test_model_checks_of_a_build_share_the_error():
+    import neurocompile as nc
+    from neurocompile.quantize.network import quantize
+    from neurocompile.support import check_model_support
+
+    net = nc.Network("one_adex", dt=0.1)
+    net.population("cell", 2, nc.AdEx(C=281.0, g_L=30.0, E_L=-70.6, V_T=-50.4, delta_T=2.0,
+                                      a=4.0, tau_w=144.0, b=80.5, V_reset=-70.6, V_peak=-40.4,
+                                      tau_syn=5.0))
+    target = lif_only_lava()
+    message = re.escape("Population 'cell': model AdEx is not supported by target 'lava' "
+                        "(native: LIF, LI; custom processes: none)")
+    with pytest.raises(BuildError, match=message):
+        check_model_support(net, target)
+    with pytest.raises(BuildError, match=message):
+        quantize(net, target)
+    assert check_model_support(net, load_target("lava")) == {"cell": "custom_process"}
 
 
 def test_target_is_immutable():

@@ -76,11 +76,7 @@ def _quantize_population(pop, dt, target, incoming_abs_weight, largest_weight) -
     if pop.is_source:
         return QuantizedPopulation(pop.name, "source", pop.size, {}, {}, {}, None, None, None)
     kind = type(model).__name__
-    if target.model_support(kind) is None:
-        raise BuildError(
-            f"Population '{pop.name}': model {kind} is not supported by target '{target.name}' "
-            f"(native: {', '.join(target.models.native) or 'none'}; custom processes: "
-            f"{', '.join(target.models.custom_process) or 'none'})")
+    target.require_model(kind, f"Population '{pop.name}'")
     if isinstance(model, (LIF, LI)):
         return quantize_lif(pop, dt, target.precision, incoming_abs_weight, largest_weight)
     if isinstance(model, AdEx):

@@ -1,0 +1,161 @@
+"""The sections of a target file other than ``[precision]``, one frozen dataclass each.
+
+Each field is one key of its section; its :func:`~.spec.spec_field` says the key's type, bounds
+and meaning. The loader (:mod:`.validate`) builds these from the parsed TOML tables.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, make_dataclass
+
+from .spec import spec_field
+
+__all__ = [
+    "AdExTable",
+    "BoardGeometry",
+    "ChipGeometry",
+    "CoreLimits",
+    "EnergyCosts",
+    "ModelSupport",
+    "PRICED_OPERATIONS",
+    "TimeCosts",
+]
+
+
+@dataclass(frozen=True)
+class ChipGeometry:
+    """Mesh of one chip: ``mesh_rows x mesh_cols`` tiles (routers), each with ``cores_per_tile`` cores.
+
+    ``cores`` repeats the product ``mesh_rows * mesh_cols * cores_per_tile``. The loader checks
+    that they agree, which catches a mesh edited without updating the core count.
+    """
+
+    mesh_rows: int = spec_field("int", "tile rows of the on-chip mesh", lo=1)
+    mesh_cols: int = spec_field("int", "tile columns of the on-chip mesh", lo=1)
+    cores_per_tile: int = spec_field("int", "cores sharing one router", lo=1)
+    cores: int = spec_field(
+        "int", "cores per chip (= mesh_rows * mesh_cols * cores_per_tile)", lo=1)
+
+
+@dataclass(frozen=True)
+class BoardGeometry:
+    """Chips on a board: ``chip_rows x chip_cols`` chips joined by inter-chip links.
+
+    ``inter_chip_link_cost`` is the placement cost of crossing one inter-chip link, relative to
+    one on-chip hop (dimensionless). ``chip_rows`` and ``chip_cols`` default to 1, so a
+    one-chip board needs only ``chips = 1``.
+    """
+
+    chips: int = spec_field("int", "chips on the board (= chip_rows * chip_cols)", lo=1)
+    inter_chip_link_cost: float = spec_field(
+        "float", "placement cost of one inter-chip link relative to one on-chip hop", lo=0)
+    chip_rows: int = spec_field("int", "rows of the board's chip mesh", lo=1, default=1)
+    chip_cols: int = spec_field("int", "columns of the board's chip mesh", lo=1, default=1)
+
+
+@dataclass(frozen=True)
+class CoreLimits:
+    """Resources of one core; placement must keep every core within them.
+
+    * ``neurons``: neurons (compartments) mapped to the core.
+    * ``fanin_axons``: distinct presynaptic sources with at least one synapse into the core.
+    * ``synapse_entries``: synapses stored in the core's synaptic memory.
+    * ``fanout_axons``: optional; distinct (source neuron, destination core) routing entries
+      leaving the core. ``None`` means no limit.
+    * ``neuron_parameter_sets``: optional; distinct neuron parameter combinations the core can
+      hold (chips with shared parameter tables). ``None`` means parameters are per neuron.
+    """
+
+    neurons: int = spec_field("int", "neurons per core", lo=1)
+    fanin_axons: int = spec_field("int", "distinct presynaptic sources per core", lo=1)
+    synapse_entries: int = spec_field("int", "synapses stored per core", lo=1)
+    fanout_axons: int | None = spec_field(
+        "int", "routing entries (source neuron, destination core) per core", lo=1, default=None)
+    neuron_parameter_sets: int | None = spec_field(
+        "int", "distinct neuron parameter sets per core", lo=1, default=None)
+
+
+@dataclass(frozen=True)
+class ModelSupport:
+    """Neuron models the backend runs, by name (as in ``neurocompile.models.MODELS``).
+
+    * ``native``: models that run on the chip's cores in its integer arithmetic, bit-exact
+      between backends.
+    * ``custom_process``: models that only the ``lava`` backend runs, as our own Lava processes
+      (``neurocompile.lava``). Their Python models run the chip's integer arithmetic
+      (``neurocompile.emu.arith``), so they are bit-exact with the emulator in Lava's CPU
+      simulation; they have no Loihi silicon implementation, so they do not run on the chip.
+    """
+
+    native: tuple[str, ...] = spec_field("names", "models that run natively on the cores")
+    custom_process: tuple[str, ...] = spec_field(
+        "names", "models run as custom Lava processes (lava backend only)", default=())
+
+
+@dataclass(frozen=True)
+class AdExTable:
+    """Lookup table for the exponential term of the chip's integer AdEx.
+
+    The emulator and the custom Lava AdEx process both use it. The table holds ``exp(x)`` at
+    ``exp_table_entries`` evenly spaced points of ``exp_input_min..exp_input_max``, where
+    ``x = (V - V_T) / delta_T`` is dimensionless. Inputs below the range use the first entry;
+    above it the exponential term saturates the voltage register so that the neuron spikes in
+    that step (docs/chip.md section 5.3).
+    """
+
+    exp_table_entries: int = spec_field("int", "points of the exp() table", lo=2, hi=1 << 20)
+    exp_input_min: float = spec_field("float", "smallest tabulated (V - V_T) / delta_T")
+    exp_input_max: float = spec_field("float", "largest tabulated (V - V_T) / delta_T")
+
+    @property
+    def exp_input_step(self) -> float:
+        """Spacing of the table's sample points (dimensionless)."""
+        return (self.exp_input_max - self.exp_input_min) / (self.exp_table_entries - 1)
+
+
+# ---- costs ---------------------------------------------------------------------------------
+# [energy] and [time] price the same operations, one in pJ and one in ns; both sections are
+# built from this one table so that they cannot drift apart.
+
+#: Key stem -> what one operation is. [energy] has a key ``<stem>_pj`` and [time] a key
+#: ``<stem>_ns`` for each, in this order.
+PRICED_OPERATIONS = {
+    "synaptic_op": "synaptic operation",
+    "neuron_update_active": "active neuron update",
+    "neuron_update_inactive": "inactive neuron update",
+    "spike_within_tile": "spike message within a tile",
+    "hop_east_west": "east-west router hop",
+    "hop_north_south": "north-south router hop",
+    "hop_inter_chip": "inter-chip link crossing",
+}
+
+
+def _operation_costs(class_name: str, suffix: str, unit: str, doc: str, extra_fields=()) -> type:
+    """A frozen dataclass with one cost field ``<stem>_<suffix>`` (>= 0, in ``unit``) per
+    priced operation, followed by ``extra_fields`` (``make_dataclass`` field triples)."""
+    per_operation = [(f"{stem}_{suffix}", float, spec_field("float", f"{unit} per {what}", lo=0))
+                     for stem, what in PRICED_OPERATIONS.items()]
+    return make_dataclass(class_name, per_operation + list(extra_fields), frozen=True,
+                          namespace={"__doc__": doc, "__module__": __name__})
+
+
+EnergyCosts = _operation_costs("EnergyCosts", "pj", "pJ", """Energy per operation, in pJ (>= 0).
+
+    * ``synaptic_op_pj``: one synapse processing one incoming spike.
+    * ``neuron_update_active_pj`` / ``neuron_update_inactive_pj``: one neuron's update in one
+      step, when the neuron is active (receives input or spikes) / inactive.
+    * ``spike_within_tile_pj``: paid once by every spike message.
+    * ``hop_east_west_pj``, ``hop_north_south_pj``, ``hop_inter_chip_pj``: each hop a spike
+      message takes.
+    """)
+
+TimeCosts = _operation_costs("TimeCosts", "ns", "ns", """Time per operation, in ns (>= 0).
+
+    The keys ``<operation>_ns`` mean what :class:`EnergyCosts`' ``<operation>_pj`` mean. The
+    end-of-step barrier takes ``barrier_base_ns + barrier_per_tile_ns * (tiles - 1)`` ns; see
+    :meth:`Target.barrier_ns`.
+    """, extra_fields=[
+    ("barrier_base_ns", float,
+     spec_field("float", "ns of the end-of-step barrier over one tile", lo=0)),
+    ("barrier_per_tile_ns", float,
+     spec_field("float", "extra barrier ns per additional tile", lo=0)),
+])
