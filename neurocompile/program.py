@@ -65,7 +65,7 @@ class Program:
         backend = self.target.backend
         if backend in ("emu", "lava"):
             # Lava programs run on the emulator here; Program.to_lava() builds the Lava graph.
-            from .emu.engine import emulate
+            from .emu.run import emulate
             return emulate(self, duration, strict=strict, inputs=inputs, engine=engine)
         raise invalid(f"Program '{self.name}'", "backend", backend, "has no runner", cls=BuildError)
 

@@ -15,20 +15,19 @@ from pathlib import Path
 
 import numpy as np
 
-from .emu.arith import AdexIntParams, AdexQuantized, ExpTable, FixedCoefficient
+from .chip import AdexParams, ExpTable, FixedCoefficient, LifParams
 from .errors import NeurocompileError
 from .ir.inputs import PoissonSource, SpikeTrains
 from .place.placement import Placement
 from .place.routing import RouteTable
 from .place.usage import CoreUsage
-from .quantize.network import BiasUpdate, QuantizedNetwork
-from .quantize.types import QuantizedPopulation, QuantizedProjection, QuantIssue
+from .quantize.types import BiasUpdate, QuantizedNetwork, QuantizedPopulation, QuantizedProjection, QuantIssue
 
 FORMAT_NAME = "neurocompile-program"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 _CLASSES = {cls.__name__: cls for cls in (
-    AdexIntParams, AdexQuantized, ExpTable, FixedCoefficient, Placement, RouteTable, CoreUsage,
+    AdexParams, ExpTable, FixedCoefficient, LifParams, Placement, RouteTable, CoreUsage,
     BiasUpdate, QuantizedNetwork, QuantizedPopulation, QuantizedProjection, QuantIssue)}
 
 

@@ -48,6 +48,12 @@ class Recorder:
             self._spike_steps[name].append(np.full(kept.size, step, dtype=np.int64))
             self._spike_ids[name].append(kept)
 
+    def record_spikes(self, name: str, steps: np.ndarray, indices: np.ndarray) -> None:
+        """Record probed spikes of ``name`` given as (step, neuron index) pairs, in time order."""
+        if steps.size:
+            self._spike_steps[name].append(np.asarray(steps, dtype=np.int64))
+            self._spike_ids[name].append(np.asarray(indices))
+
     def trace(self, step: int, name: str, variable: str, values: np.ndarray) -> None:
         """Record a full-population state array; only probed neurons are kept."""
         key = (name, variable)

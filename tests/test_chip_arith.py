@@ -1,4 +1,4 @@
-"""The chip's integer arithmetic (neurocompile.emu.arith) against hand-computed traces.
+"""The chip's integer arithmetic (neurocompile.chip) against hand-computed traces.
 
 Every expected integer below was worked out by hand from docs/chip.md; the comments show the
 arithmetic, so a failing assertion points at the rule that changed.
@@ -10,15 +10,17 @@ import dataclasses
 import numpy as np
 import pytest
 
-from neurocompile.emu.arith import (
-    ChipOverflowError, ExpTable, FixedCoefficient, LifIntParams, SomaFormat, AdexIntParams,
-    adex_exp_term, adex_integer_parameters, adex_shadow_step, adex_soma_step, build_exp_lut,
-    lif_decay, lif_soma_step, quantize_coefficient, read_dendrite, scale_by_exponent,
-    wrap_current,
-)
+from helpers import adex_shadow_step
+from neurocompile.chip import AdexParams, ChipOverflowError, ExpTable, FixedCoefficient, LifParams
+from neurocompile.chip.adex import adex_exp_term, adex_soma_step, build_exp_lut, exp_table_of
+from neurocompile.chip.dendrite import read_dendrite
+from neurocompile.chip.lif import lif_soma_step
+from neurocompile.chip.numbers import lif_decay, scale_by_exponent, wrap_current
 from neurocompile.errors import BuildError, NeurocompileError
+from neurocompile.quantize.adex import adex_integer_parameters, quantize_coefficient
+from neurocompile.target import LOIHI_PRECISION
 
-FMT = SomaFormat()  # 24-bit state, 12-bit decays, 6-bit alignment shift, 6-bit refractory counter
+FMT = LOIHI_PRECISION  # 24-bit state, 12-bit decays, 6-bit alignment shift, 6-bit refractory counter
 MAX = (1 << 23) - 1
 
 
@@ -64,7 +66,7 @@ def test_read_dendrite_saturates_to_18_bits_and_strict_raises():
 # ---- LIF -------------------------------------------------------------------------------------
 
 def test_lif_hand_computed_trace():
-    params = LifIntParams(du=409, dv=1024, vth_mant=10, bias_mant=3, bias_exp=2)
+    params = LifParams(du=409, dv=1024, vth_mant=10, bias_mant=3, bias_exp=2)
     # threshold 10 << 6 = 640, bias 3 << 2 = 12, current decay factor (4096 - 410) / 4096
     trace = _run_lif(params, [5, 5, 0, -4, -10, 0])
     assert trace == [
@@ -78,7 +80,7 @@ def test_lif_hand_computed_trace():
 
 
 def test_lif_threshold_is_strict():
-    params = LifIntParams(du=4095, dv=0, vth_mant=10, bias_mant=0, bias_exp=0)
+    params = LifParams(du=4095, dv=0, vth_mant=10, bias_mant=0, bias_exp=0)
     # du + 1 = 4096: u = a_in << 6 each step; dv = 0: v integrates without leak.
     trace = _run_lif(params, [5, 5, 1])
     assert [t[1] for t in trace] == [320, 640, 0]      # 640 is not > 640; 704 is
@@ -86,27 +88,27 @@ def test_lif_threshold_is_strict():
 
 
 def test_lif_current_wraps_around():
-    params = LifIntParams(du=0, dv=0, vth_mant=0, bias_mant=0, bias_exp=0, spiking=0)
+    params = LifParams(du=0, dv=0, vth_mant=0, bias_mant=0, bias_exp=0, spiking=0)
     # u = 8388598 * 4095 / 4096 -> 8386550; + 100 << 6 = 8392950 > 2**23: minus 2**24
     trace = _run_lif(params, [100], u=(1 << 23) - 10)
     assert trace[0][0] == 8392950 - (1 << 24) == -8384266
 
 
 def test_lif_voltage_saturates_both_ways():
-    params = LifIntParams(du=4095, dv=0, vth_mant=0, bias_mant=0, bias_exp=0, spiking=0)
+    params = LifParams(du=4095, dv=0, vth_mant=0, bias_mant=0, bias_exp=0, spiking=0)
     assert _run_lif(params, [1000], v=MAX - 5)[0][1] == MAX
     assert _run_lif(params, [-1000], v=-MAX + 5)[0][1] == -MAX
 
 
 def test_lif_strict_mode_names_neuron_and_step():
-    params = LifIntParams(du=0, dv=0, vth_mant=0, bias_mant=0, bias_exp=0, spiking=0)
+    params = LifParams(du=0, dv=0, vth_mant=0, bias_mant=0, bias_exp=0, spiking=0)
     u = np.array([0, (1 << 23) - 10, 0])
     with pytest.raises(ChipOverflowError, match=r"exc: neuron 12 at step 41: current u .* wraps"):
         lif_soma_step(u, np.zeros(3), np.array([0, 100, 0]), params, strict=True, step=41,
                       owner="exc", neuron_ids=[11, 12, 13])
     v = np.array([MAX - 5, 0, 0])
     with pytest.raises(ChipOverflowError, match=r"neuron 0 at step 2: voltage v = 8388666 saturates"):
-        no_leak = LifIntParams(du=4095, dv=0, vth_mant=0, bias_mant=0, bias_exp=0, spiking=0)
+        no_leak = LifParams(du=4095, dv=0, vth_mant=0, bias_mant=0, bias_exp=0, spiking=0)
         lif_soma_step(np.zeros(3), v, np.array([1, 0, 0]), no_leak, strict=True, step=2)
     assert issubclass(ChipOverflowError, NeurocompileError)
     assert issubclass(ChipOverflowError, OverflowError)
@@ -115,7 +117,7 @@ def test_lif_strict_mode_names_neuron_and_step():
 
 
 def test_lif_refractory_reset_value():
-    params = LifIntParams(du=4095, dv=0, vth_mant=10, bias_mant=0, bias_exp=0,
+    params = LifParams(du=4095, dv=0, vth_mant=10, bias_mant=0, bias_exp=0,
                           refractory_steps=2, reset_value=-100)
     trace = _run_lif(params, [4] * 8)  # u = 256 every step
     assert [t[1] for t in trace] == [256, 512, -100, -100, -100, 156, 412, -100]
@@ -124,7 +126,7 @@ def test_lif_refractory_reset_value():
 
 
 def test_lif_refractory_holds_v_and_blocks_spikes_while_u_decays():
-    params = LifIntParams(du=2047, dv=0, vth_mant=1, bias_mant=0, bias_exp=0, refractory_steps=2,
+    params = LifParams(du=2047, dv=0, vth_mant=1, bias_mant=0, bias_exp=0, refractory_steps=2,
                           reset_subtract=1)
     # du + 1 = 2048: u halves each step. Threshold 64; reset by subtracting 64.
     trace = _run_lif(params, [10, 0, 0, 0])
@@ -137,29 +139,29 @@ def test_lif_refractory_holds_v_and_blocks_spikes_while_u_decays():
 
 
 def test_lif_reset_by_subtraction():
-    params = LifIntParams(du=4095, dv=0, vth_mant=10, bias_mant=0, bias_exp=0, reset_subtract=1)
+    params = LifParams(du=4095, dv=0, vth_mant=10, bias_mant=0, bias_exp=0, reset_subtract=1)
     trace = _run_lif(params, [4] * 5)
     # 768 > 640 -> 768 - 640 = 128; 384; 640 (not > 640); 896 -> 256
     assert [t[1] for t in trace] == [256, 512, 128, 384, 640]
     trace = _run_lif(params, [4] * 6)
     assert trace[5] == (256, 256, True)
     # With a reset value the subtracted amount is threshold - reset_value = 740.
-    params = LifIntParams(du=4095, dv=0, vth_mant=10, bias_mant=0, bias_exp=0, reset_subtract=1,
+    params = LifParams(du=4095, dv=0, vth_mant=10, bias_mant=0, bias_exp=0, reset_subtract=1,
                           reset_value=-100)
     assert [t[1] for t in _run_lif(params, [4] * 3)] == [256, 512, 768 - 740]
 
 
 def test_lif_params_validation():
     with pytest.raises(BuildError, match="du"):
-        LifIntParams(du=4096, dv=0, vth_mant=1, bias_mant=0, bias_exp=0).check(FMT, "exc")
+        LifParams(du=4096, dv=0, vth_mant=1, bias_mant=0, bias_exp=0).check(FMT, "exc")
     with pytest.raises(BuildError, match="refractory_steps"):
-        LifIntParams(du=0, dv=0, vth_mant=1, bias_mant=0, bias_exp=0, refractory_steps=64).check()
+        LifParams(du=0, dv=0, vth_mant=1, bias_mant=0, bias_exp=0, refractory_steps=64).check()
     with pytest.raises(BuildError, match="must be integers"):
-        LifIntParams(du=0.5, dv=0, vth_mant=1, bias_mant=0, bias_exp=0)
+        LifParams(du=0.5, dv=0, vth_mant=1, bias_mant=0, bias_exp=0)
     with pytest.raises(BuildError, match="different lengths"):
-        LifIntParams(du=[1, 2], dv=[1, 2, 3], vth_mant=1, bias_mant=0, bias_exp=0)
-    params = LifIntParams(du=[1, 2, 3], dv=0, vth_mant=1, bias_mant=0, bias_exp=0)
-    assert params.size == 3 and params.dv.tolist() == [0, 0, 0]
+        LifParams(du=[1, 2], dv=[1, 2, 3], vth_mant=1, bias_mant=0, bias_exp=0)
+    params = LifParams(du=[1, 2, 3], dv=0, vth_mant=1, bias_mant=0, bias_exp=0)
+    assert params.size == 3 and params.field("dv").tolist() == [0, 0, 0]
 
 
 # ---- AdEx: integer primitives ------------------------------------------------------------------
@@ -191,7 +193,7 @@ def _toy_adex():
         return FixedCoefficient(np.array([mant]), np.array([shift]))
 
     table = ExpTable(values=np.array([1, 2, 4, 8, 16]), fraction_bits=0, input_min=0.0, input_max=4.0)
-    params = AdexIntParams(
+    params = AdexParams(
         leak=c(1, 2), gain=c(1, 1), jump=c(0, 0), coupling=c(1, 3), adaptation=c(1, 2),
         synapse=c(1, 1), exp_index=c(1, 0), exp_scale=c(1, 0), exp_origin=np.array([0]),
         x_peak=np.array([1000]), x_reset=np.array([100]), b=np.array([10]),
@@ -275,9 +277,9 @@ def test_adex_integer_parameters_values():
     from neurocompile.target import load_target
 
     target = load_target("emu")
-    fmt = SomaFormat.from_precision(target.precision)
+    fmt = target.precision
     params = _population(["tonic"])
-    q = adex_integer_parameters(params, 0.1, fmt, exp_table=target.adex)
+    q = adex_integer_parameters(params, 0.1, fmt, exp_table_of(target))
     # |V_peak - E_L| = 70 mV -> range 256 mV over 2**23 LSBs
     assert q.v_lsb_mV == 2.0**-15
     # 4 * (500 + 0 + 2 * 70) pA -> 4096 pA range
@@ -293,7 +295,7 @@ def test_adex_integer_parameters_values():
     assert (x[0], w[0], i[0]) == (20 * 2**15, 3 * 2**11, 2**10)
     with pytest.raises(BuildError, match="refractory"):
         adex_integer_parameters(_population(["tonic"], refractory=np.array([0.25])), 0.1, fmt,
-                                exp_table=target.adex)
+                                exp_table_of(target))
 
 
 def _spike_steps(names, steps=5000, dt=0.1):
@@ -301,9 +303,9 @@ def _spike_steps(names, steps=5000, dt=0.1):
     from neurocompile.target import load_target
 
     target = load_target("emu")
-    fmt = SomaFormat.from_precision(target.precision)
+    fmt = target.precision
     params = _population(names)
-    q = adex_integer_parameters(params, dt, fmt, exp_table=target.adex)
+    q = adex_integer_parameters(params, dt, fmt, exp_table_of(target))
     n = len(names)
     x, w, i = q.state_to_int(params["E_L"], np.zeros(n), np.zeros(n))
     v, wf, i_f = params["E_L"].copy(), np.zeros(n), np.zeros(n)
@@ -342,9 +344,9 @@ def test_adex_instantaneous_synapse_jumps_voltage():
     from neurocompile.target import load_target
 
     target = load_target("emu")
-    fmt = SomaFormat.from_precision(target.precision)
+    fmt = target.precision
     params = _population(["tonic"], tau_syn=np.array([0.0]), I_e=np.array([0.0]))
-    q = adex_integer_parameters(params, 0.1, fmt, exp_table=target.adex)
+    q = adex_integer_parameters(params, 0.1, fmt, exp_table_of(target))
     x, w, i = q.state_to_int(np.array([-70.0]), np.zeros(1), np.zeros(1))
     # 1000 input units of input_lsb_pA each, C = 200 pF: V jumps by weight/C mV, then leaks
     # by dt/tau_m = 0.005 of the jump (the exponential term adds < 1e-6 mV at E_L).

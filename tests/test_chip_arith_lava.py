@@ -2,7 +2,7 @@
 
 Each test builds ``RingBuffer -> Dense -> LIF`` in Lava, runs it with Lava's fixed-point
 (bit-accurate) models, records ``u``, ``v`` and the spikes every step with Monitors, and replays
-the same inputs through :func:`neurocompile.emu.arith.lif_soma_step`. Lava's step ``k`` (1-based)
+the same inputs through :func:`neurocompile.chip.lif.lif_soma_step`. Lava's step ``k`` (1-based)
 receives the Dense output of the ring buffer's column ``k - 2``: a spike sent at step ``t``
 arrives at step ``t + 1`` (docs/chip.md section 3.2), so the replay uses ``a_in = 0`` at the
 first step. Needs lava-nc (Python 3.10): tests take the ``lava`` fixture.
@@ -12,12 +12,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neurocompile.emu.arith import (
-    LifIntParams, SomaFormat, lif_soma_step, read_dendrite, scale_by_exponent,
-)
+from neurocompile.chip import LifParams
+from neurocompile.chip.dendrite import read_dendrite
+from neurocompile.chip.lif import lif_soma_step
+from neurocompile.chip.numbers import scale_by_exponent
+from neurocompile.target import LOIHI_PRECISION
 
 STEPS = 200
-FMT = SomaFormat()  # Loihi/Lava: 24-bit state, 12-bit decays, 6-bit alignment shift
+FMT = LOIHI_PRECISION  # Loihi/Lava: 24-bit state, 12-bit decays, 6-bit alignment shift
 
 
 def _run_lava(source_data, dense_kwargs, lif, tag: str):
@@ -93,7 +95,7 @@ def test_lif_matches_lava_bit_accurate_on_graded_input(lava, seed):
     dense = dict(weights=np.eye(n, dtype=np.int32), num_message_bits=24, weight_exp=0)
     lava_u, lava_v, lava_s = _run_lava(a_in.T.astype(np.int32), dense, lif, "fixed_pt")
 
-    params = LifIntParams(du=du, dv=dv, vth_mant=vth, bias_mant=bias_mant, bias_exp=bias_exp)
+    params = LifParams(du=du, dv=dv, vth_mant=vth, bias_mant=bias_mant, bias_exp=bias_exp)
     ours_u, ours_v, ours_s = _replay(_delayed_by_one(a_in), params, u0, v0)
 
     np.testing.assert_array_equal(ours_u, lava_u)
@@ -130,7 +132,7 @@ def test_lif_matches_lava_through_dense_with_weight_exponent(lava, weight_exp):
 
     # Chip: each step's sum of mantissas of one projection is scaled once by its exponent.
     a_in = scale_by_exponent(spikes.astype(np.int64) @ weights.T, weight_exp)
-    params = LifIntParams(du=du, dv=dv, vth_mant=vth, bias_mant=bias_mant, bias_exp=bias_exp)
+    params = LifParams(du=du, dv=dv, vth_mant=vth, bias_mant=bias_mant, bias_exp=bias_exp)
     ours_u, ours_v, ours_s = _replay(_delayed_by_one(a_in), params, np.zeros(n), np.zeros(n))
 
     np.testing.assert_array_equal(ours_u, lava_u)
@@ -167,7 +169,7 @@ def test_refractory_matches_lava_lif_refractory(lava, refractory_steps):
     dense = dict(weights=np.eye(n) * 64.0, num_message_bits=24)
     lava_u, lava_v, lava_s = _run_lava(a_in.T.astype(float), dense, lif, "floating_pt")
 
-    params = LifIntParams(du=4095, dv=0, vth_mant=vth, bias_mant=bias, bias_exp=0,
+    params = LifParams(du=4095, dv=0, vth_mant=vth, bias_mant=bias, bias_exp=0,
                           refractory_steps=refractory_steps)
     ours_u, ours_v, ours_s = _replay(_delayed_by_one(a_in), params, np.zeros(n), np.zeros(n))
 

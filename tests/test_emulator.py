@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import neurocompile as nc
-from neurocompile.emu.arith import ChipOverflowError
+from neurocompile.chip import ChipOverflowError
 from conftest import load_cuba
 
 
@@ -34,7 +34,7 @@ def test_single_lif_integer_trace_by_hand():
     net = single_lif_driven(weight=0.5)
     prog = nc.compile(net, "emu")
     q = prog.quantized.populations["n"].params
-    assert (q["du"][0], q["dv"][0]) == (80, 41)
+    assert (q.field("du")[0], q.field("dv")[0]) == (80, 41)
     mant = int(prog.quantized.projections[0].weight_mant[0])
     exp = prog.quantized.projections[0].weight_exp
     assert exp == 0 and mant > 0
@@ -83,7 +83,7 @@ def test_reset_modes_and_refractory(reset):
     v = out.trace("n", "v", raw=True)[:, 0]
     steps, _ = out.spike_steps("n")
     assert steps.size >= 3
-    vth = int(prog.quantized.populations["n"].params["vth_mant"][0]) << 6
+    vth = int(prog.quantized.populations["n"].params.field("vth_mant")[0]) << 6
     for k in steps:
         # Held for 10 steps after the spike (refractory = 1 ms), no integration meanwhile.
         assert np.all(v[k + 1:k + 11] == v[k])

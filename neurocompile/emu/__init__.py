@@ -1,5 +1,9 @@
 """The chip emulator: bit-exact integer execution of compiled programs.
 
-:mod:`neurocompile.emu.arith` holds the chip's integer arithmetic (LIF and AdEx soma updates,
-weight and bias scaling, the dendrite read-out); ``docs/chip.md`` is its written specification.
+:mod:`.layout` lays a program out in memory, :mod:`.state` holds a run's state, :mod:`.phases`
+are the phases of a step, run by the compiled :mod:`.kernel` or step by step by
+:mod:`.stepper`; :mod:`.run` drives them (:func:`~.run.emulate`). The integer rules themselves
+are the chip layer's (:mod:`neurocompile.chip`), specified in ``docs/chip.md``.
+
+(Nothing is imported here: the command line imports :mod:`.warmup` before numpy and numba.)
 """

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import invalid, unknown_names
-from ..quantize.network import bias_registers
+from ..quantize.currents import bias_registers
 
 
 @dataclass(frozen=True)

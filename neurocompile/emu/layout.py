@@ -1,90 +1,377 @@
-"""Loading a compiled program into the emulator's memory layout.
+"""A compiled program laid out in the emulator's memory: the one layout both engines read.
 
-The chip updates every core in lock-step, so the emulator stores the somas of all populations
-of one neuron model as one *bank* (concatenated arrays) and the synapses between two banks as
-one merged CSR table. A step then costs a handful of vectorised operations per bank,
-whatever the number of populations, projections or cores, and the counters are attributed to
-cores through the placement's ``core_of`` arrays.
+Neurons get global indices in bank order: LIF/LI first (``0..n_lif``), then AdEx, then host
+inputs (spike sources). A step streams through every neuron's state, so parameters are kept
+as a small table of distinct rows (like the chip's per-core parameter sets) plus a row index
+per neuron. Synapses of all projections form one CSR; each projection's row pointers sit at
+``proj[p, P_INDPTR_OFFSET]`` as positions in the joined ``post``/``mant``/``delay`` arrays.
+The synaptic operations a spike causes on each core come from per-(row, core) counts
+(``run_ptr``/``run_core``/``run_count``), not from a counter per synapse.
+
+Dendritic accumulators (:class:`~.state.Dendrites`): projections with a non-negative weight
+exponent add ``mantissa << exponent`` into one shared ring ``(ring_length, neurons, B)``; each
+projection with a negative exponent has its own ring ``(length, floor groups, post size, B)``
+because the chip floors the sum of each (projection, delay) group separately
+(:func:`neurocompile.chip.dendrite.floor_groups`).
+
+The records below are the kernel's arguments (numba takes named tuples of arrays); every array
+is C-contiguous and writable, so that one compiled kernel serves every program.
 """
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
+import weakref
+from typing import NamedTuple
 
 import numpy as np
 
-from .arith import FixedCoefficient, LifIntParams
+from ..chip import SOMAS
+from ..chip.adex import ADEX_COLUMNS
+from ..chip.dendrite import floor_groups, floors_each_group
+from ..chip.lif import LIF_BIAS, LIF_COLUMNS
+from ..errors import BuildError
+
+#: Columns of the per-projection table ``SynapseTable.proj`` (int64).
+PROJ_COLUMNS = ("pre_offset", "pre_size", "post_offset", "post_size", "exponent", "ring_offset",
+                "ring_length", "groups", "indptr_offset", "uniform_delay")
+(P_PRE_OFFSET, P_PRE_SIZE, P_POST_OFFSET, P_POST_SIZE, P_EXPONENT, P_RING_OFFSET, P_RING_LENGTH,
+ P_GROUPS, P_INDPTR_OFFSET, P_UNIFORM_DELAY) = range(len(PROJ_COLUMNS))
+# P_UNIFORM_DELAY: the delay of every synapse of the projection, or 0 if they differ.
+
+HOST = "host"
 
 
-@dataclass
-class Bank:
-    """Neurons of several populations with one soma model, concatenated.
+class Registers(NamedTuple):
+    """The soma's widths as the kernel reads them (from the target's Precision)."""
 
-    ``members``: population name -> (offset, size) within the bank.
-    """
-
-    kind: str
-    members: dict = field(default_factory=dict)
-    size: int = 0
-
-    def add(self, name: str, size: int) -> int:
-        offset = self.size
-        self.members[name] = (offset, size)
-        self.size += size
-        return offset
-
-    def split(self, indices: np.ndarray):
-        """Yield (population, local indices) for sorted bank indices."""
-        for name, (offset, size) in self.members.items():
-            lo, hi = np.searchsorted(indices, [offset, offset + size])
-            yield name, indices[lo:hi] - offset
-
-    def concat(self, arrays: dict) -> np.ndarray:
-        """Concatenate per-population arrays (name -> array) in bank order."""
-        return np.concatenate([np.asarray(arrays[name]) for name in self.members])
+    decay_bits: int
+    shift: int
+    half: int
+    limit: int
+    dendrite_low: int
+    dendrite_high: int
 
 
-def concat_dataclasses(items: list):
-    """Concatenate frozen dataclasses of per-neuron arrays field by field (LifIntParams, AdexIntParams)."""
-    first = items[0]
-    values = {}
-    for f in dataclasses.fields(first):
-        parts = [getattr(item, f.name) for item in items]
-        if isinstance(parts[0], FixedCoefficient):
-            values[f.name] = FixedCoefficient(np.concatenate([p.mant for p in parts]),
-                                              np.concatenate([p.shift for p in parts]))
-        else:
-            values[f.name] = np.concatenate([np.atleast_1d(p) for p in parts])
-    return type(first)(**values)
+class LifTable(NamedTuple):
+    """Parameters of the LIF/LI bank: distinct :data:`~neurocompile.chip.lif.LIF_COLUMNS` rows
+    (bias column zeroed: the bias is state), each neuron's row, and runs of consecutive neurons
+    with one row (``segments`` bounds, ``segment_set`` rows): the kernel updates a run with its
+    parameters hoisted."""
+
+    sets: np.ndarray
+    set_of: np.ndarray
+    segments: np.ndarray
+    segment_set: np.ndarray
 
 
-def lif_params(qpop) -> LifIntParams:
-    p = qpop.params
-    return LifIntParams(du=p["du"], dv=p["dv"], vth_mant=p["vth_mant"], bias_mant=p["bias_mant"],
-                        bias_exp=p["bias_exp"], refractory_steps=p["refractory_steps"], reset_value=0,
-                        reset_subtract=p["reset_subtract"], spiking=p["spiking"])
+class AdexTable(NamedTuple):
+    """Parameters of the AdEx bank: distinct :data:`~neurocompile.chip.adex.ADEX_COLUMNS` rows,
+    each neuron's row, and the exp table the cores hold."""
+
+    sets: np.ndarray
+    set_of: np.ndarray
+    exp_values: np.ndarray
 
 
-@dataclass
-class SynapseTable:
-    """Merged CSR from a presynaptic bank to a postsynaptic bank (values already scaled)."""
+class SynapseTable(NamedTuple):
+    """All synapses as one CSR, with the per-projection table and the synaptic-op runs."""
 
+    proj: np.ndarray
+    delay_group: np.ndarray
     indptr: np.ndarray
     post: np.ndarray
-    value: np.ndarray
+    mant: np.ndarray
     delay: np.ndarray
-    uniform_delay: int | None
+    run_ptr: np.ndarray
+    run_core: np.ndarray
+    run_count: np.ndarray
+    out_ptr: np.ndarray
+    out_proj: np.ndarray
+    pop_of: np.ndarray
 
 
-def merge_projections(parts: list, pre_size: int) -> SynapseTable:
-    """``parts``: list of (pre bank index, post bank index, value, delay) arrays."""
-    pre = np.concatenate([p[0] for p in parts])
-    post = np.concatenate([p[1] for p in parts])
-    value = np.concatenate([p[2] for p in parts])
-    delay = np.concatenate([p[3] for p in parts])
-    order = np.argsort(pre, kind="stable")
-    pre, post, value, delay = pre[order], post[order], value[order], delay[order]
-    indptr = np.zeros(pre_size + 1, dtype=np.int64)
-    np.cumsum(np.bincount(pre, minlength=pre_size), out=indptr[1:])
-    uniform = int(delay[0]) if delay.size and np.all(delay == delay[0]) else None
-    return SynapseTable(indptr, post.astype(np.int64), value.astype(np.int64), delay.astype(np.int64), uniform)
+class Fabric(NamedTuple):
+    """Where every neuron sits and what its spikes cost: core, route counters per spike (the
+    placement's multicast trees), and the per-operation times of the target (ns)."""
+
+    core_of: np.ndarray
+    neurons_per_core: np.ndarray
+    used_cores: np.ndarray
+    messages: np.ndarray
+    east_west: np.ndarray
+    north_south: np.ndarray
+    inter_chip: np.ndarray
+    max_latency: np.ndarray
+    time_ns: np.ndarray
+
+
+def contiguous(value, dtype) -> np.ndarray:
+    """Contiguous writable array of ``dtype`` (no copy when it already is one)."""
+    array = np.asarray(value, dtype=dtype)
+    if not (array.flags.c_contiguous and array.flags.writeable):
+        array = np.array(array, dtype=dtype, order="C")
+    return array
+
+
+def narrow(values, dtype, what: str) -> np.ndarray:
+    """``values`` in a narrower integer dtype; they must fit (24-bit registers fit int32)."""
+    values = np.asarray(values)
+    info = np.iinfo(dtype)
+    if values.size and (values.min() < info.min or values.max() > info.max):
+        raise BuildError(f"emulator: {what} has values outside {np.dtype(dtype).name} "
+                         f"({int(values.min())}..{int(values.max())})")
+    return values.astype(dtype)
+
+
+def _joined(parts: list, dtype) -> np.ndarray:
+    """``parts`` as one array (the part itself, not a copy, when there is just one)."""
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(1, dtype=dtype)
+
+
+def parameter_sets(table: np.ndarray, bias_column: int | None = None):
+    """Distinct parameter rows (int64, (k, columns)) and each neuron's row index (int32).
+
+    ``bias_column`` is zeroed first: the bias lives in its own per-neuron array because bias
+    updates and run inputs change it.
+    """
+    table = np.array(table, dtype=np.int64)
+    if bias_column is not None:
+        table[:, bias_column] = 0
+    if table.shape[0] == 0:
+        return np.zeros((1, table.shape[1]), dtype=np.int64), np.zeros(0, dtype=np.int32)
+    if (table == table[0]).all():
+        return np.ascontiguousarray(table[:1]), np.zeros(table.shape[0], dtype=np.int32)
+    sets, index = np.unique(table, axis=0, return_inverse=True)
+    return np.ascontiguousarray(sets), index.reshape(-1).astype(np.int32)
+
+
+def _core_runs(projections, core_of, post_offsets):
+    """Synapses per (row, core) of every projection, for counting synaptic ops per spike.
+
+    Returns ``(run_ptr, run_core, run_count)``: row ``k`` of the joined CSR (the same position
+    as in ``SynapseTable.indptr``) delivers ``run_count[q]`` synapses to core ``run_core[q]``
+    for ``q`` in ``run_ptr[k]:run_ptr[k + 1]``. A run is a stretch of one row's synapses on one
+    core (with placements that keep populations in index order, one run per destination core),
+    so the kernel adds a few counts per spike instead of touching a counter per synapse.
+    """
+    ptrs, cores, counts, total = [], [], [], 0
+    for qp, post_offset in zip(projections, post_offsets):
+        local_ptr = np.asarray(qp.indptr, dtype=np.int64)
+        target_core = core_of[post_offset + np.asarray(qp.post_index, dtype=np.int64)]
+        starts = np.zeros(target_core.size, dtype=bool)
+        starts[local_ptr[:-1][np.diff(local_ptr) > 0]] = True
+        if target_core.size:
+            starts[1:] |= target_core[1:] != target_core[:-1]
+        first = np.flatnonzero(starts)
+        ptrs.append(np.searchsorted(first, local_ptr) + total)
+        cores.append(target_core[first].astype(np.int64))
+        counts.append(np.diff(np.append(first, target_core.size)))
+        total += first.size
+    return (_joined(ptrs, np.int64), _joined(cores, np.int64), _joined(counts, np.int64))
+
+
+def _ring_dtype(projections, post_offsets, n_neurons: int):
+    """int32 when no neuron's dendritic input in one step can leave the int32 range, else int64.
+
+    A presynaptic neuron spikes at most once per step, so a ring slot receives each synapse at
+    most once: the sum of ``|mantissa| << exponent`` over a neuron's incoming synapses bounds
+    its slot (negative exponents shift that sum right). Half the memory of int64 makes the
+    step loop of large networks faster; where the bound is too large the ring stays int64.
+    """
+    bound = np.zeros(max(n_neurons, 1))
+    for qp, offset in zip(projections, post_offsets):
+        weight = np.abs(np.asarray(qp.weight_mant, dtype=np.float64)) * 2.0 ** qp.weight_exp
+        size = qp.post_index.size and int(qp.post_index.max()) + 1
+        bound[offset:offset + size] += np.bincount(qp.post_index, weights=weight, minlength=size)
+    return np.int32 if bound.max() < 2**31 - 1 else np.int64
+
+
+# Tables derived from a program alone that take seconds to build for 10^8 synapses: kept
+# beside the program (not inside the immutable Program) for as long as it lives.
+_DERIVED: dict[int, dict] = {}
+
+
+def _derived(program) -> dict:
+    key = id(program)
+    if key not in _DERIVED:
+        _DERIVED[key] = {}
+        weakref.finalize(program, _DERIVED.pop, key, None)
+    return _DERIVED[key]
+
+
+class ChipLayout:
+    """A program in the emulator's memory layout (the immutable part; a run's state is
+    :class:`~.state.RunState`). Built once per run (or batch) from the program.
+
+    Attributes: ``order`` (population names in global order), ``offset``/``size``/``bank`` per
+    population, ``n_lif``, ``n_adex``, ``n_total``, ``n_cores``, ``ring_length`` (shared ring
+    slots), ``floored_size`` (entries of the negative-exponent rings per sample), the kernel's
+    records ``registers``, ``lif``, ``adex``, ``synapses``, ``fabric``, the initial state
+    ``initial`` (register -> int32 array in bank order), the initial biases ``lif_bias`` /
+    ``adex_bias`` (int32) and ``ring_dtype``.
+    """
+
+    def __init__(self, program):
+        qnet = program.quantized
+        pops = qnet.populations
+        self.program = program
+        self.precision = precision = program.target.precision
+        self.bank = {name: (HOST if q.is_source else SOMAS[q.model].bank) for name, q in pops.items()}
+        members = {bank: [n for n in pops if self.bank[n] == bank] for bank in ("LIF", "AdEx", HOST)}
+        self.order = members["LIF"] + members["AdEx"] + members[HOST]
+        self.offset, offset = {}, 0
+        for name in self.order:
+            self.offset[name] = offset
+            offset += pops[name].size
+        self.size = {name: pops[name].size for name in self.order}
+        self.n_lif = sum(pops[n].size for n in members["LIF"])
+        self.n_adex = sum(pops[n].size for n in members["AdEx"])
+        self.n_total = offset
+        self.pop_index = {name: k for k, name in enumerate(self.order)}
+        low, high = precision.dendrite_range
+        self.registers = Registers(precision.decay_bits, precision.alignment_shift_bits, precision.state_half,
+                                   precision.saturation_limit, low, high)
+        self.lif, self.lif_bias = self._lif_bank([pops[n] for n in members["LIF"]])
+        self.adex, self.adex_bias = self._adex_bank([pops[n] for n in members["AdEx"]], qnet.exp_table)
+        self.initial = {}
+        for bank in ("LIF", "AdEx"):
+            for register in SOMAS[bank].registers:
+                parts = [np.asarray(pops[n].state[register], dtype=np.int64) for n in members[bank]]
+                self.initial[register] = narrow(np.concatenate(parts) if parts else np.zeros(0, np.int64),
+                                                np.int32, f"initial {register}")
+        self.fabric = self._fabric(program)
+        self.n_cores = program.placement.n_cores
+        self._synapses(qnet)
+
+    # -- neurons ------------------------------------------------------------------------------
+    def _lif_bank(self, populations):
+        if not populations:
+            empty = np.zeros(0, dtype=np.int32)
+            return (LifTable(np.zeros((1, len(LIF_COLUMNS)), np.int64), empty, np.zeros(1, np.int64),
+                             np.zeros(0, np.int64)), empty)
+        tables = [q.params.columns() for q in populations]
+        for q in populations:
+            q.params.check(self.precision, owner=f"LIF population '{q.name}'")
+        table = np.concatenate(tables)
+        sets, set_of = parameter_sets(table, bias_column=LIF_BIAS)
+        # Runs of consecutive neurons with one parameter set (a population with scalar
+        # parameters is one run): the kernel updates each run with hoisted parameters.
+        change = np.flatnonzero(np.diff(set_of)) + 1
+        segments = np.concatenate([[0], change, [set_of.size]]).astype(np.int64)
+        return (LifTable(sets, set_of, segments, set_of[segments[:-1]].astype(np.int64)),
+                narrow(table[:, LIF_BIAS], np.int32, "LIF bias"))
+
+    def _adex_bank(self, populations, exp_table):
+        if not populations:
+            return (AdexTable(np.zeros((1, len(ADEX_COLUMNS)), np.int64), np.zeros(0, np.int32),
+                              np.zeros(2, np.int64)), np.zeros(0, dtype=np.int32))
+        sets, set_of = parameter_sets(np.concatenate([q.params.columns() for q in populations]))
+        bias = np.concatenate([np.asarray(q.params.bias) for q in populations])
+        return (AdexTable(sets, set_of, contiguous(exp_table.values, np.int64)),
+                narrow(bias, np.int32, "AdEx bias"))
+
+    def set_bias(self, lif_bias, adex_bias, population: str, value) -> None:
+        """Write a population's bias register values into a run's bias arrays (neurons, B).
+
+        ``value``: (size,) for every sample alike, or (B, size) one row per sample (the
+        effective bias, :func:`neurocompile.chip.host.bias_value`).
+        """
+        value = narrow(value, np.int32, f"bias of '{population}'")
+        value = value.T if value.ndim == 2 else value[:, None]
+        start, size = self.offset[population], self.size[population]
+        if self.bank[population] == "LIF":
+            lif_bias[start:start + size] = value
+        else:
+            adex_bias[start - self.n_lif:start - self.n_lif + size] = value
+
+    # -- where neurons sit ----------------------------------------------------------------------
+    def _fabric(self, program) -> Fabric:
+        placement, routes = program.placement, program.routes
+        neurons_per_core = placement.neurons_per_core()
+
+        def route(field, dtype):
+            return contiguous(np.concatenate([np.asarray(getattr(routes[n], field)) for n in self.order]), dtype)
+
+        t = program.target.time
+        return Fabric(
+            # host inputs leave from core 0 (docs/chip.md section 7)
+            core_of=contiguous(np.concatenate([np.maximum(placement.core_of[n], 0) for n in self.order]),
+                               np.int32),
+            neurons_per_core=contiguous(neurons_per_core, np.int64),
+            used_cores=np.flatnonzero(neurons_per_core > 0).astype(np.int64),
+            messages=route("messages", np.int64), east_west=route("east_west", np.int64),
+            north_south=route("north_south", np.int64), inter_chip=route("inter_chip", np.int64),
+            max_latency=route("max_latency_ns", np.float64),
+            time_ns=np.array([t.synaptic_op_ns, t.neuron_update_active_ns, t.neuron_update_inactive_ns]))
+
+    # -- synapses -------------------------------------------------------------------------------
+    def _synapses(self, qnet) -> None:
+        projections = list(qnet.projections)
+        n = len(projections)
+        proj = np.zeros((max(n, 1), len(PROJ_COLUMNS)), dtype=np.int64)
+        max_delay = max([int(qp.delay_steps.max(initial=1)) for qp in projections] + [1])
+        delay_group = np.zeros((max(n, 1), max_delay + 1), dtype=np.int64)
+        shared_delay, floored_size = 1, 0
+        indptr, post, mant, delay = [], [], [], []
+        indptr_offset = synapse_offset = 0
+        for k, qp in enumerate(projections):
+            row = proj[k]
+            row[P_PRE_OFFSET], row[P_PRE_SIZE] = self.offset[qp.pre], self.size[qp.pre]
+            row[P_POST_OFFSET], row[P_POST_SIZE] = self.offset[qp.post], self.size[qp.post]
+            row[P_EXPONENT] = qp.weight_exp
+            row[P_INDPTR_OFFSET] = indptr_offset
+            longest = int(qp.delay_steps.max(initial=1))
+            if int(qp.delay_steps.min(initial=longest)) == longest:
+                row[P_UNIFORM_DELAY] = longest
+            if floors_each_group(qp.weight_exp):
+                groups = floor_groups(qp.delay_steps)
+                delay_group[k, :groups.group_of_delay.size] = groups.group_of_delay
+                row[P_GROUPS] = max(groups.delays.size, 1)
+                row[P_RING_LENGTH] = longest + 1
+                row[P_RING_OFFSET] = floored_size
+                floored_size += row[P_RING_LENGTH] * row[P_GROUPS] * row[P_POST_SIZE]
+            else:
+                shared_delay = max(shared_delay, longest)
+            # Row pointers become positions in the concatenated synapse arrays.
+            indptr.append(np.asarray(qp.indptr, dtype=np.int64) + synapse_offset)
+            post.append(contiguous(qp.post_index, np.int32))
+            mant.append(contiguous(qp.weight_mant, np.int16))
+            delay.append(contiguous(qp.delay_steps, np.int16))
+            indptr_offset += indptr[-1].size
+            synapse_offset += post[-1].size
+        post_offsets = [self.offset[qp.post] for qp in projections]
+        derived = _derived(self.program)
+        if "synop_runs" not in derived:  # depends only on the program: built by its first run
+            derived["synop_runs"] = _core_runs(projections, self.fabric.core_of, post_offsets)
+            derived["ring_dtype"] = _ring_dtype(projections, post_offsets, self.n_lif + self.n_adex)
+        run_ptr, run_core, run_count = derived["synop_runs"]
+        self.ring_dtype = derived["ring_dtype"]
+        outgoing = [[] for _ in self.order]
+        for k, qp in enumerate(projections):
+            outgoing[self.pop_index[qp.pre]].append(k)
+        out_ptr = np.zeros(len(self.order) + 1, dtype=np.int64)
+        np.cumsum([len(o) for o in outgoing], out=out_ptr[1:])
+        self.synapses = SynapseTable(
+            proj=proj, delay_group=delay_group, indptr=_joined(indptr, np.int64), post=_joined(post, np.int32),
+            mant=_joined(mant, np.int16), delay=_joined(delay, np.int16), run_ptr=run_ptr, run_core=run_core,
+            run_count=run_count, out_ptr=out_ptr,
+            out_proj=np.array([k for o in outgoing for k in o] or [0], dtype=np.int64),
+            pop_of=np.repeat(np.arange(len(self.order), dtype=np.int32), [self.size[n] for n in self.order]))
+        self.n_projections = n
+        self.ring_length = shared_delay + 1
+        self.floored_size = floored_size
+
+    # -- naming ---------------------------------------------------------------------------------
+    def locate(self, index: int) -> tuple[str, int]:
+        """(population, index within it) of global neuron ``index``."""
+        for name in self.order:
+            if self.offset[name] <= index < self.offset[name] + self.size[name]:
+                return name, index - self.offset[name]
+        raise IndexError(index)
+
+    def label(self, index: int, batch: int = 1) -> str:
+        """A neuron of a run's flat state array (index ``g * batch + b``) named for a user."""
+        g, b = divmod(int(index), batch)
+        name, local = self.locate(g)
+        return f"'{name}'[{local}]" + (f" (sample {b})" if batch > 1 else "")

@@ -1,17 +1,18 @@
 """Load or compile the emulator's kernel in a helper process while the build's front end runs.
 
-The first run after installing compiles the kernel :data:`neurocompile.emu.kernel.run_steps_lif` (about 5 s
-on a 2-core machine) and stores it in numba's on-disk cache; later processes load it in
-milliseconds. ``neurocompile build`` starts :func:`start_kernel_warm_up` before it loads the
-user's network: a separate Python process compiles the LIF kernel for its argument types
-(:data:`KERNEL_SIGNATURE`), which leaves it in the cache (programs with AdEx neurons use a second variant,
-compiled by their first run), while the build loads the network, simulates it in float
-and compiles it on the other core. Before its first chip run the build waits for that process
-(:meth:`KernelWarmUp.wait`) and then loads the kernel from the cache. A process, not a thread:
-numba's compiler is Python code that holds the GIL, and a thread slowed the float reference
-run it overlapped by as much as it saved (measured on examples/cuba.py). The kernel's argument
-types do not depend on the network, so the cached machine code is the one every run uses.
-If anything goes wrong in the helper, the build simply compiles the kernel itself.
+The first run after installing compiles the kernel :data:`neurocompile.emu.kernel.run_steps_lif`
+(a few seconds on a 2-core machine) and stores it in numba's on-disk cache; later processes
+load it in milliseconds. ``neurocompile build`` starts :func:`start_kernel_warm_up` before it
+loads the user's network: a separate Python process compiles the LIF kernel for the argument
+types every run uses (:func:`kernel_argument_types`), which leaves it in the cache (programs
+with AdEx neurons use a second variant, compiled by their first run), while the build loads the
+network, simulates it in float and compiles it on the other core. Before its first chip run the
+build waits for that process (:meth:`KernelWarmUp.wait`) and then loads the kernel from the
+cache. A process, not a thread: numba's compiler is Python code that holds the GIL, and a
+thread slowed the float reference run it overlapped by as much as it saved (measured on
+examples/cuba.py). The argument types do not depend on the network, so the cached machine
+code is the one every run uses. If anything goes wrong in the helper, the build simply
+compiles the kernel itself.
 """
 from __future__ import annotations
 
@@ -20,31 +21,48 @@ import subprocess
 import sys
 
 
-#: Argument types of the LIF kernel as every run calls it (a dendritic ring that fits int32,
-#: i.e. all but extreme fan-ins; others compile their own variant). Compiling from this
-#: signature spares the helper building a program first (about a second on a first run).
-#: tests/test_performance_paths.py checks it against the types of a real run.
-KERNEL_SIGNATURE = (
-    "(int64, int64, int64[::1], float64[::1], int64[:, ::1], int64[::1], int64[::1], int32[::1], "
-    "int32[::1], int32[::1], int16[::1], uint8[::1], int64[:, ::1], int32[::1], int32[::1], "
-    "int32[::1], int32[::1], int32[::1], int16[::1], int64[::1], int32[::1], int64[::1], "
-    "int64[:, ::1], int64[:, ::1], int64[::1], int32[::1], int16[::1], int16[::1], int64[::1], "
-    "int64[::1], int64[::1], int64[::1], int64[::1], int32[::1], int64[::1], int64[::1], "
-    "int32[::1], int64[::1], int64[::1], int64[::1], int64[::1], int64[::1], int64[::1], "
-    "float64[::1], int64[::1], boolean[::1], int64[::1], int64[::1], int64[::1], int64[::1], "
-    "int64[::1], int64[:, :, ::1], int64[:, :, ::1], float64[:, ::1], float64[:, ::1], "
-    "int64[:, ::1], int64[:, ::1], int64[::1], int64[::1], int64[:, ::1], int64[::1], int64[::1])")
+def kernel_arguments(ring_dtype="int32") -> tuple:
+    """Arguments of the types a run passes to the kernel, with (almost) no data.
+
+    The dtypes repeat those of :mod:`.layout` and :mod:`.state` (a dendritic ring that fits
+    int32, i.e. all but extreme fan-ins); tests/emu keep them equal to a real run's.
+    """
+    import numpy as np
+
+    from .layout import AdexTable, Fabric, LifTable, Registers, SynapseTable
+    from .state import AdexState, Counters, Dendrites, Dimensions, Fired, HostSpikes, LifState, Recording
+
+    def a(dtype, *shape):
+        return np.zeros(shape or (1,), dtype=dtype)
+
+    i64, i32, i16 = np.int64, np.int32, np.int16
+    return (
+        0, 1, Dimensions(0, 0, 0, 2, 1), Registers(12, 6, 1 << 23, (1 << 23) - 1, -1, 1),
+        LifTable(a(i64, 1, 8), a(i32), a(i64), a(i64)), AdexTable(a(i64, 1, 21), a(i32), a(i64)),
+        SynapseTable(a(i64, 1, 10), a(i64, 1, 2), a(i64), a(i32), a(i16), a(i16), a(i64), a(i64), a(i64),
+                     a(i64), a(i64), a(i32)),
+        Fabric(a(i32), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64), a(np.float64), a(np.float64)),
+        LifState(a(i32), a(i32), a(i16), a(i32), a(np.uint8, 8)),
+        AdexState(a(i32), a(i32), a(i32), a(i16), a(i32), a(np.uint8, 8)),
+        Dendrites(a(np.dtype(ring_dtype)), a(i64)), HostSpikes(a(i64), a(i64)), Fired(a(i64), a(i64)),
+        Recording(a(i64), a(np.bool_), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64, 1, 1, 1)),
+        Counters(a(i64, 1, 1, 1), a(np.float64, 1, 1), a(np.float64, 1, 1), a(i64, 1, 1), a(i64, 1, 1),
+                 a(i64), a(i64), a(i64, 1, 1)),
+    )
+
+
+def kernel_argument_types() -> tuple:
+    """The numba types of :func:`kernel_arguments` (the signature the helper compiles)."""
+    import numba
+
+    return tuple(numba.typeof(argument) for argument in kernel_arguments())
 
 
 def compile_kernel() -> None:
-    """Compile (or load) the LIF kernel for :data:`KERNEL_SIGNATURE`; what the helper runs."""
-    from numba.core.sigutils import normalize_signature
-
+    """Compile (or load) the LIF kernel for :func:`kernel_argument_types`; what the helper runs."""
     from .kernel import run_steps_lif
 
-    # numba keys its on-disk cache by the signature object given: a tuple of types, as a call makes
-    argument_types, _ = normalize_signature(KERNEL_SIGNATURE)
-    run_steps_lif.compile(tuple(argument_types))
+    run_steps_lif.compile(kernel_argument_types())
 
 
 class KernelWarmUp:

@@ -3,7 +3,7 @@
 ``prog.to_lava()`` returns a :class:`LavaRun` whose processes are Lava's own LIF, Sparse/Dense,
 DelaySparse/DelayDense, RingBuffer and Monitor wherever they compute exactly what the chip
 computes, and our :class:`~neurocompile.lava.processes.NcLif`/``NcAdex`` processes (Python
-models calling :mod:`neurocompile.emu.arith`) for the features they lack. ``LavaRun.run``
+models calling the chip layer, :mod:`neurocompile.chip`) for the features they lack. ``LavaRun.run``
 runs it with ``Loihi2SimCfg(select_tag="fixed_pt")`` and gives, spike for spike, the emulator's
 result. Lava is imported only here, and only when a graph is built: it needs Python 3.10
 (``pip install '.[lava]'``).

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from neurocompile.emu.layout import lif_params
+from neurocompile.chip.host import BiasSchedule, bias_value
 from neurocompile.errors import BuildError
 from neurocompile.lava.plan import LAVA_LIF, NC_ADEX, NC_LIF, SIGN_MODES, SOURCE, LavaPlan, SynapseBlock
 
@@ -50,7 +50,7 @@ class LavaGraph:
 def build_graph(program, plan: LavaPlan, horizon_steps: int) -> LavaGraph:
     """Create and wire the Lava processes of ``program`` (sources cover ``horizon_steps`` steps)."""
     qnet = program.quantized
-    initial_bias = _initial_bias(program)
+    initial_bias = BiasSchedule(qnet.bias_updates).initial()
     source_spikes = {name: _source_raster(program, name, horizon_steps)
                      for name, n in plan.neurons.items() if n.kind == SOURCE}
     has_output = {b.pre for b in plan.blocks}
@@ -60,7 +60,7 @@ def build_graph(program, plan: LavaPlan, horizon_steps: int) -> LavaGraph:
         if n.kind == SOURCE:
             neurons[name] = _ring_buffer(name, source_spikes[name]) if name in has_output else None
         else:
-            neurons[name] = _neuron_process(n.kind, q, plan.fmt, initial_bias.get(name))
+            neurons[name] = _neuron_process(n.kind, q, plan.precision, qnet.exp_table, initial_bias.get(name))
     synapses = {}
     for block in plan.blocks:
         proc = _connection(block)
@@ -76,11 +76,6 @@ def build_graph(program, plan: LavaPlan, horizon_steps: int) -> LavaGraph:
 
 # ------------------------------------------------------------------------------------------
 # Neurons and sources
-
-
-def _initial_bias(program) -> dict:
-    """Bias updates scheduled for step 0 are the initial bias registers (population -> update)."""
-    return {u.population: u for u in program.quantized.bias_updates if u.step <= 0}
 
 
 def _source_raster(program, name: str, n_steps: int) -> np.ndarray:
@@ -101,27 +96,29 @@ def _ring_buffer(name: str, raster: np.ndarray):
     return source
 
 
-def _neuron_process(kind: str, q, fmt, bias_update):
+def _neuron_process(kind: str, q, precision, exp_table, bias_update):
+    """The Lava process of population ``q`` (``bias_update``: its registers from step 0, if any)."""
     shape = (q.size,)
     if kind == NC_ADEX:
-        from neurocompile.lava.processes import NcAdex, adex_bias
-        quantized = q.params["adex"]
-        params = quantized.params
+        from neurocompile.lava.processes import NcAdex
+        params = q.params
         if bias_update is not None:
-            params = dataclasses.replace(params, bias=adex_bias(bias_update.bias_mant, bias_update.bias_exp))
+            params = dataclasses.replace(params, bias=bias_value(bias_update.bias_mant, bias_update.bias_exp))
         return NcAdex(shape=shape, x=q.state["x"], w=q.state["w"], i_syn=q.state["i_syn"],
-                      params=params, table=quantized.table, fmt=fmt, name=q.name)
-    params = lif_params(q)
+                      params=params, table=exp_table, precision=precision, name=q.name)
+    params = q.params
     if bias_update is not None:
         params = dataclasses.replace(params, bias_mant=bias_update.bias_mant, bias_exp=bias_update.bias_exp)
     if kind == NC_LIF:
         from neurocompile.lava.processes import NcLif
-        return NcLif(shape=shape, u=q.state["u"], v=q.state["v"], params=params, fmt=fmt, name=q.name)
-    assert kind == LAVA_LIF, kind
+        return NcLif(shape=shape, u=q.state["u"], v=q.state["v"], params=params, precision=precision,
+                     name=q.name)
+    if kind != LAVA_LIF:
+        raise BuildError(f"Population '{q.name}': no Lava process of kind {kind!r}")
     from lava.proc.lif.process import LIF
-    return LIF(shape=shape, u=q.state["u"], v=q.state["v"], du=int(params.du[0]), dv=int(params.dv[0]),
-               vth=int(params.vth_mant[0]), bias_mant=params.bias_mant.copy(),
-               bias_exp=params.bias_exp.copy(), name=q.name)
+    return LIF(shape=shape, u=q.state["u"], v=q.state["v"], du=int(params.field("du")[0]),
+               dv=int(params.field("dv")[0]), vth=int(params.field("vth_mant")[0]),
+               bias_mant=params.field("bias_mant").copy(), bias_exp=params.field("bias_exp").copy(), name=q.name)
 
 
 # ------------------------------------------------------------------------------------------

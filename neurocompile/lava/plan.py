@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from neurocompile.emu.arith import SomaFormat
-from neurocompile.emu.layout import lif_params
+from neurocompile.chip import SOMAS
+from neurocompile.chip.dendrite import floor_groups, floors_each_group
 from neurocompile.errors import BuildError
+from neurocompile.target import LOIHI_PRECISION
 
 #: Neuron process kinds: Lava's own LIF, our integer LIF / AdEx processes, host spike source.
 LAVA_LIF = "lava.LIF"
@@ -88,58 +89,58 @@ class LavaPlan:
     neurons: dict
     blocks: tuple
     bias_updates: tuple
-    fmt: SomaFormat
+    precision: object
 
 
 def plan_program(program, native_lif: bool = True) -> LavaPlan:
     """Plan the Lava graph of ``program``; ``native_lif=False`` uses our LIF process everywhere."""
     qnet = program.quantized
-    fmt = SomaFormat.from_precision(program.target.precision)
-    neurons = {name: _plan_neurons(q, fmt, native_lif) for name, q in qnet.populations.items()}
+    precision = program.target.precision
+    neurons = {name: _plan_neurons(q, precision, native_lif) for name, q in qnet.populations.items()}
     blocks = []
     for qp in qnet.projections:
         blocks.extend(_plan_blocks(qp, qnet.populations[qp.pre].size, qnet.populations[qp.post].size))
-    return LavaPlan(neurons, tuple(blocks), tuple(qnet.bias_updates), fmt)
+    return LavaPlan(neurons, tuple(blocks), tuple(qnet.bias_updates), precision)
 
 
 # ------------------------------------------------------------------------------------------
 # Neurons
 
 
-def _plan_neurons(q, fmt: SomaFormat, native_lif: bool) -> NeuronPlan:
-    if q.model == "source":
+def _plan_neurons(q, precision, native_lif: bool) -> NeuronPlan:
+    if q.is_source:
         return NeuronPlan(q.name, SOURCE, q.size)
+    variables = dict(SOMAS[q.model].probes)  # our Lava processes name their Vars after the registers
     if q.model == "AdEx":
-        return NeuronPlan(q.name, NC_ADEX, q.size, "AdEx has no Lava process",
-                          {"v": "x", "w": "w", "I_syn": "i_syn"})
-    variables = {"v": "v", "I_syn": "u"}
-    reason = lava_lif_obstacle(q, fmt) if native_lif else "native_lif=False"
+        return NeuronPlan(q.name, NC_ADEX, q.size, "AdEx has no Lava process", variables)
+    reason = lava_lif_obstacle(q, precision) if native_lif else "native_lif=False"
     return NeuronPlan(q.name, NC_LIF if reason else LAVA_LIF, q.size, reason, variables)
 
 
-def lava_lif_obstacle(q, fmt: SomaFormat) -> str:
+def lava_lif_obstacle(q, precision) -> str:
     """Why Lava's fixed-point LIF cannot run population ``q`` bit-exactly ('' if it can).
 
     Lava's ``PyLifModelBitAcc`` is our LIF without extensions, with one ``du``, ``dv`` and
     ``vth`` per process (docs/chip.md section 11). An LI population becomes a Lava LIF with the
     largest threshold; the run checks that it never spikes.
     """
-    p = lif_params(q)
-    if p.refractory_steps.any():
-        return (f"refractory period ({int(p.refractory_steps.max())} steps): Lava's LIFRefractory "
+    p = q.params
+    if p.field("refractory_steps").any():
+        return (f"refractory period ({int(p.field('refractory_steps').max())} steps): Lava's LIFRefractory "
                 "has no fixed-point model")
-    if p.reset_subtract.any():
+    if p.field("reset_subtract").any():
         return "reset by subtraction: Lava's LIF resets to 0"
-    if p.reset_value.any():
+    if p.field("reset_value").any():
         return "reset value other than 0: Lava's LIF resets to 0"
     for name in ("du", "dv", "vth_mant"):
-        values = getattr(p, name)
+        values = p.field(name)
         if values.size and np.any(values != values[0]):
             return f"per-neuron {name}: Lava's LIF has one {name} per process"
-    if np.any(p.bias_exp < 0):
+    if np.any(p.field("bias_exp") < 0):
         return "negative bias_exp"
-    if fmt != SomaFormat():
-        return f"soma format {fmt} differs from Loihi's (24-bit state, 12-bit decays, shift 6)"
+    if precision.soma_widths != LOIHI_PRECISION.soma_widths:
+        return (f"soma widths (state, decay, shift, refractory bits) {precision.soma_widths} differ from "
+                f"Loihi's {LOIHI_PRECISION.soma_widths}")
     return ""
 
 
@@ -156,13 +157,13 @@ def _plan_blocks(qp, pre_size: int, post_size: int) -> list[SynapseBlock]:
     (docs/chip.md section 3.1), so synapses with equal (pre, post, delay) are merged by adding
     their mantissas, and blocks never split one delay's sum.
     """
-    pre = np.repeat(np.arange(qp.indptr.size - 1, dtype=np.int64), np.diff(qp.indptr))
+    pre = qp.pre_index
     post = qp.post_index.astype(np.int64)
     mant = qp.weight_mant.astype(np.int64)
     delay = qp.delay_steps.astype(np.int64)
     keep = mant != 0  # a zero mantissa adds nothing in any step
     pre, post, mant, delay = pre[keep], post[keep], mant[keep], delay[keep]
-    if qp.weight_exp < 0:
+    if floors_each_group(qp.weight_exp):
         groups = _merge_equal_synapses(qp, pre, post, mant, delay)
     else:
         groups = _split_multapses(pre, post, mant, delay, pre_size)
@@ -216,9 +217,10 @@ def _merge_equal_synapses(qp, pre, post, mant, delay) -> list:
     pairs = np.stack([pre, post])
     if np.unique(pairs, axis=1).shape[1] == pairs.shape[1]:
         return [(pre, post, summed, delay)]
-    # One block per delay: Lava floors each delay's sum separately, exactly as the chip does.
+    # One block per floor group (delay): Lava floors each block's sum separately, as the chip
+    # floors each (projection, delay) group's.
     return [(pre[delay == d], post[delay == d], summed[delay == d], delay[delay == d])
-            for d in np.unique(delay)]
+            for d in floor_groups(delay).delays]
 
 
 def _mantissa_range(sign_mode: str) -> tuple[int, int]:

@@ -4,7 +4,7 @@
   subtraction, LI readout, per-neuron decays and thresholds).
 * :class:`NcAdex`: the chip's fixed-point AdEx.
 
-Their process models (tag ``"fixed_pt"``) call :mod:`neurocompile.emu.arith`, the one
+Their process models (tag ``"fixed_pt"``) call :mod:`neurocompile.chip`, the one
 implementation of the chip's arithmetic, so they compute exactly what the emulator computes.
 They are Python process models: they run in Lava's CPU simulation (``Loihi2SimCfg``), not on
 Loihi silicon, which would need a microcode neuron model.
@@ -17,8 +17,6 @@ from __future__ import annotations
 
 # Imports are absolute in this package: when Lava's compiler searches process models it
 # executes every module of this directory by file path, outside the package.
-import dataclasses
-
 import numpy as np
 from lava.magma.core.decorator import implements, requires, tag
 from lava.magma.core.model.py.model import PyLoihiProcessModel
@@ -30,7 +28,10 @@ from lava.magma.core.process.variable import Var
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
-from neurocompile.emu.arith import adex_soma_step, lif_soma_step, read_dendrite, scale_by_exponent
+from neurocompile.chip.adex import adex_soma_step
+from neurocompile.chip.dendrite import read_dendrite
+from neurocompile.chip.host import bias_value
+from neurocompile.chip.lif import lif_soma_step
 
 
 class NcLif(AbstractProcess):
@@ -39,20 +40,20 @@ class NcLif(AbstractProcess):
     Args:
         shape: ``(n,)``.
         u, v: initial current and voltage (state LSBs).
-        params: :class:`~neurocompile.emu.arith.LifIntParams` of the ``n`` neurons; its bias
+        params: :class:`~neurocompile.chip.LifParams` of the ``n`` neurons; its bias
             fields are the initial ``bias_mant``/``bias_exp`` Vars.
-        fmt: the :class:`~neurocompile.emu.arith.SomaFormat`.
+        precision: the target's :class:`~neurocompile.target.Precision`.
     """
 
-    def __init__(self, *, shape, u, v, params, fmt, name=None):
-        super().__init__(shape=shape, params=params, fmt=fmt, name=name)
+    def __init__(self, *, shape, u, v, params, precision, name=None):
+        super().__init__(shape=shape, params=params, precision=precision, name=name)
         self.a_in = InPort(shape=shape)
         self.s_out = OutPort(shape=shape)
         self.u = Var(shape=shape, init=np.asarray(u))
         self.v = Var(shape=shape, init=np.asarray(v))
         self.refractory_left = Var(shape=shape, init=0)
-        self.bias_mant = Var(shape=shape, init=np.asarray(params.bias_mant))
-        self.bias_exp = Var(shape=shape, init=np.asarray(params.bias_exp))
+        self.bias_mant = Var(shape=shape, init=params.field("bias_mant"))
+        self.bias_exp = Var(shape=shape, init=params.field("bias_exp"))
 
 
 class NcAdex(AbstractProcess):
@@ -61,13 +62,13 @@ class NcAdex(AbstractProcess):
     Args:
         shape: ``(n,)``.
         x, w, i_syn: initial state (V - E_L in voltage LSBs; w and I_syn in current LSBs).
-        params: :class:`~neurocompile.emu.arith.AdexIntParams`; ``params.bias`` is the
+        params: :class:`~neurocompile.chip.AdexParams`; ``params.bias`` is the
             initial ``bias`` Var (current LSBs).
-        table: the :class:`~neurocompile.emu.arith.ExpTable`. fmt: the soma format.
+        table: the :class:`~neurocompile.chip.ExpTable`. precision: the target's Precision.
     """
 
-    def __init__(self, *, shape, x, w, i_syn, params, table, fmt, name=None):
-        super().__init__(shape=shape, params=params, table=table, fmt=fmt, name=name)
+    def __init__(self, *, shape, x, w, i_syn, params, table, precision, name=None):
+        super().__init__(shape=shape, params=params, table=table, precision=precision, name=name)
         self.a_in = InPort(shape=shape)
         self.s_out = OutPort(shape=shape)
         self.x = Var(shape=shape, init=np.asarray(x))
@@ -80,7 +81,7 @@ class NcAdex(AbstractProcess):
 def _dendrite(model) -> np.ndarray:
     """This step's a_in, read as the chip's soma reads its accumulator (saturating)."""
     step = model.time_step - 1  # Lava's time_step k is our step k - 1
-    return read_dendrite(model.a_in.recv().astype(np.int64), model.proc_params["fmt"], step=step,
+    return read_dendrite(model.a_in.recv().astype(np.int64), model.proc_params["precision"], step=step,
                          owner=f"dendrite ({model.proc_params['name']})")
 
 
@@ -88,7 +89,7 @@ def _dendrite(model) -> np.ndarray:
 @requires(CPU)
 @tag("fixed_pt")
 class PyNcLifModel(PyLoihiProcessModel):
-    """Calls :func:`neurocompile.emu.arith.lif_soma_step` once per step on all neurons."""
+    """Calls :func:`neurocompile.chip.lif.lif_soma_step` once per step on all neurons."""
 
     a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=24)
     s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, bool, precision=1)
@@ -98,22 +99,11 @@ class PyNcLifModel(PyLoihiProcessModel):
     bias_mant: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=13)
     bias_exp: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=3)
 
-    def __init__(self, proc_params):
-        super().__init__(proc_params)
-        self._params = proc_params["params"]
-
-    def _current_params(self):
-        p = self._params
-        if not (np.array_equal(p.bias_mant, self.bias_mant) and np.array_equal(p.bias_exp, self.bias_exp)):
-            self._params = dataclasses.replace(p, bias_mant=self.bias_mant.astype(np.int64),
-                                               bias_exp=self.bias_exp.astype(np.int64))
-        return self._params
-
     def run_spk(self):
         a_in = _dendrite(self)
-        r = lif_soma_step(self.u, self.v, a_in, self._current_params(), self.proc_params["fmt"],
-                          refractory_left=self.refractory_left, step=self.time_step - 1,
-                          owner=self.proc_params["name"])
+        r = lif_soma_step(self.u, self.v, a_in, self.proc_params["params"], self.proc_params["precision"],
+                          refractory_left=self.refractory_left, bias=bias_value(self.bias_mant, self.bias_exp),
+                          step=self.time_step - 1, owner=self.proc_params["name"])
         self.u[:] = r.u
         self.v[:] = r.v
         self.refractory_left[:] = r.refractory_left
@@ -124,7 +114,7 @@ class PyNcLifModel(PyLoihiProcessModel):
 @requires(CPU)
 @tag("fixed_pt")
 class PyNcAdexModel(PyLoihiProcessModel):
-    """Calls :func:`neurocompile.emu.arith.adex_soma_step` once per step on all neurons."""
+    """Calls :func:`neurocompile.chip.adex.adex_soma_step` once per step on all neurons."""
 
     a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=24)
     s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, bool, precision=1)
@@ -137,7 +127,7 @@ class PyNcAdexModel(PyLoihiProcessModel):
     def run_spk(self):
         a_in = _dendrite(self)
         r = adex_soma_step(self.x, self.w, self.i_syn, a_in, self.proc_params["params"],
-                           self.proc_params["table"], self.proc_params["fmt"],
+                           self.proc_params["table"], self.proc_params["precision"],
                            bias=self.bias.astype(np.int64), refractory_left=self.refractory_left,
                            step=self.time_step - 1, owner=self.proc_params["name"])
         self.x[:] = r.x
@@ -145,8 +135,3 @@ class PyNcAdexModel(PyLoihiProcessModel):
         self.i_syn[:] = r.i_syn
         self.refractory_left[:] = r.refractory_left
         self.s_out.send(r.spiked)
-
-
-def adex_bias(bias_mant, bias_exp) -> np.ndarray:
-    """The AdEx bias register value of a bias update (``mant * 2**exp``, as the emulator writes it)."""
-    return scale_by_exponent(bias_mant, bias_exp)

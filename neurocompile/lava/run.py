@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 
+from neurocompile.chip.host import BiasSchedule, bias_value
 from neurocompile.errors import NeurocompileError
 from neurocompile.reference.simulator import steps_for
 from neurocompile.result import Recorder, Result
@@ -119,20 +120,19 @@ class LavaRun:
         return result
 
     def _bias_schedule(self, n_steps: int):
-        """(step, [(Var, value)]) host writes before ``step``, for bias updates at steps 1..n_steps-1."""
-        from neurocompile.lava.processes import adex_bias
-        by_step: dict[int, list] = {}
-        for upd in self.program.quantized.bias_updates:
-            if not 0 < upd.step < n_steps:
-                continue  # step 0 is the initial bias; later ones are beyond the run
-            proc = self._graph.neurons[upd.population]
-            if self.plan.neurons[upd.population].kind == NC_ADEX:
-                writes = [(proc.bias, adex_bias(upd.bias_mant, upd.bias_exp))]
-            else:
-                writes = [(proc.bias_mant, np.asarray(upd.bias_mant)),
-                          (proc.bias_exp, np.asarray(upd.bias_exp))]
-            by_step.setdefault(int(upd.step), []).extend(writes)
-        return sorted(by_step.items())
+        """(step, [(Var, value)]) host writes before ``step``, for bias updates at steps 1..n_steps-1
+        (the registers of step 0 are the processes' initial Vars)."""
+        out = []
+        for step, updates in BiasSchedule(self.program.quantized.bias_updates).during(n_steps):
+            writes = []
+            for upd in updates:
+                proc = self._graph.neurons[upd.population]
+                if self.plan.neurons[upd.population].kind == NC_ADEX:
+                    writes.append((proc.bias, bias_value(upd.bias_mant, upd.bias_exp)))
+                else:
+                    writes += [(proc.bias_mant, np.asarray(upd.bias_mant)), (proc.bias_exp, np.asarray(upd.bias_exp))]
+            out.append((step, writes))
+        return out
 
     def _collect(self, graph, n_steps: int, spikes: dict, traces: dict) -> Result:
         program = self.program
@@ -152,13 +152,8 @@ class LavaRun:
         for key, values in traces.items():
             data = np.rint(np.asarray(values).reshape(n_steps, -1)).astype(np.int64)
             recorder.traces[key][:] = data[:, recorder.trace_probes[key]]
-        to_physical = {}
-        for (name, var), indices in recorder.trace_probes.items():
-            scale, offset = pops[name].to_physical[var]
-            to_physical[(name, var)] = (np.broadcast_to(scale, (pops[name].size,))[indices],
-                                        np.broadcast_to(offset, (pops[name].size,))[indices])
-        return Result(backend="lava", dt=program.dt, n_steps=n_steps, counts=counts,
-                      recorder=recorder, stats=None, to_physical=to_physical)
+        return Result(backend="lava", dt=program.dt, n_steps=n_steps, counts=counts, recorder=recorder,
+                      stats=None, to_physical=program.quantized.physical_scales(recorder.trace_probes))
 
     def _check_li_silent(self, name: str, neuron, raster: np.ndarray) -> None:
         """An LI population runs as a Lava LIF with the largest threshold; it must never spike."""

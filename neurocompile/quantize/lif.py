@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..chip.lif import LifParams
 from ..errors import BuildError
 from ..reference.lif import lif_propagators
 from .formats import decay_constant, split_mantissa_exponent
@@ -72,7 +73,7 @@ def quantize_lif(pop, dt: float, precision, incoming_abs_weight: np.ndarray,
 
     v_reset = p["v_reset"] if spiking else p["v_rest"]
     bias_drive = p["bias"] + p["v_rest"] - v_reset  # b', mV
-    v_max_int = (1 << (precision.state_bits - 1)) - 1
+    v_max_int = precision.saturation_limit
     if spiking:
         span = p["v_th"] - v_reset
         vth_int_target = v_max_int / VOLTAGE_HEADROOM
@@ -139,12 +140,11 @@ def quantize_lif(pop, dt: float, precision, incoming_abs_weight: np.ndarray,
         if bad.any():
             issues.append(QuantIssue(pop.name, name, int(bad.sum()), "initial value outside the "
                                      f"{precision.state_bits}-bit state range; clipped"))
-    params = {
-        "du": du, "dv": dv, "vth_mant": vth_mant, "bias_mant": bias_mant, "bias_exp": bias_exp,
-        "refractory_steps": refr_steps,
-        "reset_subtract": (np.asarray(p.get("reset", "value")) == "subtract") & np.ones(pop.size, bool),
-        "spiking": np.full(pop.size, spiking),
-    }
+    params = LifParams(
+        du=du, dv=dv, vth_mant=vth_mant, bias_mant=bias_mant, bias_exp=bias_exp,
+        refractory_steps=refr_steps,
+        reset_subtract=(np.asarray(p.get("reset", "value")) == "subtract") & np.ones(pop.size, bool),
+        spiking=np.full(pop.size, spiking))
     report = {
         "tau_mem": (p["tau_mem"], tau_mem_eff),
         "tau_syn": (p["tau_syn"], tau_syn_eff),

@@ -1,7 +1,9 @@
-"""Results of quantization: integer populations and projections, with what was changed.
+"""Results of quantization: integer populations, projections and bias updates, with what changed.
 
 Every discretization decision is recorded on the object it changed (effective time
-constants, relative errors, clipped values) so that the report can explain it later.
+constants, relative errors, clipped values) so that the report can explain it later. The
+integer parameters are the chip's own records (:class:`~neurocompile.chip.LifParams`,
+:class:`~neurocompile.chip.AdexParams`): every back end reads them as they are.
 """
 from __future__ import annotations
 
@@ -29,9 +31,11 @@ class QuantizedPopulation:
 
     Attributes:
         model: ``"LIF"``, ``"LI"``, ``"AdEx"`` or ``"source"``.
-        params: integer parameter arrays (size,) in the chip's units (docs/chip.md).
-        state: initial integer state arrays (size,).
-        to_physical: state variable -> (scale, offset): physical = integer * scale + offset
+        params: the chip's parameter record (:class:`~neurocompile.chip.LifParams` or
+            :class:`~neurocompile.chip.AdexParams`; None for a spike source).
+        state: initial integer state, register name -> (size,) array, in the order of the
+            model's :attr:`neurocompile.chip.Soma.registers`.
+        to_physical: probe variable -> (scale, offset): physical = integer * scale + offset
             (scale and offset are floats or per-neuron arrays), e.g. ``"v"`` in mV.
         input_gain: per neuron, dendritic input LSBs (before the alignment shift) per unit
             of physical weight (mV for LIF/LI, pA for AdEx); weights are quantized with it.
@@ -46,7 +50,7 @@ class QuantizedPopulation:
     name: str
     model: str
     size: int
-    params: dict
+    params: object
     state: dict
     to_physical: dict
     input_gain: np.ndarray | None
@@ -54,6 +58,10 @@ class QuantizedPopulation:
     bias_drive: np.ndarray | None
     report: dict = field(default_factory=dict)
     issues: tuple = ()
+
+    @property
+    def is_source(self) -> bool:
+        return self.model == "source"
 
 
 @dataclass(frozen=True)
@@ -64,9 +72,9 @@ class QuantizedProjection:
     ``weight_exp`` (left if positive, arithmetic right if negative), as Lava's Dense does.
 
     Attributes:
-        indptr, post: CSR over presynaptic neurons (int64 / int32).
-        weight_mant: int16 mantissas aligned with ``post``.
-        delay_steps: int16 delays (>= 1) aligned with ``post``.
+        indptr, post_index: CSR over presynaptic neurons (int64 / int32).
+        weight_mant: int16 mantissas aligned with ``post_index``.
+        delay_steps: int16 delays (>= 1) aligned with ``post_index``.
         weight_exp: the shared exponent.
         sign_mode: ``"excitatory"``, ``"inhibitory"`` or ``"mixed"`` (mixed uses even mantissas).
     """
@@ -86,3 +94,48 @@ class QuantizedProjection:
     @property
     def n_synapses(self) -> int:
         return int(self.post_index.size)
+
+    @property
+    def pre_index(self) -> np.ndarray:
+        """The presynaptic neuron of every synapse (int64, aligned with ``post_index``)."""
+        return np.repeat(np.arange(self.indptr.size - 1, dtype=np.int64), np.diff(self.indptr))
+
+
+@dataclass(frozen=True)
+class BiasUpdate:
+    """From ``step`` on, population ``population`` has biases ``bias_mant << bias_exp``."""
+
+    step: int
+    population: str
+    bias_mant: np.ndarray
+    bias_exp: np.ndarray
+
+
+@dataclass(frozen=True)
+class QuantizedNetwork:
+    """Integer form of a network. Immutable; the compiled program is built on it.
+
+    ``exp_table``: the AdEx exponential table every core holds (None without AdEx neurons).
+    """
+
+    name: str
+    dt: float
+    seed: int
+    populations: dict
+    projections: tuple
+    bias_updates: tuple
+    issues: tuple
+    exp_table: object = None
+
+    def physical_scales(self, trace_probes: dict) -> dict:
+        """(population, variable) -> (scale, offset) over the probed neurons: integer -> unit.
+
+        ``trace_probes``: (population, variable) -> probed neuron indices.
+        """
+        out = {}
+        for (name, var), indices in trace_probes.items():
+            q = self.populations[name]
+            scale, offset = q.to_physical[var]
+            out[(name, var)] = (np.broadcast_to(scale, (q.size,))[indices],
+                                np.broadcast_to(offset, (q.size,))[indices])
+        return out

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import BuildError
+from .synapse_sums import chunks
 from .types import QuantizedProjection, QuantIssue
 
 def quantize_projection(proj, post_q, precision, max_delay_steps: int, strict: bool) -> QuantizedProjection:
@@ -34,7 +35,7 @@ def quantize_projection(proj, post_q, precision, max_delay_steps: int, strict: b
     bits = precision.weight_mantissa_bits
     # Per-synapse float temporaries are made chunk by chunk (networks have 10^8 synapses).
     lowest_eff, highest_eff, peak = np.inf, -np.inf, 0.0
-    for part in _chunks(w.size):
+    for part in chunks(w.size):
         w_eff = w[part] * gain_of[post[part]]  # dendritic input LSBs, before the exponent
         if w_eff.size:
             lowest_eff = min(lowest_eff, float(w_eff.min()))
@@ -58,11 +59,11 @@ def quantize_projection(proj, post_q, precision, max_delay_steps: int, strict: b
         exp += int(np.rint(peak / 2.0**exp / step) * step > top)
         exp = max(exp, precision.weight_exponent_min)
         if exp < 0 <= precision.weight_exponent_max and not any(
-                _needs_negative_exponent(w[part] * gain_of[post[part]], step) for part in _chunks(w.size)):
+                _needs_negative_exponent(w[part] * gain_of[post[part]], step) for part in chunks(w.size)):
             exp = 0
     if exp > precision.weight_exponent_max:
         n_clip = sum(int(np.sum(np.abs(w[part] * gain_of[post[part]]) > top * 2.0**precision.weight_exponent_max))
-                     for part in _chunks(w.size))
+                     for part in chunks(w.size))
         message = (f"largest weight needs exponent {exp} > weight_exponent_max = "
                    f"{precision.weight_exponent_max}; {n_clip} synapse(s) clipped to "
                    f"{top * 2.0 ** precision.weight_exponent_max:g} input LSBs")
@@ -73,7 +74,7 @@ def quantize_projection(proj, post_q, precision, max_delay_steps: int, strict: b
     lowest = -top if mode != "mixed" else -(top + 2)  # mixed: -2^(b-1) is representable
     mant = np.empty(w.size, dtype=np.int16)
     lost, error_sq, target_sq = 0, 0.0, 0.0
-    for part in _chunks(w.size):
+    for part in chunks(w.size):
         w_eff = w[part] * gain_of[post[part]]
         chunk = np.clip(np.rint(w_eff / 2.0**exp / step) * step, lowest, top).astype(np.int16)
         mant[part] = chunk
@@ -92,11 +93,6 @@ def quantize_projection(proj, post_q, precision, max_delay_steps: int, strict: b
         post_index=post.astype(np.int32, copy=False),
         weight_mant=mant, delay_steps=delay.astype(np.int16), weight_exp=exp, sign_mode=mode,
         report=report, issues=tuple(issues))
-
-
-def _chunks(size: int, chunk: int = 1 << 22):
-    """Slices covering ``range(size)`` in pieces of ``chunk`` (at least one, possibly empty)."""
-    return [slice(start, start + chunk) for start in range(0, max(size, 1), chunk)]
 
 
 def _needs_negative_exponent(w_eff: np.ndarray, step: int) -> bool:

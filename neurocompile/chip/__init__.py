@@ -1,0 +1,44 @@
+"""The chip: its integer rules, written once, for the quantizer and every back end (docs/chip.md).
+
+* :mod:`.numbers`: shifts, decays, wrap-around, saturation, rounding multiplies;
+* :mod:`.dendrite`: how synaptic input is summed, scaled (the floor rule), delayed and read;
+* :mod:`.lif`, :mod:`.adex`: the neuron updates and their typed parameter records;
+* :mod:`.host`: when bias updates (step currents) take effect;
+* :mod:`.costs`: the activity counters and the energy and latency they cost;
+* :mod:`.overflow`: strict mode's error.
+
+The number formats come from the target (:class:`neurocompile.target.Precision`). The
+emulator (:mod:`neurocompile.emu`) and the Lava processes (:mod:`neurocompile.lava`) call
+these functions; they implement no rule of their own.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from .adex import ADEX_PROBES, ADEX_REGISTERS, AdexParams, ExpTable, FixedCoefficient, adex_soma_step, build_exp_lut
+from .lif import LIF_PROBES, LIF_REGISTERS, LifParams, lif_soma_step
+from .overflow import ChipOverflowError
+
+
+class Soma(NamedTuple):
+    """What the chip knows of a neuron model: which update runs it and its state registers.
+
+    ``bank``: neurons with the same bank run the same integer update (LI is a LIF that never
+    spikes). ``registers``: integer state, in :attr:`QuantizedPopulation.state` order.
+    ``probes``: probe variable (``"v"``, ``"I_syn"``, ...) -> the register that holds it.
+    ``params``: the record type of its parameters.
+    """
+
+    bank: str
+    registers: tuple
+    probes: dict
+    params: type
+
+
+LIF_SOMA = Soma("LIF", LIF_REGISTERS, LIF_PROBES, LifParams)
+ADEX_SOMA = Soma("AdEx", ADEX_REGISTERS, ADEX_PROBES, AdexParams)
+#: Model name (:attr:`QuantizedPopulation.model`) -> its soma.
+SOMAS = {"LIF": LIF_SOMA, "LI": LIF_SOMA, "AdEx": ADEX_SOMA}
+
+__all__ = ["ADEX_SOMA", "AdexParams", "ChipOverflowError", "ExpTable", "FixedCoefficient", "LIF_SOMA",
+           "LifParams", "SOMAS", "Soma", "adex_soma_step", "build_exp_lut", "lif_soma_step"]

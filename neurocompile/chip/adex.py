@@ -1,0 +1,370 @@
+"""The chip's fixed-point AdEx neuron (docs/chip.md section 5): parameters, exp table, update.
+
+AdEx is the chip's own design: every multiplier is a :class:`FixedCoefficient` (a 16-bit
+mantissa and a right shift, rounding half up), the exponential comes from a per-core lookup
+table with linear interpolation (:class:`ExpTable`), and every register saturates. The update
+is written once, as the scalar :func:`adex_element`; the array API :func:`adex_soma_step`, the
+emulator's kernel and the Lava process model all call it. Converting float parameters into
+these integers is quantization (:mod:`neurocompile.quantize.adex`).
+"""
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from ..errors import BuildError, invalid
+from ..jit import njit
+from ..target import LOIHI_PRECISION
+from .numbers import (apply_elementwise, coefficient_element, rounding_multiply, saturate_element, slice_length,
+                      table_rows, writable_int64)
+from .overflow import overflow_error
+
+#: Width of the AdEx soma's multiplier coefficients (signed, incl. sign). An architectural
+#: constant of the chip (docs/chip.md section 5.2), not a target-file key.
+ADEX_COEFFICIENT_BITS = 16
+#: Largest right shift that follows an AdEx multiplication.
+ADEX_MAX_SHIFT = 62
+#: Fractional bits of the exp-table position (the linear-interpolation weight), section 5.3.
+ADEX_TABLE_INDEX_FRACTION_BITS = 8
+
+#: The integer state registers of an AdEx neuron, and the probe variables they hold.
+ADEX_REGISTERS = ("x", "w", "i_syn")
+ADEX_PROBES = {"v": "x", "w": "w", "I_syn": "i_syn"}
+
+
+# --------------------------------------------------------------------------------------------
+# Coefficients and the exp table
+
+
+@dataclass(frozen=True)
+class FixedCoefficient:
+    """A real multiplier ``c ~= mant / 2**shift`` (int64 arrays, one per neuron).
+
+    ``apply(x)`` returns ``round(x * c)`` as ``(x * mant + 2**(shift-1)) >> shift`` (round half
+    up, arithmetic shift); ``mant`` is signed with :data:`ADEX_COEFFICIENT_BITS` bits.
+    """
+
+    mant: np.ndarray
+    shift: np.ndarray
+
+    def apply(self, x) -> np.ndarray:
+        return rounding_multiply(x, self.mant, self.shift)
+
+    def value(self) -> np.ndarray:
+        """The real numbers represented (float64)."""
+        return self.mant / np.exp2(self.shift.astype(np.float64))
+
+
+@dataclass(frozen=True)
+class ExpTable:
+    """The per-core table of ``exp(x)`` (docs/chip.md section 5.3).
+
+    ``values[k] = round(exp(input_min + k * step) * 2**fraction_bits)``, unsigned, at most
+    ``state_bits - 1`` bits; ``step = (input_max - input_min) / (entries - 1)``. The table is
+    the same for every neuron (its input ``x = (V - V_T) / delta_T`` is dimensionless); the
+    per-neuron scaling lives in :class:`AdexParams`.
+    """
+
+    values: np.ndarray
+    fraction_bits: int
+    input_min: float
+    input_max: float
+
+    @property
+    def entries(self) -> int:
+        return int(self.values.size)
+
+    @property
+    def input_step(self) -> float:
+        return (self.input_max - self.input_min) / (self.entries - 1)
+
+
+def build_exp_lut(entries: int, input_min: float, input_max: float, precision=LOIHI_PRECISION) -> ExpTable:
+    """The exp table of a target's ``[adex]`` section (``exp_table_entries``, ``exp_input_min/max``).
+
+    ``fraction_bits`` is the largest that keeps ``exp(input_max)`` within ``state_bits - 1`` bits.
+    """
+    if entries < 2 or not input_min < input_max:
+        raise invalid("exp table", "entries/input range", (entries, input_min, input_max),
+                      "needs >= 2 entries and input_min < input_max", cls=BuildError)
+    top = precision.saturation_limit
+    fraction_bits = int(math.floor(math.log2(top / math.exp(input_max))))
+    if fraction_bits < 0:
+        raise invalid("exp table", "input_max", input_max,
+                      f"makes exp(input_max) exceed the {precision.state_bits - 1}-bit table entries",
+                      cls=BuildError)
+    points = input_min + np.arange(entries) * ((input_max - input_min) / (entries - 1))
+    values = np.minimum(np.rint(np.exp(points) * 2.0**fraction_bits), top).astype(np.int64)
+    values.setflags(write=False)
+    return ExpTable(values, fraction_bits, float(input_min), float(input_max))
+
+
+@njit(inline="always")
+def exp_term_element(x, values, index_mant, index_shift, origin, scale_mant, scale_shift, runaway):
+    """The exponential term of one neuron (see :func:`adex_exp_term`); ``values``: the table."""
+    frac_bits = ADEX_TABLE_INDEX_FRACTION_BITS
+    last = values.size - 1
+    raw = coefficient_element(x - origin, index_mant, index_shift)
+    if raw > (last << frac_bits):
+        return runaway
+    pos = saturate_element(raw, 0, last << frac_bits)
+    k = min(pos >> frac_bits, last - 1)
+    frac = pos - (k << frac_bits)
+    low = values[k]
+    high = values[k + 1]
+    interpolated = low + (((high - low) * frac + (1 << (frac_bits - 1))) >> frac_bits)
+    return coefficient_element(interpolated, scale_mant, scale_shift)
+
+
+@njit
+def _exp_term_loop(x, index_mant, index_shift, origin, scale_mant, scale_shift, values, runaway, out):
+    for k in range(out.size):
+        out[k] = exp_term_element(x[k], values, index_mant[k], index_shift[k], origin[k],
+                                  scale_mant[k], scale_shift[k], runaway)
+
+
+def adex_exp_term(x, table: ExpTable, index_scale: FixedCoefficient, origin,
+                  exp_scale: FixedCoefficient, runaway: int) -> np.ndarray:
+    """The exponential term in voltage LSBs per step, from the table with linear interpolation.
+
+    ``pos = index_scale.apply(x - origin)`` is the table position with
+    :data:`ADEX_TABLE_INDEX_FRACTION_BITS` (F) fractional bits. Below the table (``pos < 0``)
+    the first entry is used. Within it, ``e = t[k] + (((t[k+1] - t[k]) * frac + 2**(F-1)) >> F)``
+    scaled by ``exp_scale``. Above it (``pos > (entries - 1) << F``) the term is ``runaway``
+    (the voltage register's maximum): the float exponential would carry V past any reasonable
+    V_peak within the step, and the saturated register makes the neuron spike now rather than
+    crawl up at the table's last slope (docs/chip.md section 5.3).
+    """
+    return apply_elementwise(_exp_term_loop, (x, index_scale.mant, index_scale.shift, origin, exp_scale.mant,
+                                              exp_scale.shift), _table_values(table), np.int64(runaway))
+
+
+def _table_values(table: ExpTable) -> np.ndarray:
+    return writable_int64(table.values, table.values.shape)
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters
+
+
+#: Columns of :meth:`AdexParams.columns`: coefficient mantissas and shifts, then integers; and
+#: the name of each column's index.
+ADEX_COLUMNS = ("leak.mant", "leak.shift", "gain.mant", "gain.shift", "jump.mant", "jump.shift",
+                "coupling.mant", "coupling.shift", "adaptation.mant", "adaptation.shift",
+                "synapse.mant", "synapse.shift", "exp_index.mant", "exp_index.shift",
+                "exp_scale.mant", "exp_scale.shift", "exp_origin", "x_peak", "x_reset", "b",
+                "refractory_steps")
+(ADEX_LEAK, ADEX_LEAK_SHIFT, ADEX_GAIN, ADEX_GAIN_SHIFT, ADEX_JUMP, ADEX_JUMP_SHIFT, ADEX_COUPLING,
+ ADEX_COUPLING_SHIFT, ADEX_ADAPTATION, ADEX_ADAPTATION_SHIFT, ADEX_SYNAPSE, ADEX_SYNAPSE_SHIFT,
+ ADEX_EXP_INDEX, ADEX_EXP_INDEX_SHIFT, ADEX_EXP_SCALE, ADEX_EXP_SCALE_SHIFT, ADEX_EXP_ORIGIN, ADEX_X_PEAK,
+ ADEX_X_RESET, ADEX_B, ADEX_REFRACTORY_STEPS) = range(len(ADEX_COLUMNS))
+
+
+@dataclass(frozen=True)
+class AdexParams:
+    """Integer AdEx parameters of a slice of neurons (docs/chip.md section 5).
+
+    State units: ``x`` = (V - E_L) in voltage LSBs, ``w`` and ``i_syn`` in current LSBs.
+    Coefficients (:class:`FixedCoefficient`, per step of ``dt``):
+
+    * ``leak``: ``dt g_L / C`` (voltage LSB -> voltage LSB).
+    * ``gain``: ``dt I_lsb / (C V_lsb)`` (current LSB -> voltage LSB).
+    * ``jump``: ``I_lsb / (C V_lsb)`` for ``tau_syn = 0`` (input -> immediate voltage jump,
+      ``V += w/C``), else 0.
+    * ``coupling``: ``dt a V_lsb / (tau_w I_lsb)`` (voltage LSB -> current LSB).
+    * ``adaptation``: ``dt / tau_w``.
+    * ``synapse``: ``1 - exp(-dt / tau_syn)`` (1 when ``tau_syn = 0``).
+    * ``exp_index``: ``V_lsb 2**F / (delta_T * table step)`` (voltage LSB -> table position).
+    * ``exp_scale``: ``dt g_L delta_T / (C V_lsb 2**table.fraction_bits)``.
+
+    Integers: ``exp_origin`` (x at the first table entry), ``x_peak``, ``x_reset``, ``b``
+    (current LSBs), ``bias`` (I_e, current LSBs; full state width, replaced for step currents)
+    and ``refractory_steps``.
+    """
+
+    leak: FixedCoefficient
+    gain: FixedCoefficient
+    jump: FixedCoefficient
+    coupling: FixedCoefficient
+    adaptation: FixedCoefficient
+    synapse: FixedCoefficient
+    exp_index: FixedCoefficient
+    exp_scale: FixedCoefficient
+    exp_origin: np.ndarray
+    x_peak: np.ndarray
+    x_reset: np.ndarray
+    b: np.ndarray
+    bias: np.ndarray
+    refractory_steps: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return int(self.x_peak.shape[0])
+
+    @functools.cached_property
+    def _columns(self) -> np.ndarray:
+        columns = []
+        for name in ADEX_COLUMNS:
+            base, _, part = name.partition(".")
+            value = getattr(self, base)
+            columns.append(getattr(value, part) if part else value)
+        table = np.ascontiguousarray(np.column_stack(
+            [np.broadcast_to(np.asarray(c, dtype=np.int64), (self.size,)) for c in columns]))
+        table.setflags(write=False)
+        return table
+
+    def columns(self) -> np.ndarray:
+        """(size, 21) int64 table in the column order of :data:`ADEX_COLUMNS` (read-only)."""
+        return self._columns
+
+
+# --------------------------------------------------------------------------------------------
+# The update
+
+
+class AdexStepResult(NamedTuple):
+    """State after one AdEx step (int64 arrays) and the boolean spike vector."""
+
+    x: np.ndarray
+    w: np.ndarray
+    i_syn: np.ndarray
+    spiked: np.ndarray
+    refractory_left: np.ndarray
+
+
+#: Bits of the overflow code returned by :func:`adex_element` (which register saturated).
+ADEX_OVERFLOW_I, ADEX_OVERFLOW_X0, ADEX_OVERFLOW_X1, ADEX_OVERFLOW_W = 1, 2, 4, 8
+
+
+@njit(inline="always")
+def adex_element(x, w, i_syn, a_in, refractory_left, table, row, bias, values, align, limit):
+    """One AdEx soma update of one neuron (docs/chip.md section 5.4); ``table[row]``: its
+    parameters (:data:`ADEX_COLUMNS`), ``values``: the exp table.
+
+    Returns ``(x, w, i_syn, spiked, refractory_left, overflow, i_raw, x0_raw, x1_raw, w_raw)``:
+    ``overflow`` has the ``ADEX_OVERFLOW_*`` bits of the registers that saturated (the voltage
+    of the spike step itself excluded, see :func:`adex_soma_step`), the ``*_raw`` values are
+    those registers before saturation (for strict-mode messages).
+    """
+    q = a_in << align
+    instant = table[row, ADEX_JUMP] != 0
+    overflow = 0
+    i_raw = i_syn if instant else i_syn + q
+    if i_raw < -limit or i_raw > limit:
+        overflow |= ADEX_OVERFLOW_I
+    i = saturate_element(i_raw, -limit, limit)
+    x0_raw = x + coefficient_element(q, table[row, ADEX_JUMP], table[row, ADEX_JUMP_SHIFT])
+    if x0_raw < -limit or x0_raw > limit:
+        overflow |= ADEX_OVERFLOW_X0
+    x0 = saturate_element(x0_raw, -limit, limit)
+    exp_term = exp_term_element(x0, values, table[row, ADEX_EXP_INDEX], table[row, ADEX_EXP_INDEX_SHIFT],
+                                table[row, ADEX_EXP_ORIGIN], table[row, ADEX_EXP_SCALE],
+                                table[row, ADEX_EXP_SCALE_SHIFT], limit)
+    x1 = (x0 - coefficient_element(x0, table[row, ADEX_LEAK], table[row, ADEX_LEAK_SHIFT]) + exp_term
+          + coefficient_element(i - w + bias, table[row, ADEX_GAIN], table[row, ADEX_GAIN_SHIFT]))
+    w1 = (w + coefficient_element(x0, table[row, ADEX_COUPLING], table[row, ADEX_COUPLING_SHIFT])
+          - coefficient_element(w, table[row, ADEX_ADAPTATION], table[row, ADEX_ADAPTATION_SHIFT]))
+    i_next = i - coefficient_element(i, table[row, ADEX_SYNAPSE], table[row, ADEX_SYNAPSE_SHIFT])
+    held = refractory_left > 0
+    if held:
+        x1 = table[row, ADEX_X_RESET]
+    spiked = (not held) and x1 >= table[row, ADEX_X_PEAK]
+    x1_raw = x1
+    if (x1 < -limit or x1 > limit) and not spiked:
+        overflow |= ADEX_OVERFLOW_X1
+    x1 = saturate_element(x1, -limit, limit)
+    if spiked:
+        w1 = w1 + table[row, ADEX_B]
+    w_raw = w1
+    if w1 < -limit or w1 > limit:
+        overflow |= ADEX_OVERFLOW_W
+        w1 = saturate_element(w1, -limit, limit)
+    if spiked:
+        x1 = table[row, ADEX_X_RESET]
+        refractory_new = table[row, ADEX_REFRACTORY_STEPS]
+    else:
+        refractory_new = refractory_left - 1 if refractory_left > 0 else 0
+    return x1, w1, i_next, spiked, refractory_new, overflow, i_raw, x0_raw, x1_raw, w_raw
+
+
+@njit
+def _adex_loop(x, w, i_syn, a_in, refractory_left, table, bias, values, align, limit,
+               x_out, w_out, i_out, spiked_out, refractory_out, overflow_out, i_raw, x0_raw, x1_raw, w_raw):
+    for k in range(x.size):
+        (x_out[k], w_out[k], i_out[k], spiked_out[k], refractory_out[k], overflow_out[k], i_raw[k],
+         x0_raw[k], x1_raw[k], w_raw[k]) = adex_element(x[k], w[k], i_syn[k], a_in[k], refractory_left[k],
+                                                        table, k, bias[k], values, align, limit)
+
+
+def adex_soma_step(x, w, i_syn, a_in, params: AdexParams, table: ExpTable, precision=LOIHI_PRECISION, *,
+                   bias=None, refractory_left=None, strict: bool = False, step: int = 0,
+                   owner: str = "AdEx", neuron_ids=None) -> AdexStepResult:
+    """One soma update of an AdEx slice (docs/chip.md section 5.4).
+
+    ``x``: (V - E_L) in voltage LSBs; ``w``, ``i_syn``: current LSBs; ``a_in``: dendritic input
+    (units of ``2**alignment_shift`` current LSBs); ``bias`` overrides ``params.bias`` (step
+    currents). With ``q = a_in << alignment_shift``, R(.) the rounding multiply::
+
+        i   = sat(i_syn + q)                      (tau_syn > 0)
+        x0  = sat(x + R(q * jump))                (tau_syn = 0: V += w/C)
+        x1  = x0 - R(x0 * leak) + E(x0) + R((i - w + bias) * gain)
+        w1  = w + R(x0 * coupling) - R(w * adaptation)
+        i'  = i - R(i * synapse)
+        refractory: x1 = x_reset, no spike; else spike if x1 >= x_peak:
+        x1 = x_reset, w1 = sat(w1 + b), refractory_left = refractory_steps
+
+    All registers saturate at ``+-(2**(state_bits-1) - 1)``. Strict mode raises on saturation
+    of ``i_syn``, ``w``, or ``x`` in a step where the neuron does not spike (the overshoot of
+    the spike step itself is discarded by the reset and is not an error).
+    """
+    size = slice_length(params.size, x, w, i_syn, a_in, bias, refractory_left)
+    return adex_table_step(x, w, i_syn, a_in, table_rows(params.columns(), size),
+                           params.bias if bias is None else bias, table.values, precision,
+                           refractory_left=refractory_left, strict=strict, step=step, owner=owner,
+                           neuron_ids=neuron_ids)
+
+
+def adex_table_step(x, w, i_syn, a_in, table: np.ndarray, bias, exp_values, precision=LOIHI_PRECISION, *,
+                    refractory_left=None, strict: bool = False, step: int = 0, owner: str = "AdEx",
+                    neuron_ids=None) -> AdexStepResult:
+    """:func:`adex_soma_step` with the parameters as an :data:`ADEX_COLUMNS` table, one row per
+    neuron, ``bias`` per neuron and the exp table's ``values``."""
+    size = table.shape[0]
+    limit = precision.saturation_limit
+    x, w, i_syn, a_in, bias = (writable_int64(value, (size,)) for value in (x, w, i_syn, a_in, bias))
+    refractory_left = writable_int64(0 if refractory_left is None else refractory_left, (size,))
+    x_new, w_new, i_new, refractory_new, overflow, i_raw, x0_raw, x1_raw, w_raw = (
+        np.zeros(size, dtype=np.int64) for _ in range(9))
+    spiked = np.empty(size, dtype=np.bool_)
+    _adex_loop(x, w, i_syn, a_in, refractory_left, writable_int64(table, table.shape), bias,
+               writable_int64(exp_values, np.shape(exp_values)), precision.alignment_shift_bits, limit,
+               x_new, w_new, i_new, spiked, refractory_new, overflow, i_raw, x0_raw, x1_raw, w_raw)
+    if strict and overflow.any():
+        for bit, variable, raw in ((ADEX_OVERFLOW_I, "synaptic current i_syn", i_raw),
+                                   (ADEX_OVERFLOW_X0, "voltage x", x0_raw),
+                                   (ADEX_OVERFLOW_X1, "voltage x", x1_raw),
+                                   (ADEX_OVERFLOW_W, "adaptation w", w_raw)):
+            bad = (overflow & bit) != 0
+            if bad.any():
+                raise overflow_error(owner, step, neuron_ids, bad, variable, raw,
+                                     f"saturates to the range {-limit}..{limit}")
+    return AdexStepResult(x_new, w_new, i_new, spiked, refractory_new)
+
+
+__all__ = ["ADEX_COEFFICIENT_BITS", "ADEX_COLUMNS", "ADEX_MAX_SHIFT", "ADEX_PROBES", "ADEX_REGISTERS",
+           "ADEX_TABLE_INDEX_FRACTION_BITS", "AdexParams", "AdexStepResult", "ExpTable", "FixedCoefficient",
+           "adex_element", "adex_exp_term", "adex_soma_step", "adex_table_step", "build_exp_lut", "exp_table_of",
+           "exp_term_element"]
+
+
+def exp_table_of(target) -> ExpTable:
+    """The exp table every core of ``target`` holds (its ``[adex]`` section at its precision)."""
+    if target.adex is None:
+        raise BuildError(f"target '{target.name}' has no [adex] table, so it cannot run AdEx neurons")
+    section = target.adex
+    return build_exp_lut(section.exp_table_entries, section.exp_input_min, section.exp_input_max,
+                         target.precision)

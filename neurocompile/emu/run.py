@@ -1,0 +1,211 @@
+"""Running a compiled program on the emulator: inputs, blocks of steps, batches, Results.
+
+:func:`emulate` lays the program out once (:class:`~.layout.ChipLayout`), splits the samples
+of a batch into chunks, and runs each chunk in blocks of steps: between blocks it applies the
+bias updates due (:class:`~neurocompile.chip.host.BiasSchedule`), draws the host spikes and
+grows the spike record when needed; within a block one engine steps: the compiled kernel
+(:mod:`.kernel`, default) or the step-by-step engine (:mod:`.stepper`, also strict mode). Both
+step the same state with the same phases, so everything around them exists once.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from ..chip.costs import RunStats, energy_and_latency, tiles_in_use
+from ..chip.host import BiasSchedule, bias_value
+from ..errors import invalid
+from ..reference.simulator import steps_for
+from ..result import Recorder, Result
+from .inputs import prepare_inputs
+from .layout import HOST, ChipLayout
+from .state import (S_ACTIVE, S_EW, S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, SATURATIONS, HostSpikes,
+                    RunState)
+
+ENGINES = ("fast", "numpy")
+#: Steps per engine call: bounds the memory of host spikes and traces held at once.
+BLOCK_STEPS = 2048
+#: Samples per chunk: bounds the memory of a large batch (state, rings, counters).
+BATCH_CHUNK = 64
+
+
+def emulate(program, duration: float, strict: bool = False, *, inputs=None, engine: str = "fast",
+            threads: int | None = None):
+    """Run ``program`` for ``duration`` ms on the emulated chip; returns a :class:`Result`.
+
+    ``inputs``: per-run inputs (see :mod:`neurocompile.emu.inputs`); with a leading batch axis
+    the result is a list of one :class:`Result` per sample, each identical to a separate run
+    with that sample's inputs. ``engine``: ``"fast"`` (default; the compiled kernel, many steps
+    per call) or ``"numpy"`` (the step-by-step engine). Both give identical spikes, traces and
+    counters. ``strict=True`` raises :class:`~neurocompile.chip.ChipOverflowError` naming the
+    neuron and step on any register wrap or saturation instead of wrapping or saturating
+    silently; strict runs use the step-by-step engine, which checks every step.
+
+    The samples of a batch run together, in chunks of at most :data:`BATCH_CHUNK`; a batch is
+    split into at least ``threads`` chunks (default: the machine's cores) that run in parallel
+    threads: the kernel releases the GIL, and samples are independent, so the results do not
+    depend on the split.
+    """
+    if engine not in ENGINES:
+        raise invalid("emulate", "engine", engine, f"must be one of {', '.join(ENGINES)}")
+    n_steps = steps_for(duration, program.quantized.dt, owner="Program.run")
+    run_inputs = prepare_inputs(program, inputs, n_steps)
+    layout = ChipLayout(program)
+    stepwise = engine == "numpy" or strict
+    samples = run_inputs.samples
+    threads = max(1, min(threads or os.cpu_count() or 1, samples))
+    size = min(BATCH_CHUNK, -(-samples // threads))
+    runs = [_run_chunk(layout, n_steps, run_inputs, range(first, min(first + size, samples)), stepwise, strict)
+            for first in range(0, samples, size)]
+    # Each run is a generator in three phases (set up; step; build the Results). Only the
+    # stepping, nearly all of it in the GIL-free kernel, runs in threads: Python phases in
+    # parallel threads would only queue for the GIL.
+    for run in runs:
+        next(run)
+    if threads > 1 and len(runs) > 1 and not stepwise:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(next, runs))
+    else:
+        for run in runs:
+            next(run)
+    results = [result for run in runs for result in next(run)]
+    return results if run_inputs.batch is not None else results[0]
+
+
+def _run_chunk(layout: ChipLayout, n_steps: int, run_inputs, samples: range, stepwise: bool, strict: bool):
+    """Run ``samples`` together; a generator: set up, yield; step, yield; yield the Results."""
+    program = layout.program
+    qnet = program.quantized
+    pops = qnet.populations
+    batch = len(samples)
+    recorders = [Recorder(program.probes, {n: q.size for n, q in pops.items()}, n_steps) for _ in samples]
+    state = RunState(layout, batch, n_steps, recorders[0])
+    for name, (mant, exp) in run_inputs.sample_biases(program, samples).items():
+        layout.set_bias(state.lif_bias, state.adex_bias, name, bias_value(mant, exp))
+    rasters = {name: raster[samples.start:samples.stop] for name, raster in run_inputs.spikes.items()}
+    streams = {name: (rasters[name] if name in rasters else
+                      program.sources[name].iter_spikes(pops[name].size, n_steps, qnet.dt, qnet.seed, name))
+               for name in layout.order if layout.bank[name] == HOST}
+    schedule = BiasSchedule(qnet.bias_updates)
+    if stepwise:
+        from .stepper import Stepper
+        stepper = Stepper(layout, state, strict)
+        advance = stepper.run
+    else:
+        from .kernel import run_steps_adex, run_steps_lif
+        kernel = run_steps_adex if layout.n_adex else run_steps_lif
+
+        def advance(first, stop, host):
+            return kernel(first, stop, state.dimensions, layout.registers, layout.lif, layout.adex,
+                          layout.synapses, layout.fabric, state.lif, state.adex, state.dendrites, host,
+                          state.fired, state.recording, state.counters)
+
+    yield  # set up
+    step = 0
+    while step < n_steps:
+        for update in schedule.at(step):
+            layout.set_bias(state.lif_bias, state.adex_bias, update.population,
+                            bias_value(update.bias_mant, update.bias_exp))
+        stop = min(n_steps, step + BLOCK_STEPS)
+        change = schedule.next_change(step)
+        if change is not None:
+            stop = min(stop, change)
+        host = _host_block(layout, streams, step, stop, batch)
+        traces = state.trace_block(stop - step)
+        first = step
+        while step < stop:
+            reached = advance(step, stop, HostSpikes(host.ptr[step - first:], host.ids))
+            if reached < stop:  # the spike record is full: grow it and go on
+                state.grow_record()
+                state.recording = state.recording._replace(traces=traces[reached - first:])
+            step = reached
+        _keep_traces(state, recorders, traces, first, stop)
+    yield  # stepped
+    yield _results(layout, state, recorders, n_steps)
+
+
+def _keep_traces(state: RunState, recorders: list, traces: np.ndarray, first: int, stop: int) -> None:
+    start = 0
+    for key in state.trace_keys:
+        width = recorders[0].trace_probes[key].size
+        for column, recorder in enumerate(recorders):
+            recorder.traces[key][first:stop] = traces[:, start:start + width, column]
+        start += width
+
+
+def _host_block(layout: ChipLayout, streams: dict, first: int, stop: int, batch: int) -> HostSpikes:
+    """Host spikes of steps ``first..stop-1`` (flat ids ``g * B + b``).
+
+    ``streams``: per host population, a boolean raster (B, n_steps, size) given as run input
+    (converted in one vectorised pass) or the source's iterator of per-step spike indices
+    (the same spikes for every sample). Within a step, spikes are ordered by population, then
+    sample, then index.
+    """
+    n = stop - first
+    steps, ids = [], []
+    for name, stream in streams.items():
+        if isinstance(stream, np.ndarray):
+            sample, step, index = np.nonzero(stream[:, first:stop])
+        else:
+            per_step = [np.asarray(next(stream), dtype=np.int64) for _ in range(n)]
+            step = np.repeat(np.arange(n), [p.size for p in per_step])
+            index = np.concatenate(per_step) if per_step else np.zeros(0, dtype=np.int64)
+            sample = np.tile(np.arange(batch), index.size)  # every sample gets the source's spikes
+            step, index = np.repeat(step, batch), np.repeat(index, batch)
+        steps.append(step)
+        ids.append((index.astype(np.int64) + layout.offset[name]) * batch + sample)
+    if not streams:
+        return HostSpikes(np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    step, ids = np.concatenate(steps), np.concatenate(ids)
+    order = np.argsort(step, kind="stable")
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(step, minlength=n), out=ptr[1:])
+    return HostSpikes(ptr, ids[order])
+
+
+def _results(layout: ChipLayout, state: RunState, recorders: list, n_steps: int) -> list:
+    """One Result per sample of the chunk."""
+    program = layout.program
+    qnet = program.quantized
+    batch = state.batch
+    recording, counters = state.recording, state.counters
+    n = int(recording.n_recorded[0])
+    ids, sample_of = np.divmod(recording.ids[:n], batch)
+    # Per sample, in recording order (16-bit keys: numpy's stable sort is then a radix sort).
+    order = np.argsort(sample_of.astype(np.int16 if batch < 1 << 15 else np.int64), kind="stable")
+    bounds = np.searchsorted(sample_of[order], np.arange(batch + 1))
+    counts = recording.counts.reshape(layout.n_total, batch)
+    to_physical = qnet.physical_scales(recorders[0].trace_probes)
+    per_step = counters.per_step  # (counter, steps, B)
+    neurons_per_core = layout.fabric.neurons_per_core
+    energy, latency = energy_and_latency(  # for all samples at once
+        program.target, int(neurons_per_core.sum()), tiles_in_use(neurons_per_core, program.target),
+        synops=per_step[S_SYNOPS], active=per_step[S_ACTIVE], messages=per_step[S_MESSAGES], ew=per_step[S_EW],
+        ns=per_step[S_NS], ic=per_step[S_IC], max_core_time_ns=counters.max_core_ns,
+        max_route_ns=counters.max_route_ns)
+    results = []
+    for column, recorder in enumerate(recorders):
+        mine = order[bounds[column]:bounds[column + 1]]
+        _fill_spikes(recorder, layout, recording.steps[mine], ids[mine])
+        per_pop = {name: counts[layout.offset[name]:layout.offset[name] + layout.size[name], column].copy()
+                   for name in qnet.populations}
+        stats = RunStats(
+            *(per_step[k][:, column] for k in (S_SYNOPS, S_MESSAGES, S_EW, S_NS, S_IC, S_ACTIVE, S_SPIKES)),
+            counters.synops_per_core[:, column], counters.active_per_core[:, column], neurons_per_core,
+            energy[:, column], latency[:, column],
+            {label: int(counters.saturations[k, column]) for k, label in enumerate(SATURATIONS)
+             if counters.saturations[k, column]})
+        results.append(Result(backend="emu", dt=qnet.dt, n_steps=n_steps, counts=per_pop, recorder=recorder,
+                              stats=stats, to_physical=to_physical))
+    return results
+
+
+def _fill_spikes(recorder: Recorder, layout: ChipLayout, steps: np.ndarray, ids: np.ndarray) -> None:
+    """Hand the recorded (step, global id) pairs to the recorder, per population."""
+    for name in recorder.spike_probes:
+        start = layout.offset[name]
+        keep = (ids >= start) & (ids < start + layout.size[name])
+        if keep.any():
+            recorder.record_spikes(name, steps[keep], ids[keep] - start)

@@ -1,0 +1,190 @@
+"""The state of a run (or of a chunk of samples run together) in the layout's memory order.
+
+Everything that belongs to a neuron (state, bias, dendritic ring slot, spike count, flags) is
+stored neuron-major with the sample innermost, at ``g * B + b``, so that the LIF update of a
+run of neurons with one parameter set is one contiguous loop over ``neurons x B`` elements
+(it vectorises over samples), and the per-step work that does not depend on the sample is paid
+once for all B samples. A single run is B = 1. State is narrow (int32 registers, which hold
+the 24-bit state; int16 refractory counters): a step streams through all of it.
+
+Flags (one byte per neuron and sample, written by the soma update, read by the spike scan):
+:data:`FLAG_SPIKED`, :data:`FLAG_INPUT` (non-zero dendritic input), :data:`FLAG_DENDRITE_SATURATED`,
+:data:`FLAG_STATE_SATURATED` (the LIF voltage / AdEx adaptation register at its limit).
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+FLAG_SPIKED, FLAG_INPUT, FLAG_DENDRITE_SATURATED, FLAG_STATE_SATURATED = 1, 2, 4, 8
+
+#: Rows of ``Counters.per_step`` (per step and sample totals over the chip).
+STEP_COUNTERS = ("synops", "messages", "east_west", "north_south", "inter_chip", "active", "spikes")
+S_SYNOPS, S_MESSAGES, S_EW, S_NS, S_IC, S_ACTIVE, S_SPIKES = range(len(STEP_COUNTERS))
+#: Rows of ``Counters.saturations``, and how a run reports each.
+SATURATIONS = ("LIF: dendritic input", "LIF: state", "AdEx: dendritic input", "AdEx: state")
+SAT_LIF_DENDRITE, SAT_LIF_STATE, SAT_ADEX_DENDRITE, SAT_ADEX_STATE = range(len(SATURATIONS))
+#: Traceable registers (bank, register) and their codes in ``Recording.trace_codes``.
+TRACE_REGISTERS = (("LIF", "u"), ("LIF", "v"), ("AdEx", "x"), ("AdEx", "w"), ("AdEx", "i_syn"))
+TRACE_LIF_U, TRACE_LIF_V, TRACE_ADEX_X, TRACE_ADEX_W, TRACE_ADEX_I = range(len(TRACE_REGISTERS))
+
+
+class Dimensions(NamedTuple):
+    """Sizes the kernel loops over."""
+
+    n_lif: int
+    n_adex: int
+    n_projections: int
+    ring_length: int
+    batch: int
+
+
+class LifState(NamedTuple):
+    """Registers of the LIF/LI bank (``u``, ``v`` int32; refractory counters int16), the bias
+    register values (int32; step currents and run inputs change them) and the flags (uint8)."""
+
+    u: np.ndarray
+    v: np.ndarray
+    refractory: np.ndarray
+    bias: np.ndarray
+    flags: np.ndarray
+
+
+class AdexState(NamedTuple):
+    """Registers of the AdEx bank (``x``, ``w``, ``i_syn`` int32; refractory int16), bias, flags."""
+
+    x: np.ndarray
+    w: np.ndarray
+    i_syn: np.ndarray
+    refractory: np.ndarray
+    bias: np.ndarray
+    flags: np.ndarray
+
+
+class Dendrites(NamedTuple):
+    """Accumulator rings: ``ring`` (slots, neurons, B) shared by projections with exponent >= 0
+    (int32 where the layout proves it cannot overflow, else int64), ``floored`` the rings of
+    the negative-exponent (projection, delay) groups (int64), summed before the floor."""
+
+    ring: np.ndarray
+    floored: np.ndarray
+
+
+class HostSpikes(NamedTuple):
+    """Host spikes of a block of steps: step ``s`` sends ``ids[ptr[s - first]:ptr[s - first + 1]]``
+    (flat indices ``g * B + b``)."""
+
+    ptr: np.ndarray
+    ids: np.ndarray
+
+
+class Fired(NamedTuple):
+    """Scratch list of the spikes of the current step: global neuron and sample of each."""
+
+    ids: np.ndarray
+    samples: np.ndarray
+
+
+class Recording(NamedTuple):
+    """What a run keeps: spike counts of every neuron (``g * B + b``), probed spikes as
+    (step, ``g * B + b``) pairs in ``steps``/``ids`` (``n_recorded[0]`` used), and traces of
+    probed registers, ``traces[step - first, probe, b]`` for the probes ``trace_ids``
+    (global neuron) with ``trace_codes`` (register, :data:`TRACE_REGISTERS`)."""
+
+    counts: np.ndarray
+    probed: np.ndarray
+    steps: np.ndarray
+    ids: np.ndarray
+    n_recorded: np.ndarray
+    trace_ids: np.ndarray
+    trace_codes: np.ndarray
+    traces: np.ndarray
+
+
+class Counters(NamedTuple):
+    """Activity counters: ``per_step[counter, step, b]`` (:data:`STEP_COUNTERS`), the busiest
+    core's time and the longest route per step and sample (ns), per-core totals ``[core, b]``,
+    this step's per-core scratch counts ``[core * B + b]`` and ``saturations[kind, b]``."""
+
+    per_step: np.ndarray
+    max_core_ns: np.ndarray
+    max_route_ns: np.ndarray
+    synops_per_core: np.ndarray
+    active_per_core: np.ndarray
+    step_synops: np.ndarray
+    step_active: np.ndarray
+    saturations: np.ndarray
+
+
+def _flags(n: int) -> np.ndarray:
+    """Flag bytes for ``n`` elements, padded to whole 8-byte words (scanned a word at a time)."""
+    return np.zeros(-(-n // 8) * 8, dtype=np.uint8)
+
+
+class RunState:
+    """The mutable state of one chunk of ``batch`` samples on a :class:`~.layout.ChipLayout`,
+    as the kernel's records, initialised from the program."""
+
+    def __init__(self, layout, batch: int, n_steps: int, probes_recorder):
+        self.batch = batch
+        n_lif, n_adex = layout.n_lif, layout.n_adex
+
+        def per_sample(initial, dtype=None):  # neuron-major, sample innermost
+            return np.repeat(np.asarray(initial, dtype=dtype), batch)
+
+        self.dimensions = Dimensions(n_lif, n_adex, layout.n_projections, layout.ring_length, batch)
+        self.lif_bias = per_sample(layout.lif_bias).reshape(n_lif, batch)
+        self.adex_bias = per_sample(layout.adex_bias).reshape(n_adex, batch)
+        self.lif = LifState(per_sample(layout.initial["u"]), per_sample(layout.initial["v"]),
+                            np.zeros(n_lif * batch, dtype=np.int16), self.lif_bias.reshape(-1), _flags(n_lif * batch))
+        self.adex = AdexState(per_sample(layout.initial["x"]), per_sample(layout.initial["w"]),
+                              per_sample(layout.initial["i_syn"]), np.zeros(n_adex * batch, dtype=np.int16),
+                              self.adex_bias.reshape(-1), _flags(n_adex * batch))
+        self.dendrites = Dendrites(
+            np.zeros(layout.ring_length * (n_lif + n_adex) * batch, dtype=layout.ring_dtype),
+            np.zeros(max(layout.floored_size * batch, 1), dtype=np.int64))
+        self.fired = Fired(np.zeros(layout.n_total * batch, dtype=np.int64),
+                           np.zeros(layout.n_total * batch, dtype=np.int64))
+
+        probed = np.zeros(layout.n_total, dtype=np.bool_)
+        for name, indices in probes_recorder.spike_probes.items():
+            probed[layout.offset[name] + indices] = True
+        self.trace_keys = list(probes_recorder.trace_probes)
+        codes = {key: TRACE_REGISTERS.index(key) for key in TRACE_REGISTERS}
+        from ..chip import SOMAS
+        trace_ids, trace_codes = [], []
+        for name, var in self.trace_keys:
+            indices = probes_recorder.trace_probes[(name, var)]
+            register = SOMAS[layout.program.quantized.populations[name].model].probes[var]
+            trace_ids.append(layout.offset[name] + indices)
+            trace_codes.append(np.full(indices.size, codes[(layout.bank[name], register)], dtype=np.int64))
+        capacity = max(1 << 16, 16 * int(probed.sum()) * batch)
+        self.recording = Recording(
+            counts=np.zeros(layout.n_total * batch, dtype=np.int64), probed=probed,
+            steps=np.zeros(capacity, dtype=np.int64), ids=np.zeros(capacity, dtype=np.int64),
+            n_recorded=np.zeros(1, dtype=np.int64),
+            trace_ids=np.concatenate(trace_ids or [np.zeros(0, np.int64)]).astype(np.int64),
+            trace_codes=np.concatenate(trace_codes or [np.zeros(0, np.int64)]),
+            traces=np.zeros((0, 0, batch), dtype=np.int64))
+        n_cores = layout.n_cores
+        self.counters = Counters(
+            per_step=np.zeros((len(STEP_COUNTERS), n_steps, batch), dtype=np.int64),
+            max_core_ns=np.zeros((n_steps, batch)), max_route_ns=np.zeros((n_steps, batch)),
+            synops_per_core=np.zeros((n_cores, batch), dtype=np.int64),
+            active_per_core=np.zeros((n_cores, batch), dtype=np.int64),
+            step_synops=np.zeros(n_cores * batch, dtype=np.int64),
+            step_active=np.zeros(n_cores * batch, dtype=np.int64),
+            saturations=np.zeros((len(SATURATIONS), batch), dtype=np.int64))
+
+    def grow_record(self) -> None:
+        """Double the probed-spike record (the kernel stops before it could overflow)."""
+        r = self.recording
+        self.recording = r._replace(steps=np.concatenate([r.steps, np.zeros_like(r.steps)]),
+                                    ids=np.concatenate([r.ids, np.zeros_like(r.ids)]))
+
+    def trace_block(self, n_steps: int) -> np.ndarray:
+        """A fresh trace buffer for a block of ``n_steps`` steps (also set on the recording)."""
+        traces = np.zeros((n_steps, self.recording.trace_ids.size, self.batch), dtype=np.int64)
+        self.recording = self.recording._replace(traces=traces)
+        return traces

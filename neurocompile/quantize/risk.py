@@ -1,0 +1,69 @@
+"""Worst-case input against the chip's register widths, per receiving population.
+
+Nothing is clipped at compile time: at run time the chip saturates ``a_in`` and ``v`` and
+wraps ``u`` (docs/chip.md section 10), which a run counts and ``strict=True`` makes an error
+of. A population whose worst case exceeds a register gets a :class:`~.types.QuantIssue`, so
+the user knows before running; the ratios are recorded in the population's report.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .synapse_sums import chunked_bincount
+from .types import QuantIssue
+
+
+def max_spike_fraction(pop, dt: float) -> float:
+    """Largest sustained fraction of steps in which a neuron of ``pop`` can spike."""
+    from ..ir.inputs import PoissonSource
+
+    if isinstance(pop.model, PoissonSource):
+        return float(min(1.0, 5.0 * np.max(pop.model.rate) * dt * 1e-3))  # 5x the mean rate
+    if pop.is_source:
+        return 1.0
+    refractory = np.rint(np.asarray(pop.params.get("refractory", 0.0)) / dt)
+    return float(1.0 / (1.0 + np.min(refractory)))
+
+
+def overflow_risks(network, pops: dict, projs, precision):
+    """Yield an issue per population whose worst-case input exceeds a register.
+
+    Dendritic input: every presynaptic neuron of every synapse spikes in the same step. LIF
+    synaptic current: every presynaptic neuron fires at its largest sustained rate (one spike
+    per refractory period; 5x the rate of a Poisson source), in steady state.
+    """
+    shift = precision.alignment_shift_bits
+    dendrite_max = precision.dendrite_range[1]
+    state_max = precision.saturation_limit
+    for name, q in pops.items():
+        if q.is_source:
+            continue
+        excit, inhib = np.zeros(q.size), np.zeros(q.size)
+        excit_rate, inhib_rate = np.zeros(q.size), np.zeros(q.size)
+        for p in projs:
+            if p.post != name:
+                continue
+            scale = 2.0**p.weight_exp
+            fraction = max_spike_fraction(network.populations[p.pre], network.dt)
+            pos = chunked_bincount(p.post_index, lambda m: np.maximum(m, 0) * scale, p.weight_mant, q.size)
+            neg = chunked_bincount(p.post_index, lambda m: np.maximum(-m, 0) * scale, p.weight_mant, q.size)
+            excit += pos
+            inhib += neg
+            excit_rate += pos * fraction
+            inhib_rate += neg * fraction
+        worst_input = float(max(excit.max(initial=0), inhib.max(initial=0)))
+        q.report["worst_input_vs_dendrite"] = worst_input / dendrite_max
+        if worst_input > dendrite_max:
+            yield QuantIssue(name, "dendritic input", int(np.sum(np.maximum(excit, inhib) > dendrite_max)),
+                             f"worst case {worst_input:.4g} exceeds the {precision.state_bits - shift}-bit "
+                             "dendrite range if every input spikes in one step; the chip saturates it")
+        if q.model in ("LIF", "LI"):
+            keep = 1.0 - (np.asarray(q.params.du) + 1) / precision.decay_unity
+            steady = np.maximum(excit_rate, inhib_rate) * (1 << shift) / np.maximum(
+                1.0 - keep, 1.0 / precision.decay_unity)
+            q.report["worst_current_vs_state"] = float(steady.max(initial=0)) / state_max
+            if steady.max(initial=0) > state_max:
+                yield QuantIssue(name, "synaptic current u", int(np.sum(steady > state_max)),
+                                 f"worst case {steady.max():.4g} exceeds the {precision.state_bits}-bit "
+                                 "current register if every input fires at its largest sustained rate; "
+                                 "u would wrap")
