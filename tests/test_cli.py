@@ -11,7 +11,7 @@ import pytest
 
 import neurocompile
 from neurocompile.cli.main import main
-from neurocompile.loading import NetworkFileError
+from neurocompile.io import NetworkFileError
 
 REPO = Path(__file__).resolve().parents[1]
 CUBA = REPO / "examples" / "cuba.py"

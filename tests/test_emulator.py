@@ -185,7 +185,7 @@ def test_save_load_identical_and_bad_files(tmp_path):
 
 
 def test_wrong_version_file(tmp_path, monkeypatch):
-    import neurocompile.program_io as io
+    import neurocompile.program.files as io
 
     prog = nc.compile(single_lif_driven(), "emu")
     monkeypatch.setattr(io, "FORMAT_VERSION", 99)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from neurocompile.cli.main import main
-from neurocompile.loading import NetworkFileError, load_network
+from neurocompile.io import NetworkFileError, load_network
 
 pytest.importorskip("nir")
 

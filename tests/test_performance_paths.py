@@ -229,9 +229,9 @@ def test_kernel_warm_up_process_and_its_skip_when_the_kernel_is_loaded():
 
     run_tiny_program()  # a real run: leaves the kernel loaded in this process
     assert run_steps.signatures  # ... which leaves the kernel loaded here
-    handle = warmup.start_kernel_warm_up()
-    assert handle.process is None  # nothing to warm up any more
-    handle.wait()
+    warmup.start()
+    assert warmup._helper is None  # nothing to warm up any more
+    warmup.finish()
 
 
 def test_the_warm_up_signature_is_the_one_real_runs_use():

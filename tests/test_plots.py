@@ -36,7 +36,7 @@ net.probe(exc[:3], "v")
 def runs(tmp_path_factory):
     path = tmp_path_factory.mktemp("net") / "small.py"
     path.write_text(SMALL_NET, encoding="utf-8")
-    from neurocompile.loading import load_network
+    from neurocompile.io import load_network
 
     net = load_network(path)
     return path, net, nc.simulate(net, 100.0), nc.compile(net, "emu").run(100.0)

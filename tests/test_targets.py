@@ -448,7 +448,7 @@ def test_require_model_names_owner_model_target_and_supported_models():
 def test_model_checks_of_a_build_share_the_error():
     import neurocompile as nc
     from neurocompile.quantize.network import quantize
-    from neurocompile.support import check_model_support
+    from neurocompile.quantize.support import model_support as check_model_support
 
     net = nc.Network("one_adex", dt=0.1)
     net.population("cell", 2, nc.AdEx(C=281.0, g_L=30.0, E_L=-70.6, V_T=-50.4, delta_T=2.0,

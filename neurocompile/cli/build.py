@@ -3,9 +3,9 @@
 The build is a list of stages, run in order on one :class:`BuildContext`; each stage calls the
 public Python function that does the work and prints what it found. Stages today::
 
-    load       neurocompile.loading.load_network         the user's network
+    load       neurocompile.io.load_network              the user's network
     validate   neurocompile.target.load_target           target file, and that it runs the models
-               neurocompile.support.check_model_support
+               neurocompile.quantize.support.model_support
     reference  neurocompile.simulate                     float run for --validate ms
     compile    neurocompile.compile                      quantize -> place -> route (report)
     emit       Program.save                              <out>/<name>.ncp
@@ -26,15 +26,15 @@ from typing import Any, Callable
 
 from rich.console import Console
 
-from ..compiler import compile as compile_network
-from ..emu.warmup import start_kernel_warm_up
+from ..program import compile as compile_network
+from ..emu import warmup
 from ..errors import BuildError
-from ..loading import load_network
-from ..report import tables as program_tables
+from ..io.network_files import load_network
+from ..program.report import tables as program_tables
+from ..quantize.support import model_support
 from ..validate import compare
 from ..reference import simulate
-from ..summary import population_summaries, projection_summaries, rate_summaries
-from ..support import check_model_support
+from ..io.summaries import population_summaries, projection_summaries, rate_summaries
 from ..target import load_target
 from ..place import PLACERS
 from . import render
@@ -68,7 +68,6 @@ class BuildContext:
     dt: float | None = None  # .nir files only: time step, ms
     reset: str | None = None  # .nir files only: "zero" or "subtract"
     stage_seconds: dict = field(default_factory=dict)
-    kernel_warm_up: Any = None  # neurocompile.emu.warmup.KernelWarmUp, when started
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,7 @@ def load_stage(ctx: BuildContext) -> None:
 
 def validate_stage(ctx: BuildContext) -> None:
     ctx.target = load_target(ctx.target_name)
-    ctx.model_support = check_model_support(ctx.network, ctx.target)
+    ctx.model_support = model_support(ctx.network, ctx.target)
     ctx.console.print(f"target {ctx.target.summary()}", markup=False, soft_wrap=True)
     groups: dict = {}
     for name, how in ctx.model_support.items():
@@ -153,45 +152,14 @@ def emit_stage(ctx: BuildContext) -> None:
                       f"--duration {ctx.duration:g})", markup=False, soft_wrap=True)
 
 
-def _kernel_ready(ctx: BuildContext) -> None:
-    """Wait for the kernel warm-up process (if any) so that this run loads the cached kernel."""
-    if ctx.kernel_warm_up is not None:
-        ctx.kernel_warm_up.wait()
-
-
-#: A chip run of at most this many neuron-steps takes the step-by-step engine (~1 s) rather
-#: than waiting for the kernel's first compilation (5-6 s) in the helper process.
-SHORT_RUN_NEURON_STEPS = 2e7
-
-
-def _engine_for_chip_run(ctx: BuildContext) -> str:
-    """``"numpy"`` while the kernel is still compiling and the run is short, else ``"fast"``.
-
-    Both engines compute the same integers (tests/test_performance_paths.py); the helper goes
-    on compiling in the background, so the next build finds the kernel in the cache.
-    """
-    warm_up = ctx.kernel_warm_up
-    if warm_up is None or not warm_up.running():
-        return "fast"
-    neurons = sum(q.size for q in ctx.program.quantized.populations.values())
-    steps = ctx.duration / ctx.program.dt
-    if neurons * steps <= SHORT_RUN_NEURON_STEPS:
-        return "numpy"
-    warm_up.wait()
-    return "fast"
-
-
 def chip_stage(ctx: BuildContext) -> None:
-    engine = _engine_for_chip_run(ctx)
     start = time.perf_counter()
-    ctx.chip = ctx.program.run(ctx.duration, engine=engine)
+    ctx.chip = ctx.program.run(ctx.duration)
     wall = time.perf_counter() - start
     ctx.console.print(render.rate_table(rate_summaries(ctx.chip), f"Chip ({ctx.chip.backend}), "
                                         f"{ctx.chip.duration:g} ms"))
     ctx.console.print(render.stats_table(ctx.chip.stats.totals()))
-    how = (" (step-by-step engine: the compiled kernel was still being compiled in the background "
-           "for later runs; both engines give identical results)") if engine == "numpy" else ""
-    ctx.console.print(f"chip run: {ctx.chip.duration:g} ms emulated in {wall:.2f} s wall time{how}",
+    ctx.console.print(f"chip run: {ctx.chip.duration:g} ms emulated in {wall:.2f} s wall time",
                       markup=False, soft_wrap=True)
 
 
@@ -209,7 +177,6 @@ def compare_stage(ctx: BuildContext) -> None:
 
 
 def lava_stage(ctx: BuildContext) -> None:
-    _kernel_ready(ctx)
     """What the Lava graph contains; with ``--run MS``, run it and check it against the emulator."""
     from ..lava import build_lava
     from ..lava.plan import plan_program
@@ -338,12 +305,11 @@ def add_parser(subparsers, common) -> None:
 
 
 def run(args, console: Console) -> int:
-    warm_up = start_kernel_warm_up()  # compiles the kernel on the other core meanwhile
+    warmup.start()  # compiles the emulator's kernel on the other core meanwhile
     ctx = BuildContext(network_file=args.network_file, target_name=args.target,
                        duration=args.duration, seed=args.seed, out=args.out, console=console,
                        placer=args.placer, strict=args.strict, tolerance=args.tolerance,
-                       lava_run_ms=args.lava_run_ms, dt=args.dt, reset=args.reset,
-                       kernel_warm_up=warm_up)
+                       lava_run_ms=args.lava_run_ms, dt=args.dt, reset=args.reset)
     run_build(ctx)  # a helper still compiling goes on in the background and fills the cache
     total = sum(ctx.stage_seconds.values())
     console.print(f"build of '{ctx.network.name}' for target '{ctx.target.name}' done in {total:.2f} s",

@@ -6,8 +6,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from ..program_io import load_program
-from ..report import tables
+from ..program import load_program
+from ..program.report import tables
 
 
 def add_parser(subparsers, common) -> None:

@@ -14,7 +14,7 @@ def main() -> int:
     if argv[:1] == ["build"] and not ({"-h", "--help"} & set(argv)):
         from ..emu import warmup
 
-        warmup.start_early()
+        warmup.start()
     from .main import main as run_command_line
 
     return run_command_line(argv)

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from ..compiler import compile as compile_network
+from ..program import compile as compile_network
 from ..errors import BuildError
-from ..loading import load_network
-from ..program_io import load_program
+from ..io.network_files import load_network
+from ..program import load_program
 from ..reference import simulate
 from .build import _positive_ms, _seed
 

@@ -1,4 +1,4 @@
-"""Rich tables for the command line, drawn from the plain summaries in :mod:`neurocompile.summary`."""
+"""Rich tables for the command line, drawn from the plain summaries in :mod:`neurocompile.io.summaries`."""
 from __future__ import annotations
 
 import math

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from ..program_io import load_program
-from ..summary import rate_summaries
+from ..program import load_program
+from ..io.summaries import rate_summaries
 from . import render
 from .build import _positive_ms
 

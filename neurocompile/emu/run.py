@@ -94,7 +94,9 @@ def _run_chunk(layout: ChipLayout, n_steps: int, run_inputs, samples: range, ste
         stepper = Stepper(layout, state, strict)
         advance = stepper.run
     else:
+        from . import warmup
         from .kernel import run_steps_adex, run_steps_lif
+        warmup.finish()  # a helper compiling the kernel fills the cache: load it from there
         kernel = run_steps_adex if layout.n_adex else run_steps_lif
 
         def advance(first, stop, host):

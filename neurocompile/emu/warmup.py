@@ -2,8 +2,8 @@
 
 The first run after installing compiles the kernel :data:`neurocompile.emu.kernel.run_steps_lif`
 (a few seconds on a 2-core machine) and stores it in numba's on-disk cache; later processes
-load it in milliseconds. ``neurocompile build`` starts :func:`start_kernel_warm_up` before it
-loads the user's network: a separate Python process compiles the LIF kernel for the argument
+load it in milliseconds. ``neurocompile build`` starts a helper before it loads the user's
+network (:func:`start`): a separate Python process compiles the LIF kernel for the argument
 types every run uses (:func:`kernel_argument_types`), which leaves it in the cache (programs
 with AdEx neurons use a second variant, compiled by their first run), while the build loads the
 network, simulates it in float and compiles it on the other core. Before its first chip run the
@@ -85,28 +85,29 @@ class KernelWarmUp:
         self.process = None
 
 
-_pending: KernelWarmUp | None = None
+_helper: KernelWarmUp | None = None
 
 
-def start_early() -> None:
-    """Start the helper at process start (the executable, before its heavy imports); the
-    build takes it over with :func:`start_kernel_warm_up`."""
-    global _pending
-    _pending = _spawn()
+def start() -> None:
+    """Start the helper process, unless one is running or this process has the kernel already
+    (a second build in one Python session, the tests). The executable calls it before its heavy
+    imports; ``neurocompile build`` calls it again (a no-op then)."""
+    global _helper
+    if _helper is not None:
+        return
+    kernel = sys.modules.get("neurocompile.emu.kernel")
+    if kernel is not None and getattr(kernel.run_steps_lif, "signatures", None):
+        return
+    _helper = _spawn()
 
 
-def start_kernel_warm_up() -> KernelWarmUp:
-    """The helper started by :func:`start_early`, else a new one; none when this process
-    already has the kernel (a second build in one Python session, the tests)."""
-    global _pending
-    if _pending is not None:
-        started, _pending = _pending, None
-        return started
-    from .kernel import run_steps_lif
-
-    if getattr(run_steps_lif, "signatures", None):
-        return KernelWarmUp(None)
-    return _spawn()
+def finish() -> None:
+    """Wait for a helper this process started (if any), so that the next kernel call loads the
+    compiled kernel from the cache instead of compiling it a second time."""
+    global _helper
+    if _helper is not None:
+        _helper.wait()
+        _helper = None
 
 
 def _spawn() -> KernelWarmUp:

@@ -12,6 +12,7 @@ from .adex import quantize_adex
 from .currents import bias_updates
 from .lif import quantize_lif
 from .risk import overflow_risks
+from .support import model_support
 from .synapse_sums import chunked_bincount, chunked_max_abs
 from .types import QuantizedNetwork, QuantizedPopulation
 from .weights import quantize_projection
@@ -36,9 +37,7 @@ def quantize(network, target, strict: bool = False) -> QuantizedNetwork:
         incoming[proj.post.name] += chunked_bincount(w.indices, np.abs, w.data, pop_size=w.shape[1])
         chunked_max_abs(w.indices, w.data, largest[proj.post.name])
     uses_adex = any(isinstance(pop.model, AdEx) for pop in network.populations.values())
-    for pop in network.populations.values():
-        if not pop.is_source:
-            target.require_model(type(pop.model).__name__, f"Population '{pop.name}'")
+    model_support(network, target)
     exp_table = exp_table_of(target) if uses_adex else None
     pops: dict[str, QuantizedPopulation] = {}
     for pop in network.populations.values():

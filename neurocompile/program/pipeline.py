@@ -1,12 +1,12 @@
 """``compile``: quantize -> place -> route, producing a :class:`~neurocompile.program.Program`."""
 from __future__ import annotations
 
-from .errors import BuildError
-from .place import DEFAULT_PLACER, core_usage, place, route_tables
-from .place.destinations import destination_matrices
+from ..errors import BuildError
+from ..place import DEFAULT_PLACER, core_usage, place, route_tables
+from ..place.destinations import destination_matrices
+from ..quantize import quantize
+from ..target import Target, load_target
 from .program import Program
-from .quantize import quantize
-from .target import load_target
 
 
 def compile(network, target="emu", *, strict: bool = False, placer: str = DEFAULT_PLACER,  # noqa: A001
@@ -21,8 +21,7 @@ def compile(network, target="emu", *, strict: bool = False, placer: str = DEFAUL
             float reference run (``{p: ref.rates(p) for p in ...}``); the placer weights spike
             traffic by it (activity-aware placement). Without it rates are uniform.
     """
-    from . import __version__
-    from .target import Target
+    from .. import __version__
 
     tgt = target if isinstance(target, Target) else load_target(target)
     network.validate()

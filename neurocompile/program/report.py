@@ -73,7 +73,7 @@ def placement_table(program) -> Table:
         t.add_row(name, where, f"{r.messages.mean():.2f}",
                   f"{r.east_west.mean():.2f}, {r.north_south.mean():.2f}, {r.inter_chip.mean():.2f}")
     # Whole-placement metrics (docs/placement.md), expected per step at default rates.
-    from .place.metrics import placement_metrics
+    from ..place.metrics import placement_metrics
 
     t.add_section()
     for label, value in placement_metrics(program).rows():

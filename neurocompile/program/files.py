@@ -15,13 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .chip import AdexParams, ExpTable, FixedCoefficient, LifParams
-from .errors import NeurocompileError
-from .ir.inputs import PoissonSource, SpikeTrains
-from .place.placement import Placement
-from .place.routing import RouteTable
-from .place.usage import CoreUsage
-from .quantize.types import BiasUpdate, QuantizedNetwork, QuantizedPopulation, QuantizedProjection, QuantIssue
+from ..chip import AdexParams, ExpTable, FixedCoefficient, LifParams
+from ..errors import NeurocompileError
+from ..ir.inputs import PoissonSource, SpikeTrains
+from ..place.placement import Placement
+from ..place.routing import RouteTable
+from ..place.usage import CoreUsage
+from ..quantize.types import BiasUpdate, QuantizedNetwork, QuantizedPopulation, QuantizedProjection, QuantIssue
 
 FORMAT_NAME = "neurocompile-program"
 FORMAT_VERSION = 2
@@ -113,10 +113,11 @@ def save_program(program, path) -> None:
         np.savez(fh, manifest=manifest, **enc.arrays)
 
 
-def load_program(path):
-    """Read a program written by :func:`save_program`; clear errors for bad files."""
-    from .program import Program
-    from .target import Target
+def read_program(path) -> dict:
+    """The fields of the :class:`~neurocompile.program.Program` stored in ``path`` (keyword
+    arguments of its constructor), read without executing anything from the file; clear
+    :class:`ProgramFileError` for bad files."""
+    from ..target import Target
 
     path = Path(path)
     if not path.is_file():
@@ -141,7 +142,7 @@ def load_program(path):
                                f"neurocompile program ({type(exc).__name__}: {exc})") from None
     try:
         target = Target.from_dict(tree["target"], source=tree.get("target_source", str(path)))
-        return Program(
+        return dict(
             name=tree["name"], target=target, quantized=_decode(tree["quantized"], arrays),
             placement=_decode(tree["placement"], arrays), routes=_decode(tree["routes"], arrays),
             usage=_decode(tree["usage"], arrays), sources=_decode(tree["sources"], arrays),

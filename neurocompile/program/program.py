@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import BuildError, invalid
+from ..errors import BuildError, invalid
+from .files import read_program, save_program
 
 
 @dataclass(frozen=True)
@@ -39,9 +40,6 @@ class Program:
     sources: dict
     probes: tuple
     info: dict = field(default_factory=dict)
-    #: Data derived from the fields above once and reused by later runs (e.g. the emulator's
-    #: synaptic-op tables, seconds to build for 10^8 synapses); never part of the program file.
-    _derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def dt(self) -> float:
@@ -65,13 +63,13 @@ class Program:
         backend = self.target.backend
         if backend in ("emu", "lava"):
             # Lava programs run on the emulator here; Program.to_lava() builds the Lava graph.
-            from .emu.run import emulate
+            from ..emu.run import emulate
             return emulate(self, duration, strict=strict, inputs=inputs, engine=engine)
         raise invalid(f"Program '{self.name}'", "backend", backend, "has no runner", cls=BuildError)
 
     def to_lava(self):
         """The Lava process graph of this program (needs lava-nc; see neurocompile.lava)."""
-        from .lava import build_lava
+        from ..lava import build_lava
         return build_lava(self)
 
     def report(self, width: int = 110) -> str:
@@ -81,7 +79,6 @@ class Program:
 
     def save(self, path) -> None:
         """Write the program to ``path`` (``.ncp``); :func:`neurocompile.load` reads it back."""
-        from .program_io import save_program
         save_program(self, path)
 
     def summary(self) -> dict:
@@ -94,3 +91,8 @@ class Program:
             "cores_used": int(used.size),
             "chips_used": int(chips.size),
         }
+
+
+def load_program(path) -> Program:
+    """Read a program written by :meth:`Program.save` (``nc.load``); clear errors for bad files."""
+    return Program(**read_program(path))

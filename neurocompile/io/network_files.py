@@ -14,8 +14,8 @@ import re
 import sys
 from pathlib import Path
 
-from .errors import NeurocompileError
-from .ir import Network
+from ..errors import NeurocompileError
+from ..ir import Network
 
 
 class NetworkFileError(NeurocompileError):
@@ -74,7 +74,7 @@ def _load_nir(file: Path, seed, dt, reset) -> Network:
     if dt is None:
         raise NetworkFileError(f"{file}: a NIR file needs a time step: give dt (ms), e.g. "
                                "--dt 0.1; NIR states its dynamics in continuous time")
-    from .nir import read_nir
+    from ..nir import read_nir
 
     try:
         return read_nir(file, dt=dt, reset=reset, seed=seed)
