@@ -38,6 +38,7 @@ from ..io.summaries import population_summaries, projection_summaries, rate_summ
 from ..target import load_target
 from ..place import PLACERS
 from . import render
+from .arguments import fraction, positive_ms, seed
 
 DEFAULT_DURATION_MS = 200.0
 DEFAULT_OUT = "build"
@@ -235,65 +236,37 @@ def run_build(ctx: BuildContext, stages=None) -> BuildContext:
 
 # -- command line -----------------------------------------------------------------------------
 
-def _positive_ms(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of ms") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a finite time > 0 ms")
-    return value
+NAME = "build"
+HELP = "build a network file for a target"
+DESCRIPTION = ("Load a network from a Python file (a module-level `net` or a `build()` function), check it "
+               "against a target, compile it (quantize, place, route), write <out>/<name>.ncp, and compare a "
+               "chip run with the float reference.")
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be >= 0")
-    return value
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a fraction >= 0, e.g. 0.05")
-    return value
-
-
-def add_parser(subparsers, common) -> None:
-    parser = subparsers.add_parser(
-        "build", parents=[common], help="build a network file for a target",
-        description="Load a network from a Python file (a module-level `net` or a `build()` "
-                    "function), check it against a target, compile it (quantize, place, route), "
-                    "write <out>/<name>.ncp, and compare a chip run with the float reference.")
+def add_arguments(parser) -> None:
     parser.add_argument("network_file", metavar="NET.py", type=Path,
                         help="Python file defining `net` (a neurocompile.Network) or `build()`, "
                              "or a NIR graph (.nir, needs --dt)")
     parser.add_argument("--target", default="emu", metavar="TARGET",
                         help="built-in target name (see `neurocompile targets`) or path to a "
                              "target .toml file (default: emu)")
-    parser.add_argument("--validate", "--duration", dest="duration", type=_positive_ms,
+    parser.add_argument("--validate", "--duration", dest="duration", type=positive_ms,
                         default=DEFAULT_DURATION_MS, metavar="MS",
                         help="length of the float and chip runs that are compared, ms "
                              f"(default: {DEFAULT_DURATION_MS:g})")
-    parser.add_argument("--tolerance", type=_fraction, default=None, metavar="FRACTION",
+    parser.add_argument("--tolerance", type=fraction, default=None, metavar="FRACTION",
                         help="fail (exit 1) when a population's chip rate differs from float by "
                              "more than this fraction, e.g. 0.05")
     parser.add_argument("--placer", default="ours", choices=sorted(PLACERS),
                         help="placement algorithm (default: ours)")
     parser.add_argument("--strict", action="store_true",
                         help="make any value clipped during quantization an error")
-    parser.add_argument("--run", dest="lava_run_ms", type=_positive_ms, default=None, metavar="MS",
+    parser.add_argument("--run", dest="lava_run_ms", type=positive_ms, default=None, metavar="MS",
                         help="lava targets: run the Lava graph for MS ms (fixed_pt, needs lava-nc) "
                              "and fail if its spikes differ from the emulator's")
-    parser.add_argument("--seed", type=_seed, default=None, metavar="N",
+    parser.add_argument("--seed", type=seed, default=None, metavar="N",
                         help="pass seed=N to the file's build(seed=...) function")
-    parser.add_argument("--dt", type=_positive_ms, default=None, metavar="MS",
+    parser.add_argument("--dt", type=positive_ms, default=None, metavar="MS",
                         help=".nir files: time step in ms at which the NIR graph is discretised "
                              "(required for .nir, e.g. 0.1)")
     parser.add_argument("--reset", choices=("zero", "subtract"), default=None,
@@ -301,7 +274,6 @@ def add_parser(subparsers, common) -> None:
                              "(NIR does not record it; default: zero)")
     parser.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), metavar="DIR",
                         help=f"output folder (default: {DEFAULT_OUT})")
-    parser.set_defaults(run=run)
 
 
 def run(args, console: Console) -> int:

@@ -9,14 +9,14 @@ from rich.table import Table
 from ..program import load_program
 from ..program.report import tables
 
+NAME = "inspect"
+HELP = "show the contents of a compiled program (.ncp)"
+DESCRIPTION = ("Print the target, the compile options, the resources, the quantization "
+               "report and the placement of a program written by `neurocompile build`.")
 
-def add_parser(subparsers, common) -> None:
-    parser = subparsers.add_parser(
-        "inspect", parents=[common], help="show the contents of a compiled program (.ncp)",
-        description="Print the target, the compile options, the resources, the quantization "
-                    "report and the placement of a program written by `neurocompile build`.")
+
+def add_arguments(parser) -> None:
     parser.add_argument("program", metavar="PROGRAM.ncp", type=Path)
-    parser.set_defaults(run=run)
 
 
 def run(args, console: Console) -> int:

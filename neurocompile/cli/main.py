@@ -1,7 +1,7 @@
 """Entry point of the ``neurocompile`` command: argument parsing, dispatch and error reporting.
 
-Every command module exposes ``add_parser(subparsers, common)`` and a ``run(args, console)``
-that returns an exit code. Errors neurocompile raises on purpose (:class:`NeurocompileError`,
+Every command module names itself (``NAME``, ``HELP``, ``DESCRIPTION``), may add its arguments
+(``add_arguments(parser)``) and has a ``run(args, console)`` that returns an exit code. Errors neurocompile raises on purpose (:class:`NeurocompileError`,
 including problems in the user's network file) become one line on stderr and exit code 1; the
 traceback is shown only with ``--debug``. Usage errors exit with 2 (argparse's convention).
 """
@@ -35,7 +35,11 @@ def make_parser() -> argparse.ArgumentParser:
                         help="show the full traceback of an error")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:
-        command.add_parser(subparsers, common)
+        sub = subparsers.add_parser(command.NAME, parents=[common], help=command.HELP,
+                                    description=command.DESCRIPTION)
+        if hasattr(command, "add_arguments"):
+            command.add_arguments(sub)
+        sub.set_defaults(run=command.run)
     return parser
 
 

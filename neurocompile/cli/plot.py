@@ -21,17 +21,18 @@ from ..errors import BuildError
 from ..io.network_files import load_network
 from ..program import load_program
 from ..reference import simulate
-from .build import _positive_ms, _seed
+from .arguments import positive_ms, seed
 
 KINDS = ("raster", "traces", "rates", "mesh")
 
+NAME = "plot"
+HELP = "plot float vs chip runs of a network (PNG)"
+DESCRIPTION = ("Run the network of NET.py in float and on the chip and write PNG plots: "
+               "spike rasters side by side, membrane traces overlaid, per-neuron rate "
+               "scatter, and the core mesh with per-core load and link traffic.")
 
-def add_parser(subparsers, common) -> None:
-    parser = subparsers.add_parser(
-        "plot", parents=[common], help="plot float vs chip runs of a network (PNG)",
-        description="Run the network of NET.py in float and on the chip and write PNG plots: "
-                    "spike rasters side by side, membrane traces overlaid, per-neuron rate "
-                    "scatter, and the core mesh with per-core load and link traffic.")
+
+def add_arguments(parser) -> None:
     parser.add_argument("network_file", metavar="NET.py", type=Path,
                         help="Python file defining `net` or `build()` (the float network)")
     parser.add_argument("--program", type=Path, default=None, metavar="PROGRAM.ncp",
@@ -39,9 +40,9 @@ def add_parser(subparsers, common) -> None:
                              "(default: compile NET.py for --target)")
     parser.add_argument("--target", default="emu", metavar="TARGET",
                         help="target to compile for when --program is not given (default: emu)")
-    parser.add_argument("--duration", type=_positive_ms, default=200.0, metavar="MS",
+    parser.add_argument("--duration", type=positive_ms, default=200.0, metavar="MS",
                         help="length of both runs, ms (default: 200)")
-    parser.add_argument("--seed", type=_seed, default=None, metavar="N",
+    parser.add_argument("--seed", type=seed, default=None, metavar="N",
                         help="pass seed=N to the file's build(seed=...) function")
     parser.add_argument("--out", type=Path, default=Path("plots"), metavar="DIR",
                         help="output folder (default: plots)")
@@ -50,7 +51,6 @@ def add_parser(subparsers, common) -> None:
                        ("rates", "per-neuron rates, chip vs float"),
                        ("mesh", "cores of the chip with load and link traffic")):
         parser.add_argument(f"--{kind}", action="store_true", help=text)
-    parser.set_defaults(run=run)
 
 
 def run(args, console: Console) -> int:

@@ -9,20 +9,20 @@ from rich.console import Console
 from ..program import load_program
 from ..io.summaries import rate_summaries
 from . import render
-from .build import _positive_ms
+from .arguments import positive_ms
+
+NAME = "run"
+HELP = "run a compiled program (.ncp)"
+DESCRIPTION = ("Load a program written by `neurocompile build` and run it on the back end "
+               "of the target it was compiled for.")
 
 
-def add_parser(subparsers, common) -> None:
-    parser = subparsers.add_parser(
-        "run", parents=[common], help="run a compiled program (.ncp)",
-        description="Load a program written by `neurocompile build` and run it on the back end "
-                    "of the target it was compiled for.")
+def add_arguments(parser) -> None:
     parser.add_argument("program", metavar="PROGRAM.ncp", type=Path)
-    parser.add_argument("--duration", type=_positive_ms, default=1000.0, metavar="MS",
+    parser.add_argument("--duration", type=positive_ms, default=1000.0, metavar="MS",
                         help="simulated time, ms (default: 1000)")
     parser.add_argument("--strict", action="store_true",
                         help="stop with an error at the first register wrap or saturation")
-    parser.set_defaults(run=run)
 
 
 def run(args, console: Console) -> int:

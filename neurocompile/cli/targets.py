@@ -6,14 +6,11 @@ from rich.console import Console
 from ..target import available_targets, load_target
 from . import render
 
-
-def add_parser(subparsers, common) -> None:
-    parser = subparsers.add_parser(
-        "targets", parents=[common], help="list the built-in targets",
-        description="List the built-in targets with their main per-core limits. Any other chip "
-                    "can be described in a .toml file of the same layout and passed to "
-                    "`neurocompile build --target path/to/chip.toml`.")
-    parser.set_defaults(run=run)
+NAME = "targets"
+HELP = "list the built-in targets"
+DESCRIPTION = ("List the built-in targets with their main per-core limits. Any other chip "
+               "can be described in a .toml file of the same layout and passed to "
+               "`neurocompile build --target path/to/chip.toml`.")
 
 
 def run(args, console: Console) -> int:

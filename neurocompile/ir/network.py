@@ -1,8 +1,10 @@
 """The network: a validated graph of populations, projections, inputs and probes.
 
-Construction validates eagerly, so an invalid network never exists: every builder method
-either returns a valid object or raises a :class:`~neurocompile.errors.NetworkError` naming
-the object, the parameter, the value and the rule.
+Construction validates eagerly: every builder method either returns a valid object or raises a
+:class:`~neurocompile.errors.NetworkError` naming the object, the parameter, the value and the
+rule. Objects stay plain Python, though (a user may edit an attribute, or build a projection
+elsewhere), so the stages that consume a network (``simulate``, ``quantize``, ``write_nir``)
+check the graph as a whole once more at their entry with :meth:`Network.validate`.
 """
 from __future__ import annotations
 

@@ -7,6 +7,8 @@ currents and projections accept wherever they accept a population.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..errors import NetworkError, invalid
@@ -35,6 +37,7 @@ class _Selectable:
         return self.size
 
 
+@dataclass(eq=False)  # identity: a population is equal only to itself
 class Population(_Selectable):
     """``size`` neurons sharing a neuron model; created by :meth:`Network.population`.
 
@@ -46,13 +49,12 @@ class Population(_Selectable):
         params: dict parameter -> float64 array (size,) (or str for choices).
     """
 
-    def __init__(self, network, name: str, size: int, model, initial: dict, params: dict):
-        self.network = network
-        self.name = name
-        self.size = size
-        self.model = model
-        self.initial = initial
-        self.params = params
+    network: object
+    name: str
+    size: int
+    model: object
+    initial: dict
+    params: dict
 
     @property
     def population(self) -> "Population":

@@ -8,12 +8,15 @@ entries, so do not call ``sum_duplicates`` on ``weights`` if delays differ.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 
 from ..errors import NetworkError, invalid
 
 
+@dataclass(eq=False)  # identity: a projection is equal only to itself
 class Projection:
     """Synapses from ``pre`` to ``post`` with weights (model current unit) and delays (steps).
 
@@ -25,16 +28,16 @@ class Projection:
             (mV for LIF/LI, pA for AdEx): the jump of the synaptic current per spike.
         delay_steps: int32 array aligned with ``weights.data``; a spike emitted in step ``k``
             reaches the postsynaptic neuron in step ``k + delay``; always >= 1.
+        dt: the network's time step, ms.
     """
 
-    def __init__(self, name, pre, post, rule, weights: sp.csr_matrix, delay_steps: np.ndarray, dt):
-        self.name = name
-        self.pre = pre
-        self.post = post
-        self.rule = rule
-        self.weights = weights
-        self.delay_steps = delay_steps
-        self.dt = dt
+    name: str
+    pre: object
+    post: object
+    rule: object
+    weights: sp.csr_matrix
+    delay_steps: np.ndarray
+    dt: float
 
     @property
     def n_synapses(self) -> int:

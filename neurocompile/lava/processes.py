@@ -28,10 +28,10 @@ from lava.magma.core.process.variable import Var
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
-from neurocompile.chip.adex import adex_soma_step
+from neurocompile.chip.adex import ADEX_REGISTERS, adex_soma_step
 from neurocompile.chip.dendrite import read_dendrite
 from neurocompile.chip.host import bias_value
-from neurocompile.chip.lif import lif_soma_step
+from neurocompile.chip.lif import LIF_REGISTERS, lif_soma_step
 
 
 class NcLif(AbstractProcess):
@@ -78,60 +78,62 @@ class NcAdex(AbstractProcess):
         self.bias = Var(shape=shape, init=np.asarray(params.bias))
 
 
-def _dendrite(model) -> np.ndarray:
-    """This step's a_in, read as the chip's soma reads its accumulator (saturating)."""
-    step = model.time_step - 1  # Lava's time_step k is our step k - 1
-    return read_dendrite(model.a_in.recv().astype(np.int64), model.proc_params["precision"], step=step,
-                         owner=f"dendrite ({model.proc_params['name']})")
+class _ChipSomaModel(PyLoihiProcessModel):
+    """What our process models share: each step, read the dendrite as the chip does, run the
+    chip's update (:meth:`update`), keep the new registers and send the spikes."""
+
+    a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=24)
+    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, bool, precision=1)
+    refractory_left: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=6)
+    #: The state registers (Vars of the process, fields of the update's result).
+    registers: tuple = ()
+
+    def update(self, a_in: np.ndarray, step: int):
+        raise NotImplementedError
+
+    def run_spk(self):
+        step = self.time_step - 1  # Lava's time_step k is our step k - 1
+        a_in = read_dendrite(self.a_in.recv().astype(np.int64), self.proc_params["precision"], step=step,
+                             owner=f"dendrite ({self.proc_params['name']})")
+        result = self.update(a_in, step)
+        for register in self.registers:
+            getattr(self, register)[:] = getattr(result, register)
+        self.refractory_left[:] = result.refractory_left
+        self.s_out.send(result.spiked)
 
 
 @implements(proc=NcLif, protocol=LoihiProtocol)
 @requires(CPU)
 @tag("fixed_pt")
-class PyNcLifModel(PyLoihiProcessModel):
+class PyNcLifModel(_ChipSomaModel):
     """Calls :func:`neurocompile.chip.lif.lif_soma_step` once per step on all neurons."""
 
-    a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=24)
-    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, bool, precision=1)
     u: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
     v: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
-    refractory_left: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=6)
     bias_mant: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=13)
     bias_exp: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=3)
+    registers = LIF_REGISTERS
 
-    def run_spk(self):
-        a_in = _dendrite(self)
-        r = lif_soma_step(self.u, self.v, a_in, self.proc_params["params"], self.proc_params["precision"],
-                          refractory_left=self.refractory_left, bias=bias_value(self.bias_mant, self.bias_exp),
-                          step=self.time_step - 1, owner=self.proc_params["name"])
-        self.u[:] = r.u
-        self.v[:] = r.v
-        self.refractory_left[:] = r.refractory_left
-        self.s_out.send(r.spiked)
+    def update(self, a_in, step):
+        return lif_soma_step(self.u, self.v, a_in, self.proc_params["params"], self.proc_params["precision"],
+                             refractory_left=self.refractory_left, bias=bias_value(self.bias_mant, self.bias_exp),
+                             step=step, owner=self.proc_params["name"])
 
 
 @implements(proc=NcAdex, protocol=LoihiProtocol)
 @requires(CPU)
 @tag("fixed_pt")
-class PyNcAdexModel(PyLoihiProcessModel):
+class PyNcAdexModel(_ChipSomaModel):
     """Calls :func:`neurocompile.chip.adex.adex_soma_step` once per step on all neurons."""
 
-    a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=24)
-    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, bool, precision=1)
     x: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
     w: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
     i_syn: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
-    refractory_left: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=6)
     bias: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
+    registers = ADEX_REGISTERS
 
-    def run_spk(self):
-        a_in = _dendrite(self)
-        r = adex_soma_step(self.x, self.w, self.i_syn, a_in, self.proc_params["params"],
-                           self.proc_params["table"], self.proc_params["precision"],
-                           bias=self.bias.astype(np.int64), refractory_left=self.refractory_left,
-                           step=self.time_step - 1, owner=self.proc_params["name"])
-        self.x[:] = r.x
-        self.w[:] = r.w
-        self.i_syn[:] = r.i_syn
-        self.refractory_left[:] = r.refractory_left
-        self.s_out.send(r.spiked)
+    def update(self, a_in, step):
+        return adex_soma_step(self.x, self.w, self.i_syn, a_in, self.proc_params["params"],
+                              self.proc_params["table"], self.proc_params["precision"],
+                              bias=self.bias.astype(np.int64), refractory_left=self.refractory_left,
+                              step=step, owner=self.proc_params["name"])

@@ -24,7 +24,6 @@ def compile(network, target="emu", *, strict: bool = False, placer: str = DEFAUL
     from .. import __version__
 
     tgt = target if isinstance(target, Target) else load_target(target)
-    network.validate()
     quantized = quantize(network, tgt, strict=strict)
     placement = place(network, tgt, placer, rates=rates)
     destinations = destination_matrices(network, placement.core_of, placement.n_cores)

@@ -1,0 +1,31 @@
+"""Argument types of the command line: each converts one text and says what it wanted."""
+from __future__ import annotations
+
+import argparse
+import math
+
+
+def _number(text: str, convert, noun: str, accept, rule: str):
+    """``convert(text)`` if it parses and ``accept`` holds, else a usage error naming the rule."""
+    try:
+        value = convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
+    if not accept(value):
+        raise argparse.ArgumentTypeError(f"{text!r} must be {rule}")
+    return value
+
+
+def positive_ms(text: str) -> float:
+    """A finite time > 0, in ms."""
+    return _number(text, float, "a number of ms", lambda v: 0 < v < math.inf, "a finite time > 0 ms")
+
+
+def seed(text: str) -> int:
+    """A random seed: an integer >= 0."""
+    return _number(text, int, "an integer", lambda v: v >= 0, ">= 0")
+
+
+def fraction(text: str) -> float:
+    """A finite fraction >= 0, e.g. a tolerance of 0.05."""
+    return _number(text, float, "a number", lambda v: 0 <= v < math.inf, "a fraction >= 0, e.g. 0.05")
