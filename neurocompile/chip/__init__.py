@@ -26,17 +26,19 @@ class Soma(NamedTuple):
     ``bank``: neurons with the same bank run the same integer update (LI is a LIF that never
     spikes). ``registers``: integer state, in :attr:`QuantizedPopulation.state` order.
     ``probes``: probe variable (``"v"``, ``"I_syn"``, ...) -> the register that holds it.
-    ``params``: the record type of its parameters.
+    ``params``: the record type of its parameters. ``counted_saturation``: the register whose
+    saturation a run counts as the bank's state saturations.
     """
 
     bank: str
     registers: tuple
     probes: dict
     params: type
+    counted_saturation: str
 
 
-LIF_SOMA = Soma("LIF", LIF_REGISTERS, LIF_PROBES, LifParams)
-ADEX_SOMA = Soma("AdEx", ADEX_REGISTERS, ADEX_PROBES, AdexParams)
+LIF_SOMA = Soma("LIF", LIF_REGISTERS, LIF_PROBES, LifParams, "v")
+ADEX_SOMA = Soma("AdEx", ADEX_REGISTERS, ADEX_PROBES, AdexParams, "w")
 #: Model name (:attr:`QuantizedPopulation.model`) -> its soma.
 SOMAS = {"LIF": LIF_SOMA, "LI": LIF_SOMA, "AdEx": ADEX_SOMA}
 

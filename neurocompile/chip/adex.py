@@ -33,6 +33,7 @@ ADEX_TABLE_INDEX_FRACTION_BITS = 8
 
 #: The integer state registers of an AdEx neuron, and the probe variables they hold.
 ADEX_REGISTERS = ("x", "w", "i_syn")
+ADEX_X, ADEX_W, ADEX_I = range(len(ADEX_REGISTERS))
 ADEX_PROBES = {"v": "x", "w": "w", "I_syn": "i_syn"}
 
 

@@ -22,6 +22,7 @@ from .overflow import check_range, overflow_error
 
 #: The integer state registers of a LIF neuron, and the probe variables they hold.
 LIF_REGISTERS = ("u", "v")
+LIF_U, LIF_V = range(len(LIF_REGISTERS))
 LIF_PROBES = {"v": "v", "I_syn": "u"}
 
 #: Columns of :meth:`LifParams.columns`, the per-neuron table the compiled loops read, and the

@@ -209,7 +209,8 @@ class ChipLayout:
     slots), ``floored_size`` (entries of the negative-exponent rings per sample), the kernel's
     records ``registers``, ``lif``, ``adex``, ``synapses``, ``fabric``, the initial state
     ``initial`` (register -> int32 array in bank order), the initial biases ``lif_bias`` /
-    ``adex_bias`` (int32) and ``ring_dtype``.
+    ``adex_bias`` (int32) and ``ring_dtype``. ``initial``: bank -> its initial registers,
+    int32 ``(registers, neurons)``.
     """
 
     def __init__(self, program):
@@ -236,10 +237,10 @@ class ChipLayout:
         self.adex, self.adex_bias = self._adex_bank([pops[n] for n in members["AdEx"]], qnet.exp_table)
         self.initial = {}
         for bank in ("LIF", "AdEx"):
-            for register in SOMAS[bank].registers:
-                parts = [np.asarray(pops[n].state[register], dtype=np.int64) for n in members[bank]]
-                self.initial[register] = narrow(np.concatenate(parts) if parts else np.zeros(0, np.int64),
-                                                np.int32, f"initial {register}")
+            registers = SOMAS[bank].registers
+            state = [np.stack([np.asarray(pops[n].state[r], dtype=np.int64) for r in registers]) for n in members[bank]]
+            self.initial[bank] = narrow(np.concatenate(state, axis=1) if state else np.zeros((len(registers), 0)),
+                                        np.int32, f"initial state of the {bank} bank")
         self.fabric = self._fabric(program)
         self.n_cores = program.placement.n_cores
         self._synapses(qnet)

@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..chip.adex import adex_element
+from ..chip.adex import ADEX_I, ADEX_W, ADEX_X, adex_element
 from ..chip.costs import core_time_ns
 from ..chip.dendrite import arrival_slot, dendrite_element, scaled_sum, scaled_synapse
 from ..chip.lif import (LIF_DU, LIF_DV, LIF_REFRACTORY_STEPS, LIF_RESET_SUBTRACT, LIF_RESET_VALUE, LIF_SPIKING,
-                        LIF_VTH_MANT, lif_element)
+                        LIF_U, LIF_V, LIF_VTH_MANT, lif_element)
 from ..jit import njit
 from .layout import (P_EXPONENT, P_GROUPS, P_INDPTR_OFFSET, P_POST_OFFSET, P_POST_SIZE, P_PRE_OFFSET,
                      P_RING_LENGTH, P_RING_OFFSET, P_UNIFORM_DELAY)
 from .state import (FLAG_DENDRITE_SATURATED, FLAG_INPUT, FLAG_SPIKED, FLAG_STATE_SATURATED, S_ACTIVE, S_EW,
-                    S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, TRACE_ADEX_W, TRACE_ADEX_X, TRACE_LIF_U,
-                    TRACE_LIF_V)
+                    S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS)
 
 
 @njit(inline="always")
@@ -96,8 +95,8 @@ def _lif_pass(slot, u, v, refractory_left, bias, flags, sets, segments, segment_
 def update_lif_bank(step, dims, registers, table, lif, dendrites):
     """The soma phase of the LIF/LI bank."""
     base = slot_base(step, dims)
-    _lif_pass(dendrites.ring[base:base + dims.n_lif * dims.batch], lif.u, lif.v, lif.refractory, lif.bias,
-              lif.flags, table.sets, table.segments, table.segment_set, dims.batch, registers.decay_bits,
+    _lif_pass(dendrites.ring[base:base + dims.n_lif * dims.batch], lif.registers[LIF_U], lif.registers[LIF_V],
+              lif.refractory, lif.bias, lif.flags, table.sets, table.segments, table.segment_set, dims.batch, registers.decay_bits,
               registers.shift, registers.half, registers.limit, registers.dendrite_low, registers.dendrite_high)
 
 
@@ -109,6 +108,7 @@ def update_adex_bank(step, dims, registers, table, adex, dendrites):
     into = slot_base(step, dims) + dims.n_lif * batch
     single = table.sets.shape[0] == 1  # one parameter set (the usual case): no row lookup
     limit = registers.limit
+    x, w, i_syn = adex.registers[ADEX_X], adex.registers[ADEX_W], adex.registers[ADEX_I]
     for k in range(dims.n_adex):
         row = 0 if single else table.set_of[k]
         for b in range(batch):
@@ -117,11 +117,11 @@ def update_adex_bank(step, dims, registers, table, adex, dendrites):
             ring[into + e] = 0
             a_in = dendrite_element(total, registers.dendrite_low, registers.dendrite_high)
             x_new, w_new, i_new, fired, refractory, _, _, _, _, _ = adex_element(
-                adex.x[e], adex.w[e], adex.i_syn[e], a_in, adex.refractory[e], table.sets, row,
+                x[e], w[e], i_syn[e], a_in, adex.refractory[e], table.sets, row,
                 adex.bias[e], table.exp_values, registers.shift, limit)
-            adex.x[e] = x_new
-            adex.w[e] = w_new
-            adex.i_syn[e] = i_new
+            x[e] = x_new
+            w[e] = w_new
+            i_syn[e] = i_new
             adex.refractory[e] = refractory
             adex.flags[e] = (np.uint8(fired) * FLAG_SPIKED | np.uint8(a_in != 0) * FLAG_INPUT
                              | np.uint8(a_in != total) * FLAG_DENDRITE_SATURATED
@@ -272,15 +272,9 @@ def record_traces(row, dims, lif, adex, recording):
     traces = recording.traces
     for t in range(recording.trace_ids.size):
         g = recording.trace_ids[t]
-        code = recording.trace_codes[t]
+        register = recording.trace_registers[t]
         for b in range(batch):
-            if code == TRACE_LIF_V:
-                traces[row, t, b] = lif.v[g * batch + b]
-            elif code == TRACE_LIF_U:
-                traces[row, t, b] = lif.u[g * batch + b]
-            elif code == TRACE_ADEX_X:
-                traces[row, t, b] = adex.x[(g - n_lif) * batch + b]
-            elif code == TRACE_ADEX_W:
-                traces[row, t, b] = adex.w[(g - n_lif) * batch + b]
+            if g < n_lif:
+                traces[row, t, b] = lif.registers[register, g * batch + b]
             else:
-                traces[row, t, b] = adex.i_syn[(g - n_lif) * batch + b]
+                traces[row, t, b] = adex.registers[register, (g - n_lif) * batch + b]

@@ -17,6 +17,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..chip import SOMAS
+
 FLAG_SPIKED, FLAG_INPUT, FLAG_DENDRITE_SATURATED, FLAG_STATE_SATURATED = 1, 2, 4, 8
 
 #: Rows of ``Counters.per_step`` (per step and sample totals over the chip).
@@ -25,9 +27,6 @@ S_SYNOPS, S_MESSAGES, S_EW, S_NS, S_IC, S_ACTIVE, S_SPIKES = range(len(STEP_COUN
 #: Rows of ``Counters.saturations``, and how a run reports each.
 SATURATIONS = ("LIF: dendritic input", "LIF: state", "AdEx: dendritic input", "AdEx: state")
 SAT_LIF_DENDRITE, SAT_LIF_STATE, SAT_ADEX_DENDRITE, SAT_ADEX_STATE = range(len(SATURATIONS))
-#: Traceable registers (bank, register) and their codes in ``Recording.trace_codes``.
-TRACE_REGISTERS = (("LIF", "u"), ("LIF", "v"), ("AdEx", "x"), ("AdEx", "w"), ("AdEx", "i_syn"))
-TRACE_LIF_U, TRACE_LIF_V, TRACE_ADEX_X, TRACE_ADEX_W, TRACE_ADEX_I = range(len(TRACE_REGISTERS))
 
 
 class Dimensions(NamedTuple):
@@ -40,23 +39,13 @@ class Dimensions(NamedTuple):
     batch: int
 
 
-class LifState(NamedTuple):
-    """Registers of the LIF/LI bank (``u``, ``v`` int32; refractory counters int16), the bias
-    register values (int32; step currents and run inputs change them) and the flags (uint8)."""
+class BankState(NamedTuple):
+    """The state of one bank (all neurons of one soma model): its registers (int32,
+    ``(registers, neurons * B)``, rows in the order of :attr:`neurocompile.chip.Soma.registers`),
+    the refractory counters (int16), the bias register values (int32; step currents and run
+    inputs change them) and the flags (uint8)."""
 
-    u: np.ndarray
-    v: np.ndarray
-    refractory: np.ndarray
-    bias: np.ndarray
-    flags: np.ndarray
-
-
-class AdexState(NamedTuple):
-    """Registers of the AdEx bank (``x``, ``w``, ``i_syn`` int32; refractory int16), bias, flags."""
-
-    x: np.ndarray
-    w: np.ndarray
-    i_syn: np.ndarray
+    registers: np.ndarray
     refractory: np.ndarray
     bias: np.ndarray
     flags: np.ndarray
@@ -90,7 +79,7 @@ class Recording(NamedTuple):
     """What a run keeps: spike counts of every neuron (``g * B + b``), probed spikes as
     (step, ``g * B + b``) pairs in ``steps``/``ids`` (``n_recorded[0]`` used), and traces of
     probed registers, ``traces[step - first, probe, b]`` for the probes ``trace_ids``
-    (global neuron) with ``trace_codes`` (register, :data:`TRACE_REGISTERS`)."""
+    (global neuron) of register ``trace_registers`` (a row of its bank's registers)."""
 
     counts: np.ndarray
     probed: np.ndarray
@@ -98,7 +87,7 @@ class Recording(NamedTuple):
     ids: np.ndarray
     n_recorded: np.ndarray
     trace_ids: np.ndarray
-    trace_codes: np.ndarray
+    trace_registers: np.ndarray
     traces: np.ndarray
 
 
@@ -136,10 +125,9 @@ class RunState:
         self.dimensions = Dimensions(n_lif, n_adex, layout.n_projections, layout.ring_length, batch)
         self.lif_bias = per_sample(layout.lif_bias).reshape(n_lif, batch)
         self.adex_bias = per_sample(layout.adex_bias).reshape(n_adex, batch)
-        self.lif = LifState(per_sample(layout.initial["u"]), per_sample(layout.initial["v"]),
-                            np.zeros(n_lif * batch, dtype=np.int16), self.lif_bias.reshape(-1), _flags(n_lif * batch))
-        self.adex = AdexState(per_sample(layout.initial["x"]), per_sample(layout.initial["w"]),
-                              per_sample(layout.initial["i_syn"]), np.zeros(n_adex * batch, dtype=np.int16),
+        self.lif = BankState(np.repeat(layout.initial["LIF"], batch, axis=1), np.zeros(n_lif * batch, np.int16),
+                             self.lif_bias.reshape(-1), _flags(n_lif * batch))
+        self.adex = BankState(np.repeat(layout.initial["AdEx"], batch, axis=1), np.zeros(n_adex * batch, np.int16),
                               self.adex_bias.reshape(-1), _flags(n_adex * batch))
         self.dendrites = Dendrites(
             np.zeros(layout.ring_length * (n_lif + n_adex) * batch, dtype=layout.ring_dtype),
@@ -151,21 +139,19 @@ class RunState:
         for name, indices in probes_recorder.spike_probes.items():
             probed[layout.offset[name] + indices] = True
         self.trace_keys = list(probes_recorder.trace_probes)
-        codes = {key: TRACE_REGISTERS.index(key) for key in TRACE_REGISTERS}
-        from ..chip import SOMAS
-        trace_ids, trace_codes = [], []
+        trace_ids, trace_registers = [], []
         for name, var in self.trace_keys:
             indices = probes_recorder.trace_probes[(name, var)]
-            register = SOMAS[layout.program.quantized.populations[name].model].probes[var]
+            soma = SOMAS[layout.program.quantized.populations[name].model]
             trace_ids.append(layout.offset[name] + indices)
-            trace_codes.append(np.full(indices.size, codes[(layout.bank[name], register)], dtype=np.int64))
+            trace_registers.append(np.full(indices.size, soma.registers.index(soma.probes[var]), dtype=np.int64))
         capacity = max(1 << 16, 16 * int(probed.sum()) * batch)
         self.recording = Recording(
             counts=np.zeros(layout.n_total * batch, dtype=np.int64), probed=probed,
             steps=np.zeros(capacity, dtype=np.int64), ids=np.zeros(capacity, dtype=np.int64),
             n_recorded=np.zeros(1, dtype=np.int64),
             trace_ids=np.concatenate(trace_ids or [np.zeros(0, np.int64)]).astype(np.int64),
-            trace_codes=np.concatenate(trace_codes or [np.zeros(0, np.int64)]),
+            trace_registers=np.concatenate(trace_registers or [np.zeros(0, np.int64)]),
             traces=np.zeros((0, 0, batch), dtype=np.int64))
         n_cores = layout.n_cores
         self.counters = Counters(

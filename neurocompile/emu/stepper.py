@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..chip import SOMAS
 from ..chip.adex import adex_table_step
 from ..chip.dendrite import read_dendrite
 from ..chip.lif import lif_table_step
@@ -63,19 +64,17 @@ class Stepper:
         if n_lif:
             slot = s.dendrites.ring[base:base + n_lif]
             a_in = self._read(slot, step, "LIF", 0)
-            r = lif_table_step(s.lif.u, s.lif.v, a_in, self.lif_rows, s.lif.bias, precision,
+            r = lif_table_step(*s.lif.registers, a_in, self.lif_rows, s.lif.bias, precision,
                                refractory_left=s.lif.refractory, strict=self.strict, step=step, owner="LIF",
                                neuron_ids=self._labels(0))
-            self._store(s.lif, {"u": r.u, "v": r.v}, r.refractory_left, r.spiked, a_in, slot, r.v)
+            self._store(s.lif, SOMAS["LIF"], r, a_in, slot)
         if n_adex:
             slot = s.dendrites.ring[base + n_lif:base + n_lif + n_adex]
             a_in = self._read(slot, step, "AdEx", s.dimensions.n_lif)
-            r = adex_table_step(s.adex.x, s.adex.w, s.adex.i_syn, a_in, self.adex_rows, s.adex.bias,
-                                layout.adex.exp_values, precision, refractory_left=s.adex.refractory,
-                                strict=self.strict, step=step, owner="AdEx",
-                                neuron_ids=self._labels(s.dimensions.n_lif))
-            self._store(s.adex, {"x": r.x, "w": r.w, "i_syn": r.i_syn}, r.refractory_left, r.spiked, a_in,
-                        slot, r.w)
+            r = adex_table_step(*s.adex.registers, a_in, self.adex_rows, s.adex.bias, layout.adex.exp_values,
+                                precision, refractory_left=s.adex.refractory, strict=self.strict, step=step,
+                                owner="AdEx", neuron_ids=self._labels(s.dimensions.n_lif))
+            self._store(s.adex, SOMAS["AdEx"], r, a_in, slot)
 
     def _read(self, slot, step: int, bank: str, first_neuron: int) -> np.ndarray:
         return read_dendrite(slot, self.layout.precision, strict=self.strict, step=step,
@@ -86,14 +85,15 @@ class Stepper:
         batch = self.state.batch
         return lambda position: self.layout.label(first_neuron * batch + position, batch)
 
-    def _store(self, bank, registers: dict, refractory, spiked, a_in, slot, saturating) -> None:
+    def _store(self, bank, soma, result, a_in, slot) -> None:
         """Write a bank's new state back, clear its slot and set its flags (:mod:`.state`)."""
         limit = self.layout.precision.saturation_limit
-        for name, value in registers.items():
-            getattr(bank, name)[:] = value
-        bank.refractory[:] = refractory
+        for k, register in enumerate(soma.registers):
+            bank.registers[k] = getattr(result, register)
+        bank.refractory[:] = result.refractory_left
         total = slot.astype(np.int64)
         slot[:] = 0
-        n = total.size
-        bank.flags[:n] = (spiked * FLAG_SPIKED | (a_in != 0) * FLAG_INPUT | (a_in != total) * FLAG_DENDRITE_SATURATED
-                          | (np.abs(saturating) == limit) * FLAG_STATE_SATURATED).astype(np.uint8)
+        saturated = np.abs(getattr(result, soma.counted_saturation)) == limit
+        bank.flags[:total.size] = (result.spiked * FLAG_SPIKED | (a_in != 0) * FLAG_INPUT
+                                   | (a_in != total) * FLAG_DENDRITE_SATURATED
+                                   | saturated * FLAG_STATE_SATURATED).astype(np.uint8)

@@ -30,7 +30,7 @@ def kernel_arguments(ring_dtype="int32") -> tuple:
     import numpy as np
 
     from .layout import AdexTable, Fabric, LifTable, Registers, SynapseTable
-    from .state import AdexState, Counters, Dendrites, Dimensions, Fired, HostSpikes, LifState, Recording
+    from .state import BankState, Counters, Dendrites, Dimensions, Fired, HostSpikes, Recording
 
     def a(dtype, *shape):
         return np.zeros(shape or (1,), dtype=dtype)
@@ -42,8 +42,8 @@ def kernel_arguments(ring_dtype="int32") -> tuple:
         SynapseTable(a(i64, 1, 10), a(i64, 1, 2), a(i64), a(i32), a(i16), a(i16), a(i64), a(i64), a(i64),
                      a(i64), a(i64), a(i32)),
         Fabric(a(i32), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64), a(np.float64), a(np.float64)),
-        LifState(a(i32), a(i32), a(i16), a(i32), a(np.uint8, 8)),
-        AdexState(a(i32), a(i32), a(i32), a(i16), a(i32), a(np.uint8, 8)),
+        BankState(a(i32, 2, 1), a(i16), a(i32), a(np.uint8, 8)),
+        BankState(a(i32, 3, 1), a(i16), a(i32), a(np.uint8, 8)),
         Dendrites(a(np.dtype(ring_dtype)), a(i64)), HostSpikes(a(i64), a(i64)), Fired(a(i64), a(i64)),
         Recording(a(i64), a(np.bool_), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64, 1, 1, 1)),
         Counters(a(i64, 1, 1, 1), a(np.float64, 1, 1), a(np.float64, 1, 1), a(i64, 1, 1), a(i64, 1, 1),
