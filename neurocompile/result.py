@@ -156,10 +156,23 @@ class Result:
             self.trace(population, variable)
         return self._trace_probes[(population, variable)].copy()
 
-    # -- helpers --------------------------------------------------------------------------
+    # -- what was recorded ---------------------------------------------------------------
     @property
     def populations(self) -> list[str]:
+        """Every population of the run (spike counts are kept for all)."""
         return list(self.counts)
+
+    @property
+    def spike_probed(self) -> list[str]:
+        """Populations whose spikes were probed (:meth:`spike_times`, :meth:`spikes` work for them)."""
+        return list(self._spike_probes)
+
+    @property
+    def traced(self) -> list[tuple[str, str]]:
+        """(population, variable) pairs whose state was probed (:meth:`trace` works for them)."""
+        return list(self._traces)
+
+    # -- helpers --------------------------------------------------------------------------
 
     def _counts(self, population: str) -> np.ndarray:
         if population not in self.counts:

@@ -48,6 +48,6 @@ def spiking_populations(ref, out, populations=None) -> list[str]:
         if name not in ref.populations:
             raise PlotError(f"plot: population '{name}' is not in the run; it has "
                             f"{', '.join(ref.populations)}")
-        if name in getattr(ref, "_spike_probes", {}) and name in getattr(out, "_spike_probes", {}):
+        if name in ref.spike_probed and name in out.spike_probed:
             keep.append(name)
     return keep
