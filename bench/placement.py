@@ -1,7 +1,7 @@
-"""Placement quality: ours vs the naive and off-the-shelf baselines, under the exact traffic model.
+"""Placement quality: the ``spectral`` placer vs the naive and off-the-shelf baselines, under the exact traffic model.
 
 For every benchmark network and algorithm this prints cores used, limit violations (the
-baselines' raw count before repair; 0 is required of ours), spike messages per step,
+baselines' raw count before repair; 0 is required of ``spectral``), spike messages per step,
 hop-weighted traffic (link traversals per step, inter-chip links x the target's
 inter_chip_link_cost), the maximum link load, the estimated energy per step, and the placement
 time. Baselines (optional: ``pip install '.[bench]'``):
@@ -17,7 +17,7 @@ time. Baselines (optional: ``pip install '.[bench]'``):
 Each baseline runs with ``--baseline-runs`` seeds (default 3) and reports its best; its time is
 the total of those runs. All metrics come from ``neurocompile.place.placement_metrics`` on the
 repaired placement. The
-``lower bound`` row is ``neurocompile.place.metrics.traffic_lower_bound``: no placement within
+``lower bound`` row is ``neurocompile.place.traffic_lower_bound``: no placement within
 the per-core limits has less hop-weighted traffic (docs/placement.md section 5).
 
 The CNN is the real Sinabs N-MNIST network of the NIR paper, read from
@@ -39,10 +39,10 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import placement_networks as nets  # noqa: E402
 
-from neurocompile.place import Placement, place, placement_metrics, repair  # noqa: E402
+from neurocompile.place import Placement, place, placement_metrics, repair, traffic_lower_bound  # noqa: E402
+from neurocompile.place.activity import spikes_per_step  # noqa: E402
 from neurocompile.place.graph import neuron_graph  # noqa: E402
 from neurocompile.place.mesh_regions import compact_cores  # noqa: E402
-from neurocompile.place.metrics import spikes_per_step, traffic_lower_bound  # noqa: E402
 from neurocompile.place.usage import core_usage  # noqa: E402
 from neurocompile.target import Target, load_target  # noqa: E402
 
@@ -266,7 +266,7 @@ def main(argv=None):
         if args.only and not any(o.lower() in label.lower() for o in args.only):
             continue
         rows = []
-        algos = [("sequential", None), ("ours", None)]
+        algos = [("sequential", None), ("spectral", None)]
         if not args.no_baselines:
             algos += [("metis", baseline_metis), ("mtkahypar", baseline_mtkahypar)]
         for name, fn in algos:
@@ -294,8 +294,8 @@ def main(argv=None):
         baselines = [m.hop_weighted_traffic for n, m, _, _ in rows if n in ("metis", "mtkahypar", "sequential")]
         best = min(baselines) if baselines else None
         for name, m, viol, seconds in rows:
-            ratio = f"{m.hop_weighted_traffic / best:.3f}x" if best and name == "ours" else ""
-            if best == 0 and name == "ours":
+            ratio = f"{m.hop_weighted_traffic / best:.3f}x" if best and name == "spectral" else ""
+            if best == 0 and name == "spectral":
                 ratio = "=" if m.hop_weighted_traffic == 0 else "worse"
             table.add_row(label, str(net.n_neurons), str(net.n_synapses), target.name, name, str(m.cores_used),
                           viol, f"{m.messages_per_step:.4g}", f"{m.hop_weighted_traffic:.4g}",

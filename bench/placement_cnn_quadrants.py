@@ -1,14 +1,14 @@
-"""A hand-made placement of the NIR CNN, as a yardstick for ``ours``.
+"""A hand-made placement of the NIR CNN, as a yardstick for the ``spectral`` placer.
 
 The Sinabs N-MNIST CNN of the NIR paper (``../shared/nir-paper/cnn_sinabs.nir``) has three
 convolutional layers on 16 x 16 / 8 x 8 feature maps (n1, n3, n6; neuron index =
 channel * H * W + y * W + x) and a dense readout (n10, n12). This script cuts every feature
 map into four spatial quadrants, puts quadrant q of n1, n3 and n6 on tile q of the 2 x 2
 block at the host corner (a quarter of the channels per core), and the readout on the next
-tile of the top row. It prints the exact metrics of that placement next to ``ours`` under
+tile of the top row. It prints the exact metrics of that placement next to ``spectral``'s under
 the same model as ``bench/placement.py``.
 
-The layout uses the layer shapes, which the IR does not carry; ``ours`` has to find it from
+The layout uses the layer shapes, which the IR does not carry; ``spectral`` has to find it from
 the connectivity alone (tests/test_placement.py checks that it does at least as well).
 Usage: python bench/placement_cnn_quadrants.py
 """
@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 import neurocompile as nc  # noqa: E402
 from neurocompile.place import Placement, place, placement_metrics  # noqa: E402
-from neurocompile.place.metrics import spikes_per_step  # noqa: E402
+from neurocompile.place.activity import spikes_per_step  # noqa: E402
 from neurocompile.place.routing import route_tables  # noqa: E402
 from neurocompile.target import load_target  # noqa: E402
 
@@ -66,8 +66,8 @@ def main() -> None:
     target = load_target("emu")
     rate = spikes_per_step({q.name: (q.size, q.model) for q in network.populations.values()}, network.dt, None)
     start = time.perf_counter()
-    placements = {"ours": place(network, target, "ours")}
-    ours_seconds = time.perf_counter() - start
+    placements = {"spectral": place(network, target, "spectral")}
+    spectral_seconds = time.perf_counter() - start
     placements["quadrants (hand-made)"] = Placement.build("quadrants", quadrant_placement(network, target), target)
     print(f"{'placement':24s} {'violations':>10s} {'cores':>5s} {'msgs/step':>9s} {'hop-weighted':>12s} "
           f"{'energy/step':>11s}  "
@@ -80,7 +80,7 @@ def main() -> None:
             for n, t in tables.items())
         print(f"{label:24s} {m.violations:10d} {m.cores_used:5d} {m.messages_per_step:9.3f} "
               f"{m.hop_weighted_traffic:12.4g} {m.energy_per_step_pj / 1e3:8.4g} nJ  {per_pop}")
-    print(f"(ours placed in {ours_seconds:.1f} s)")
+    print(f"(spectral placed in {spectral_seconds:.1f} s)")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Placement: limits, traffic model, the `ours` placer, clear errors, and emulator agreement."""
+"""Placement: limits, traffic model, the `spectral` placer (and its deprecated name `ours`), clear
+errors, and emulator agreement."""
 from __future__ import annotations
 
 import runpy
@@ -10,7 +11,7 @@ import scipy.sparse as sp
 
 import neurocompile as nc
 from neurocompile.errors import BuildError
-from neurocompile.place import PLACERS, Placement, place, placement_metrics
+from neurocompile.place import DEFAULT_PLACER, PLACERS, RENAMED_PLACERS, Placement, place, placement_metrics
 from neurocompile.place.usage import core_usage
 from neurocompile.target import Target, load_target
 
@@ -30,15 +31,18 @@ def small_core_target(neurons=64, fanin=4096, synapses=65536, chips=4, name="tin
     return Target.from_dict(data)
 
 
-def sheet(side=30, k=30, sigma=2.0, seed=0, source=False):
-    """A 2D sheet in a row-major population, Gaussian connectivity (optionally fed by the host)."""
+def sheet(side=30, k=30, sigma=2.0, seed=0, source=False, shuffle=False):
+    """A 2D sheet, Gaussian connectivity (optionally fed by the host). Neuron i sits at grid
+    cell i (row-major), or with ``shuffle`` at a random cell, so that the network order
+    carries no locality."""
     rng = np.random.default_rng(seed)
     net = nc.Network(f"sheet{side}", dt=0.1, seed=seed)
     pop = net.population("sheet", side * side, nc.LIF(**LIF))
-    xy = np.stack(np.divmod(np.arange(side * side), side), axis=1)
+    cell = np.random.default_rng(seed + 1).permutation(side * side) if shuffle else np.arange(side * side)
+    xy = np.stack(np.divmod(cell, side), axis=1)
     post = np.repeat(np.arange(side * side), k)
     src = np.clip(np.rint(xy[post] + rng.normal(0, sigma, (post.size, 2))), 0, side - 1).astype(int)
-    pre = src[:, 0] * side + src[:, 1]
+    pre = np.argsort(cell)[src[:, 0] * side + src[:, 1]]  # the neuron at each source cell
     net.connect(pop, pop, nc.Explicit(sp.csr_matrix((np.full(pre.size, 0.4), (pre, post)),
                                                     shape=(side * side, side * side))))
     if source:
@@ -83,7 +87,11 @@ TARGETS = {
 }
 
 
-@pytest.mark.parametrize("placer", sorted(PLACERS))
+#: The placers under their current names (the deprecated names are tested apart).
+CURRENT_PLACERS = sorted(set(PLACERS) - set(RENAMED_PLACERS))
+
+
+@pytest.mark.parametrize("placer", CURRENT_PLACERS)
 @pytest.mark.parametrize("target_name", sorted(TARGETS))
 @pytest.mark.parametrize("net_name", sorted(NETWORKS))
 def test_limits_never_violated(placer, target_name, net_name):
@@ -91,7 +99,7 @@ def test_limits_never_violated(placer, target_name, net_name):
     try:
         placement = place(net, target, placer)
     except BuildError:
-        assert placer == "sequential", "ours must place what fits"
+        assert placer == "sequential", "spectral must place what fits"
         return
     usage = core_usage(net, placement, target)
     assert usage.violations() == []
@@ -109,23 +117,28 @@ def test_multichip_network_uses_several_chips():
     target = small_core_target(neurons=64)
     target = Target.from_dict({**target.to_dict(), "chip": {"mesh_rows": 2, "mesh_cols": 2,
                                                             "cores_per_tile": 4, "cores": 16}})
-    placement = place(net, target, "ours")
+    placement = place(net, target, "spectral")
     used = placement.used_cores
     assert np.unique(placement.chip[used]).size >= 2
     assert core_usage(net, placement, target).violations() == []
 
 
-def test_ours_beats_sequential_on_structured_network():
-    net = sheet(side=40, k=30, sigma=2.0)
-    # shuffle neuron order so that network order carries no locality
+def test_spectral_beats_sequential_on_a_shuffled_structured_network():
+    # neurons in random order: the sequential fill (network order) finds no locality, the
+    # spectral placer finds it in the connectivity alone
     target = small_core_target(neurons=64)
+    ordered, net = sheet(side=40, k=30, sigma=2.0), sheet(side=40, k=30, sigma=2.0, shuffle=True)
+    seq_ordered = placement_metrics(ordered, place(ordered, target, "sequential"), target)
     seq = placement_metrics(net, place(net, target, "sequential"), target)
-    ours = placement_metrics(net, place(net, target, "ours"), target)
-    assert ours.violations == 0
-    assert ours.hop_weighted_traffic < 0.8 * seq.hop_weighted_traffic
+    assert seq.hop_weighted_traffic > 2 * seq_ordered.hop_weighted_traffic  # the shuffle took effect
+    spectral = placement_metrics(net, place(net, target, "spectral"), target)
+    assert spectral.violations == 0
+    assert spectral.hop_weighted_traffic < 0.8 * seq.hop_weighted_traffic
+    # it does not need the order: better even than the sequential fill of the ordered sheet
+    assert spectral.hop_weighted_traffic < 0.8 * seq_ordered.hop_weighted_traffic
 
 
-def test_ours_beats_a_hand_made_quadrant_layout_of_the_nir_cnn(nir_paper_dir):
+def test_spectral_beats_a_hand_made_quadrant_layout_of_the_nir_cnn(nir_paper_dir):
     # bench/placement_cnn_quadrants.py cuts the three feature maps into spatial quadrants, one
     # per tile, with the dense readout on a fifth tile. Finding that layout needs the dense
     # readout placed apart, a cut that shares cores between neuron-bound and synapse-bound
@@ -134,16 +147,16 @@ def test_ours_beats_a_hand_made_quadrant_layout_of_the_nir_cnn(nir_paper_dir):
     target = load_target("emu")
     quadrants = runpy.run_path(str(REPO_DIR / "bench" / "placement_cnn_quadrants.py"))["quadrant_placement"]
     hand = placement_metrics(net, Placement.build("quadrants", quadrants(net, target), target), target)
-    ours = placement_metrics(net, place(net, target, "ours"), target)
-    assert hand.violations == 0 and ours.violations == 0
-    assert ours.hop_weighted_traffic <= hand.hop_weighted_traffic, (ours.hop_weighted_traffic,
-                                                                     hand.hop_weighted_traffic)
+    spectral = placement_metrics(net, place(net, target, "spectral"), target)
+    assert hand.violations == 0 and spectral.violations == 0
+    assert spectral.hop_weighted_traffic <= hand.hop_weighted_traffic, (spectral.hop_weighted_traffic,
+                                                                         hand.hop_weighted_traffic)
 
 
 def test_placement_is_deterministic():
     target = small_core_target(neurons=64)
-    a = place(ring(), target, "ours")
-    b = place(ring(), target, "ours")
+    a = place(ring(), target, "spectral")
+    b = place(ring(), target, "spectral")
     for name in a.core_of:
         np.testing.assert_array_equal(a.core_of[name], b.core_of[name])
 
@@ -152,7 +165,7 @@ def test_rates_change_placement_only_through_traffic():
     net = ring()
     target = small_core_target(neurons=64)
     rates = {"exc": np.linspace(0.0, 40.0, 1200), "inh": 20.0}
-    placement = place(net, target, "ours", rates=rates)
+    placement = place(net, target, "spectral", rates=rates)
     assert core_usage(net, placement, target).violations() == []
 
 
@@ -163,7 +176,7 @@ def test_single_neuron_over_fanin_names_population_and_limit():
     net.connect(src, hub, nc.AllToAll(), weight=0.1)
     target = small_core_target(neurons=256, fanin=300)
     with pytest.raises(BuildError) as err:
-        place(net, target, "ours")
+        place(net, target, "spectral")
     text = str(err.value)
     assert "'hub'" in text and "fanin_axons" in text and "400" in text and "300" in text
 
@@ -176,14 +189,14 @@ def test_dense_network_names_limit_excess_and_a_fitting_core():
     net.connect(pop, pop, nc.FixedProbability(0.1, seed=1), weight=0.1)
     target = small_core_target(neurons=1024, fanin=400, chips=1)  # 64 cores
     with pytest.raises(BuildError) as err:
-        place(net, target, "ours")
+        place(net, target, "spectral")
     text = str(err.value)
     assert "fanin_axons" in text and "more than" in text and "would fit" in text and "L4E" in text
     needed = int(text.split("core.fanin_axons >= ")[1].split()[0])
     assert needed > 400
     # and the suggested core does fit
     bigger = small_core_target(neurons=1024, fanin=needed, chips=1)
-    assert core_usage(net, place(net, bigger, "ours"), bigger).violations() == []
+    assert core_usage(net, place(net, bigger, "spectral"), bigger).violations() == []
 
 
 def test_program_exposes_placement_as_data():
@@ -191,7 +204,7 @@ def test_program_exposes_placement_as_data():
         warnings.simplefilter("ignore")
         prog = nc.compile(ring(), small_core_target(neurons=64))
     pl = prog.placement
-    assert prog.info["placer"] == "ours" and pl.method == "ours"
+    assert prog.info["placer"] == DEFAULT_PLACER == "spectral" and pl.method == "spectral"
     assert set(pl.core_of) == {"exc", "inh"}
     for arr in (pl.chip, pl.row, pl.col, pl.slot):
         assert arr.shape == (pl.n_cores,)
@@ -203,7 +216,7 @@ def test_program_exposes_placement_as_data():
 def test_link_loads_add_up_to_hops():
     net = sheet(side=30, source=True)
     target = small_core_target(neurons=64)
-    m = placement_metrics(net, place(net, target, "ours"), target)
+    m = placement_metrics(net, place(net, target, "spectral"), target)
     loads = m.link_loads
     assert loads.total() == pytest.approx(m.hops_east_west_per_step + m.hops_north_south_per_step
                                           + m.hops_inter_chip_per_step)
@@ -211,7 +224,7 @@ def test_link_loads_add_up_to_hops():
     assert sum(loads.as_dict().values()) == pytest.approx(loads.total())
 
 
-@pytest.mark.parametrize("placer", sorted(PLACERS))
+@pytest.mark.parametrize("placer", CURRENT_PLACERS)
 def test_emulator_counters_equal_model_prediction(placer):
     net = random_ei()
     target = small_core_target(neurons=64)  # several tiles and chips: all hop kinds occur
@@ -230,3 +243,33 @@ def test_emulator_counters_equal_model_prediction(placer):
     assert m.hops_north_south_per_step * n == pytest.approx(stats.hops_north_south_per_step.sum(), rel=1e-9)
     assert m.hops_inter_chip_per_step * n == pytest.approx(stats.hops_inter_chip_per_step.sum(), rel=1e-9)
     assert m.synaptic_ops_per_step * n == pytest.approx(stats.synops_per_step.sum(), rel=1e-9)
+
+
+# -- the deprecated name `ours` ------------------------------------------------------------------
+
+def test_ours_is_a_deprecated_name_of_spectral():
+    net, target = ring(), small_core_target(neurons=64)
+    spectral = place(net, target, "spectral")
+    with pytest.warns(DeprecationWarning, match="'ours' is deprecated.*'spectral'"):
+        old = place(net, target, "ours")
+    with pytest.warns(DeprecationWarning, match="'spectral'"):
+        looked_up = PLACERS["ours"](net, target)
+    from neurocompile.place import place_ours
+
+    with pytest.warns(DeprecationWarning, match="'spectral'"):
+        aliased = place_ours(net, target)
+    for pl in (old, looked_up, aliased):
+        assert pl.method == "spectral"
+        for name in spectral.core_of:
+            np.testing.assert_array_equal(pl.core_of[name], spectral.core_of[name])
+
+
+def test_compile_and_command_line_accept_the_deprecated_name():
+    from neurocompile.cli.main import make_parser
+
+    with pytest.warns(DeprecationWarning, match="'spectral'"):
+        prog = nc.compile(ring(n=400), small_core_target(neurons=64), placer="ours")
+    assert prog.placement.method == "spectral"
+    parser = make_parser()
+    assert parser.parse_args(["build", "net.py", "--placer", "ours"]).placer == "ours"
+    assert parser.parse_args(["build", "net.py"]).placer == DEFAULT_PLACER == "spectral"

@@ -36,7 +36,7 @@ from ..validate import compare
 from ..reference import simulate
 from ..io.summaries import population_summaries, projection_summaries, rate_summaries
 from ..target import load_target
-from ..place import PLACERS
+from ..place import DEFAULT_PLACER, PLACERS
 from . import render
 from .arguments import fraction, positive_ms, seed
 
@@ -58,7 +58,7 @@ class BuildContext:
     target: Any = None
     model_support: dict = field(default_factory=dict)
     reference: Any = None
-    placer: str = "ours"
+    placer: str = DEFAULT_PLACER
     strict: bool = False
     tolerance: float | None = None
     program: Any = None
@@ -257,8 +257,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--tolerance", type=fraction, default=None, metavar="FRACTION",
                         help="fail (exit 1) when a population's chip rate differs from float by "
                              "more than this fraction, e.g. 0.05")
-    parser.add_argument("--placer", default="ours", choices=sorted(PLACERS),
-                        help="placement algorithm (default: ours)")
+    parser.add_argument("--placer", default=DEFAULT_PLACER, choices=sorted(PLACERS),
+                        help=f"placement algorithm (default: {DEFAULT_PLACER})")
     parser.add_argument("--strict", action="store_true",
                         help="make any value clipped during quantization an error")
     parser.add_argument("--run", dest="lava_run_ms", type=positive_ms, default=None, metavar="MS",

@@ -1,30 +1,54 @@
 """Partitioning and placement of neurons onto the cores of the chip's mesh."""
-from .metrics import LinkLoads, PlacementMetrics, placement_metrics, traffic_lower_bound
-from .ours import place_ours
+import warnings
+
+from .lower_bound import traffic_lower_bound
+from .metrics import LinkLoads, PlacementMetrics, placement_metrics
 from .placement import HOST, Placement
 from .repair import repair
 from .routing import RouteTable, route_tables
 from .sequential import place_sequential
+from .spectral import place_spectral
 from .usage import CoreUsage, core_usage
 
-# name -> function(network, target, rates=None) -> Placement
-PLACERS = {"sequential": place_sequential, "ours": place_ours}
-DEFAULT_PLACER = "ours"
+#: Old placer name -> its current name; the old names still work, with a DeprecationWarning.
+RENAMED_PLACERS = {"ours": "spectral"}
+
+
+def _renamed_placer_warning(old: str) -> None:
+    warnings.warn(f"placer '{old}' is deprecated: it is now called '{RENAMED_PLACERS[old]}'",
+                  DeprecationWarning, stacklevel=3)
+
+
+def place_ours(network, target, rates=None) -> Placement:
+    """Deprecated alias of :func:`place_spectral` (the placer's old name, ``ours``)."""
+    _renamed_placer_warning("ours")
+    return place_spectral(network, target, rates=rates)
+
+
+# name -> function(network, target, rates=None) -> Placement. The deprecated names are listed
+# too, so that lookups and the command line's choices keep accepting them.
+PLACERS = {"sequential": place_sequential, "spectral": place_spectral, "ours": place_ours}
+DEFAULT_PLACER = "spectral"
 
 
 def place(network, target, method: str = DEFAULT_PLACER, rates=None) -> Placement:
     """Assign every neuron of ``network`` to a core of ``target`` with the named algorithm.
 
-    ``rates``: optional population name -> firing rate in Hz (scalar or one per neuron), e.g.
-    from a float reference run; placers that are activity-aware weight traffic by it.
+    ``method``: a key of ``PLACERS`` (an old name of ``RENAMED_PLACERS`` warns and uses the
+    new one). ``rates``: optional population name -> firing rate in Hz (scalar or one per
+    neuron), e.g. from a float reference run; placers that are activity-aware weight traffic
+    by it.
     """
     from ..errors import invalid
 
     if method not in PLACERS:
         raise invalid("place", "method", method, f"must be one of {', '.join(sorted(PLACERS))}")
+    if method in RENAMED_PLACERS:
+        _renamed_placer_warning(method)
+        method = RENAMED_PLACERS[method]
     return PLACERS[method](network, target, rates=rates)
 
 
-__all__ = ["DEFAULT_PLACER", "HOST", "LinkLoads", "PLACERS", "CoreUsage", "Placement", "PlacementMetrics",
-           "RouteTable", "core_usage", "place", "place_ours", "place_sequential", "placement_metrics",
-           "repair", "route_tables", "traffic_lower_bound"]
+__all__ = ["DEFAULT_PLACER", "HOST", "LinkLoads", "PLACERS", "RENAMED_PLACERS", "CoreUsage", "Placement",
+           "PlacementMetrics", "RouteTable", "core_usage", "place", "place_ours", "place_sequential",
+           "place_spectral", "placement_metrics", "repair", "route_tables", "traffic_lower_bound"]

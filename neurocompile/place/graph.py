@@ -13,6 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .destinations import structure
+from .placement import HOST
 
 
 @dataclass
@@ -35,6 +36,19 @@ class NeuronGraph:
     def split(self, values: np.ndarray) -> dict:
         """Per-population slices of a global array."""
         return {n: values[self.offsets[n]:self.offsets[n] + self.sizes[n]] for n in self.names}
+
+
+def population_cores(network, graph: NeuronGraph, core: np.ndarray) -> dict:
+    """Population name -> int32 array of the core of every neuron, from ``core`` (n,) indexed
+    by global id; spike sources get ``HOST``."""
+    out = {}
+    for p in network.populations.values():
+        if p.is_source:
+            out[p.name] = np.full(p.size, HOST, dtype=np.int32)
+        else:
+            start = graph.offsets[p.name]
+            out[p.name] = core[start:start + p.size].astype(np.int32)
+    return out
 
 
 def neuron_graph(network, rate: dict, with_adjacency: bool) -> NeuronGraph:

@@ -25,7 +25,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from .activity import spikes_per_step
 from .destinations import structure
+from .usage import parameter_set_ids
 
 
 def remote_links_needed(network, target) -> dict[str, np.ndarray]:
@@ -35,8 +37,6 @@ def remote_links_needed(network, target) -> dict[str, np.ndarray]:
     Projections are processed one (pre, post) population pair at a time, so memory stays
     linear in the largest such pair.
     """
-    from .usage import parameter_set_ids
-
     in_syn = {p.name: np.zeros(p.size) for p in network.populations.values()}
     for proj in network.projections:
         in_syn[proj.post.name] += np.bincount(proj.weights.indices, minlength=proj.post.size)
@@ -99,10 +99,9 @@ def traffic_lower_bound(network, target, rates=None) -> float:
 
     Same units and rates convention as :func:`.metrics.placement_metrics`
     (``hop_weighted_traffic``): ``sum_u p_u * links_u`` with ``links_u`` from
-    :func:`remote_links_needed` and ``p_u = rate_u * dt``.
+    :func:`remote_links_needed` and ``p_u = rate_u * dt`` (:func:`.activity.spikes_per_step`;
+    ``rates``: population -> Hz).
     """
-    from .metrics import spikes_per_step
-
     pops = {p.name: (p.size, p.model) for p in network.populations.values()}
     p = spikes_per_step(pops, network.dt, rates)
     links = remote_links_needed(network, target)

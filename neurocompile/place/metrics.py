@@ -14,9 +14,9 @@ of the XY paths from its source tile, each link once. With ``p_u`` the expected 
 * energy and latency from the target's ``[energy]`` and ``[time]`` constants, as the emulator
   counts them (see :func:`placement_metrics` for the two estimates involved).
 
-Rates come from the caller (e.g. a float reference run: ``{pop: Result.rates(pop)}``); a
-population without a given rate uses its Poisson rate if it is a Poisson source and
-``DEFAULT_RATE_HZ`` otherwise. Everything is vectorised over neurons and synapses.
+Rates come from the caller (e.g. a float reference run: ``{pop: Result.rates(pop)}``); see
+:mod:`.activity` for the defaults. Everything is vectorised over neurons and synapses. The
+proven lower bound on the hop-weighted traffic is :func:`.lower_bound.traffic_lower_bound`.
 """
 from __future__ import annotations
 
@@ -24,12 +24,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .activity import spikes_per_step
 from .destinations import destination_matrices
 from .placement import HOST
 from .routing import board_tiles, route_tables, tree_segments
 from .usage import core_usage
-
-DEFAULT_RATE_HZ = 10.0
 
 
 @dataclass(frozen=True)
@@ -129,26 +128,6 @@ class PlacementMetrics:
     @property
     def _used(self) -> np.ndarray:
         return self.utilisation["neurons"] > 0
-
-
-def spikes_per_step(populations, dt: float, rates=None) -> dict[str, np.ndarray]:
-    """Expected spikes per step of every neuron: ``rate * dt`` (rates in Hz, dt in ms).
-
-    ``populations``: name -> (size, model or None). ``rates``: name -> Hz (scalar or array).
-    """
-    from ..ir.inputs import PoissonSource
-
-    rates = rates or {}
-    out = {}
-    for name, (size, model) in populations.items():
-        if name in rates:
-            hz = np.broadcast_to(np.asarray(rates[name], dtype=float), (size,))
-        elif isinstance(model, PoissonSource):
-            hz = np.broadcast_to(model.rate, (size,))
-        else:
-            hz = np.full(size, DEFAULT_RATE_HZ)
-        out[name] = np.asarray(hz, dtype=float) * dt * 1e-3
-    return out
 
 
 def link_loads(routes: dict, weights: dict, target) -> LinkLoads:
@@ -279,13 +258,3 @@ def placement_metrics(network_or_program, placement=None, target=None, rates=Non
 def tile_coordinates(target, cores):
     """Board-wide (row, col) of the tile of every core (re-exported for plots and tools)."""
     return board_tiles(target, cores)
-
-
-def traffic_lower_bound(network, target, rates=None) -> float:
-    """Proven lower bound on ``hop_weighted_traffic`` of any placement within the core limits.
-
-    See :mod:`.lower_bound` for the argument; ``rates`` as in :func:`placement_metrics`.
-    """
-    from .lower_bound import traffic_lower_bound as bound
-
-    return bound(network, target, rates)

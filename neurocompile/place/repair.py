@@ -3,9 +3,9 @@
 The neurons of an over-full core are taken in order (parameter set, population, index) and cut
 into the longest runs that fit every limit, exactly counted: neurons, synapse entries, distinct
 presynaptic sources and, if the target limits them, parameter sets. The first run stays; each
-further run goes to the free core with the cheapest route from the original one. Used for
-``ours`` as a last resort and for the benchmark's external baselines, which know nothing of
-fan-in or synapse memory.
+further run goes to the free core with the cheapest route from the original one. Used by
+the ``spectral`` placer as a last resort and for the benchmark's external baselines, which
+know nothing of fan-in or synapse memory.
 """
 from __future__ import annotations
 
