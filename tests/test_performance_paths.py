@@ -108,10 +108,10 @@ def test_negative_exponent_network_uses_separate_rings():
     assert min(p.weight_exp for p in prog.quantized.projections) < 0
 
 
-def test_fast_path_matches_reference_on_cuba_with_placer_ours():
+def test_fast_path_matches_reference_on_cuba_with_placer_spectral():
     from conftest import load_cuba
 
-    prog = _compile(load_cuba(), placer="ours")
+    prog = _compile(load_cuba(), placer="spectral")
     assert_same(prog.run(20.0), prog.run(20.0, engine="numpy"))
 
 

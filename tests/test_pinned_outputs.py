@@ -117,23 +117,23 @@ def _batch_inputs():
 
 #: name -> (network builder, placer, duration ms, inputs builder or None)
 CASES = {
-    "cuba": (_cuba, "ours", 20.0, None),
-    "brunel": (lambda: _example("brunel", n_exc=400), "ours", 20.0, None),
-    "adex_patterns": (lambda: _example("adex_patterns"), "ours", 150.0, None),
+    "cuba": (_cuba, "spectral", 20.0, None),
+    "brunel": (lambda: _example("brunel", n_exc=400), "spectral", 20.0, None),
+    "adex_patterns": (lambda: _example("adex_patterns"), "spectral", 150.0, None),
     "adex_patterns_packed": (lambda: runpy.run_path(str(REPO / "examples" / "adex_patterns.py"))["build_packed"](),
-                             "ours", 150.0, None),
-    "cann": (lambda: _example("cann", n=128, duration=60.0), "ours", 60.0, None),
-    "decision_making": (lambda: _example("decision_making", trials=2), "ours", 30.0, None),
+                             "spectral", 150.0, None),
+    "cann": (lambda: _example("cann", n=128, duration=60.0), "spectral", 60.0, None),
+    "decision_making": (lambda: _example("decision_making", trials=2), "spectral", 30.0, None),
     "paths_lif": (lambda: _path_networks().lif_network(), "sequential", 30.0, None),
-    "paths_lif_ours": (lambda: _path_networks().lif_network(), "ours", 30.0, None),
+    "paths_lif_spectral": (lambda: _path_networks().lif_network(), "spectral", 30.0, None),
     "paths_negative_exponent": (lambda: _path_networks().negative_exponent_network(), "sequential", 30.0, None),
     "paths_adex": (lambda: _path_networks().adex_network(), "sequential", 30.0, None),
     "paths_inputs_batch": (lambda: _path_networks()._input_network(), "sequential", 15.0, _batch_inputs),
 }
 
 OPTIONAL_CASES = {
-    "digits": ("sklearn", lambda: _example("digits", n_test=6), "ours", 20.0),
-    "nir_lif": ("nir", lambda: _example("nir_lif"), "ours", 100.0),
+    "digits": ("sklearn", lambda: _example("digits", n_test=6), "spectral", 20.0),
+    "nir_lif": ("nir", lambda: _example("nir_lif"), "spectral", 100.0),
 }
 
 

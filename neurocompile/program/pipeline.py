@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..errors import BuildError
-from ..place import DEFAULT_PLACER, core_usage, place, route_tables
+from ..place import DEFAULT_PLACER, RENAMED_PLACERS, core_usage, place, route_tables
 from ..place.destinations import destination_matrices
 from ..quantize import quantize
 from ..target import Target, load_target
@@ -15,8 +15,8 @@ def compile(network, target="emu", *, strict: bool = False, placer: str = DEFAUL
 
     Args:
         strict: make every clipped value during quantization an error (else a warning).
-        placer: placement algorithm, a key of ``neurocompile.place.PLACERS`` (``"ours"``,
-            the default, or ``"sequential"``).
+        placer: placement algorithm, a key of ``neurocompile.place.PLACERS`` (``"spectral"``,
+            the default, or ``"sequential"``; ``"ours"`` is the deprecated name of ``"spectral"``).
         rates: optional population name -> firing rate in Hz (scalar or per neuron), e.g. from a
             float reference run (``{p: ref.rates(p) for p in ...}``); the placer weights spike
             traffic by it (activity-aware placement). Without it rates are uniform.
@@ -34,6 +34,6 @@ def compile(network, target="emu", *, strict: bool = False, placer: str = DEFAUL
     routes = route_tables(network, placement, tgt, destinations)
     sources = {p.name: p.model for p in network.populations.values() if p.is_source}
     probes = tuple((p.population.name, p.indices, p.variable) for p in network.probes)
-    info = {"neurocompile_version": __version__, "placer": placer, "strict": strict,
+    info = {"neurocompile_version": __version__, "placer": RENAMED_PLACERS.get(placer, placer), "strict": strict,
             "seed": network.seed}
     return Program(network.name, tgt, quantized, placement, routes, usage, sources, probes, info)
