@@ -82,7 +82,7 @@ class ModelSupport:
       between backends.
     * ``custom_process``: models that only the ``lava`` backend runs, as our own Lava processes
       (``neurocompile.lava``). Their Python models run the chip's integer arithmetic
-      (``neurocompile.emu.arith``), so they are bit-exact with the emulator in Lava's CPU
+      (the chip layer, ``neurocompile.chip``), so they are bit-exact with the emulator in Lava's CPU
       simulation; they have no Loihi silicon implementation, so they do not run on the chip.
     """
 
