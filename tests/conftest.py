@@ -1,4 +1,4 @@
-"""Shared pytest fixtures.
+"""Shared pytest fixtures (shared builders and assertions live in ``helpers.py``).
 
 Lava (lava-nc) installs only on Python 3.10 with numpy < 2. Tests that need it take the ``lava``
 fixture: where Lava is missing they are skipped, except when ``NEUROCOMPILE_REQUIRE_LAVA=1`` is
@@ -7,13 +7,10 @@ set (CI's Python 3.10 environment), where a missing Lava is a failure, never a s
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
-REPO_DIR = Path(__file__).resolve().parents[1]
-SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
-NIR_PAPER_DIR = SHARED_DIR / "nir-paper"
+from tests.helpers import NIR_PAPER_DIR
 
 
 @pytest.fixture
@@ -35,10 +32,3 @@ def nir_paper_dir():
     if not NIR_PAPER_DIR.is_dir():
         pytest.fail(f"missing {NIR_PAPER_DIR}: CI runs with ../shared beside the project root")
     return NIR_PAPER_DIR
-
-
-def load_cuba():
-    """A fresh CUBA network from examples/cuba.py (the issue's canonical user script)."""
-    import runpy
-
-    return runpy.run_path(str(REPO_DIR / "examples" / "cuba.py"))["net"]

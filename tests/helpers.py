@@ -1,9 +1,314 @@
-"""Helpers shared by the tests (imported as ``helpers``; tests never import each other)."""
+"""Helpers shared by the tests: paths, network builders and assertions.
+
+Imported as ``from tests.helpers import ...`` (``tests/`` is a package, see ``pyproject.toml``).
+Test files import from here, never from each other or from ``conftest.py``, which holds only
+fixtures.
+"""
 from __future__ import annotations
 
+import dataclasses
+import runpy
+import warnings
+from pathlib import Path
 from typing import Mapping, NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
+
+import neurocompile as nc
+from neurocompile.target import Target, load_target
+
+# -- paths -------------------------------------------------------------------------------------
+
+REPO_DIR = Path(__file__).resolve().parents[1]
+EXAMPLES_DIR = REPO_DIR / "examples"
+TARGETS_DIR = REPO_DIR / "targets"
+#: ../shared beside the project root (CI runs with it there; tests never copy its files).
+SHARED_DIR = REPO_DIR.parent / "shared"
+NIR_PAPER_DIR = SHARED_DIR / "nir-paper"
+
+
+def run_example(name: str) -> dict:
+    """The globals of ``examples/<name>.py`` after running it as a script module."""
+    return runpy.run_path(str(EXAMPLES_DIR / f"{name}.py"))
+
+
+def load_cuba() -> nc.Network:
+    """A fresh CUBA network from examples/cuba.py (the issue's canonical user script)."""
+    return run_example("cuba")["net"]
+
+
+# -- compiling and comparing runs ----------------------------------------------------------------
+
+def compile_quietly(net, target="emu", placer: str | None = None):
+    """``nc.compile`` with quantization warnings silenced (tiny weights rounding to 0 and the
+    like are expected in these test networks)."""
+    kwargs = {} if placer is None else {"placer": placer}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return nc.compile(net, target, **kwargs)
+
+
+def assert_same(a, b) -> None:
+    """Two Results agree on everything a run reports."""
+    assert a.n_steps == b.n_steps
+    assert set(a.counts) == set(b.counts)
+    for name in a.counts:
+        np.testing.assert_array_equal(a.counts[name], b.counts[name], err_msg=name)
+    for name in a.spike_probed:
+        for x, y in zip(a.spike_steps(name), b.spike_steps(name)):
+            np.testing.assert_array_equal(x, y, err_msg=name)
+    for name, var in a.traced:
+        np.testing.assert_array_equal(a.trace(name, var, raw=True), b.trace(name, var, raw=True),
+                                      err_msg=f"{name}.{var}")
+    for f in dataclasses.fields(a.stats):
+        x, y = getattr(a.stats, f.name), getattr(b.stats, f.name)
+        if isinstance(x, dict):
+            assert x == y, f.name
+        else:
+            np.testing.assert_array_equal(x, y, err_msg=f.name)
+
+
+def run_cli(capsys, *argv):
+    """``neurocompile *argv`` in this process: (exit code, stdout, stderr)."""
+    from neurocompile.cli.main import main
+
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` and return the path."""
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# -- small networks of the emulator tests ------------------------------------------------------
+
+def single_lif_driven(weight=2.0, delay=0.1, tau_syn=5.0, reset="value", refractory=0.0,
+                      spike_times=(1.0,)) -> nc.Network:
+    """One LIF neuron ``n`` driven by one spike source ``src``; probes spikes, v and I_syn."""
+    net = nc.Network("single", dt=0.1)
+    src = net.spike_source("src", 1, times=list(spike_times), indices=[0] * len(spike_times))
+    lif = nc.LIF(tau_mem=10.0, tau_syn=tau_syn, v_rest=0.0, v_reset=0.0, v_th=1.0,
+                 refractory=refractory, reset=reset)
+    pop = net.population("n", 1, lif)
+    net.connect(src, pop, nc.AllToAll(), weight=weight, delay=delay)
+    net.probe(pop, "spikes")
+    net.probe(pop, "v")
+    net.probe(pop, "I_syn")
+    return net
+
+
+# The emulator-path networks: every path of the engines (also pinned in tests/examples).
+
+def lif_network() -> nc.Network:
+    """LIF + LI readout, Poisson and spike-train sources, drawn delays, reset by subtraction,
+    refractoriness, a step current (bias updates) and probes of every LIF variable."""
+    net = nc.Network("paths-lif", dt=0.1, seed=5)
+    lif = nc.LIF(tau_mem=10.0, tau_syn=2.0, v_rest=0.0, v_reset=0.0, v_th=1.0, refractory=0.5)
+    sub = nc.LIF(tau_mem=15.0, tau_syn=0.0, v_rest=0.0, v_reset=0.0, v_th=1.0, reset="subtract")
+    noise = net.poisson("noise", 60, rate=250.0)
+    trains = net.spike_source("trains", 5, times=0.3 + 0.7 * np.arange(28),
+                              indices=np.arange(28) % 5)
+    a = net.population("a", 120, lif, v_init=nc.Uniform(0.0, 0.9))
+    b = net.population("b", 40, sub)
+    readout = net.population("readout", 3, nc.LI(tau_mem=20.0, tau_syn=5.0))
+    net.connect(noise, a, nc.FixedProbability(0.2, seed=1), weight=nc.Normal(0.4, 0.1))
+    net.connect(trains, b, nc.AllToAll(), weight=0.9, delay=nc.Uniform(0.1, 0.8))
+    net.connect(a, a, nc.FixedProbability(0.05, seed=2), weight=-0.3, delay=nc.Uniform(0.1, 1.0))
+    net.connect(a, b, nc.FixedProbability(0.1, seed=3), weight=0.5, delay=0.3)
+    net.connect(b, readout, nc.AllToAll(), weight=0.2)
+    net.current(b[:10], nc.StepCurrent(times=[5.0, 12.0], amplitudes=[0.2, 0.0]))
+    net.probe(a, "spikes")
+    net.probe(b, "spikes")
+    net.probe(a[:4], "v")
+    net.probe(a[2:6], "I_syn")
+    net.probe(readout, "v")
+    return net
+
+
+def negative_exponent_network() -> nc.Network:
+    """Tiny weights (negative exponent: per-(projection, delay) floored rings) next to normal ones."""
+    net = nc.Network("paths-negexp", dt=0.1, seed=6)
+    lif = nc.LIF(tau_mem=20.0, tau_syn=5.0, v_rest=0.0, v_reset=0.0, v_th=1.0)
+    src = net.poisson("src", 200, rate=400.0)
+    pop = net.population("n", 30, lif)
+    net.connect(src, pop, nc.FixedProbability(0.5, seed=1), weight=0.002, delay=nc.Uniform(0.1, 0.4))
+    net.connect(src, pop, nc.FixedProbability(0.1, seed=2), weight=0.3)
+    net.probe(pop, "spikes")
+    net.probe(pop[:3], "I_syn")
+    return net
+
+
+def adex_network() -> nc.Network:
+    """AdEx population (Poisson input with drawn delays, a step current) driving a LIF one."""
+    net = nc.Network("paths-adex", dt=0.1, seed=7)
+    model = nc.AdEx(C=281.0, g_L=30.0, E_L=-70.6, V_T=-50.4, delta_T=2.0, a=4.0, tau_w=144.0,
+                    b=80.5, V_reset=-70.6, V_peak=-40.4, refractory=0.5, tau_syn=5.0)
+    src = net.poisson("src", 80, 80.0)
+    pop = net.population("adex", 25, model)
+    lif = net.population("lif", 10, nc.LIF(tau_mem=10.0, tau_syn=2.0, v_rest=0.0, v_reset=0.0, v_th=1.0))
+    net.connect(src, pop, nc.FixedProbability(0.3, seed=1), weight=300.0, delay=nc.Uniform(0.1, 0.5))
+    net.connect(pop, lif, nc.AllToAll(), weight=0.6)
+    net.current(pop[:5], nc.StepCurrent(times=[10.0], amplitudes=[500.0]))
+    net.probe(pop, "spikes")
+    net.probe(lif, "spikes")
+    for var in ("v", "w", "I_syn"):
+        net.probe(pop[:3], var)
+    return net
+
+
+def input_network() -> nc.Network:
+    """A network fed per run: an empty spike source ``pixels`` (16) and currents into ``hidden``."""
+    net = nc.Network("paths-inputs", dt=0.1, seed=8)
+    pixels = net.spike_source("pixels", 16, times=[], indices=[])
+    hidden = net.population("hidden", 20, nc.LIF(tau_mem=10.0, tau_syn=2.0, v_rest=0.0, v_reset=0.0, v_th=1.0))
+    out = net.population("out", 4, nc.LIF(tau_mem=10.0, tau_syn=2.0, v_rest=0.0, v_reset=0.0, v_th=1.0))
+    net.connect(pixels, hidden, nc.FixedProbability(0.5, seed=1), weight=nc.Normal(0.8, 0.3))
+    net.connect(hidden, out, nc.FixedProbability(0.5, seed=2), weight=nc.Normal(0.5, 0.5))
+    net.probe(hidden, "spikes")
+    net.probe(out, "spikes")
+    net.probe(out, "v")
+    return net
+
+
+# -- the Lava target's random network ----------------------------------------------------------
+
+def random_lif_network(seed: int, refractory: float = 0.0, delays: bool = True,
+                       reset: str = "value") -> nc.Network:
+    """Source, excitatory and inhibitory LIF populations with random parameters.
+
+    Projections: excitatory (including recurrent exc->exc), inhibitory, one mixed-sign, and
+    large weights that need a positive weight exponent. With ``delays`` several projections
+    draw per-synapse delays of 1..5 steps.
+    """
+    rng = np.random.default_rng(seed)
+    net = nc.Network(f"random{seed}", dt=0.1, seed=seed)
+    lif = nc.LIF(tau_mem=float(rng.uniform(10, 30)), tau_syn=float(rng.uniform(2, 8)),
+                 v_rest=-49.0, v_reset=-60.0, v_th=-50.0, refractory=refractory, reset=reset)
+    src = net.poisson("src", 30, float(rng.uniform(300, 500)))
+    exc = net.population("exc", 40, lif, v_init=nc.Uniform(-60.0, -50.0))
+    inh = net.population("inh", 12, lif, v_init=nc.Uniform(-60.0, -50.0))
+
+    def delay():
+        return nc.Uniform(0.1, 0.5) if delays else None
+
+    net.connect(src, exc, nc.FixedProbability(0.3, seed=seed + 1), weight=float(rng.uniform(3.0, 5.0)),
+                delay=delay())
+    # Large and sparse: needs a weight exponent > 0.
+    net.connect(src, inh, nc.FixedProbability(0.05, seed=seed + 2), weight=nc.Uniform(10.0, 40.0),
+                delay=0.2 if delays else None)
+    net.connect(exc, exc, nc.FixedProbability(0.15, seed=seed + 3), weight=1.2, delay=delay())
+    net.connect(exc, inh, nc.FixedProbability(0.3, seed=seed + 4), weight=1.5, delay=0.3 if delays else None)
+    net.connect(inh, exc, nc.FixedProbability(0.3, seed=seed + 5), weight=-6.0, delay=delay())
+    mixed = rng.normal(0.0, 1.5, size=(12, 40)) * (rng.random((12, 40)) < 0.3)
+    net.connect(inh, exc, nc.Explicit(mixed), name="inh->exc mixed")
+    net.probe(exc, "spikes")
+    net.probe(inh, "spikes")
+    net.probe(exc[:6], "v")
+    net.probe(exc[:6], "I_syn")
+    net.probe(inh[:3], "v")
+    return net
+
+
+# -- placement: small targets and structured networks ----------------------------------------------
+
+PLACEMENT_LIF = dict(tau_mem=20.0, tau_syn=5.0, v_rest=-65.0, v_reset=-65.0, v_th=-50.0, refractory=2.0)
+
+
+def small_core_target(neurons=64, fanin=4096, synapses=65536, chips=4, name="tiny", parameter_sets=None):
+    """The emu target with smaller cores (and 1, 2 or 4 chips), so that small networks span
+    several cores, tiles and chips."""
+    data = load_target("emu").to_dict()
+    data["name"] = name
+    data["core"].update(neurons=neurons, fanin_axons=fanin, synapse_entries=synapses)
+    if parameter_sets is not None:
+        data["core"]["neuron_parameter_sets"] = parameter_sets
+    data["board"]["chips"] = chips
+    data["board"]["chip_rows"], data["board"]["chip_cols"] = {1: (1, 1), 2: (1, 2), 4: (2, 2)}[chips]
+    return Target.from_dict(data)
+
+
+def sheet(side=30, k=30, sigma=2.0, seed=0, source=False, shuffle=False) -> nc.Network:
+    """A 2D sheet, Gaussian connectivity (optionally fed by the host). Neuron i sits at grid
+    cell i (row-major), or with ``shuffle`` at a random cell, so that the network order
+    carries no locality."""
+    rng = np.random.default_rng(seed)
+    net = nc.Network(f"sheet{side}", dt=0.1, seed=seed)
+    pop = net.population("sheet", side * side, nc.LIF(**PLACEMENT_LIF))
+    cell = np.random.default_rng(seed + 1).permutation(side * side) if shuffle else np.arange(side * side)
+    xy = np.stack(np.divmod(cell, side), axis=1)
+    post = np.repeat(np.arange(side * side), k)
+    src = np.clip(np.rint(xy[post] + rng.normal(0, sigma, (post.size, 2))), 0, side - 1).astype(int)
+    pre = np.argsort(cell)[src[:, 0] * side + src[:, 1]]  # the neuron at each source cell
+    net.connect(pop, pop, nc.Explicit(sp.csr_matrix((np.full(pre.size, 0.4), (pre, post)),
+                                                    shape=(side * side, side * side))))
+    if source:
+        inp = net.poisson("input", 50, rate=200.0)
+        net.connect(inp, pop[: side * 3], nc.FixedProbability(0.3, seed=3), weight=3.0)
+    return net
+
+
+def ring(n=1200, k=20, sigma=0.02, seed=0) -> nc.Network:
+    """Excitatory and inhibitory neurons on a ring, each drawing ``k`` inputs from nearby angles."""
+    rng = np.random.default_rng(seed)
+    net = nc.Network("ring", dt=0.1, seed=seed)
+    exc = net.population("exc", n, nc.LIF(**PLACEMENT_LIF))
+    inh = net.population("inh", n // 4, nc.LIF(**{**PLACEMENT_LIF, "tau_mem": 10.0}))
+    for pre, post, w in ((exc, exc, 0.5), (exc, inh, 0.5), (inh, exc, -2.0)):
+        dst = np.repeat(np.arange(post.size), k)
+        theta = dst / post.size + rng.normal(0, sigma, dst.size)
+        src = np.rint((theta % 1) * pre.size).astype(int) % pre.size
+        net.connect(pre, post, nc.Explicit(sp.csr_matrix((np.full(src.size, w), (src, dst)),
+                                                         shape=(pre.size, post.size))))
+    return net
+
+
+def random_ei(n=600, p=0.05, seed=0) -> nc.Network:
+    """A random excitatory/inhibitory network (80/20) with Poisson drive, no spatial structure."""
+    net = nc.Network("random_ei", dt=0.1, seed=seed)
+    lif = nc.LIF(tau_mem=20.0, tau_syn=5.0, v_rest=-49.0, v_reset=-60.0, v_th=-50.0, refractory=5.0)
+    exc = net.population("exc", int(0.8 * n), lif, v_init=nc.Uniform(-60.0, -50.0))
+    inh = net.population("inh", n - int(0.8 * n), lif, v_init=nc.Uniform(-60.0, -50.0))
+    inp = net.poisson("drive", 40, rate=50.0)
+    for i, (a, b, w) in enumerate(((exc, exc, 1.62), (exc, inh, 1.62), (inh, exc, -9.0), (inh, inh, -9.0))):
+        net.connect(a, b, nc.FixedProbability(p, seed=i + 1), weight=w)
+    net.connect(inp, exc, nc.FixedProbability(0.2, seed=9), weight=2.0)
+    return net
+
+
+#: Targets of the placement tests: the built-in ones and small cores that bind every limit.
+PLACEMENT_TARGETS = {
+    "emu": lambda: load_target("emu"),
+    "lava": lambda: load_target("lava"),
+    "tiny-multichip": lambda: small_core_target(neurons=64),
+    "tight-fanin": lambda: small_core_target(neurons=256, fanin=300, synapses=4000),
+    "param-sets": lambda: small_core_target(neurons=128, parameter_sets=1),
+}
+
+
+# -- AdEx ------------------------------------------------------------------------------------------
+
+NAUD_2008 = {  # Naud et al. 2008, Table 1 (C pF, g_L nS, mV, a nS, tau_w ms, b pA, I_e pA)
+    "tonic": dict(C=200.0, g_L=10.0, E_L=-70.0, V_T=-50.0, delta_T=2.0, a=2.0, tau_w=30.0,
+                  b=0.0, V_reset=-58.0, I_e=500.0),
+    "adapting": dict(C=200.0, g_L=12.0, E_L=-70.0, V_T=-50.0, delta_T=2.0, a=2.0, tau_w=300.0,
+                     b=60.0, V_reset=-58.0, I_e=500.0),
+}
+
+
+def naud_population(names, **extra) -> dict:
+    """Per-neuron AdEx parameter arrays (NAUD_2008 sets by name, one neuron each), with
+    V_peak = 0 mV, no refractory period and tau_syn = 5 ms unless ``extra`` overrides them."""
+    keys = NAUD_2008[names[0]].keys()
+    params = {k: np.array([NAUD_2008[n][k] for n in names]) for k in keys}
+    params.update({"V_peak": np.zeros(len(names)), "refractory": np.zeros(len(names)),
+                   "tau_syn": np.full(len(names), 5.0)})
+    params.update(extra)
+    return params
+
 
 ADEX_KEYS = ("C", "g_L", "E_L", "V_T", "delta_T", "a", "tau_w", "b", "V_reset", "V_peak",
              "refractory", "tau_syn", "I_e")

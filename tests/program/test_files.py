@@ -1,0 +1,41 @@
+"""``.ncp`` program files (neurocompile.program.files): identical runs after a round trip, clear
+errors for truncated, foreign, missing and future-version files."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import neurocompile as nc
+from tests.helpers import single_lif_driven
+
+
+def test_save_load_identical_and_bad_files(tmp_path):
+    net = single_lif_driven(weight=3.0, spike_times=np.arange(0.5, 10.0, 0.7))
+    prog = nc.compile(net, "emu")
+    path = tmp_path / "build" / "single.ncp"
+    prog.save(path)
+    loaded = nc.load(path)
+    a, b = prog.run(20.0), loaded.run(20.0)
+    assert a.spikes("n").any()
+    assert np.array_equal(a.spikes("n"), b.spikes("n"))
+    assert np.array_equal(a.trace("n", "v", raw=True), b.trace("n", "v", raw=True))
+    data = path.read_bytes()
+    (tmp_path / "cut.ncp").write_bytes(data[: len(data) // 2])
+    with pytest.raises(nc.ProgramFileError, match="truncated or corrupt"):
+        nc.load(tmp_path / "cut.ncp")
+    (tmp_path / "text.ncp").write_text("hello")
+    with pytest.raises(nc.ProgramFileError, match="truncated or corrupt"):
+        nc.load(tmp_path / "text.ncp")
+    with pytest.raises(nc.ProgramFileError, match="does not exist"):
+        nc.load(tmp_path / "missing.ncp")
+
+
+def test_wrong_version_file(tmp_path, monkeypatch):
+    import neurocompile.program.files as io
+
+    prog = nc.compile(single_lif_driven(), "emu")
+    monkeypatch.setattr(io, "FORMAT_VERSION", 99)
+    prog.save(tmp_path / "v99.ncp")
+    monkeypatch.undo()
+    with pytest.raises(nc.ProgramFileError, match="format version 99"):
+        nc.load(tmp_path / "v99.ncp")
