@@ -50,9 +50,12 @@ def compile_quietly(net, target="emu", placer: str | None = None):
 
 
 def assert_same(a, b) -> None:
-    """Two Results agree on everything a run reports."""
+    """Two Results agree on everything a run reports: steps, what was probed, spike counts,
+    probed spikes, raw traces and every counter of ``Result.stats``."""
     assert a.n_steps == b.n_steps
     assert set(a.counts) == set(b.counts)
+    assert sorted(a.spike_probed) == sorted(b.spike_probed)
+    assert sorted(a.traced) == sorted(b.traced)
     for name in a.counts:
         np.testing.assert_array_equal(a.counts[name], b.counts[name], err_msg=name)
     for name in a.spike_probed:

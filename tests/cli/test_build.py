@@ -104,7 +104,7 @@ def test_build_function_and_seed(capsys, tmp_path):
     src = write_text(tmp_path / "seeded.py", """
 import neurocompile as nc
 def build(seed=0):
-    net = nc.Network("seeded", dt=0.1, seed=seed)
+    net = nc.Network(f"seeded{seed}", dt=0.1, seed=seed)  # the name shows the seed build() got
     src = net.poisson("src", 10, rate=50.0)
     out = net.population("out", 5, nc.LIF(tau_mem=10.0, tau_syn=2.0, v_rest=0.0, v_reset=0.0,
                                            v_th=1.0))
@@ -113,7 +113,8 @@ def build(seed=0):
 """)
     code, out, err = run_cli(capsys, "build", src, "--seed", "3", "--duration", "10", "--out", tmp_path)
     assert code == 0, err
-    assert "Network 'seeded'" in out and "PoissonSource" in out
+    assert "Network 'seeded3'" in out and "PoissonSource" in out
+    assert (tmp_path / "seeded3.ncp").is_file()
 
 
 def test_seed_with_module_level_net_is_an_error(capsys, tmp_path):

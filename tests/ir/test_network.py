@@ -281,6 +281,7 @@ def build(seed):
 
 def test_same_seed_gives_identical_network_and_spikes():
     first, second = build(7), build(7)
+    assert len(first.projections) == len(second.projections) == 4
     for p1, p2 in zip(first.projections, second.projections):
         assert p1.name == p2.name
         assert (p1.weights != p2.weights).nnz == 0

@@ -102,6 +102,7 @@ def test_step_currents_on_lava_lif_are_host_bias_writes(lava):
     assert len(program.quantized.bias_updates) == 4
     _, _, lava_run = assert_same_run(program, ["exc", "inh"], LIF_TRACES)
     assert lava_run.plan.neurons["exc"].kind == "lava.LIF"
+    assert len(lava_run.plan.bias_updates) == 4  # the run writes them from the host
 
 
 def test_every_lif_as_nc_lif_matches_emulator(lava):

@@ -9,6 +9,7 @@ import pytest
 
 import neurocompile as nc
 from neurocompile.place import DEFAULT_PLACER, PLACERS, Placement, place, placement_metrics
+from neurocompile.place.activity import DEFAULT_RATE_HZ
 from neurocompile.place.usage import core_usage
 from neurocompile.target import load_target
 from tests.helpers import REPO_DIR, ring, sheet, small_core_target
@@ -54,11 +55,23 @@ def test_placement_is_deterministic():
 
 
 def test_rates_change_placement_only_through_traffic():
+    """Rates weight the traffic the placer minimises, and do nothing else: rates equal to the
+    default ones give the default placement, skewed rates give another (still legal) one, whose
+    rate-weighted traffic is below that of the placement made without them."""
     net = ring()
     target = small_core_target(neurons=64)
+    blind = place(net, target, "spectral")
+    default = place(net, target, "spectral", rates={"exc": DEFAULT_RATE_HZ, "inh": DEFAULT_RATE_HZ})
+    for name in blind.core_of:
+        np.testing.assert_array_equal(default.core_of[name], blind.core_of[name], err_msg=name)
+
     rates = {"exc": np.linspace(0.0, 40.0, 1200), "inh": 20.0}
     placement = place(net, target, "spectral", rates=rates)
     assert core_usage(net, placement, target).violations() == []
+    assert any(not np.array_equal(placement.core_of[name], blind.core_of[name]) for name in blind.core_of)
+    aware = placement_metrics(net, placement, target, rates).hop_weighted_traffic
+    unaware = placement_metrics(net, blind, target, rates).hop_weighted_traffic
+    assert aware < unaware
 
 
 def test_ours_is_a_deprecated_name_of_spectral():

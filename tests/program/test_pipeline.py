@@ -23,11 +23,14 @@ def test_determinism_same_program_same_spikes():
         return net
 
     first, second = nc.compile(build(), "emu"), nc.compile(build(), "emu")
+    assert len(first.quantized.projections) == len(second.quantized.projections) == 2
     for qa, qb in zip(first.quantized.projections, second.quantized.projections):
         assert np.array_equal(qa.weight_mant, qb.weight_mant)
         assert np.array_equal(qa.delay_steps, qb.delay_steps)
         assert np.array_equal(qa.post_index, qb.post_index)
     assert len(np.unique(first.quantized.projections[1].delay_steps)) > 1  # mixed delays
+    for name in first.placement.core_of:
+        np.testing.assert_array_equal(first.placement.core_of[name], second.placement.core_of[name])
     a, b = first.run(100.0), second.run(100.0)
     assert a.spikes("n").sum() > 10
     assert np.array_equal(a.spikes("n"), b.spikes("n"))

@@ -68,6 +68,7 @@ def test_adaptation_current_jumps_by_b_at_each_spike():
     result, times = run_adex(1000.0)
     w = result.trace("n", "w")[:, 0]
     steps = np.rint(times / DT).astype(int)
+    assert steps.size >= 8 and steps[0] > 0  # spikes to check, each with a step before it
     jumps = w[steps] - w[steps - 1]
     # b = 80.5 pA plus the small subthreshold change of w over one step.
     np.testing.assert_allclose(jumps, 80.5, atol=1.0)
