@@ -9,7 +9,7 @@ tile of the top row. It prints the exact metrics of that placement next to ``spe
 the same model as ``bench/placement.py``.
 
 The layout uses the layer shapes, which the IR does not carry; ``spectral`` has to find it from
-the connectivity alone (tests/test_placement.py checks that it does at least as well).
+the connectivity alone (tests/place/test_spectral.py checks that it does at least as well).
 Usage: python bench/placement_cnn_quadrants.py
 """
 from __future__ import annotations

@@ -23,7 +23,7 @@ import math
 import numpy as np
 
 #: Default upper bound on the RK4 sub-step, ms. Tested against an adaptive solver
-#: (tests/test_reference_adex.py): spike times agree within one 0.1 ms step.
+#: (tests/reference/test_adex.py): spike times agree within one 0.1 ms step.
 DEFAULT_MAX_SUBSTEP = 0.025
 
 
