@@ -1,64 +1,308 @@
-"""The emulator's fused inner loop: many time steps of the whole chip in one compiled call.
+"""The emulator's compiled step loop: the phases of a step, written once, for both engines.
 
-:func:`run_steps` runs the phases of :mod:`.phases` (inlined) for every step of a block, so a
-step costs no Python at all; :mod:`.stepper` runs the same phases one call at a time. Two
-compiled variants of one source: a LIF-only program (most networks) never needs the AdEx
-update, and leaving it out makes the first compilation about a second shorter.
+Order within step ``t`` (docs/chip.md section 1), each a section of :func:`run_steps`:
 
-Arguments are the layout's records (:mod:`.layout`: registers, parameter tables, synapses,
-fabric) and the run's (:mod:`.state`: dimensions, bank states, dendrites, host spikes, the
-fired-spike scratch list, recording, counters).
+1. ``GATHER``: the floored sums of negative-exponent (projection, delay) groups arriving in
+   ``t`` join the shared accumulator slot (the chip scales each group's sum on its own).
+2. ``SOMA``: every neuron reads and clears its slot and updates (:func:`lif_pass`,
+   :func:`adex_pass`), leaving a flag byte (:mod:`.state`).
+3. ``ROUTE``: the flags of both banks and the host's spikes give the step's spikes; each is
+   counted and recorded, routed (messages and hops of its multicast tree) and delivered into
+   the slots of step ``t + delay``; the busiest core's time and the step's totals are closed;
+   probed registers are recorded.
+
+The fast engine runs all three sections for many steps per call. The step-by-step engine
+(:mod:`.stepper`) calls it for one step with ``GATHER``, updates the somas itself with the
+chip's checked array API, then calls it with ``ROUTE``: both engines run this one loop, and
+every rule it applies (decays, saturation, the floor, arrival slots, costs) is the chip
+layer's. One function rather than one per phase: numba binds the arguments of an inlined
+function by reference counting, which cost half a microsecond per step (measured).
+
+Two compiled variants of one source: a LIF-only program (most networks) never needs the AdEx
+update, and leaving it out makes the first compilation about a second shorter. Arguments are
+the layout's records (:mod:`.layout`) and the run's (:mod:`.state`); arrays of neurons are
+indexed ``g * B + b``.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from ..chip.adex import ADEX_I, ADEX_W, ADEX_X, adex_element
+from ..chip.costs import core_time_ns
+from ..chip.dendrite import arrival_slot, dendrite_element, scaled_sum, scaled_synapse
+from ..chip.lif import (LIF_DU, LIF_DV, LIF_REFRACTORY_STEPS, LIF_RESET_SUBTRACT, LIF_RESET_VALUE, LIF_SPIKING,
+                        LIF_U, LIF_V, LIF_VTH_MANT, lif_element)
 from ..jit import njit
-from .phases import (close_step, collect_host_spikes, collect_spikes, gather_floored_input, record_traces,
-                     route_and_deliver, update_adex_bank, update_lif_bank)
-from .state import SAT_ADEX_DENDRITE, SAT_ADEX_STATE, SAT_LIF_DENDRITE, SAT_LIF_STATE
+from .layout import (P_EXPONENT, P_GROUPS, P_INDPTR_OFFSET, P_POST_OFFSET, P_POST_SIZE, P_PRE_OFFSET,
+                     P_RING_LENGTH, P_RING_OFFSET, P_UNIFORM_DELAY)
+from .state import (FLAG_DENDRITE_SATURATED, FLAG_INPUT, FLAG_SPIKED, FLAG_STATE_SATURATED, S_ACTIVE, S_EW,
+                    S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, SAT_ADEX_DENDRITE, SAT_ADEX_STATE,
+                    SAT_LIF_DENDRITE, SAT_LIF_STATE)
+
+#: Sections of a step (bits of ``sections``); a fused run does ``ALL``.
+GATHER, SOMA, ROUTE = 1, 2, 4
+ALL = GATHER | SOMA | ROUTE
+
+
+@njit(nogil=True)
+def lif_pass(slot, u, v, refractory_left, bias, flags, sets, segments, segment_set, batch, decay_bits,
+             shift, half, limit, low, high):
+    """Update every LIF neuron (of every sample) from its dendritic input in ``slot`` (cleared).
+
+    One tight loop per run of neurons sharing a parameter set, over its ``neurons x B``
+    elements: no branches and no appends, so that it vectorises (a separate function keeps it
+    small for the optimiser). Fills the flags (:mod:`.state`).
+    """
+    for seg in range(segment_set.size):
+        pset = segment_set[seg]
+        du, dv, vth_mant = sets[pset, LIF_DU], sets[pset, LIF_DV], sets[pset, LIF_VTH_MANT]
+        refractory_steps, reset_value = sets[pset, LIF_REFRACTORY_STEPS], sets[pset, LIF_RESET_VALUE]
+        reset_subtract, spiking = sets[pset, LIF_RESET_SUBTRACT], sets[pset, LIF_SPIKING]
+        start, stop = segments[seg] * batch, segments[seg + 1] * batch
+        # Views and a range from 0 let the compiler drop negative-index checks (and vectorise).
+        slot_s, u_s, v_s = slot[start:stop], u[start:stop], v[start:stop]
+        refractory_s, bias_s, flags_s = refractory_left[start:stop], bias[start:stop], flags[start:stop]
+        for n in range(stop - start):
+            total = slot_s[n]
+            slot_s[n] = 0
+            a_in = dendrite_element(total, low, high)
+            u_new, v_new, fired, refractory, _, _ = lif_element(
+                u_s[n], v_s[n], a_in, refractory_s[n], du, dv, vth_mant, refractory_steps,
+                reset_value, reset_subtract, spiking, bias_s[n], decay_bits, shift, half, limit)
+            u_s[n] = u_new
+            v_s[n] = v_new
+            refractory_s[n] = refractory
+            flags_s[n] = (np.uint8(fired) * FLAG_SPIKED | np.uint8(a_in != 0) * FLAG_INPUT
+                          | np.uint8(a_in != total) * FLAG_DENDRITE_SATURATED
+                          | np.uint8(v_new == limit or v_new == -limit) * FLAG_STATE_SATURATED)
+
+
+@njit(nogil=True)
+def adex_pass(slot, x, w, i_syn, refractory_left, bias, flags, sets, set_of, exp_values, batch, shift, limit,
+              low, high):
+    """Update every AdEx neuron (of every sample) from its input in ``slot`` (cleared); flags."""
+    single = sets.shape[0] == 1  # one parameter set (the usual case): no row lookup
+    for k in range(set_of.size):
+        row = 0 if single else set_of[k]
+        for e in range(k * batch, (k + 1) * batch):
+            total = slot[e]
+            slot[e] = 0
+            a_in = dendrite_element(total, low, high)
+            x_new, w_new, i_new, fired, refractory, _, _, _, _, _ = adex_element(
+                x[e], w[e], i_syn[e], a_in, refractory_left[e], sets, row, bias[e], exp_values, shift, limit)
+            x[e] = x_new
+            w[e] = w_new
+            i_syn[e] = i_new
+            refractory_left[e] = refractory
+            flags[e] = (np.uint8(fired) * FLAG_SPIKED | np.uint8(a_in != 0) * FLAG_INPUT
+                        | np.uint8(a_in != total) * FLAG_DENDRITE_SATURATED
+                        | np.uint8(w_new == limit or w_new == -limit) * FLAG_STATE_SATURATED)
 
 
 def _make_run_steps(with_adex: bool):
-    """The kernel with (``with_adex``) or without the AdEx soma phase."""
+    """The loop with (``with_adex``) or without the AdEx soma update."""
 
-    def run_steps(first, stop, dims, registers, lif_table, adex_table, synapses, fabric, lif, adex, dendrites,
-                  host, fired, recording, counters):
-        """Run steps ``first..stop-1`` of B samples; returns the step after the last one run.
+    def run_steps(first, stop, sections, dims, registers, lif_table, adex_table, synapses, fabric, lif, adex,
+                  dendrites, host, fired, recording, counters):
+        """Run the ``sections`` of steps ``first..stop-1`` of B samples; returns the step after
+        the last one run. Host spikes and traces are indexed from ``first``.
 
         Stops early (before a step) when the probed-spike record could overflow in the next
         step; the caller enlarges it and calls again.
         """
         batch = dims.batch
-        capacity = recording.ids.size
+        n_lif, n_adex = dims.n_lif, dims.n_adex
+        n_neurons = n_lif + n_adex
+        ring_length = dims.ring_length
+        # Record fields used in inner loops are bound once here: numba otherwise counts a
+        # reference for every field access of every iteration.
+        ring, floored, proj = dendrites.ring, dendrites.floored, synapses.proj
+        indptr, post, mant, delay = synapses.indptr, synapses.post, synapses.mant, synapses.delay
+        run_ptr, run_core, run_count = synapses.run_ptr, synapses.run_core, synapses.run_count
+        pop_of, out_ptr, out_proj = synapses.pop_of, synapses.out_ptr, synapses.out_proj
+        delay_group = synapses.delay_group
+        core_of, messages, east_west = fabric.core_of, fabric.messages, fabric.east_west
+        north_south, inter_chip, max_latency = fabric.north_south, fabric.inter_chip, fabric.max_latency
+        fired_ids, fired_samples = fired.ids, fired.samples
+        flags = fired.flags
+        flag_words = flags.view(np.uint64)  # flags are padded to whole words
+        lif_u, lif_v = lif.registers[LIF_U], lif.registers[LIF_V]
+        adex_x, adex_w, adex_i = adex.registers[ADEX_X], adex.registers[ADEX_W], adex.registers[ADEX_I]
+        counts, probed, n_recorded = recording.counts, recording.probed, recording.n_recorded
+        per_step = counters.per_step
+        step_synops, step_active, saturations = counters.step_synops, counters.step_active, counters.saturations
+        t_synop, t_active, t_inactive = fabric.time_ns[0], fabric.time_ns[1], fabric.time_ns[2]
         n_probed = 0
-        for g in range(recording.probed.size):
-            if recording.probed[g]:
+        for g in range(probed.size):
+            if probed[g]:
                 n_probed += 1
-        slot_start = np.zeros(dims.ring_length, dtype=np.int64)
+        slot_start = np.zeros(ring_length, dtype=np.int64)
         longest = np.zeros(batch)
         busiest = np.zeros(batch)
         for step in range(first, stop):
-            if recording.n_recorded[0] + n_probed * batch > capacity:
+            if sections & ROUTE and n_recorded[0] + n_probed * batch > recording.ids.size:
                 return step
-            gather_floored_input(step, dims, synapses, dendrites)
-            update_lif_bank(step, dims, registers, lif_table, lif, dendrites)
-            n_spiked = collect_spikes(lif.flags, dims.n_lif * batch, 0, batch, SAT_LIF_DENDRITE, SAT_LIF_STATE,
-                                      fabric.core_of, counters, fired, 0)
-            if with_adex:  # a compile-time constant: LIF-only kernels leave the AdEx code out
-                update_adex_bank(step, dims, registers, adex_table, adex, dendrites)
-                n_spiked = collect_spikes(adex.flags, dims.n_adex * batch, dims.n_lif, batch, SAT_ADEX_DENDRITE,
-                                          SAT_ADEX_STATE, fabric.core_of, counters, fired, n_spiked)
-            n_spiked = collect_host_spikes(step - first, batch, host, fired, n_spiked)
-            route_and_deliver(step, n_spiked, dims, synapses, fabric, dendrites, fired, recording, counters,
-                              slot_start, longest)
-            close_step(step, dims, fabric, counters, busiest)
-            record_traces(step - first, dims, lif, adex, recording)
+            row = step - first
+            base = (step % ring_length) * n_neurons * batch  # this step's slot of the shared ring
+            if sections & GATHER:
+                for p in range(dims.n_projections):
+                    exponent = proj[p, P_EXPONENT]
+                    if exponent >= 0:
+                        continue
+                    groups = proj[p, P_GROUPS]
+                    size = proj[p, P_POST_SIZE]
+                    into = base + proj[p, P_POST_OFFSET] * batch
+                    start = (proj[p, P_RING_OFFSET] + (step % proj[p, P_RING_LENGTH]) * groups * size) * batch
+                    for group in range(groups):
+                        for k in range(size * batch):
+                            value = floored[start + k]
+                            if value != 0:
+                                ring[into + k] += scaled_sum(value, exponent)
+                                floored[start + k] = 0
+                        start += size * batch
+            if sections & SOMA:
+                lif_pass(ring[base:base + n_lif * batch], lif_u, lif_v, lif.refractory, lif.bias, lif.flags,
+                         lif_table.sets, lif_table.segments, lif_table.segment_set, batch, registers.decay_bits,
+                         registers.shift, registers.half, registers.limit, registers.dendrite_low,
+                         registers.dendrite_high)
+                if with_adex:  # a compile-time constant: LIF-only kernels leave the AdEx code out
+                    into = base + n_lif * batch
+                    adex_pass(ring[into:into + n_adex * batch], adex_x, adex_w, adex_i, adex.refractory, adex.bias,
+                              adex.flags, adex_table.sets, adex_table.set_of, adex_table.exp_values, batch,
+                              registers.shift, registers.limit, registers.dendrite_low, registers.dendrite_high)
+            if not sections & ROUTE:
+                continue
+            # The step's spikes: a scan of the flags of both banks for spikes, active neurons and
+            # saturations, then the host's spikes. A single sample (the common case) is scanned
+            # eight flags at a time (most are 0) with neuron = element; a batch in neuron-major,
+            # sample-inner order. Two loops rather than one with a branch on B inside: the
+            # branch cost 4 % of a CUBA run (measured).
+            n_spiked = 0
+            if batch == 1:
+                for block in range(flag_words.size):
+                    if flag_words[block] == 0:
+                        continue
+                    for g in range(8 * block, min(8 * block + 8, n_neurons)):
+                        flag = flags[g]
+                        if flag == 0:
+                            continue
+                        if flag & FLAG_DENDRITE_SATURATED:
+                            saturations[SAT_LIF_DENDRITE if g < n_lif else SAT_ADEX_DENDRITE, 0] += 1
+                        if flag & FLAG_STATE_SATURATED:
+                            saturations[SAT_LIF_STATE if g < n_lif else SAT_ADEX_STATE, 0] += 1
+                        if flag & FLAG_SPIKED:
+                            fired_ids[n_spiked] = g
+                            fired_samples[n_spiked] = 0
+                            n_spiked += 1
+                        if flag & (FLAG_SPIKED | FLAG_INPUT):
+                            step_active[core_of[g]] += 1
+            else:
+                e = 0
+                for g in range(n_neurons):
+                    for b in range(batch):
+                        flag = flags[e]
+                        e += 1
+                        if flag == 0:
+                            continue
+                        if flag & FLAG_DENDRITE_SATURATED:
+                            saturations[SAT_LIF_DENDRITE if g < n_lif else SAT_ADEX_DENDRITE, b] += 1
+                        if flag & FLAG_STATE_SATURATED:
+                            saturations[SAT_LIF_STATE if g < n_lif else SAT_ADEX_STATE, b] += 1
+                        if flag & FLAG_SPIKED:
+                            fired_ids[n_spiked] = g
+                            fired_samples[n_spiked] = b
+                            n_spiked += 1
+                        if flag & (FLAG_SPIKED | FLAG_INPUT):
+                            step_active[core_of[g] * batch + b] += 1
+            for j in range(host.ptr[row], host.ptr[row + 1]):
+                g = host.ids[j] // batch
+                fired_ids[n_spiked] = g
+                fired_samples[n_spiked] = host.ids[j] - g * batch
+                n_spiked += 1
+            # Count, record, route and deliver them: mantissa << exponent into the shared ring,
+            # or the raw mantissa into its (projection, delay) group's ring when the exponent is
+            # negative (floored when it arrives). A table of slots spares a division per synapse.
+            for d in range(ring_length):
+                slot_start[d] = arrival_slot(step, d, ring_length) * n_neurons * batch
+            longest[:] = 0.0
+            for s in range(n_spiked):
+                g = fired_ids[s]
+                b = fired_samples[s]
+                counts[g * batch + b] += 1
+                if probed[g]:
+                    recording.steps[n_recorded[0]] = step
+                    recording.ids[n_recorded[0]] = g * batch + b
+                    n_recorded[0] += 1
+                per_step[S_MESSAGES, step, b] += messages[g]
+                per_step[S_EW, step, b] += east_west[g]
+                per_step[S_NS, step, b] += north_south[g]
+                per_step[S_IC, step, b] += inter_chip[g]
+                per_step[S_SPIKES, step, b] += 1
+                if max_latency[g] > longest[b]:
+                    longest[b] = max_latency[g]
+                pop = pop_of[g]
+                for out in range(out_ptr[pop], out_ptr[pop + 1]):
+                    p = out_proj[out]
+                    local = g - proj[p, P_PRE_OFFSET]
+                    exponent = proj[p, P_EXPONENT]
+                    offset = proj[p, P_POST_OFFSET]
+                    row_at = proj[p, P_INDPTR_OFFSET] + local
+                    lo = indptr[row_at]
+                    hi = indptr[row_at + 1]
+                    for q in range(run_ptr[row_at], run_ptr[row_at + 1]):  # synaptic ops per core
+                        step_synops[run_core[q] * batch + b] += run_count[q]
+                    uniform = proj[p, P_UNIFORM_DELAY]
+                    if exponent >= 0 and uniform > 0:  # the common case: one slot for the whole row
+                        into = slot_start[uniform] + offset * batch + b
+                        for j in range(lo, hi):
+                            ring[into + post[j] * batch] += scaled_synapse(np.int64(mant[j]), exponent)
+                    elif exponent >= 0:
+                        for j in range(lo, hi):
+                            ring[slot_start[delay[j]] + (offset + post[j]) * batch + b] += (
+                                scaled_synapse(np.int64(mant[j]), exponent))
+                    else:
+                        size = proj[p, P_POST_SIZE]
+                        groups = proj[p, P_GROUPS]
+                        start = proj[p, P_RING_OFFSET]
+                        for j in range(lo, hi):
+                            d = delay[j]
+                            index = (start + arrival_slot(step, d, proj[p, P_RING_LENGTH]) * groups * size
+                                     + delay_group[p, d] * size + post[j])
+                            floored[index * batch + b] += mant[j]
+            for b in range(batch):
+                counters.max_route_ns[step, b] = longest[b]
+            # The busiest core's time and the step's totals; the per-core scratch is cleared.
+            busiest[:] = 0.0
+            for c in fabric.used_cores:
+                for b in range(batch):
+                    e = c * batch + b
+                    syn = step_synops[e]
+                    act = step_active[e]
+                    core_ns = core_time_ns(syn, act, fabric.neurons_per_core[c], t_synop, t_active, t_inactive)
+                    if core_ns > busiest[b]:
+                        busiest[b] = core_ns
+                    per_step[S_SYNOPS, step, b] += syn
+                    per_step[S_ACTIVE, step, b] += act
+                    counters.synops_per_core[c, b] += syn
+                    counters.active_per_core[c, b] += act
+                    step_synops[e] = 0
+                    step_active[e] = 0
+            for b in range(batch):
+                counters.max_core_ns[step, b] = busiest[b]
+            # Probed registers at the end of the step.
+            for t in range(recording.trace_ids.size):
+                g = recording.trace_ids[t]
+                register = recording.trace_registers[t]
+                for b in range(batch):
+                    if g < n_lif:
+                        recording.traces[row, t, b] = lif.registers[register, g * batch + b]
+                    else:
+                        recording.traces[row, t, b] = adex.registers[register, (g - n_lif) * batch + b]
         return stop
 
     return njit(nogil=True)(run_steps)  # nogil: batches run in threads, one chunk of samples each
 
 
-#: The kernel for programs without / with AdEx neurons (same arguments, same results).
+#: The loop for programs without / with AdEx neurons (same arguments, same results).
 run_steps_lif = _make_run_steps(False)
 run_steps_adex = _make_run_steps(True)

@@ -4,8 +4,9 @@
 of a batch into chunks, and runs each chunk in blocks of steps: between blocks it applies the
 bias updates due (:class:`~neurocompile.chip.host.BiasSchedule`), draws the host spikes and
 grows the spike record when needed; within a block one engine steps: the compiled kernel
-(:mod:`.kernel`, default) or the step-by-step engine (:mod:`.stepper`, also strict mode). Both
-step the same state with the same phases, so everything around them exists once.
+(:mod:`.kernel`, default) or the step-by-step engine (:mod:`.stepper`, also strict mode), which
+runs the same compiled loop one step at a time around its own checked soma update. Both step
+the same state, so everything around them exists once.
 """
 from __future__ import annotations
 
@@ -89,18 +90,16 @@ def _run_chunk(layout: ChipLayout, n_steps: int, run_inputs, samples: range, ste
                       program.sources[name].iter_spikes(pops[name].size, n_steps, qnet.dt, qnet.seed, name))
                for name in layout.order if layout.bank[name] == HOST}
     schedule = BiasSchedule(qnet.bias_updates)
+    from . import warmup
+    from .kernel import ALL, run_steps_adex, run_steps_lif
+    warmup.finish()  # a helper compiling the kernel fills the cache: load it from there
+    kernel = run_steps_adex if layout.n_adex else run_steps_lif
     if stepwise:
         from .stepper import Stepper
-        stepper = Stepper(layout, state, strict)
-        advance = stepper.run
+        advance = Stepper(layout, state, strict, kernel).run
     else:
-        from . import warmup
-        from .kernel import run_steps_adex, run_steps_lif
-        warmup.finish()  # a helper compiling the kernel fills the cache: load it from there
-        kernel = run_steps_adex if layout.n_adex else run_steps_lif
-
         def advance(first, stop, host):
-            return kernel(first, stop, state.dimensions, layout.registers, layout.lif, layout.adex,
+            return kernel(first, stop, ALL, state.dimensions, layout.registers, layout.lif, layout.adex,
                           layout.synapses, layout.fabric, state.lif, state.adex, state.dendrites, host,
                           state.fired, state.recording, state.counters)
 

@@ -43,7 +43,7 @@ class BankState(NamedTuple):
     """The state of one bank (all neurons of one soma model): its registers (int32,
     ``(registers, neurons * B)``, rows in the order of :attr:`neurocompile.chip.Soma.registers`),
     the refractory counters (int16), the bias register values (int32; step currents and run
-    inputs change them) and the flags (uint8)."""
+    inputs change them) and its flags (uint8; a view of :attr:`Fired.flags`)."""
 
     registers: np.ndarray
     refractory: np.ndarray
@@ -69,8 +69,11 @@ class HostSpikes(NamedTuple):
 
 
 class Fired(NamedTuple):
-    """Scratch list of the spikes of the current step: global neuron and sample of each."""
+    """What the somas of the current step did: the flags of every neuron and sample (all
+    banks in global order, padded to whole 8-byte words), and the list of the step's spikes
+    (global neuron and sample of each)."""
 
+    flags: np.ndarray
     ids: np.ndarray
     samples: np.ndarray
 
@@ -106,11 +109,6 @@ class Counters(NamedTuple):
     saturations: np.ndarray
 
 
-def _flags(n: int) -> np.ndarray:
-    """Flag bytes for ``n`` elements, padded to whole 8-byte words (scanned a word at a time)."""
-    return np.zeros(-(-n // 8) * 8, dtype=np.uint8)
-
-
 class RunState:
     """The mutable state of one chunk of ``batch`` samples on a :class:`~.layout.ChipLayout`,
     as the kernel's records, initialised from the program."""
@@ -125,14 +123,17 @@ class RunState:
         self.dimensions = Dimensions(n_lif, n_adex, layout.n_projections, layout.ring_length, batch)
         self.lif_bias = per_sample(layout.lif_bias).reshape(n_lif, batch)
         self.adex_bias = per_sample(layout.adex_bias).reshape(n_adex, batch)
+        # One flag byte per neuron and sample of both banks, padded to whole words (scanned a
+        # word at a time); each bank writes its own slice.
+        flags = np.zeros(-(-(n_lif + n_adex) * batch // 8) * 8, dtype=np.uint8)
         self.lif = BankState(np.repeat(layout.initial["LIF"], batch, axis=1), np.zeros(n_lif * batch, np.int16),
-                             self.lif_bias.reshape(-1), _flags(n_lif * batch))
+                             self.lif_bias.reshape(-1), flags[:n_lif * batch])
         self.adex = BankState(np.repeat(layout.initial["AdEx"], batch, axis=1), np.zeros(n_adex * batch, np.int16),
-                              self.adex_bias.reshape(-1), _flags(n_adex * batch))
+                              self.adex_bias.reshape(-1), flags[n_lif * batch:(n_lif + n_adex) * batch])
         self.dendrites = Dendrites(
             np.zeros(layout.ring_length * (n_lif + n_adex) * batch, dtype=layout.ring_dtype),
             np.zeros(max(layout.floored_size * batch, 1), dtype=np.int64))
-        self.fired = Fired(np.zeros(layout.n_total * batch, dtype=np.int64),
+        self.fired = Fired(flags, np.zeros(layout.n_total * batch, dtype=np.int64),
                            np.zeros(layout.n_total * batch, dtype=np.int64))
 
         probed = np.zeros(layout.n_total, dtype=np.bool_)

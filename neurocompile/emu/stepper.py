@@ -1,8 +1,8 @@
 """The step-by-step engine: the emulator's readable reference and its strict mode.
 
-It runs the phases of :mod:`.phases` one call at a time, on the same layout and state as the
-compiled kernel, except the soma phase: there it reads the dendrites and updates the somas
-with the chip's array API (:func:`neurocompile.chip.dendrite.read_dendrite`,
+It runs the compiled loop of :mod:`.kernel` one step at a time, on the same layout and state
+as a fast run, except the soma phase: between the kernel's ``GATHER`` and ``ROUTE`` sections
+it reads the dendrites and updates the somas itself with the chip's array API (:func:`neurocompile.chip.dendrite.read_dendrite`,
 :func:`~neurocompile.chip.lif.lif_table_step`, :func:`~neurocompile.chip.adex.adex_table_step`),
 which in strict mode raise :class:`~neurocompile.chip.ChipOverflowError` naming the
 population, neuron, step and register value instead of wrapping or saturating. Both engines
@@ -16,50 +16,44 @@ from ..chip import SOMAS
 from ..chip.adex import adex_table_step
 from ..chip.dendrite import read_dendrite
 from ..chip.lif import lif_table_step
-from .phases import (close_step, collect_host_spikes, collect_spikes, gather_floored_input, record_traces,
-                     route_and_deliver, slot_base)
-from .state import (FLAG_DENDRITE_SATURATED, FLAG_INPUT, FLAG_SPIKED, FLAG_STATE_SATURATED, SAT_ADEX_DENDRITE,
-                    SAT_ADEX_STATE, SAT_LIF_DENDRITE, SAT_LIF_STATE)
+from .kernel import GATHER, ROUTE
+from .state import FLAG_DENDRITE_SATURATED, FLAG_INPUT, FLAG_SPIKED, FLAG_STATE_SATURATED, HostSpikes
 
 
 class Stepper:
     """Steps one :class:`~.state.RunState` on a :class:`~.layout.ChipLayout`."""
 
-    def __init__(self, layout, state, strict: bool):
-        self.layout, self.state, self.strict = layout, state, strict
+    def __init__(self, layout, state, strict: bool, kernel):
+        self.layout, self.state, self.strict, self.kernel = layout, state, strict, kernel
         batch = state.batch
         # One parameter row per neuron and sample (the kernel reads runs of shared rows instead).
         self.lif_rows = np.repeat(layout.lif.sets[layout.lif.set_of], batch, axis=0)
         self.adex_rows = np.repeat(layout.adex.sets[layout.adex.set_of], batch, axis=0)
-        self.scratch = (np.zeros(layout.ring_length, dtype=np.int64), np.zeros(batch), np.zeros(batch))
-        self.n_probed = int(state.recording.probed.sum())
-
     def run(self, first: int, stop: int, host) -> int:
-        """Run steps ``first..stop-1`` (host spikes of the block in ``host``); returns ``stop``."""
-        s, layout = self.state, self.layout
-        dims, batch = s.dimensions, s.batch
-        slot_start, longest, busiest = self.scratch
+        """Run steps ``first..stop-1`` (host spikes and traces indexed from ``first``); returns
+        the step after the last one run (earlier when the spike record is full)."""
+        s = self.state
         for step in range(first, stop):
-            if s.recording.n_recorded[0] + self.n_probed * batch > s.recording.ids.size:
-                return step
-            gather_floored_input(step, dims, layout.synapses, s.dendrites)
+            k = step - first
+            step_host = HostSpikes(host.ptr[k:], host.ids)
+            recording = s.recording._replace(traces=s.recording.traces[k:])
+            self._kernel(step, GATHER, step_host, recording)
             self._somas(step)
-            n_spiked = collect_spikes(s.lif.flags, dims.n_lif * batch, 0, batch, SAT_LIF_DENDRITE, SAT_LIF_STATE,
-                                      layout.fabric.core_of, s.counters, s.fired, 0)
-            n_spiked = collect_spikes(s.adex.flags, dims.n_adex * batch, dims.n_lif, batch, SAT_ADEX_DENDRITE,
-                                      SAT_ADEX_STATE, layout.fabric.core_of, s.counters, s.fired, n_spiked)
-            n_spiked = collect_host_spikes(step - first, batch, host, s.fired, n_spiked)
-            route_and_deliver(step, n_spiked, dims, layout.synapses, layout.fabric, s.dendrites, s.fired,
-                              s.recording, s.counters, slot_start, longest)
-            close_step(step, dims, layout.fabric, s.counters, busiest)
-            record_traces(step - first, dims, s.lif, s.adex, s.recording)
+            if self._kernel(step, ROUTE, step_host, recording) == step:
+                return step
         return stop
+
+    def _kernel(self, step: int, sections: int, host, recording) -> int:
+        layout, s = self.layout, self.state
+        return self.kernel(step, step + 1, sections, s.dimensions, layout.registers, layout.lif, layout.adex,
+                           layout.synapses, layout.fabric, s.lif, s.adex, s.dendrites, host, s.fired, recording,
+                           s.counters)
 
     def _somas(self, step: int) -> None:
         """The soma phase: read and clear each bank's slot, update with the chip's array API."""
         s, layout = self.state, self.layout
         precision, batch = layout.precision, s.batch
-        base = slot_base(step, s.dimensions)
+        base = (step % s.dimensions.ring_length) * (s.dimensions.n_lif + s.dimensions.n_adex) * batch
         n_lif, n_adex = s.dimensions.n_lif * batch, s.dimensions.n_adex * batch
         if n_lif:
             slot = s.dendrites.ring[base:base + n_lif]

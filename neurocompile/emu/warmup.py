@@ -37,14 +37,15 @@ def kernel_arguments(ring_dtype="int32") -> tuple:
 
     i64, i32, i16 = np.int64, np.int32, np.int16
     return (
-        0, 1, Dimensions(0, 0, 0, 2, 1), Registers(12, 6, 1 << 23, (1 << 23) - 1, -1, 1),
+        0, 1, 7, Dimensions(0, 0, 0, 2, 1), Registers(12, 6, 1 << 23, (1 << 23) - 1, -1, 1),
         LifTable(a(i64, 1, 8), a(i32), a(i64), a(i64)), AdexTable(a(i64, 1, 21), a(i32), a(i64)),
         SynapseTable(a(i64, 1, 10), a(i64, 1, 2), a(i64), a(i32), a(i16), a(i16), a(i64), a(i64), a(i64),
                      a(i64), a(i64), a(i32)),
         Fabric(a(i32), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64), a(np.float64), a(np.float64)),
         BankState(a(i32, 2, 1), a(i16), a(i32), a(np.uint8, 8)),
         BankState(a(i32, 3, 1), a(i16), a(i32), a(np.uint8, 8)),
-        Dendrites(a(np.dtype(ring_dtype)), a(i64)), HostSpikes(a(i64), a(i64)), Fired(a(i64), a(i64)),
+        Dendrites(a(np.dtype(ring_dtype)), a(i64)), HostSpikes(a(i64), a(i64)),
+        Fired(a(np.uint8, 8), a(i64), a(i64)),
         Recording(a(i64), a(np.bool_), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64, 1, 1, 1)),
         Counters(a(i64, 1, 1, 1), a(np.float64, 1, 1), a(np.float64, 1, 1), a(i64, 1, 1), a(i64, 1, 1),
                  a(i64), a(i64), a(i64, 1, 1)),
