@@ -37,7 +37,7 @@ from .layout import (P_EXPONENT, P_GROUPS, P_INDPTR_OFFSET, P_POST_OFFSET, P_POS
                      P_RING_LENGTH, P_RING_OFFSET, P_UNIFORM_DELAY)
 from .state import (FLAG_DENDRITE_SATURATED, FLAG_INPUT, FLAG_SPIKED, FLAG_STATE_SATURATED, S_ACTIVE, S_EW,
                     S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, SAT_ADEX_DENDRITE, SAT_ADEX_STATE,
-                    SAT_LIF_DENDRITE, SAT_LIF_STATE)
+                    SAT_LIF_DENDRITE, SAT_LIF_STATE, soma_flags)
 
 #: Sections of a step (bits of ``sections``); a fused run does ``ALL``.
 GATHER, SOMA, ROUTE = 1, 2, 4
@@ -72,9 +72,7 @@ def lif_pass(slot, u, v, refractory_left, bias, flags, sets, segments, segment_s
             u_s[n] = u_new
             v_s[n] = v_new
             refractory_s[n] = refractory
-            flags_s[n] = (np.uint8(fired) * FLAG_SPIKED | np.uint8(a_in != 0) * FLAG_INPUT
-                          | np.uint8(a_in != total) * FLAG_DENDRITE_SATURATED
-                          | np.uint8(v_new == limit or v_new == -limit) * FLAG_STATE_SATURATED)
+            flags_s[n] = soma_flags(fired, a_in, total, v_new, limit)
 
 
 @njit(nogil=True)
@@ -94,9 +92,7 @@ def adex_pass(slot, x, w, i_syn, refractory_left, bias, flags, sets, set_of, exp
             w[e] = w_new
             i_syn[e] = i_new
             refractory_left[e] = refractory
-            flags[e] = (np.uint8(fired) * FLAG_SPIKED | np.uint8(a_in != 0) * FLAG_INPUT
-                        | np.uint8(a_in != total) * FLAG_DENDRITE_SATURATED
-                        | np.uint8(w_new == limit or w_new == -limit) * FLAG_STATE_SATURATED)
+            flags[e] = soma_flags(fired, a_in, total, w_new, limit)
 
 
 def _make_run_steps(with_adex: bool):

@@ -18,8 +18,26 @@ from typing import NamedTuple
 import numpy as np
 
 from ..chip import SOMAS
+from ..jit import njit
 
 FLAG_SPIKED, FLAG_INPUT, FLAG_DENDRITE_SATURATED, FLAG_STATE_SATURATED = 1, 2, 4, 8
+
+
+@njit(inline="always")
+def soma_flags(spiked, a_in, total, counted, limit):
+    """The flag byte of one neuron after its soma update: it spiked; it received input
+    (``a_in != 0``); its dendritic sum ``total`` saturated into ``a_in``; its counted register
+    (LIF ``v``, AdEx ``w``: :attr:`neurocompile.chip.Soma.counted_saturation`) is at ``+-limit``."""
+    return (np.uint8(spiked) * FLAG_SPIKED | np.uint8(a_in != 0) * FLAG_INPUT
+            | np.uint8(a_in != total) * FLAG_DENDRITE_SATURATED
+            | np.uint8(counted == limit or counted == -limit) * FLAG_STATE_SATURATED)
+
+
+@njit
+def soma_flags_array(spiked, a_in, total, counted, limit, out):
+    """:func:`soma_flags` of every element, into ``out``."""
+    for k in range(out.size):
+        out[k] = soma_flags(spiked[k], a_in[k], total[k], counted[k], limit)
 
 #: Rows of ``Counters.per_step`` (per step and sample totals over the chip).
 STEP_COUNTERS = ("synops", "messages", "east_west", "north_south", "inter_chip", "active", "spikes")

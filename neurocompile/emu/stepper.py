@@ -17,7 +17,7 @@ from ..chip.adex import adex_table_step
 from ..chip.dendrite import read_dendrite
 from ..chip.lif import lif_table_step
 from .kernel import GATHER, ROUTE
-from .state import FLAG_DENDRITE_SATURATED, FLAG_INPUT, FLAG_SPIKED, FLAG_STATE_SATURATED, HostSpikes
+from .state import HostSpikes, soma_flags_array
 
 
 class Stepper:
@@ -87,7 +87,4 @@ class Stepper:
         bank.refractory[:] = result.refractory_left
         total = slot.astype(np.int64)
         slot[:] = 0
-        saturated = np.abs(getattr(result, soma.counted_saturation)) == limit
-        bank.flags[:total.size] = (result.spiked * FLAG_SPIKED | (a_in != 0) * FLAG_INPUT
-                                   | (a_in != total) * FLAG_DENDRITE_SATURATED
-                                   | saturated * FLAG_STATE_SATURATED).astype(np.uint8)
+        soma_flags_array(result.spiked, a_in, total, getattr(result, soma.counted_saturation), limit, bank.flags)
