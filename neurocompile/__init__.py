@@ -23,6 +23,7 @@ _EXPORTS = {
     "PoissonSource": (".ir", "PoissonSource"), "SpikeTrains": (".ir", "SpikeTrains"),
     "StepCurrent": (".ir", "StepCurrent"), "Uniform": (".ir", "Uniform"),
     "AdEx": (".models", "AdEx"), "LI": (".models", "LI"), "LIF": (".models", "LIF"),
+    "DiscreteLIF": (".models", "DiscreteLIF"), "DiscreteLI": (".models", "DiscreteLI"),
     "NirFileError": (".nir", "NirFileError"), "read_nir": (".nir", "read_nir"),
     "write_nir": (".nir", "write_nir"),
     "compile": (".program", "compile"),

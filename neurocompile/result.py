@@ -80,9 +80,10 @@ class Result:
     """
 
     def __init__(self, *, backend: str, dt: float, n_steps: int, counts: dict, recorder: Recorder,
-                 stats=None, to_physical: dict | None = None):
+                 stats=None, to_physical: dict | None = None, extremes: dict | None = None):
         """``to_physical`` (chip runs): (population, variable) -> (scale, offset) arrays over the
-        probed neurons; the recorder then holds raw integers."""
+        probed neurons; the recorder then holds raw integers. ``extremes`` (float runs):
+        (population, variable) -> (lowest, highest) value of every neuron over the run."""
         self.backend = backend
         self.dt = dt
         self.n_steps = n_steps
@@ -95,6 +96,7 @@ class Result:
         self._traces = recorder.traces
         self._trace_probes = recorder.trace_probes
         self._to_physical = to_physical
+        self._extremes = extremes or {}
 
     # -- spikes ---------------------------------------------------------------------------
     def rates(self, population: str) -> np.ndarray:
@@ -155,6 +157,17 @@ class Result:
         if (population, variable) not in self._traces:
             self.trace(population, variable)
         return self._trace_probes[(population, variable)].copy()
+
+    def state_extremes(self, population: str, variable: str) -> tuple[np.ndarray, np.ndarray]:
+        """(lowest, highest) value of ``variable`` of every neuron of ``population`` over the
+        run, in its unit (float reference runs keep them for every neuron, probed or not)."""
+        key = (population, variable)
+        if key not in self._extremes:
+            raise NetworkError(f"Result ({self.backend}): no state extremes of '{variable}' for "
+                               f"population '{population}' (the float reference keeps them for every "
+                               "neuron population)")
+        low, high = self._extremes[key]
+        return low.copy(), high.copy()
 
     # -- what was recorded ---------------------------------------------------------------
     @property

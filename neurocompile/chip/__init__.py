@@ -40,7 +40,7 @@ class Soma(NamedTuple):
 LIF_SOMA = Soma("LIF", LIF_REGISTERS, LIF_PROBES, LifParams, "v")
 ADEX_SOMA = Soma("AdEx", ADEX_REGISTERS, ADEX_PROBES, AdexParams, "w")
 #: Model name (:attr:`QuantizedPopulation.model`) -> its soma.
-SOMAS = {"LIF": LIF_SOMA, "LI": LIF_SOMA, "AdEx": ADEX_SOMA}
+SOMAS = {"LIF": LIF_SOMA, "LI": LIF_SOMA, "DiscreteLIF": LIF_SOMA, "DiscreteLI": LIF_SOMA, "AdEx": ADEX_SOMA}
 
 __all__ = ["ADEX_SOMA", "AdexParams", "ChipOverflowError", "ExpTable", "FixedCoefficient", "LIF_SOMA",
            "LifParams", "SOMAS", "Soma", "adex_soma_step", "build_exp_lut", "lif_soma_step"]

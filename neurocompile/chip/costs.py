@@ -21,8 +21,9 @@ class RunStats:
 
     Energy in pJ and latency in ns come from the target's constants: energy sums every
     operation; the latency of a step is the busiest core's neuron and synapse time, plus the
-    longest route of the step, plus the barrier over the tiles in use. ``saturations``: label
-    -> how many times a register saturated (or wrapped) during the run.
+    longest route of the step, plus the barrier over the tiles in use. ``saturations``:
+    ``"'population': dendritic input"`` / ``"'population': state v"`` -> how many times (neuron
+    steps) that population's input register or counted state register saturated.
     """
 
     synops_per_step: np.ndarray

@@ -28,9 +28,11 @@ LIF_PROBES = {"v": "v", "I_syn": "u"}
 #: Columns of :meth:`LifParams.columns`, the per-neuron table the compiled loops read, and the
 #: name of each column's index (``bias`` is the effective bias ``bias_mant << bias_exp``).
 LIF_COLUMNS = ("du", "dv", "vth_mant", "bias", "refractory_steps", "reset_value", "reset_subtract",
-               "spiking")
+               "spiking", "reset_delay", "bias_to_current", "threshold_inclusive")
 (LIF_DU, LIF_DV, LIF_VTH_MANT, LIF_BIAS, LIF_REFRACTORY_STEPS, LIF_RESET_VALUE, LIF_RESET_SUBTRACT,
- LIF_SPIKING) = range(len(LIF_COLUMNS))
+ LIF_SPIKING, LIF_RESET_DELAY, LIF_BIAS_TO_CURRENT, LIF_THRESHOLD_INCLUSIVE) = range(len(LIF_COLUMNS))
+#: The extensions a trained network's per-step neuron needs (docs/chip.md section 4.3).
+LIF_DISCRETE_EXTENSIONS = ("reset_delay", "bias_to_current", "threshold_inclusive")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,11 @@ class LifParams:
     * ``reset_subtract``: 1 = reset by subtraction, ``v <- v - (vth - reset_value)``.
     * ``spiking``: 0 = never spikes (LI readout); 1 = LIF.
     * ``reset_value``: ``v`` after a spike (Lava: 0).
+    * ``reset_delay``: 1 = the reset acts one step after the spike (snnTorch's default),
+      after that step's integration; ``v`` keeps its value above threshold until then.
+    * ``bias_to_current``: 1 = the bias is added to ``u`` (a constant input, as a framework's
+      layer bias into a synaptic current) instead of ``v``.
+    * ``threshold_inclusive``: 1 = spike when ``v >= vth_mant << alignment_shift``.
 
     The record keeps the integer (or boolean) arrays it is given; construction checks their
     kind and that per-neuron arrays agree in length. :meth:`check` checks them against a
@@ -68,6 +75,9 @@ class LifParams:
     reset_subtract: np.ndarray = 0
     spiking: np.ndarray = 1
     reset_value: np.ndarray = 0
+    reset_delay: np.ndarray = 0
+    bias_to_current: np.ndarray = 0
+    threshold_inclusive: np.ndarray = 0
 
     def __post_init__(self):
         lengths = set()
@@ -100,7 +110,7 @@ class LifParams:
         return scale_by_exponent(self.field("bias_mant"), self.field("bias_exp"))
 
     def columns(self) -> np.ndarray:
-        """(size, 8) int64 table in the column order of :data:`LIF_COLUMNS`."""
+        """(size, 11) int64 table in the column order of :data:`LIF_COLUMNS`."""
         return np.ascontiguousarray(np.column_stack(
             [self.bias if name == "bias" else self.field(name) for name in LIF_COLUMNS]))
 
@@ -118,6 +128,7 @@ class LifParams:
             ("reset_value", lambda x: np.abs(x) <= limit, f"must be in {-limit}..{limit}"),
             ("reset_subtract", lambda x: np.isin(x, (0, 1)), "must be 0 or 1"),
             ("spiking", lambda x: np.isin(x, (0, 1)), "must be 0 or 1"),
+            *((name, lambda x: np.isin(x, (0, 1)), "must be 0 or 1") for name in LIF_DISCRETE_EXTENSIONS),
         ]
         for name, rule, text in rules:
             value = self.field(name)
@@ -132,23 +143,31 @@ class LifParams:
 
 @njit(inline="always")
 def lif_element(u, v, a_in, refractory_left, du, dv, vth_mant, refractory_steps, reset_value,
-                reset_subtract, spiking, bias, decay_bits, shift, half, limit):
-    """One LIF soma update of one neuron (docs/chip.md section 4.2).
+                reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, bias, decay_bits,
+                shift, half, limit):
+    """One LIF soma update of one neuron (docs/chip.md sections 4.2 and 4.3).
 
     Parameters are the neuron's :class:`LifParams` fields as scalars, ``bias`` the effective
     bias. Returns ``(u, v, spiked, refractory_left, u before the wrap, v before saturation)``;
     the last two let callers detect overflow. Written without data-dependent branches (every
-    choice is a select), so that compiled loops over neurons that share parameters vectorise.
+    choice is a select), so that compiled loops over neurons that share parameters vectorise;
+    with the extensions 0 the compiler removes their arithmetic.
     """
-    unwrapped = decay_element(u, du + 1, decay_bits) + (a_in << shift)
+    fire_above = (vth_mant << shift) - threshold_inclusive  # spike when v > fire_above
+    reset_step = (vth_mant << shift) - reset_value  # what a reset by subtraction removes
+    current_bias = bias * bias_to_current
+    unwrapped = decay_element(u, du + 1, decay_bits) + (a_in << shift) + current_bias
     u_new = wrap_element(unwrapped, half)
     held = refractory_left > 0
-    integrated = v if held else decay_element(v, dv, decay_bits) + u_new + bias
+    integrated = v if held else decay_element(v, dv, decay_bits) + u_new + (bias - current_bias)
+    # A reset one step late: the neuron spiked in the last step iff v, left unreset, is above.
+    pending = reset_delay == 1 and spiking == 1 and (not held) and v > fire_above
+    if pending:
+        integrated = integrated - reset_step if reset_subtract == 1 else reset_value
     v_new = saturate_element(integrated, -limit, limit)
-    threshold = vth_mant << shift
-    spiked = (not held) and spiking == 1 and v_new > threshold
-    reset = v_new - (threshold - reset_value) if reset_subtract == 1 else reset_value
-    v_out = reset if spiked else v_new
+    spiked = (not held) and spiking == 1 and v_new > fire_above
+    reset = v_new - reset_step if reset_subtract == 1 else reset_value
+    v_out = reset if spiked and reset_delay == 0 else v_new
     refractory_new = refractory_steps if spiked else (refractory_left - 1 if held else min(refractory_left, 0))
     return u_new, v_out, spiked, refractory_new, unwrapped, integrated
 
@@ -160,7 +179,8 @@ def lif_row_element(u, v, a_in, refractory_left, table, row, bias, decay_bits, s
     return lif_element(u, v, a_in, refractory_left, table[row, LIF_DU], table[row, LIF_DV],
                        table[row, LIF_VTH_MANT], table[row, LIF_REFRACTORY_STEPS],
                        table[row, LIF_RESET_VALUE], table[row, LIF_RESET_SUBTRACT],
-                       table[row, LIF_SPIKING], bias, decay_bits, shift, half, limit)
+                       table[row, LIF_SPIKING], table[row, LIF_RESET_DELAY], table[row, LIF_BIAS_TO_CURRENT],
+                       table[row, LIF_THRESHOLD_INCLUSIVE], bias, decay_bits, shift, half, limit)
 
 
 class LifStepResult(NamedTuple):

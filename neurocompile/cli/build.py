@@ -29,7 +29,9 @@ from rich.console import Console
 from ..program import compile as compile_network
 from ..emu import warmup
 from ..errors import BuildError
-from ..io.network_files import load_network
+from ..io.network_files import NIR_OPTIONS, load_network
+from ..models import DiscreteLI, DiscreteLIF
+from ..nir.mapping import SEMANTICS
 from ..program.report import tables as program_tables
 from ..quantize.support import model_support
 from ..validate import compare
@@ -66,8 +68,7 @@ class BuildContext:
     chip: Any = None
     comparison: Any = None
     lava_run_ms: float | None = None
-    dt: float | None = None  # .nir files only: time step, ms
-    reset: str | None = None  # .nir files only: "zero" or "subtract"
+    nir_options: dict = field(default_factory=dict)  # .nir files only: read_nir's dt, semantics, ...
     stage_seconds: dict = field(default_factory=dict)
 
 
@@ -80,10 +81,13 @@ class Stage:
 
 
 def load_stage(ctx: BuildContext) -> None:
-    ctx.network = load_network(ctx.network_file, seed=ctx.seed, dt=ctx.dt, reset=ctx.reset)
+    ctx.network = load_network(ctx.network_file, seed=ctx.seed, **ctx.nir_options)
     ctx.network.validate()
     net = ctx.network
     ctx.console.print(f"loaded {net!r} from {ctx.network_file}", markup=False, soft_wrap=True)
+    if net.provenance:
+        ctx.console.print("provenance: " + ", ".join(f"{k} = {v}" for k, v in net.provenance.items()),
+                          markup=False, soft_wrap=True)
     ctx.console.print(render.population_table(net, population_summaries(net)))
     if net.projections:
         ctx.console.print(render.projection_table(projection_summaries(net)))
@@ -133,14 +137,21 @@ def compile_stage(ctx: BuildContext) -> None:
         rates = None
         if ctx.reference is not None:
             rates = {p.name: ctx.reference.rates(p.name) for p in ctx.network.populations.values()}
+        # Discrete-time (trained) populations size their registers from what the float run
+        # reached (with a margin) rather than from the worst case no input reaches.
+        ranges = ctx.reference if _has_discrete(ctx.network) else None
         ctx.program = compile_network(ctx.network, ctx.target, strict=ctx.strict, placer=ctx.placer,
-                                      rates=rates)
+                                      rates=rates, ranges=ranges)
     for table in program_tables(ctx.program):
         ctx.console.print(table)
     for w in caught:
         ctx.console.print(f"warning: {w.message}", style="yellow", markup=False, soft_wrap=True)
     if not caught:
         ctx.console.print("quantization: nothing clipped or dropped", markup=False)
+
+
+def _has_discrete(network) -> bool:
+    return any(isinstance(p.model, (DiscreteLIF, DiscreteLI)) for p in network.populations.values())
 
 
 def emit_stage(ctx: BuildContext) -> None:
@@ -160,6 +171,7 @@ def chip_stage(ctx: BuildContext) -> None:
     ctx.console.print(render.rate_table(rate_summaries(ctx.chip), f"Chip ({ctx.chip.backend}), "
                                         f"{ctx.chip.duration:g} ms"))
     ctx.console.print(render.stats_table(ctx.chip.stats.totals()))
+    render.print_saturations(console=ctx.console, saturations=ctx.chip.stats.saturations)
     ctx.console.print(f"chip run: {ctx.chip.duration:g} ms emulated in {wall:.2f} s wall time",
                       markup=False, soft_wrap=True)
 
@@ -246,7 +258,7 @@ DESCRIPTION = ("Load a network from a Python file (a module-level `net` or a `bu
 def add_arguments(parser) -> None:
     parser.add_argument("network_file", metavar="NET.py", type=Path,
                         help="Python file defining `net` (a neurocompile.Network) or `build()`, "
-                             "or a NIR graph (.nir, needs --dt)")
+                             "or a NIR graph (.nir)")
     parser.add_argument("--target", default="emu", metavar="TARGET",
                         help="built-in target name (see `neurocompile targets`) or path to a "
                              "target .toml file (default: emu)")
@@ -268,10 +280,21 @@ def add_arguments(parser) -> None:
                         help="pass seed=N to the file's build(seed=...) function")
     parser.add_argument("--dt", type=positive_ms, default=None, metavar="MS",
                         help=".nir files: time step in ms at which the NIR graph is discretised "
-                             "(required for .nir, e.g. 0.1)")
-    parser.add_argument("--reset", choices=("zero", "subtract"), default=None,
-                        help=".nir files: reset to v_reset (zero) or by subtracting the threshold "
-                             "(NIR does not record it; default: zero)")
+                             "(default: the step the file implies, e.g. snnTorch's 0.1; needed "
+                             "for files that imply none)")
+    parser.add_argument("--semantics", choices=SEMANTICS, default=None,
+                        help=".nir files: read the ODEs as that framework computes them "
+                             "(snntorch, norse, sinabs: spike for spike with a trained network) "
+                             "or exactly (exact); default auto: the file's exporter when it can "
+                             "be told, else exact")
+    parser.add_argument("--reset", choices=("zero", "subtract", "none"), default=None,
+                        help=".nir files: reset to v_reset (zero), by subtracting the threshold, "
+                             "or not at all (none; framework semantics only). NIR does not record "
+                             "it; default: the semantics' own")
+    parser.add_argument("--reset-delay", dest="reset_delay", action=argparse.BooleanOptionalAction,
+                        default=None,
+                        help=".nir files, framework semantics: reset one step after the spike "
+                             "(snnTorch's reset_delay=True) or at once (--no-reset-delay)")
     parser.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), metavar="DIR",
                         help=f"output folder (default: {DEFAULT_OUT})")
 
@@ -281,7 +304,8 @@ def run(args, console: Console) -> int:
     ctx = BuildContext(network_file=args.network_file, target_name=args.target,
                        duration=args.duration, seed=args.seed, out=args.out, console=console,
                        placer=args.placer, strict=args.strict, tolerance=args.tolerance,
-                       lava_run_ms=args.lava_run_ms, dt=args.dt, reset=args.reset)
+                       lava_run_ms=args.lava_run_ms,
+                       nir_options={k: getattr(args, k) for k in NIR_OPTIONS if getattr(args, k) is not None})
     run_build(ctx)  # a helper still compiling goes on in the background and fills the cache
     total = sum(ctx.stage_seconds.values())
     console.print(f"build of '{ctx.network.name}' for target '{ctx.target.name}' done in {total:.2f} s",

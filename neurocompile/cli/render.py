@@ -116,3 +116,11 @@ def lava_plan_table(plan) -> Table:
         table.add_row(f"projection {b.name}", f"{b.lava_class} ({b.weights.nnz} synapses, exp {b.weight_exp})",
                       "yes", "-")
     return table
+
+
+def print_saturations(console, saturations: dict) -> None:
+    """One line per population whose registers saturated in a chip run (none: nothing)."""
+    if saturations:
+        console.print("saturated registers (neuron-steps): "
+                      + ", ".join(f"{k}: {v}" for k, v in saturations.items()),
+                      style="yellow", markup=False, soft_wrap=True)

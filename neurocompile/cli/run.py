@@ -34,10 +34,7 @@ def run(args, console: Console) -> int:
                                     f"'{program.name}' on {program.target.name} ({result.backend}), "
                                     f"{result.duration:g} ms"))
     console.print(render.stats_table(result.stats.totals()))
-    saturations = result.stats.saturations
-    if saturations:
-        console.print("saturated registers: " + ", ".join(f"{k}: {v}" for k, v in saturations.items()),
-                      style="yellow", markup=False, soft_wrap=True)
+    render.print_saturations(console=console, saturations=result.stats.saturations)
     console.print(f"{result.n_steps} steps in {wall:.2f} s ({result.n_steps / max(wall, 1e-9):,.0f} steps/s)",
                   markup=False)
     return 0

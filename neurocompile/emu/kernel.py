@@ -30,18 +30,38 @@ import numpy as np
 from ..chip.adex import ADEX_I, ADEX_W, ADEX_X, adex_element
 from ..chip.costs import core_time_ns
 from ..chip.dendrite import arrival_slot, dendrite_element, scaled_sum, scaled_synapse
-from ..chip.lif import (LIF_DU, LIF_DV, LIF_REFRACTORY_STEPS, LIF_RESET_SUBTRACT, LIF_RESET_VALUE, LIF_SPIKING,
-                        LIF_U, LIF_V, LIF_VTH_MANT, lif_element)
+from ..chip.lif import (LIF_BIAS_TO_CURRENT, LIF_DU, LIF_DV, LIF_REFRACTORY_STEPS, LIF_RESET_DELAY,
+                        LIF_RESET_SUBTRACT, LIF_RESET_VALUE, LIF_SPIKING, LIF_THRESHOLD_INCLUSIVE, LIF_U, LIF_V,
+                        LIF_VTH_MANT, lif_element)
 from ..jit import njit
 from .layout import (P_EXPONENT, P_GROUPS, P_INDPTR_OFFSET, P_POST_OFFSET, P_POST_SIZE, P_PRE_OFFSET,
                      P_RING_LENGTH, P_RING_OFFSET, P_UNIFORM_DELAY)
 from .state import (FLAG_DENDRITE_SATURATED, FLAG_INPUT, FLAG_SPIKED, FLAG_STATE_SATURATED, S_ACTIVE, S_EW,
-                    S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, SAT_ADEX_DENDRITE, SAT_ADEX_STATE,
-                    SAT_LIF_DENDRITE, SAT_LIF_STATE, soma_flags)
+                    S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, soma_flags)
 
 #: Sections of a step (bits of ``sections``); a fused run does ``ALL``.
 GATHER, SOMA, ROUTE = 1, 2, 4
 ALL = GATHER | SOMA | ROUTE
+
+
+@njit(inline="always")
+def _lif_segment(slot, u, v, refractory_left, bias, flags, du, dv, vth_mant, refractory_steps, reset_value,
+                 reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, decay_bits, shift,
+                 half, limit, low, high):
+    """Update one run of neurons sharing a parameter set (views from 0: no negative-index
+    checks, no branches, no appends, so that the loop vectorises)."""
+    for n in range(slot.size):
+        total = slot[n]
+        slot[n] = 0
+        a_in = dendrite_element(total, low, high)
+        u_new, v_new, fired, refractory, _, _ = lif_element(
+            u[n], v[n], a_in, refractory_left[n], du, dv, vth_mant, refractory_steps, reset_value,
+            reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, bias[n], decay_bits,
+            shift, half, limit)
+        u[n] = u_new
+        v[n] = v_new
+        refractory_left[n] = refractory
+        flags[n] = soma_flags(fired, a_in, total, v_new, limit)
 
 
 @njit(nogil=True)
@@ -50,29 +70,25 @@ def lif_pass(slot, u, v, refractory_left, bias, flags, sets, segments, segment_s
     """Update every LIF neuron (of every sample) from its dendritic input in ``slot`` (cleared).
 
     One tight loop per run of neurons sharing a parameter set, over its ``neurons x B``
-    elements: no branches and no appends, so that it vectorises (a separate function keeps it
-    small for the optimiser). Fills the flags (:mod:`.state`).
+    elements (a separate function keeps it small for the optimiser). Runs without the
+    discrete-time extensions pass them as constants 0, so their loop is the plain LIF's.
+    Fills the flags (:mod:`.state`).
     """
     for seg in range(segment_set.size):
-        pset = segment_set[seg]
-        du, dv, vth_mant = sets[pset, LIF_DU], sets[pset, LIF_DV], sets[pset, LIF_VTH_MANT]
-        refractory_steps, reset_value = sets[pset, LIF_REFRACTORY_STEPS], sets[pset, LIF_RESET_VALUE]
-        reset_subtract, spiking = sets[pset, LIF_RESET_SUBTRACT], sets[pset, LIF_SPIKING]
+        p = sets[segment_set[seg]]
         start, stop = segments[seg] * batch, segments[seg + 1] * batch
-        # Views and a range from 0 let the compiler drop negative-index checks (and vectorise).
-        slot_s, u_s, v_s = slot[start:stop], u[start:stop], v[start:stop]
-        refractory_s, bias_s, flags_s = refractory_left[start:stop], bias[start:stop], flags[start:stop]
-        for n in range(stop - start):
-            total = slot_s[n]
-            slot_s[n] = 0
-            a_in = dendrite_element(total, low, high)
-            u_new, v_new, fired, refractory, _, _ = lif_element(
-                u_s[n], v_s[n], a_in, refractory_s[n], du, dv, vth_mant, refractory_steps,
-                reset_value, reset_subtract, spiking, bias_s[n], decay_bits, shift, half, limit)
-            u_s[n] = u_new
-            v_s[n] = v_new
-            refractory_s[n] = refractory
-            flags_s[n] = soma_flags(fired, a_in, total, v_new, limit)
+        plain = p[LIF_RESET_DELAY] == 0 and p[LIF_BIAS_TO_CURRENT] == 0 and p[LIF_THRESHOLD_INCLUSIVE] == 0
+        if plain:
+            _lif_segment(slot[start:stop], u[start:stop], v[start:stop], refractory_left[start:stop],
+                         bias[start:stop], flags[start:stop], p[LIF_DU], p[LIF_DV], p[LIF_VTH_MANT],
+                         p[LIF_REFRACTORY_STEPS], p[LIF_RESET_VALUE], p[LIF_RESET_SUBTRACT], p[LIF_SPIKING], 0, 0, 0,
+                         decay_bits, shift, half, limit, low, high)
+        else:
+            _lif_segment(slot[start:stop], u[start:stop], v[start:stop], refractory_left[start:stop],
+                         bias[start:stop], flags[start:stop], p[LIF_DU], p[LIF_DV], p[LIF_VTH_MANT],
+                         p[LIF_REFRACTORY_STEPS], p[LIF_RESET_VALUE], p[LIF_RESET_SUBTRACT], p[LIF_SPIKING],
+                         p[LIF_RESET_DELAY], p[LIF_BIAS_TO_CURRENT], p[LIF_THRESHOLD_INCLUSIVE], decay_bits, shift,
+                         half, limit, low, high)
 
 
 @njit(nogil=True)
@@ -183,9 +199,9 @@ def _make_run_steps(with_adex: bool):
                         if flag == 0:
                             continue
                         if flag & FLAG_DENDRITE_SATURATED:
-                            saturations[SAT_LIF_DENDRITE if g < n_lif else SAT_ADEX_DENDRITE, 0] += 1
+                            saturations[pop_of[g], 0, 0] += 1
                         if flag & FLAG_STATE_SATURATED:
-                            saturations[SAT_LIF_STATE if g < n_lif else SAT_ADEX_STATE, 0] += 1
+                            saturations[pop_of[g], 1, 0] += 1
                         if flag & FLAG_SPIKED:
                             fired_ids[n_spiked] = g
                             fired_samples[n_spiked] = 0
@@ -201,9 +217,9 @@ def _make_run_steps(with_adex: bool):
                         if flag == 0:
                             continue
                         if flag & FLAG_DENDRITE_SATURATED:
-                            saturations[SAT_LIF_DENDRITE if g < n_lif else SAT_ADEX_DENDRITE, b] += 1
+                            saturations[pop_of[g], 0, b] += 1
                         if flag & FLAG_STATE_SATURATED:
-                            saturations[SAT_LIF_STATE if g < n_lif else SAT_ADEX_STATE, b] += 1
+                            saturations[pop_of[g], 1, b] += 1
                         if flag & FLAG_SPIKED:
                             fired_ids[n_spiked] = g
                             fired_samples[n_spiked] = b

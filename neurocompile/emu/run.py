@@ -15,14 +15,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ..chip import SOMAS
 from ..chip.costs import RunStats, energy_and_latency, tiles_in_use
 from ..chip.host import BiasSchedule, bias_value
 from ..errors import invalid
+from ..ir.run_inputs import prepare_inputs
+from ..quantize.currents import bias_registers
 from ..reference.simulator import steps_for
 from ..result import Recorder, Result
-from .inputs import prepare_inputs
 from .layout import HOST, ChipLayout
-from .state import (S_ACTIVE, S_EW, S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, SATURATIONS, HostSpikes,
+from .state import (S_ACTIVE, S_EW, S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, HostSpikes,
                     RunState)
 
 ENGINES = ("fast", "numpy")
@@ -36,7 +38,7 @@ def emulate(program, duration: float, strict: bool = False, *, inputs=None, engi
             threads: int | None = None):
     """Run ``program`` for ``duration`` ms on the emulated chip; returns a :class:`Result`.
 
-    ``inputs``: per-run inputs (see :mod:`neurocompile.emu.inputs`); with a leading batch axis
+    ``inputs``: per-run inputs (see :mod:`neurocompile.ir.run_inputs`); with a leading batch axis
     the result is a list of one :class:`Result` per sample, each identical to a separate run
     with that sample's inputs. ``engine``: ``"fast"`` (default; the compiled kernel, many steps
     per call) or ``"numpy"`` (the step-by-step engine). Both give identical spikes, traces and
@@ -52,7 +54,11 @@ def emulate(program, duration: float, strict: bool = False, *, inputs=None, engi
     if engine not in ENGINES:
         raise invalid("emulate", "engine", engine, f"must be one of {', '.join(ENGINES)}")
     n_steps = steps_for(duration, program.quantized.dt, owner="Program.run")
-    run_inputs = prepare_inputs(program, inputs, n_steps)
+    pops = program.quantized.populations
+    run_inputs = prepare_inputs(
+        f"Program '{program.name}'.run", inputs, n_steps, {name: q.size for name, q in pops.items()},
+        {name for name, q in pops.items() if q.is_source}, {u.population for u in program.quantized.bias_updates},
+        {name: ("pA" if q.model == "AdEx" else "mV") for name, q in pops.items()})
     layout = ChipLayout(program)
     stepwise = engine == "numpy" or strict
     samples = run_inputs.samples
@@ -83,7 +89,10 @@ def _run_chunk(layout: ChipLayout, n_steps: int, run_inputs, samples: range, ste
     batch = len(samples)
     recorders = [Recorder(program.probes, {n: q.size for n, q in pops.items()}, n_steps) for _ in samples]
     state = RunState(layout, batch, n_steps, recorders[0])
-    for name, (mant, exp) in run_inputs.sample_biases(program, samples).items():
+    for name, current in run_inputs.currents.items():  # constant input currents: bias registers
+        mant, exp = bias_registers(pops[name], current[samples.start:samples.stop], program.target.precision,
+                                   f"Program.run: input current into '{name}' "
+                                   f"(samples {samples.start}..{samples.stop - 1})")
         layout.set_bias(state.lif_bias, state.adex_bias, name, bias_value(mant, exp))
     rasters = {name: raster[samples.start:samples.stop] for name, raster in run_inputs.spikes.items()}
     streams = {name: (rasters[name] if name in rasters else
@@ -196,11 +205,24 @@ def _results(layout: ChipLayout, state: RunState, recorders: list, n_steps: int)
             *(per_step[k][:, column] for k in (S_SYNOPS, S_MESSAGES, S_EW, S_NS, S_IC, S_ACTIVE, S_SPIKES)),
             counters.synops_per_core[:, column], counters.active_per_core[:, column], neurons_per_core,
             energy[:, column], latency[:, column],
-            {label: int(counters.saturations[k, column]) for k, label in enumerate(SATURATIONS)
-             if counters.saturations[k, column]})
+            _saturation_counts(layout, counters.saturations[:, :, column]))
         results.append(Result(backend="emu", dt=qnet.dt, n_steps=n_steps, counts=per_pop, recorder=recorder,
                               stats=stats, to_physical=to_physical))
     return results
+
+
+def _saturation_counts(layout: ChipLayout, saturations: np.ndarray) -> dict:
+    """Label -> events of one sample's ``saturations[population, kind]``, populations with
+    none left out: ``"'pop': dendritic input"`` (its summed input was clipped into the
+    input register) and ``"'pop': state v"`` (the soma's counted register sat at its limit);
+    one event per neuron and step."""
+    counts = {}
+    for k, kind in zip(*np.nonzero(saturations)):  # only chip neurons (never host sources) saturate
+        name = layout.order[k]
+        soma = SOMAS[layout.program.quantized.populations[name].model]
+        label = "dendritic input" if kind == 0 else f"state {soma.counted_saturation}"
+        counts[f"'{name}': {label}"] = int(saturations[k, kind])
+    return counts
 
 
 def _fill_spikes(recorder: Recorder, layout: ChipLayout, steps: np.ndarray, ids: np.ndarray) -> None:

@@ -42,9 +42,10 @@ def soma_flags_array(spiked, a_in, total, counted, limit, out):
 #: Rows of ``Counters.per_step`` (per step and sample totals over the chip).
 STEP_COUNTERS = ("synops", "messages", "east_west", "north_south", "inter_chip", "active", "spikes")
 S_SYNOPS, S_MESSAGES, S_EW, S_NS, S_IC, S_ACTIVE, S_SPIKES = range(len(STEP_COUNTERS))
-#: Rows of ``Counters.saturations``, and how a run reports each.
-SATURATIONS = ("LIF: dendritic input", "LIF: state", "AdEx: dendritic input", "AdEx: state")
-SAT_LIF_DENDRITE, SAT_LIF_STATE, SAT_ADEX_DENDRITE, SAT_ADEX_STATE = range(len(SATURATIONS))
+#: Kinds (middle axis) of ``Counters.saturations``: the dendritic sum saturated into the input
+#: register; the soma's counted register (:attr:`neurocompile.chip.Soma.counted_saturation`)
+#: sits at its limit.
+SATURATION_KINDS = ("dendritic input", "state")
 
 
 class Dimensions(NamedTuple):
@@ -115,7 +116,9 @@ class Recording(NamedTuple):
 class Counters(NamedTuple):
     """Activity counters: ``per_step[counter, step, b]`` (:data:`STEP_COUNTERS`), the busiest
     core's time and the longest route per step and sample (ns), per-core totals ``[core, b]``,
-    this step's per-core scratch counts ``[core * B + b]`` and ``saturations[kind, b]``."""
+    this step's per-core scratch counts ``[core * B + b]`` and saturation events
+    ``saturations[population, kind, b]`` (populations in layout order, kinds
+    :data:`SATURATION_KINDS`), one per neuron and step."""
 
     per_step: np.ndarray
     max_core_ns: np.ndarray
@@ -180,7 +183,7 @@ class RunState:
             active_per_core=np.zeros((n_cores, batch), dtype=np.int64),
             step_synops=np.zeros(n_cores * batch, dtype=np.int64),
             step_active=np.zeros(n_cores * batch, dtype=np.int64),
-            saturations=np.zeros((len(SATURATIONS), batch), dtype=np.int64))
+            saturations=np.zeros((len(layout.order), len(SATURATION_KINDS), batch), dtype=np.int64))
 
     def grow_record(self) -> None:
         """Double the probed-spike record (the kernel stops before it could overflow)."""

@@ -48,7 +48,7 @@ def kernel_arguments(ring_dtype="int32") -> tuple:
         Fired(a(np.uint8, 8), a(i64), a(i64)),
         Recording(a(i64), a(np.bool_), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64, 1, 1, 1)),
         Counters(a(i64, 1, 1, 1), a(np.float64, 1, 1), a(np.float64, 1, 1), a(i64, 1, 1), a(i64, 1, 1),
-                 a(i64), a(i64), a(i64, 1, 1)),
+                 a(i64), a(i64), a(i64, 1, 1, 1)),
     )
 
 

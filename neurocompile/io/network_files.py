@@ -22,8 +22,13 @@ class NetworkFileError(NeurocompileError):
     """A network file is missing, fails to run, or defines no network."""
 
 
-def load_network(path, seed: int | None = None, dt: float | None = None,
-                 reset: str | None = None) -> Network:
+#: Keyword arguments of :func:`load_network` that only ``.nir`` files take (passed on to
+#: :func:`neurocompile.nir.read_nir`).
+NIR_OPTIONS = ("dt", "semantics", "reset", "reset_delay")
+
+
+def load_network(path, seed: int | None = None, dt: float | None = None, reset: str | None = None,
+                 semantics: str | None = None, reset_delay: bool | None = None) -> Network:
     """Run the Python file at ``path`` and return the network it defines.
 
     Args:
@@ -32,19 +37,21 @@ def load_network(path, seed: int | None = None, dt: float | None = None,
         seed: passed as ``build(seed=seed)``; the file must then define a ``build`` function
             that accepts ``seed`` (a module-level ``net`` is already built and cannot be reseeded).
             For a ``.nir`` file: the network's seed.
-        dt: time step in ms; required for ``.nir`` files (NIR leaves discretisation to us),
-            refused for ``.py`` files (their network sets its own dt).
-        reset: ``.nir`` only: ``"zero"`` or ``"subtract"`` (NIR does not record the reset).
+        dt, semantics, reset, reset_delay: ``.nir`` only, as :func:`~neurocompile.nir.read_nir`
+            takes them (``dt`` in ms: needed unless the file implies its step; None: the
+            reader's default). A ``.py`` file sets them in its own code and refuses them.
 
     Without ``seed``, a module-level ``net`` is used if present, else ``build()`` is called.
     """
     file = Path(path)
+    options = {k: v for k, v in (("dt", dt), ("semantics", semantics), ("reset", reset),
+                                 ("reset_delay", reset_delay)) if v is not None}
     if file.suffix.lower() == ".nir":
-        return _load_nir(file, seed, dt, reset)
-    if dt is not None or reset is not None:
-        given = ", ".join(f"{k} = {v}" for k, v in (("dt", dt), ("reset", reset)) if v is not None)
-        raise NetworkFileError(f"{file}: {given} given, but only .nir files take dt and reset "
-                               "(a Python network file sets them in its own code)")
+        return _load_nir(file, seed, options)
+    if options:
+        given = ", ".join(f"{k} = {v}" for k, v in options.items())
+        raise NetworkFileError(f"{file}: {given} given, but only .nir files take "
+                               f"{', '.join(NIR_OPTIONS)} (a Python network file sets them in its own code)")
     if not file.is_file():
         reason = "is a directory, not a Python file" if file.is_dir() else "does not exist"
         raise NetworkFileError(f"network file '{file}' {reason}")
@@ -69,15 +76,12 @@ def load_network(path, seed: int | None = None, dt: float | None = None,
         "`build()` function returning one")
 
 
-def _load_nir(file: Path, seed, dt, reset) -> Network:
-    """Import a NIR file; ``dt`` is required."""
-    if dt is None:
-        raise NetworkFileError(f"{file}: a NIR file needs a time step: give dt (ms), e.g. "
-                               "--dt 0.1; NIR states its dynamics in continuous time")
+def _load_nir(file: Path, seed, options: dict) -> Network:
+    """Import a NIR file with :func:`~neurocompile.nir.read_nir` and ``options``."""
     from ..nir import read_nir
 
     try:
-        return read_nir(file, dt=dt, reset=reset, seed=seed)
+        return read_nir(file, seed=seed, **options)
     except NeurocompileError as exc:
         raise NetworkFileError(str(exc)) from exc
 

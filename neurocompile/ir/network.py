@@ -52,6 +52,9 @@ class Network:
         seed: seeds every random choice that has no seed of its own (initial states,
             connectivity, weights, Poisson sources), so the same network and seed give the
             same synapses and spikes.
+
+    ``provenance`` (a dict) records where a network came from when an importer made it, e.g.
+    ``read_nir``'s file, semantics and time step.
     """
 
     def __init__(self, name: str, dt: float = 0.1, seed: int = 0):
@@ -69,6 +72,7 @@ class Network:
         self.projections: list[Projection] = []
         self.currents: list[CurrentInjection] = []
         self.probes: list[Probe] = []
+        self.provenance: dict = {}
 
     # -- building -----------------------------------------------------------------------
     def population(self, name: str, size: int, model: NeuronModel, **initial) -> Population:
@@ -101,9 +105,9 @@ class Network:
                 init[var] = materialize(value, size, rng, owner, f"{var}_init")
                 if not np.all(np.isfinite(init[var])):
                     raise invalid(owner, f"{var}_init", init[var], "must be finite")
-            if "refractory" in params:
-                _to_steps(params["refractory"], self.dt, f"{owner} ({type(model).__name__})",
-                          "refractory")
+            for timed in ("refractory", "bias_onset"):  # times that must fall on a step
+                if timed in params:
+                    _to_steps(params[timed], self.dt, f"{owner} ({type(model).__name__})", timed)
         if isinstance(model, SpikeTrains):
             model.step_indices(size, self.dt, name)  # validates indices and same-step duplicates
         if isinstance(model, PoissonSource):

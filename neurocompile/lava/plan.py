@@ -111,7 +111,7 @@ def _plan_neurons(q, precision, native_lif: bool) -> NeuronPlan:
     if q.is_source:
         return NeuronPlan(q.name, SOURCE, q.size)
     variables = dict(SOMAS[q.model].probes)  # our Lava processes name their Vars after the registers
-    if q.model == "AdEx":
+    if SOMAS[q.model].bank == "AdEx":
         return NeuronPlan(q.name, NC_ADEX, q.size, "AdEx has no Lava process", variables)
     reason = lava_lif_obstacle(q, precision) if native_lif else "native_lif=False"
     return NeuronPlan(q.name, NC_LIF if reason else LAVA_LIF, q.size, reason, variables)
@@ -132,6 +132,12 @@ def lava_lif_obstacle(q, precision) -> str:
         return "reset by subtraction: Lava's LIF resets to 0"
     if p.field("reset_value").any():
         return "reset value other than 0: Lava's LIF resets to 0"
+    if p.field("reset_delay").any():
+        return "reset one step after the spike (a trained network's rule): Lava's LIF resets at once"
+    if p.field("bias_to_current").any():
+        return "bias into the synaptic current: Lava's LIF adds its bias to the voltage"
+    if p.field("threshold_inclusive").any():
+        return "spikes at v >= threshold: Lava's LIF spikes at v > threshold"
     for name in ("du", "dv", "vth_mant"):
         values = p.field(name)
         if values.size and np.any(values != values[0]):

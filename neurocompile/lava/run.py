@@ -157,7 +157,8 @@ class LavaRun:
 
     def _check_li_silent(self, name: str, neuron, raster: np.ndarray) -> None:
         """An LI population runs as a Lava LIF with the largest threshold; it must never spike."""
-        if neuron.kind != LAVA_LIF or self.program.quantized.populations[name].model != "LI":
+        q = self.program.quantized.populations[name]
+        if neuron.kind != LAVA_LIF or q.params.field("spiking").all():
             return
         if raster.any():
             step, neuron = np.argwhere(raster)[0]

@@ -1,9 +1,10 @@
 """Neuron models: each class states its ODE, units and reset rule in its docstring."""
 from .adex import AdEx
 from .base import NeuronModel, Param
+from .discrete import DiscreteLI, DiscreteLIF
 from .li import LI
 from .lif import LIF
 
-MODELS = {"LIF": LIF, "AdEx": AdEx, "LI": LI}
+MODELS = {"LIF": LIF, "AdEx": AdEx, "LI": LI, "DiscreteLIF": DiscreteLIF, "DiscreteLI": DiscreteLI}
 
-__all__ = ["AdEx", "LI", "LIF", "MODELS", "NeuronModel", "Param"]
+__all__ = ["AdEx", "DiscreteLI", "DiscreteLIF", "LI", "LIF", "MODELS", "NeuronModel", "Param"]

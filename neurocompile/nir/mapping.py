@@ -61,9 +61,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import NetworkError
-from ..models import LI, LIF
+from ..models import LI, LIF, DiscreteLI, DiscreteLIF
 
 RESETS = {"zero": "value", "subtract": "subtract"}
+#: How a NIR file's ODEs are read (see :func:`map_neuron_discrete` and ``read_nir``).
+SEMANTICS = ("auto", "snntorch", "norse", "sinabs", "exact")
+#: Reset rule and its timing each framework uses: (reset, reset_delay, strict threshold).
+FRAMEWORK_RESETS = {"snntorch": ("subtract", True, True), "norse": ("zero", False, True),
+                    "sinabs": ("subtract", False, False)}
 
 SPIKING = ("LIF", "IF", "CubaLIF")
 NON_SPIKING = ("LI", "I", "CubaLI")
@@ -85,8 +90,11 @@ class NeuronMap:
     spike_gain: np.ndarray
     const_gain: np.ndarray | None
     spiking: bool
+    discrete: bool = False
 
-    def model(self, const_input: np.ndarray, owner: str):
+    def model(self, const_input: np.ndarray, owner: str, bias_onset: float = 0.0):
+        """The model, with the node's constant input as its bias (from ``bias_onset`` ms on,
+        for a discrete-time model)."""
         params = dict(self.params)
         if np.any(const_input != 0):
             if self.const_gain is None:
@@ -96,7 +104,12 @@ class NeuronMap:
                     f"at element {k}; a {self.kind} node has no leak, so a constant input cannot "
                     "be represented (our bias acts through the leak)")
             params["bias"] = _compact(self.const_gain * const_input)
-        cls = LIF if self.spiking else LI
+            if self.discrete:
+                params["bias_onset"] = bias_onset
+        if self.discrete:
+            cls = DiscreteLIF if self.spiking else DiscreteLI
+        else:
+            cls = LIF if self.spiking else LI
         try:
             return cls(**params)
         except NetworkError as exc:
@@ -186,6 +199,115 @@ def map_neuron(node, dt_ms: float, reset: str, owner: str, threshold=None) -> Ne
     return NeuronMap(kind, n, params, gain, const_gain, spiking)
 
 
+def implied_dt_ms(nodes: dict) -> float | None:
+    """The time step a file's neuron parameters imply, ms, or None.
+
+    snnTorch's exporter writes ``r = tau / dt`` (LIF) and ``r = tau_mem / dt``,
+    ``w_in = tau_syn / dt`` (CubaLIF), so that one step of the NIR ODE is its own update; the
+    file then records its step (0.1 ms in snnTorch 0.9). The convention is taken to hold when
+    every such ratio gives one ``dt`` (within 1e-3), that ``dt`` is a round number (three
+    significant digits) and not every ``r`` is 1: ``r = 1`` is the physical default other
+    exporters write (Norse), for which ``tau / r`` is just ``tau``. IF/I nodes have no time
+    scale and imply nothing.
+    """
+    ratios, resistances = [], []
+    for node in nodes.values():
+        kind = type(node).__name__
+        if kind in ("LIF", "LI", "CubaLIF", "CubaLI"):
+            resistances.append(np.ravel(np.asarray(node.r, dtype=np.float64)))
+        if kind in ("LIF", "LI"):
+            ratios.append(np.asarray(node.tau, dtype=np.float64) / np.asarray(node.r, dtype=np.float64))
+        elif kind in ("CubaLIF", "CubaLI"):
+            ratios.append(np.asarray(node.tau_mem, dtype=np.float64) / np.asarray(node.r, dtype=np.float64))
+            tau_syn = np.asarray(node.tau_syn, dtype=np.float64).ravel()
+            w_in = np.broadcast_to(np.asarray(node.w_in, dtype=np.float64).ravel(), tau_syn.shape)
+            ratios.append(np.where(tau_syn > 0, tau_syn / np.where(w_in != 0, w_in, np.nan), np.nan))
+    values = np.concatenate([np.ravel(r) for r in ratios]) if ratios else np.zeros(0)
+    values = values[~np.isnan(values)]
+    if values.size == 0 or not np.all(np.isfinite(values)) or np.any(values <= 0):
+        return None
+    if np.max(values) > np.min(values) * (1 + 1e-3) or np.all(np.concatenate(resistances) == 1.0):
+        return None
+    # Files store float32: 0.1 ms comes back as 0.09999999843 ms; the exporter meant the round
+    # number (durations must be multiples of dt). A ratio that is not near one (Rockpool's
+    # 0.104081 ms) is no time step.
+    dt_ms = float(np.median(values)) * 1e3
+    rounded = float(f"{dt_ms:.3g}")
+    return rounded if abs(dt_ms - rounded) <= 1e-4 * rounded else None
+
+
+def map_neuron_discrete(node, dt_ms: float, semantics: str, reset: str | None, reset_delay: bool | None,
+                        owner: str, threshold=None) -> NeuronMap:
+    """Map NIR neuron ``node`` to a :class:`~neurocompile.DiscreteLIF` / ``DiscreteLI``: one
+    forward-Euler step of its ODE per ``dt``, the input counted in its own step.
+
+    ``tau dv/dt = (v_leak - v) + r I`` becomes ``v <- v_leak + beta (v - v_leak) + g I`` with
+    ``beta = 1 - dt/tau`` and ``g = r dt/tau``; a CubaLIF's current
+    ``tau_syn di/dt = -i + w_in I`` becomes ``i <- alpha i + (w_in dt/tau_syn) I`` with
+    ``alpha = 1 - dt/tau_syn``, and ``v`` takes the new ``i`` (as snnTorch's ``Synaptic``
+    does). IF/I (``dv/dt = r I``): ``v <- v + r I``. With snnTorch's export convention the
+    gains are 1 and the decays snnTorch's ``beta``/``alpha``. The reset follows
+    :data:`FRAMEWORK_RESETS` unless ``reset`` / ``reset_delay`` (or the node's metadata) say
+    otherwise; Norse is verified for LIF/LI only, Sinabs for IF/I only.
+    """
+    kind = type(node).__name__
+    n = node_size(node)
+    dt_s = dt_ms * 1e-3
+    spiking = kind in SPIKING or threshold is not None
+    supported = {"norse": ("LIF", "LI"), "sinabs": ("IF", "I")}.get(semantics)
+    if supported is not None and kind not in supported:
+        raise NetworkError(f"{owner}: semantics '{semantics}' is defined here for {'/'.join(supported)} "
+                           f"nodes only (what has been checked against that framework); read {kind} "
+                           "nodes with semantics='snntorch' or 'exact'")
+
+    def decay(tau, name):
+        factor = 1.0 - dt_s / tau
+        if np.any(factor < 0):
+            raise NetworkError(f"{owner}: dt = {dt_ms:g} ms is longer than {name} = "
+                               f"{float(np.min(tau)) * 1e3:g} ms, so one Euler step would overshoot "
+                               f"(decay factor 1 - dt/{name} = {float(np.min(factor)):g} < 0)")
+        return factor
+
+    alpha = np.zeros(n)
+    if kind in ("LIF", "LI"):
+        tau = _param(node, "tau", n, owner, positive=True)
+        r = _param(node, "r", n, owner)
+        beta, gain, v_leak = decay(tau, "tau"), r * dt_s / tau, _param(node, "v_leak", n, owner)
+    elif kind in ("CubaLIF", "CubaLI"):
+        tau_mem = _param(node, "tau_mem", n, owner, positive=True)
+        tau_syn = _param(node, "tau_syn", n, owner)
+        if np.any(tau_syn < 0):
+            raise NetworkError(f"{owner}: parameter 'tau_syn' must be >= 0 s")
+        r, w_in = _param(node, "r", n, owner), _param(node, "w_in", n, owner)
+        beta = decay(tau_mem, "tau_mem")
+        alpha = np.where(tau_syn > 0, decay(np.where(tau_syn > 0, tau_syn, np.inf), "tau_syn"), 0.0)
+        synapse_gain = np.where(tau_syn > 0, w_in * dt_s / np.where(tau_syn > 0, tau_syn, 1.0), w_in)
+        gain, v_leak = r * dt_s / tau_mem * synapse_gain, _param(node, "v_leak", n, owner)
+    elif kind in ("IF", "I"):
+        beta, gain, v_leak = np.ones(n), _param(node, "r", n, owner), np.zeros(n)
+    else:  # pragma: no cover - callers only pass neuron nodes
+        raise NetworkError(f"{owner}: {kind} is not a neuron node")
+    params = {"beta": _compact(beta), "alpha": _compact(alpha), "v_rest": _compact(v_leak)}
+    if spiking:
+        default_reset, default_delay, strict = FRAMEWORK_RESETS.get(semantics, FRAMEWORK_RESETS["snntorch"])
+        metadata = node.metadata if isinstance(getattr(node, "metadata", None), dict) else {}
+        rule = reset or metadata.get("reset") or default_reset
+        if rule not in ("zero", "subtract", "none"):
+            raise NetworkError(f"{owner}: reset '{rule}' must be 'zero', 'subtract' or 'none'")
+        delayed = reset_delay if reset_delay is not None else bool(metadata.get("reset_delay", default_delay))
+        strict = bool(metadata.get("strict", strict))
+        if threshold is not None:
+            v_th = _param_array(threshold, n, owner, "threshold")
+            v_reset = np.asarray(v_leak, dtype=np.float64) * np.ones(n)
+        else:
+            v_th = _param(node, "v_threshold", n, owner)
+            v_reset = _param(node, "v_reset", n, owner) if getattr(node, "v_reset", None) is not None \
+                else np.zeros(n)
+        params.update(threshold=_compact(v_th), v_reset=_compact(v_reset), reset=rule,
+                      reset_delay=int(delayed), strict=int(strict))
+    return NeuronMap(kind, n, params, gain, gain, spiking, discrete=True)
+
+
 def _param_array(value, n, owner, name):
     arr = np.asarray(value, dtype=np.float64).ravel()
     if arr.size == 1:
@@ -238,3 +360,47 @@ def export_neuron(pop, dt_ms: float):
         params["v_threshold"] = p["v_th"].copy()
         params["v_reset"] = p["v_reset"].copy()
     return kind, params, gain, const
+
+
+def export_discrete(pop, dt_ms: float):
+    """NIR node kind, parameters and gains for a :class:`~neurocompile.DiscreteLIF` /
+    ``DiscreteLI`` population, in snnTorch's export convention (what
+    :func:`map_neuron_discrete` reads back with the same ``dt``): ``tau = dt / (1 - beta)``,
+    ``r = tau / dt``; with ``alpha > 0`` a CubaLIF/CubaLI with ``tau_syn = dt / (1 - alpha)``
+    and ``w_in = tau_syn / dt`` (``tau_syn = 0``, ``w_in = 1`` for neurons with ``alpha = 0``);
+    ``beta = 1`` everywhere: IF/I (``r = 1``). NIR weights and constants then equal ours
+    (both gains 1). Returns ``(kind, params, spike_gain, const_gain)`` as :func:`export_neuron`.
+    """
+    p = pop.params
+    n = pop.size
+    dt_s = dt_ms * 1e-3
+    owner = f"Population '{pop.name}'"
+    beta, alpha = np.broadcast_to(p["beta"], (n,)), np.broadcast_to(p["alpha"], (n,))
+    spiking = pop.model.spiking
+    ones = np.ones(n)
+    if np.all(beta == 1.0):
+        if np.any(alpha > 0):
+            raise NetworkError(f"{owner}: beta = 1 (no leak) with alpha > 0 has no NIR node "
+                               "(IF/I have no synaptic current)")
+        if np.any(np.broadcast_to(p["v_rest"], (n,)) != 0):
+            raise NetworkError(f"{owner}: beta = 1 (no leak) is written as a NIR IF/I node, which has "
+                               f"no v_leak; v_rest = {float(np.max(np.abs(p['v_rest']))):g} mV must be 0")
+        kind, params = ("IF" if spiking else "I"), {"r": ones.copy()}
+    elif np.any(beta == 1.0):
+        raise NetworkError(f"{owner}: mixes beta = 1 (no leak) and leaky neurons; NIR needs one node "
+                           "type per population")
+    else:
+        tau_mem = dt_s / (1.0 - beta)
+        if np.all(alpha == 0):
+            kind = "LIF" if spiking else "LI"
+            params = {"tau": tau_mem, "r": tau_mem / dt_s, "v_leak": np.broadcast_to(p["v_rest"], (n,)).copy()}
+        else:
+            kind = "CubaLIF" if spiking else "CubaLI"
+            tau_syn = np.where(alpha > 0, dt_s / (1.0 - alpha), 0.0)
+            params = {"tau_syn": tau_syn, "tau_mem": tau_mem, "r": tau_mem / dt_s,
+                      "v_leak": np.broadcast_to(p["v_rest"], (n,)).copy(),
+                      "w_in": np.where(alpha > 0, tau_syn / dt_s, 1.0)}
+    if spiking:
+        params["v_threshold"] = np.broadcast_to(p["threshold"], (n,)).copy()
+        params["v_reset"] = np.broadcast_to(p["v_reset"], (n,)).copy()
+    return kind, params, ones, ones

@@ -6,7 +6,10 @@ Nodes become populations and projections:
   default; drive it with ``read_nir(..., inputs={"input": nc.SpikeTrains(...)})`` (keys are
   the NIR node names; values are spike-source models: SpikeTrains or PoissonSource);
 * every neuron node (LIF, IF, LI, I, CubaLIF, CubaLI) becomes a population, parameters mapped
-  as documented in :mod:`neurocompile.nir.mapping`; an I/LI/CubaLI node followed by a
+  as documented in :mod:`neurocompile.nir.mapping`: with ``semantics="exact"`` as the exact
+  solution of its ODE (:class:`~neurocompile.LIF`/``LI``), with a framework's semantics
+  (``"snntorch"``, ``"norse"``, ``"sinabs"``) as that framework's update per step
+  (:class:`~neurocompile.DiscreteLIF`/``DiscreteLI``); an I/LI/CubaLI node followed by a
   ``Threshold`` node becomes one spiking population;
 * the nodes between neurons (Linear, Affine, Scale, Conv1d, Conv2d, SumPool2d, AvgPool2d,
   Flatten, Delay, nested graphs) are folded into sparse projections between the populations
@@ -32,7 +35,8 @@ from ..ir import Explicit, Network, SpikeTrains
 from ..ir.inputs import SpikeSourceModel
 from .conv import conv_matrix, pool_matrix
 from .files import NirFileError, read_flat_graph
-from .mapping import NEURONS, NON_SPIKING, RESETS, map_neuron, node_size  # noqa: F401
+from .mapping import (NEURONS, NON_SPIKING, RESETS, SEMANTICS, implied_dt_ms, map_neuron,  # noqa: F401
+                      map_neuron_discrete, node_size)
 from .signals import Signal
 
 
@@ -46,16 +50,32 @@ def population_name(node_name: str) -> str:
     return name if re.match(r"^[A-Za-z_]", name) else "n" + name
 
 
-def read_nir(path, dt: float, *, reset: str | None = None, inputs: dict | None = None,
-             name: str | None = None, seed: int | None = None) -> Network:
+def read_nir(path, dt: float | None = None, *, semantics: str = "auto", reset: str | None = None,
+             reset_delay: bool | None = None, inputs: dict | None = None, name: str | None = None,
+             seed: int | None = None) -> Network:
     """Import the NIR graph in ``path`` (HDF5) as a :class:`~neurocompile.Network`.
 
     Args:
-        dt: time step of the imported network, ms (NIR leaves discretisation to us; the NIR
-            paper ran its examples at 0.1 ms).
-        reset: ``"zero"`` (to ``v_reset``, 0 unless the file says otherwise) or ``"subtract"``
-            (subtract the threshold): NIR does not record it. None: a node's own
-            ``metadata["reset"]`` (written by :func:`write_nir`), else ``"zero"``.
+        dt: time step of the imported network, ms. NIR leaves discretisation to the reader;
+            a file that records its step (written by :func:`write_nir`, or by snnTorch, whose
+            ``r = tau / dt`` states it) is read at that step when ``dt`` is None, and a ``dt``
+            that contradicts it gets a :class:`NirImportWarning` naming both. Other files need it
+            (the NIR paper ran its examples at 0.1 ms).
+        semantics: how the ODEs are read. ``"snntorch"``, ``"norse"``, ``"sinabs"``: as that
+            framework computes them, one forward-Euler step per ``dt`` with the input counted in
+            its own step and the framework's reset (snnTorch: subtract, one step after the spike;
+            Norse: to ``v_reset`` at once; Sinabs: subtract at once, spike at ``v >= threshold``),
+            which reproduces a network trained there spike for spike; ``"exact"``: the exact
+            solution of the ODE (:class:`~neurocompile.LIF`). ``"auto"`` (default): the
+            semantics a file written by :func:`write_nir` records, else ``"snntorch"`` when the
+            file follows snnTorch's export convention (``r = tau / dt`` for every neuron), else
+            ``"exact"``. The network's ``provenance`` says what was used.
+        reset: ``"zero"`` (to ``v_reset``, 0 unless the file says otherwise), ``"subtract"``
+            (subtract the threshold) or, for a framework's semantics, ``"none"``: NIR does not
+            record it. None: a node's own ``metadata["reset"]`` (written by :func:`write_nir`),
+            else the semantics' own (``"zero"`` for ``"exact"``).
+        reset_delay: framework semantics only: reset one step after the spike (snnTorch's
+            ``reset_delay=True``) or at once; None: the node's metadata, else the framework's.
         inputs: NIR Input node name -> spike-source model (``nc.SpikeTrains``,
             ``nc.PoissonSource``) driving it. Inputs not given are silent.
         name: network name (default: the file name without extension).
@@ -66,25 +86,42 @@ def read_nir(path, dt: float, *, reset: str | None = None, inputs: dict | None =
         NetworkError (NirFileError): the file is not HDF5, a node is malformed or unsupported,
             an edge names a missing node, shapes do not fit; the message names the node.
     """
-    if isinstance(dt, (str, bytes, bool)) or dt is None or not np.isfinite(dt) or dt <= 0:
-        raise invalid("read_nir", "dt", dt, "must be a finite time step > 0 ms (e.g. 0.1)")
-    if reset is not None and reset not in RESETS:
-        raise invalid("read_nir", "reset", reset, "must be 'zero' or 'subtract' (or None)")
+    if dt is not None and (isinstance(dt, (str, bytes, bool)) or not np.isfinite(dt) or dt <= 0):
+        raise invalid("read_nir", "dt", dt, "must be a finite time step > 0 ms (e.g. 0.1), or None")
+    if semantics not in SEMANTICS:
+        raise invalid("read_nir", "semantics", semantics, f"must be one of {', '.join(map(repr, SEMANTICS))}")
+    if reset is not None and reset not in (*RESETS, "none"):
+        raise invalid("read_nir", "reset", reset, "must be 'zero', 'subtract', 'none' (or None)")
     inputs = dict(inputs or {})
     flat = read_flat_graph(path)
     recorded = flat.metadata.get("neurocompile_dt_ms")
-    if recorded is not None and not np.isclose(float(recorded), dt):
-        warnings.warn(f"{path}: written for dt = {float(recorded):g} ms (its r and w_in depend on "
-                      f"it) but read at dt = {dt:g} ms", NirImportWarning, stacklevel=2)
+    implied = float(recorded) if recorded is not None else implied_dt_ms(flat.nodes)
+    if semantics == "auto":
+        semantics = flat.metadata.get("neurocompile_semantics") or (
+            "snntorch" if recorded is None and implied is not None else "exact")
+    if semantics == "exact" and reset == "none":
+        raise invalid("read_nir", "reset", reset, "'none' needs a framework's semantics (a LIF always resets)")
+    how = "given"
+    if dt is None:
+        if implied is None:
+            raise invalid("read_nir", "dt", dt, f"is needed: '{path}' does not imply its time step "
+                          "(give it in ms: dt=0.1 in Python, --dt 0.1 on the command line)")
+        dt, how = implied, ("recorded in the file" if recorded is not None else "implied by the file")
+    elif implied is not None and abs(dt - implied) > 1e-3 * implied:
+        warnings.warn(f"{path}: the file implies dt = {implied:.6g} ms (its r and w_in depend on it) "
+                      f"but it is read at dt = {dt:g} ms; its decays change with dt", NirImportWarning,
+                      stacklevel=2)
     if seed is None:
         seed = int(flat.metadata.get("seed", 0))
     net = Network(name or population_name(Path(path).stem), dt=dt, seed=seed)
-    return _Importer(flat, net, reset, inputs, str(path)).run()
+    net.provenance.update(nir_file=str(path), semantics=semantics, dt_ms=dt, dt_source=how)
+    return _Importer(flat, net, semantics, reset, reset_delay, inputs, str(path)).run()
 
 
 class _Importer:
-    def __init__(self, flat, net, reset, inputs, file):
+    def __init__(self, flat, net, semantics, reset, reset_delay, inputs, file):
         self.flat, self.net, self.reset, self.inputs, self.file = flat, net, reset, inputs, file
+        self.semantics, self.reset_delay = semantics, reset_delay
         self.nodes = flat.nodes
         self.preds: dict[str, list] = {n: [] for n in self.nodes}
         self.succs: dict[str, list] = {n: [] for n in self.nodes}
@@ -131,17 +168,27 @@ class _Importer:
             if self.is_top_input(node_name) or self.kind(node_name) in NEURONS:
                 self._assign_name(node_name)
         for node_name, node in self.nodes.items():
-            if self.kind(node_name) in NEURONS:
+            if self.kind(node_name) not in NEURONS:
+                continue
+            if self.semantics == "exact":
                 reset = self.reset or _metadata_reset(node) or "zero"
                 self.neuron_maps[node_name] = map_neuron(
                     node, self.net.dt, reset, self.owner(node_name),
+                    threshold=self._threshold_value(node_name))
+            else:
+                self.neuron_maps[node_name] = map_neuron_discrete(
+                    node, self.net.dt, self.semantics, self.reset, self.reset_delay, self.owner(node_name),
                     threshold=self._threshold_value(node_name))
         for node_name in self.nodes:
             if self.is_top_input(node_name):
                 self._add_input(node_name)
         drives = {n: self._neuron_input(n) for n in self.neuron_maps}
+        depth = self._depths(drives)
         for node_name, mapping in self.neuron_maps.items():
-            model = mapping.model(drives[node_name].const, self.owner(node_name))
+            metadata = getattr(self.nodes[node_name], "metadata", None) or {}
+            onset = metadata.get("bias_onset_ms")  # written by write_nir; else the node's depth
+            model = mapping.model(drives[node_name].const, self.owner(node_name),
+                                  bias_onset=float(onset) if onset is not None else depth.get(node_name, 0) * self.net.dt)
             self.net.population(self.pop_names[node_name], mapping.size, model)
         for node_name, mapping in self.neuron_maps.items():
             self._connect(node_name, drives[node_name], mapping.spike_gain)
@@ -149,6 +196,23 @@ class _Importer:
             if self.is_top_output(node_name):
                 self._probe_output(node_name)
         return self.net
+
+    def _depths(self, drives: dict) -> dict:
+        """Neuron node -> the step in which its first input can arrive (its spikes run that many
+        steps behind the framework's, whose edges take no time): one step per edge plus any
+        ``Delay``, shortest over paths from the Input nodes. A framework's bias must start
+        then too; nodes no input reaches start at step 0."""
+        depth = {n: 0 for n in self.nodes if self.is_top_input(n)}
+        for _ in range(len(self.neuron_maps) + 1):  # shortest paths, loops included
+            changed = False
+            for node_name, signal in drives.items():
+                arrivals = [depth[src] + 1 + int(delay) for src, delay in signal.terms if src in depth]
+                if arrivals and min(arrivals) < depth.get(node_name, np.iinfo(np.int64).max):
+                    depth[node_name] = min(arrivals)
+                    changed = True
+            if not changed:
+                break
+        return depth
 
     def _find_thresholds(self):
         for node_name in self.nodes:

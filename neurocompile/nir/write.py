@@ -1,4 +1,5 @@
-"""``write_nir``: export a Network of LIF/LI populations and spike sources as a NIR file.
+"""``write_nir``: export a Network of LIF/LI (or DiscreteLIF/DiscreteLI) populations and spike
+sources as a NIR file.
 
 What is written (``nir.read`` accepts the file; :func:`~neurocompile.nir.read_nir` at the same
 ``dt`` gives back a network that simulates identically in float):
@@ -10,6 +11,11 @@ What is written (``nir.read`` accepts the file; :func:`~neurocompile.nir.read_ni
   NIR weights equal ours in mV (see :func:`neurocompile.nir.mapping.export_neuron`; they depend
   on ``dt``, which is recorded in the graph's metadata as ``neurocompile_dt_ms``); the reset
   rule goes into the node's ``metadata["reset"]`` ("zero" or "subtract");
+* DiscreteLIF/DiscreteLI populations instead follow snnTorch's export convention
+  (:func:`neurocompile.nir.mapping.export_discrete`), the graph records
+  ``neurocompile_semantics = "snntorch"`` and each node its ``reset``, ``reset_delay``,
+  ``strict`` and ``bias_onset_ms``; a network holds one kind (ODE or discrete), since a file
+  is read with one semantics;
 * each projection -> one dense ``Linear`` node per distinct delay (``Affine`` where it carries
   a population's bias), followed by a ``Delay`` node of ``(delay - 1) * dt`` when the delay is
   longer than one step (our one-step minimum is NIR's instantaneous edge);
@@ -29,9 +35,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import NetworkError
-from ..models import LI, LIF
+from ..models import LI, LIF, DiscreteLI, DiscreteLIF
 from .files import require_nir
-from .mapping import export_neuron
+from .mapping import export_discrete, export_neuron
 
 #: Largest projection (n_pre * n_post) written as a dense NIR weight matrix.
 MAX_DENSE_ENTRIES = 1 << 25
@@ -51,14 +57,20 @@ def write_nir(net, path) -> Path:
                            f"(into '{net.currents[0].population.name}'); NIR has no injected currents")
     nodes, edges = {}, []
     gains, consts = {}, {}
+    neurons = [p for p in net.populations.values() if not p.is_source]
+    discrete = bool(neurons) and isinstance(neurons[0].model, (DiscreteLIF, DiscreteLI))
     for pop in net.populations.values():
         if pop.is_source:
             nodes[pop.name] = nir.Input(input_type=np.array([pop.size]))
             continue
         owner = f"write_nir: population '{pop.name}'"
-        if not isinstance(pop.model, (LIF, LI)):
+        if not isinstance(pop.model, (LIF, LI, DiscreteLIF, DiscreteLI)):
             raise NetworkError(f"{owner}: model {type(pop.model).__name__} has no NIR primitive "
                                "(NIR has LIF, LI, IF, I, CubaLIF, CubaLI)")
+        if isinstance(pop.model, (DiscreteLIF, DiscreteLI)) != discrete:
+            raise NetworkError(f"{owner}: {type(pop.model).__name__} in a network that also has "
+                               f"{'ODE (LIF/LI)' if discrete else 'discrete-time'} populations; a NIR "
+                               "file is read with one semantics, so it holds one kind")
         if np.any(pop.params.get("refractory", np.zeros(1)) > 0):
             raise NetworkError(f"{owner}: refractory = {float(np.max(pop.params['refractory'])):g} ms; "
                                "NIR neurons have no refractory period")
@@ -68,11 +80,13 @@ def write_nir(net, path) -> Path:
             warnings.warn(f"{owner}: initial state differs from rest; NIR has no initial states, "
                           "so it is not written", NirExportWarning, stacklevel=2)
         try:
-            kind, params, gain, const = export_neuron(pop, dt_ms)
+            kind, params, gain, const = (export_discrete if discrete else export_neuron)(pop, dt_ms)
         except NetworkError as exc:
             raise NetworkError(f"write_nir: {exc}") from None
         metadata = {}
-        if pop.model.spiking:
+        if discrete:
+            metadata.update(_discrete_metadata(pop, owner))
+        elif pop.model.spiking:
             resets = set(np.atleast_1d(pop.params["reset"]).tolist()) if not isinstance(
                 pop.params["reset"], str) else {pop.params["reset"]}
             metadata["reset"] = "subtract" if resets == {"subtract"} else "zero"
@@ -123,10 +137,28 @@ def write_nir(net, path) -> Path:
             edges.append((probe.population.name, out))
     graph = nir.NIRGraph(nodes=nodes, edges=edges, type_check=False,
                          metadata={"neurocompile_dt_ms": float(dt_ms), "network": net.name,
-                                   "seed": int(net.seed)})
+                                   "seed": int(net.seed),
+                                   "neurocompile_semantics": "snntorch" if discrete else "exact"})
     path = Path(path)
     nir.write(str(path), graph)
     return path
+
+
+def _discrete_metadata(pop, owner: str) -> dict:
+    """What NIR does not say of a discrete-time population, for :func:`read_nir` to read back:
+    reset rule and timing, threshold comparison, bias onset (one value per population)."""
+    def one(name):
+        values = np.unique(np.broadcast_to(pop.params[name], (pop.size,)))
+        if values.size > 1:
+            raise NetworkError(f"{owner}: {name} differs between neurons ({values.min():g} .. "
+                               f"{values.max():g}); a NIR node records one value")
+        return values[0]
+
+    metadata = {"bias_onset_ms": float(one("bias_onset"))}
+    if pop.model.spiking:
+        metadata.update(reset=str(pop.params["reset"]), reset_delay=int(one("reset_delay")),
+                        strict=int(one("strict")))
+    return metadata
 
 
 def _write_constant(nir, net, pop_name, const, nodes, edges):

@@ -5,12 +5,13 @@ from ..errors import BuildError
 from ..place import DEFAULT_PLACER, RENAMED_PLACERS, core_usage, place, route_tables
 from ..place.destinations import destination_matrices
 from ..quantize import quantize
+from ..quantize.precise_weights import placement_network
 from ..target import Target, load_target
 from .program import Program
 
 
 def compile(network, target="emu", *, strict: bool = False, placer: str = DEFAULT_PLACER,  # noqa: A001
-            rates=None) -> Program:
+            rates=None, weight_precision: str = "auto", ranges=None) -> Program:
     """Compile ``network`` for ``target`` (a built-in name, a TOML path or a Target).
 
     Args:
@@ -20,20 +21,26 @@ def compile(network, target="emu", *, strict: bool = False, placer: str = DEFAUL
         rates: optional population name -> firing rate in Hz (scalar or per neuron), e.g. from a
             float reference run (``{p: ref.rates(p) for p in ...}``); the placer weights spike
             traffic by it (activity-aware placement). Without it rates are uniform.
+        weight_precision: ``"single"``, ``"double"`` or ``"auto"`` (default): how weights are
+            written into synapses (:func:`neurocompile.quantize.quantize`).
+        ranges: float runs (Results) whose state extremes size the registers of discrete-time
+            populations (:func:`neurocompile.quantize.quantize`), e.g. the float reference run.
     """
     from .. import __version__
 
     tgt = target if isinstance(target, Target) else load_target(target)
-    quantized = quantize(network, tgt, strict=strict)
-    placement = place(network, tgt, placer, rates=rates)
-    destinations = destination_matrices(network, placement.core_of, placement.n_cores)
-    usage = core_usage(network, placement, tgt, destinations)
+    quantized = quantize(network, tgt, strict=strict, weight_precision=weight_precision, ranges=ranges)
+    placed = placement_network(network, quantized)  # every synapse entry, parts of split weights included
+    placement = place(placed, tgt, placer, rates=rates)
+    destinations = destination_matrices(placed, placement.core_of, placement.n_cores)
+    usage = core_usage(placed, placement, tgt, destinations)
     broken = usage.violations()
     if broken:  # a placer bug, never a user error: placers must respect every limit
         raise BuildError(f"placement '{placer}' violates target limits: {'; '.join(broken[:5])}")
-    routes = route_tables(network, placement, tgt, destinations)
+    routes = route_tables(placed, placement, tgt, destinations)
     sources = {p.name: p.model for p in network.populations.values() if p.is_source}
     probes = tuple((p.population.name, p.indices, p.variable) for p in network.probes)
     info = {"neurocompile_version": __version__, "placer": RENAMED_PLACERS.get(placer, placer), "strict": strict,
-            "seed": network.seed}
+            "seed": network.seed, "weight_precision": weight_precision,
+            "ranges": "measured in float runs" if ranges is not None else "worst case"}
     return Program(network.name, tgt, quantized, placement, routes, usage, sources, probes, info)

@@ -32,15 +32,16 @@ def resource_table(program) -> Table:
 
 def population_quant_table(program) -> Table:
     t = Table(title="Quantization: populations")
-    for col in ("population", "model", "neurons", "tau_mem ms (req -> chip)", "tau_syn ms (req -> chip)",
-                "threshold err", "bias err", "voltage LSB", "worst input / range"):
+    for col in ("population", "model", "neurons", "tau_mem ms / beta (req -> chip)",
+                "tau_syn ms / alpha (req -> chip)", "threshold err", "bias err", "voltage LSB",
+                "worst input / range"):
         t.add_column(col)
     for q in program.quantized.populations.values():
         if q.model == "source":
             continue
         r = q.report
-        tau_m = f"{_range(r['tau_mem'][0])} -> {_range(r['tau_mem'][1])}" if "tau_mem" in r else "-"
-        tau_s = f"{_range(r['tau_syn'][0])} -> {_range(r['tau_syn'][1])}" if "tau_syn" in r else "-"
+        tau_m, tau_s = (f"{_range(r[key][0])} -> {_range(r[key][1])}" if key in r else "-"
+                        for key in (("beta", "alpha") if "beta" in r else ("tau_mem", "tau_syn")))
         thr = f"{r['threshold_rel_error']:.2e}" if "threshold_rel_error" in r else "-"
         worst = [f"a_in {r['worst_input_vs_dendrite']:.0%}"] if "worst_input_vs_dendrite" in r else []
         if "worst_current_vs_state" in r:

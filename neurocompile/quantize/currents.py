@@ -38,9 +38,16 @@ def bias_registers(q, external, precision, where: str):
     return np.broadcast_to(mant, shape).astype(np.int64), np.broadcast_to(exp, shape).astype(np.int64)
 
 
-def bias_updates(network, pops: dict, precision):
-    """The network's step currents as bias updates: the full bias vector of a population at each change."""
+def bias_updates(network, pops: dict, precision, onsets: dict | None = None):
+    """The network's step currents as bias updates: the full bias vector of a population at each change.
+
+    ``onsets``: population -> [(step, per-neuron drive that starts then)], the delayed biases
+    of discrete-time models (``bias_onset``), which change the bias like a step current.
+    """
     by_pop: dict[str, dict[int, list]] = {}
+    for name, starts in (onsets or {}).items():
+        for step, drive in starts:
+            by_pop.setdefault(name, {}).setdefault(int(step), []).append((np.arange(drive.size), drive))
     for inj in network.currents:
         changes = by_pop.setdefault(inj.population.name, {})
         previous = 0.0

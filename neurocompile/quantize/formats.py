@@ -51,3 +51,11 @@ def split_mantissa_exponent(values: np.ndarray, mant_bits: int, exp_min: int, ex
     exp = np.minimum(exp, exp_max)
     mant = np.clip(np.rint(values / 2.0**exp), -limit, limit).astype(np.int64)
     return mant, exp, clipped
+
+
+def relative_error(realised, wanted) -> float:
+    """Largest ``|realised - wanted| / |wanted|`` (0 where ``wanted`` is 0)."""
+    wanted = np.asarray(wanted, dtype=float)
+    rel = np.abs(realised - wanted) / np.maximum(np.abs(wanted), 1e-12)
+    rel = np.where(np.abs(wanted) < 1e-12, 0.0, rel)
+    return float(rel.max()) if rel.size else 0.0

@@ -28,7 +28,7 @@ import numpy as np
 from ..chip.lif import LifParams
 from ..errors import BuildError
 from ..reference.lif import lif_propagators
-from .formats import decay_constant, split_mantissa_exponent
+from .formats import decay_constant, relative_error, split_mantissa_exponent
 from .types import QuantizedPopulation, QuantIssue
 
 #: State range fraction kept for the span [reset - H*(v_th - v_reset), reset + H*(v_th - v_reset)].
@@ -110,7 +110,7 @@ def quantize_lif(pop, dt: float, precision, incoming_abs_weight: np.ndarray,
         issues.append(QuantIssue(pop.name, "bias", int(bias_clipped.sum()),
                                  f"bias needs more than {precision.bias_mantissa_bits}-bit mantissa "
                                  f"with exponent {precision.bias_exponent_max}; clipped"))
-    bias_rel_err = _relative_error(realised_bias, bias_int)
+    bias_rel_err = relative_error(realised_bias, bias_int)
 
     for name, requested, realised in (("tau_mem", p["tau_mem"], tau_mem_eff),
                                       ("tau_syn", p["tau_syn"], tau_syn_eff)):
@@ -166,11 +166,3 @@ def quantize_lif(pop, dt: float, precision, incoming_abs_weight: np.ndarray,
         bias_drive=bias_drive,
         report=report, issues=tuple(issues),
     )
-
-
-def _relative_error(realised, wanted) -> float:
-    wanted = np.asarray(wanted, dtype=float)
-    denom = np.maximum(np.abs(wanted), 1e-12)
-    rel = np.abs(realised - wanted) / denom
-    rel = np.where(np.abs(wanted) < 1e-12, 0.0, rel)
-    return float(rel.max()) if rel.size else 0.0

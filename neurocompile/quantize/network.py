@@ -6,10 +6,12 @@ import warnings
 import numpy as np
 
 from ..chip.adex import exp_table_of
-from ..errors import BuildError
-from ..models import AdEx, LI, LIF
+from ..errors import BuildError, invalid
+from ..models import AdEx, DiscreteLI, DiscreteLIF, LI, LIF
 from .adex import quantize_adex
 from .currents import bias_updates
+from .discrete import bias_onsets, quantize_discrete
+from .precise_weights import quantize_projection_parts
 from .lif import quantize_lif
 from .risk import overflow_risks
 from .support import model_support
@@ -22,12 +24,33 @@ class QuantizationWarning(UserWarning):
     """A value had to be clipped or dropped during quantization (the message has the numbers)."""
 
 
-def quantize(network, target, strict: bool = False) -> QuantizedNetwork:
+#: Choices of ``weight_precision``.
+WEIGHT_PRECISIONS = ("auto", "single", "double")
+#: Registers are sized to this many times the largest value reached in calibration runs.
+RANGE_MARGIN = 2.0
+
+
+def quantize(network, target, strict: bool = False, *, weight_precision: str = "auto",
+             ranges=None) -> QuantizedNetwork:
     """Quantize ``network`` for ``target``.
+
+    ``weight_precision``: ``"single"`` writes each projection with one 9-bit mantissa per
+    synapse and one exponent; ``"double"`` writes each weight to the dendrite's full
+    resolution as up to two single-sign synapses (:mod:`.precise_weights`); ``"auto"``
+    (default) uses ``"double"`` for projections onto discrete-time populations (trained
+    networks, whose spikes depend on every weight) and ``"single"`` elsewhere.
+
+    ``ranges``: float runs of the network (Results, e.g. ``nc.simulate`` on calibration
+    inputs) whose state extremes size the registers of discrete-time populations to
+    :data:`RANGE_MARGIN` times what each neuron reached, instead of the worst case no input can
+    exceed; finer, and a run that goes further saturates (counted per population).
 
     Clipping is a :class:`QuantizationWarning` with numbers, or a BuildError with
     ``strict=True``. Models the target cannot run are a BuildError.
     """
+    if weight_precision not in WEIGHT_PRECISIONS:
+        raise invalid("quantize", "weight_precision", weight_precision,
+                      f"must be one of {', '.join(map(repr, WEIGHT_PRECISIONS))}")
     network.validate()
     precision = target.precision
     incoming = {name: np.zeros(pop.size) for name, pop in network.populations.items()}
@@ -36,16 +59,28 @@ def quantize(network, target, strict: bool = False) -> QuantizedNetwork:
         w = proj.weights
         incoming[proj.post.name] += chunked_bincount(w.indices, np.abs, w.data, pop_size=w.shape[1])
         chunked_max_abs(w.indices, w.data, largest[proj.post.name])
+    injected = {name: np.zeros(pop.size) for name, pop in network.populations.items()}
+    for inj in network.currents:
+        np.maximum.at(injected[inj.population.name], inj.indices, float(np.max(np.abs(inj.current.amplitudes))))
+    measured = measured_reach(ranges, network) if ranges is not None else {}
     uses_adex = any(isinstance(pop.model, AdEx) for pop in network.populations.values())
     model_support(network, target)
     exp_table = exp_table_of(target) if uses_adex else None
     pops: dict[str, QuantizedPopulation] = {}
     for pop in network.populations.values():
         pops[pop.name] = _quantize_population(pop, network.dt, target, exp_table, incoming[pop.name],
-                                              largest[pop.name])
-    projs = tuple(quantize_projection(p, pops[p.post.name], precision, precision.max_delay_steps, strict)
-                  for p in network.projections)
-    updates = tuple(bias_updates(network, pops, precision))
+                                              largest[pop.name], injected[pop.name], measured.get(pop.name))
+    projs = []
+    for p in network.projections:
+        discrete = isinstance(p.post.model, (DiscreteLIF, DiscreteLI))
+        if weight_precision == "double" or (weight_precision == "auto" and discrete):
+            projs.extend(quantize_projection_parts(p, pops[p.post.name], precision, precision.max_delay_steps))
+        else:
+            projs.append(quantize_projection(p, pops[p.post.name], precision, precision.max_delay_steps, strict))
+    projs = tuple(projs)
+    onsets = {pop.name: bias_onsets(pop, network.dt) for pop in network.populations.values()
+              if isinstance(pop.model, (DiscreteLIF, DiscreteLI))}
+    updates = tuple(bias_updates(network, pops, precision, onsets))
     risk_issues = tuple(overflow_risks(network, pops, projs, precision))
     issues = tuple(i for q in (*pops.values(), *projs) for i in q.issues) + risk_issues
     for issue in issues:
@@ -55,7 +90,24 @@ def quantize(network, target, strict: bool = False) -> QuantizedNetwork:
     return QuantizedNetwork(network.name, network.dt, network.seed, pops, projs, updates, issues, exp_table)
 
 
-def _quantize_population(pop, dt, target, exp_table, incoming_abs_weight, largest_weight) -> QuantizedPopulation:
+def measured_reach(results, network) -> dict:
+    """Population -> per-neuron largest |v - v_rest| and |I_syn| reached in float runs."""
+    results = results if isinstance(results, (list, tuple)) else [results]
+    reach: dict = {}
+    for result in results:
+        for name, pop in network.populations.items():
+            if pop.is_source or not isinstance(pop.model, (DiscreteLIF, DiscreteLI)):
+                continue
+            v_low, v_high = result.state_extremes(name, "v")
+            i_low, i_high = result.state_extremes(name, "I_syn")
+            rest = pop.params["v_rest"]
+            values = np.maximum.reduce([np.abs(v_low - rest), np.abs(v_high - rest), np.abs(i_low), np.abs(i_high)])
+            reach[name] = values if name not in reach else np.maximum(reach[name], values)
+    return reach
+
+
+def _quantize_population(pop, dt, target, exp_table, incoming_abs_weight, largest_weight,
+                         injected_abs, measured) -> QuantizedPopulation:
     if pop.is_source:
         return QuantizedPopulation(pop.name, "source", pop.size, None, {}, {}, None, None, None)
     model = pop.model
@@ -63,4 +115,7 @@ def _quantize_population(pop, dt, target, exp_table, incoming_abs_weight, larges
         return quantize_lif(pop, dt, target.precision, incoming_abs_weight, largest_weight)
     if isinstance(model, AdEx):
         return quantize_adex(pop, dt, target.precision, exp_table)
+    if isinstance(model, (DiscreteLIF, DiscreteLI)):
+        return quantize_discrete(pop, target.precision, incoming_abs_weight, largest_weight, injected_abs, dt,
+                                 None if measured is None else RANGE_MARGIN * measured)
     raise BuildError(f"Population '{pop.name}': no quantizer for model {type(model).__name__}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..chip import SOMAS
 from .synapse_sums import chunked_bincount
 from .types import QuantIssue
 
@@ -57,7 +58,7 @@ def overflow_risks(network, pops: dict, projs, precision):
             yield QuantIssue(name, "dendritic input", int(np.sum(np.maximum(excit, inhib) > dendrite_max)),
                              f"worst case {worst_input:.4g} exceeds the {precision.state_bits - shift}-bit "
                              "dendrite range if every input spikes in one step; the chip saturates it")
-        if q.model in ("LIF", "LI"):
+        if SOMAS[q.model].bank == "LIF":
             keep = 1.0 - (np.asarray(q.params.du) + 1) / precision.decay_unity
             steady = np.maximum(excit_rate, inhib_rate) * (1 << shift) / np.maximum(
                 1.0 - keep, 1.0 / precision.decay_unity)

@@ -77,6 +77,8 @@ class QuantizedProjection:
         delay_steps: int16 delays (>= 1) aligned with ``post_index``.
         weight_exp: the shared exponent.
         sign_mode: ``"excitatory"``, ``"inhibitory"`` or ``"mixed"`` (mixed uses even mantissas).
+        source: the network projection it comes from (itself, unless a projection was written
+            as several parts: :mod:`~neurocompile.quantize.precise_weights`).
     """
 
     name: str
@@ -90,6 +92,7 @@ class QuantizedProjection:
     sign_mode: str
     report: dict = field(default_factory=dict)
     issues: tuple = ()
+    source: str = ""
 
     @property
     def n_synapses(self) -> int:

@@ -15,10 +15,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import NetworkError, invalid
-from ..models import AdEx, LI, LIF
+from ..ir.run_inputs import RunInputs, prepare_inputs
+from ..models import AdEx, DiscreteLI, DiscreteLIF, LI, LIF
 from ..result import Recorder, Result
 from .adex import AdexUpdater
 from .delivery import DelayedDelivery
+from .discrete import DiscreteUpdater
 from .lif import LifUpdater
 
 
@@ -47,6 +49,8 @@ def make_updater(pop, dt: float):
         return LifUpdater(pop.params, pop.initial, dt, spiking=False)
     if isinstance(model, AdEx):
         return AdexUpdater(pop.params, pop.initial, dt)
+    if isinstance(model, (DiscreteLIF, DiscreteLI)):
+        return DiscreteUpdater(pop.params, pop.initial, dt, spiking=model.spiking)
     raise NetworkError(f"Population '{pop.name}': the reference simulator has no model "
                        f"'{type(model).__name__}'")
 
@@ -54,8 +58,9 @@ def make_updater(pop, dt: float):
 class CurrentSchedule:
     """Piecewise-constant injected currents per population, updated only at change steps."""
 
-    def __init__(self, network):
-        self.current = {}
+    def __init__(self, network, constant: dict | None = None):
+        """``constant``: population -> (size,) currents added for the whole run (run inputs)."""
+        self.current = {name: np.array(value, dtype=np.float64) for name, value in (constant or {}).items()}
         self.changes: dict[int, list] = {}
         for inj in network.currents:
             name = inj.population.name
@@ -73,11 +78,31 @@ class CurrentSchedule:
         return self.current.get(name)
 
 
-def simulate(network, duration: float) -> Result:
-    """Simulate ``network`` in float64 for ``duration`` ms and return a :class:`Result`."""
+def simulate(network, duration: float, *, inputs=None):
+    """Simulate ``network`` in float64 for ``duration`` ms and return a :class:`Result`.
+
+    ``inputs`` (optional): population name -> array, the run's own inputs, as for
+    :meth:`neurocompile.Program.run` (:mod:`neurocompile.ir.run_inputs`): a boolean spike
+    raster ``(n_steps, size)`` replaces a spike source's spikes; a current ``(size,)`` (the
+    model's current unit) is added to a neuron population's drive for the whole run. With a
+    leading batch axis on every array the B samples run on the one network and the result is
+    a list of B Results, each identical to ``simulate(network, duration, inputs=sample)``.
+    """
     network.validate()
+    n_steps = steps_for(duration, network.dt)
+    pops = network.populations.values()
+    run_inputs = prepare_inputs(
+        f"simulate('{network.name}')", inputs, n_steps, {p.name: p.size for p in pops},
+        {p.name for p in pops if p.is_source}, {inj.population.name for inj in network.currents},
+        {p.name: p.model.current_unit for p in pops if not p.is_source})
+    results = [_simulate_one(network, n_steps, run_inputs.sample(k) if run_inputs.batch is not None
+                             else run_inputs) for k in range(run_inputs.samples)]
+    return results if run_inputs.batch is not None else results[0]
+
+
+def _simulate_one(network, n_steps: int, run_inputs: RunInputs) -> Result:
+    """One run of ``n_steps`` with the inputs of one sample."""
     dt = network.dt
-    n_steps = steps_for(duration, dt)
     pops = list(network.populations.values())
     neurons = [p for p in pops if not p.is_source]
     sources = [p for p in pops if p.is_source]
@@ -91,12 +116,17 @@ def simulate(network, duration: float) -> Result:
     for proj in network.projections:
         outgoing[proj.pre.name].append(DelayedDelivery(proj, rings[proj.post.name]))
     source_streams = {
-        p.name: p.model.iter_spikes(p.size, n_steps, dt, network.seed, p.name) for p in sources
+        p.name: (iter(np.flatnonzero(row) for row in run_inputs.spikes[p.name][0]) if p.name in run_inputs.spikes
+                 else p.model.iter_spikes(p.size, n_steps, dt, network.seed, p.name))
+        for p in sources
     }
-    currents = CurrentSchedule(network)
+    currents = CurrentSchedule(network, {name: c[0] for name, c in run_inputs.currents.items()})
     recorder = Recorder(probe_specs(network), {p.name: p.size for p in pops}, n_steps)
     counts = {p.name: np.zeros(p.size, dtype=np.int64) for p in pops}
     traced = [(name, var) for (name, var) in recorder.trace_probes]
+    # Every neuron's lowest and highest state, for sizing a chip's registers (quantize's ranges=).
+    extremes = {(p.name, var): [np.full(p.size, np.inf), np.full(p.size, -np.inf)]
+                for p in neurons for var in p.model.state_variables}
 
     for step in range(n_steps):
         currents.apply(step)
@@ -116,5 +146,10 @@ def simulate(network, duration: float) -> Result:
                 recorder.spikes(step, name, idx)
         for name, var in traced:
             recorder.trace(step, name, var, updaters[name].read(var))
+        for (name, var), (low, high) in extremes.items():
+            value = updaters[name].read(var)
+            np.minimum(low, value, out=low)
+            np.maximum(high, value, out=high)
 
-    return Result(backend="reference", dt=dt, n_steps=n_steps, counts=counts, recorder=recorder)
+    return Result(backend="reference", dt=dt, n_steps=n_steps, counts=counts, recorder=recorder,
+                  extremes={key: tuple(pair) for key, pair in extremes.items()})

@@ -13,7 +13,7 @@ FORMAT_VERSION = 1
 BACKENDS = ("emu", "lava")
 # Model names as registered in neurocompile.models.MODELS. They are repeated here so that this
 # package does not import the models; a test checks that the two lists agree.
-KNOWN_MODELS = ("LIF", "LI", "AdEx")
+KNOWN_MODELS = ("LIF", "LI", "AdEx", "DiscreteLIF", "DiscreteLI")
 
 #: Section name -> (dataclass, required?), in the order of a target file.
 SECTIONS: dict[str, tuple[type, bool]] = {

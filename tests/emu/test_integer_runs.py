@@ -83,7 +83,7 @@ def test_strict_mode_raises_on_saturation_with_neuron_and_step():
     net.connect(src, pop, nc.AllToAll(), weight=-20.0)  # drives v far below the state range
     prog = nc.compile(net, "emu")
     quiet = prog.run(5.0)  # saturates, as the chip does, and counts it
-    assert quiet.stats.saturations.get("LIF: state", 0) > 0
+    assert quiet.stats.saturations.get("'n': state v", 0) > 0
     with pytest.raises(ChipOverflowError, match=r"LIF: neuron 'n'\[0\] at step \d+: voltage v = -\d+ saturates"):
         prog.run(5.0, strict=True)
 

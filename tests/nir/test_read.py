@@ -94,7 +94,7 @@ def test_cnn_compiles_onto_emu(nir_paper_dir):
                                         ("braille_noDelay_noBias_subtract.nir", "subtract")])
 def test_braille_compiles_and_runs(nir_paper_dir, name, reset):
     drive = nc.PoissonSource(300.0, seed=4)
-    net = read_nir(nir_paper_dir / name, dt=0.1, reset=reset, inputs={"input": drive})
+    net = read_nir(nir_paper_dir / name, dt=0.1, semantics="exact", reset=reset, inputs={"input": drive})
     hidden = net["lif1.lif"]
     assert hidden.model.reset == ("value" if reset == "zero" else "subtract")
     # snnTorch's r = tau_mem/dt and w_in = tau_syn/dt: a spike of weight w raises I_syn by

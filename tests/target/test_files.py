@@ -149,7 +149,7 @@ MALFORMED = [
     ),
     pytest.param(
         lambda t: replace_line(t, "native", 'native = ["LIF", "Izhikevich"]'),
-        r"unknown model in models\.native 'Izhikevich'; allowed: AdEx, LI, LIF",
+        r"unknown model in models\.native 'Izhikevich'; allowed: AdEx, DiscreteLI, DiscreteLIF, LI, LIF",
         id="unknown-model",
     ),
     pytest.param(

@@ -26,7 +26,7 @@ def test_require_model_says_how_the_target_runs_it():
 
 def test_require_model_names_owner_model_target_and_supported_models():
     message = ("Population 'cell': model AdEx is not supported by target 'lava' "
-               "(native: LIF, LI; custom processes: none)")
+               "(native: LIF, LI, DiscreteLIF, DiscreteLI; custom processes: none)")
     with pytest.raises(BuildError, match=re.escape(message)):
         lif_only_lava().require_model("AdEx", "Population 'cell'")
 
@@ -42,7 +42,7 @@ def test_model_checks_of_a_build_share_the_error():
                                       tau_syn=5.0))
     target = lif_only_lava()
     message = re.escape("Population 'cell': model AdEx is not supported by target 'lava' "
-                        "(native: LIF, LI; custom processes: none)")
+                        "(native: LIF, LI, DiscreteLIF, DiscreteLI; custom processes: none)")
     with pytest.raises(BuildError, match=message):
         check_model_support(net, target)
     with pytest.raises(BuildError, match=message):
