@@ -4,8 +4,9 @@
     python docs/make_gallery.py --plots    # plots only
     python docs/make_gallery.py --table    # table only
 
-Needs the plot and examples extras: pip install '.[plot,examples]'. The table is printed as
-Markdown and also written to docs/gallery/results.md.
+Needs the plot, examples and nir extras: pip install '.[plot,examples,nir]', and
+../shared/nir-paper, ../shared/nir-clients beside the repository (nir_lif, snntorch_digits).
+The table is printed as Markdown and also written to docs/gallery/results.md.
 """
 from __future__ import annotations
 
@@ -112,6 +113,31 @@ def results_table() -> str:
     rows.append(("digits", f"test accuracy, {g['n_test']} images (ANN {g['ann']:.1%})",
                  f"{g['float']:.1%}", f"{g['chip']:.1%}",
                  f"{g['changed']:.1%} of images differ", time.perf_counter() - start))
+
+    start = time.perf_counter()
+    n = example("nir_lif")["evaluate"]()
+    steps = lambda xs: ", ".join(str(int(x)) for x in xs)  # noqa: E731
+    rows.append(("nir_lif", f"output spike steps of the NIR paper's Norse LIF (Norse: {steps(n['norse'])})",
+                 steps(n["float"]), steps(n["chip"]),
+                 "one step after Norse (minimum synaptic delay); chip = float"
+                 if np.array_equal(n["chip"], n["float"]) else "chip differs from float",
+                 time.perf_counter() - start))
+
+    for model, label in (("leaky", "Leaky"), ("synaptic", "Synaptic")):
+        start = time.perf_counter()
+        t = example("snntorch_digits")["evaluate"](model)
+        every = t["float_n1_raster_equal_snntorch"] == t["float_n3_raster_equal_snntorch"] == 1.0
+        rows.append(("snntorch_digits",
+                     f"snnTorch `{label}` classifier (snnTorch {t['snntorch_accuracy']:.2%}), {t['images']} test images",
+                     f"{t['float_accuracy']:.2%}, "
+                     + ("every spike of both layers = snnTorch" if every else
+                        f"layer rasters = snnTorch on {t['float_n1_raster_equal_snntorch']:.2%} / "
+                        f"{t['float_n3_raster_equal_snntorch']:.2%}"),
+                     f"{t['chip_accuracy']:.2%}, class = float on {t['chip_predictions_equal_float']:.1%}, "
+                     f"counts = float on {t['chip_counts_equal_float']:.1%}",
+                     f"layer rasters = snnTorch on {t['chip_n1_raster_equal_snntorch']:.2%} / "
+                     f"{t['chip_n3_raster_equal_snntorch']:.2%} of entries; {t['saturations']} neuron-steps saturated",
+                     time.perf_counter() - start))
 
     lines = ["| example | measure | float | chip (emu) | difference | wall time |",
              "|---|---|---|---|---|---|"]

@@ -360,3 +360,98 @@ def adex_shadow_step(v, w, i_syn, input_pA, params: Mapping[str, object], dt: fl
     steps = np.rint(p["refractory"] / dt).astype(np.int64)
     refractory_new = np.where(spiked, steps, np.maximum(refractory_left - 1, 0))
     return AdexShadowResult(v1, w1, i_next, spiked, refractory_new)
+
+
+# -- trained (discrete-time) networks ----------------------------------------------------------
+
+NIR_CLIENTS_DIR = SHARED_DIR / "nir-clients"
+
+
+class TrainedLayer(NamedTuple):
+    """One layer of a feed-forward network as snnTorch holds it: ``weight`` (n_in, n_out),
+    ``bias``, per-neuron ``beta``, ``alpha`` (None: ``snn.Leaky``) and ``threshold``."""
+
+    weight: np.ndarray
+    bias: np.ndarray
+    beta: np.ndarray
+    alpha: np.ndarray | None
+    threshold: np.ndarray
+
+
+def random_trained_layers(seed: int, sizes=(24, 40, 32, 20, 6), synaptic=(False, True, False, True)):
+    """Layers like a trained network's: learned per-neuron decays and thresholds, weights and
+    biases of either sign, Leaky and Synaptic layers mixed."""
+    rng = np.random.default_rng(seed)
+    layers = []
+    for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(TrainedLayer(
+            weight=rng.normal(0.0, 1.6 / np.sqrt(n_in), size=(n_in, n_out)),
+            bias=rng.normal(0.0, 0.1, size=n_out),
+            beta=rng.uniform(0.5, 0.99, size=n_out),
+            alpha=rng.uniform(0.2, 0.9, size=n_out) if synaptic[k] else None,
+            threshold=rng.uniform(0.7, 1.3, size=n_out)))
+    return layers
+
+
+def snntorch_numpy_run(layers, raster: np.ndarray) -> list[np.ndarray]:
+    """The spikes of every layer, (steps, n_out) bool each, by the update equations that
+    ../shared/nir-clients/README.md gives for snnTorch 1.0 (defaults: reset by subtraction one
+    step after the spike, ``mem > threshold``), all in float64. ``I[t] = W x[t] + b`` is summed
+    one presynaptic spike at a time in ascending order, as a float sum must be ordered to be
+    reproducible bit for bit."""
+    n_steps = raster.shape[0]
+    mem = [np.zeros(layer.weight.shape[1]) for layer in layers]
+    syn = [np.zeros(layer.weight.shape[1]) for layer in layers]
+    out = [np.zeros((n_steps, layer.weight.shape[1]), dtype=bool) for layer in layers]
+    for t in range(n_steps):
+        x = raster[t]
+        for k, layer in enumerate(layers):
+            summed = np.zeros(layer.weight.shape[1])
+            for j in np.flatnonzero(x):
+                summed = summed + layer.weight[j]
+            current = summed + layer.bias
+            reset = mem[k] > layer.threshold
+            if layer.alpha is not None:
+                syn[k] = layer.alpha * syn[k] + current
+                current = syn[k]
+            mem[k] = layer.beta * mem[k] + current - reset * layer.threshold
+            out[k][t] = mem[k] > layer.threshold
+            x = out[k][t]
+    return out
+
+
+def trained_network(layers, dt: float = 0.1, raster: np.ndarray | None = None) -> nc.Network:
+    """``layers`` as DiscreteLIF populations ``l1``, ``l2``, ... behind a spike source
+    ``input`` (driven by ``raster`` (steps, n_in) if given), snnTorch's semantics: layer k
+    starts its bias at step k, when its first input arrives."""
+    net = nc.Network("trained", dt=dt)
+    n_in = layers[0].weight.shape[0]
+    if raster is None:
+        source = net.spike_source("input", n_in, times=[], indices=[])
+    else:
+        steps, ids = np.nonzero(raster)
+        source = net.spike_source("input", n_in, times=steps * dt, indices=ids)
+    pre = source
+    for k, layer in enumerate(layers, start=1):
+        model = nc.DiscreteLIF(beta=layer.beta, alpha=0.0 if layer.alpha is None else layer.alpha,
+                               threshold=layer.threshold, bias=layer.bias, bias_onset=k * dt,
+                               reset="subtract", reset_delay=1)
+        post = net.population(f"l{k}", layer.weight.shape[1], model)
+        net.connect(pre, post, nc.Explicit(sp.csr_matrix(layer.weight)))
+        net.probe(post, "spikes")
+        pre = post
+    return net
+
+
+def layer_rasters(result, n_layers: int, n_steps: int) -> list[np.ndarray]:
+    """Each layer's spikes as (n_steps, n) bool, shifted back by its depth (layer k runs k
+    steps behind a framework whose edges take no time)."""
+    rasters = []
+    for k in range(1, n_layers + 1):
+        name = f"l{k}"
+        steps, ids = result.spike_steps(name)
+        raster = np.zeros((n_steps, result.counts[name].size), dtype=bool)
+        keep = (steps >= k) & (steps < n_steps + k)
+        raster[steps[keep] - k, ids[keep]] = True
+        rasters.append(raster)
+    return rasters

@@ -262,6 +262,8 @@ def map_neuron_discrete(node, dt_ms: float, semantics: str, reset: str | None, r
 
     def decay(tau, name):
         factor = 1.0 - dt_s / tau
+        # dt = tau up to the file's float32 rounding is a decay of 0, not an overshoot
+        factor = np.where((factor < 0) & (factor > -1e-6), 0.0, factor)
         if np.any(factor < 0):
             raise NetworkError(f"{owner}: dt = {dt_ms:g} ms is longer than {name} = "
                                f"{float(np.min(tau)) * 1e3:g} ms, so one Euler step would overshoot "

@@ -88,6 +88,12 @@ def read_nir(path, dt: float | None = None, *, semantics: str = "auto", reset: s
     """
     if dt is not None and (isinstance(dt, (str, bytes, bool)) or not np.isfinite(dt) or dt <= 0):
         raise invalid("read_nir", "dt", dt, "must be a finite time step > 0 ms (e.g. 0.1), or None")
+    if semantics == "rockpool":
+        raise invalid("read_nir", "semantics", semantics,
+                      "is not implemented: Rockpool's update changed between its versions (forward Euler in "
+                      "LIFNeuronTorch, exponential decays with the input decayed in its own step in LIFTorch, "
+                      "several spikes per step) and its files do not say which wrote them; read them with "
+                      "'exact' (default) or a framework's semantics that matches")
     if semantics not in SEMANTICS:
         raise invalid("read_nir", "semantics", semantics, f"must be one of {', '.join(map(repr, SEMANTICS))}")
     if reset is not None and reset not in (*RESETS, "none"):

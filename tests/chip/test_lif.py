@@ -125,3 +125,37 @@ def test_lif_params_validation():
         LifParams(du=[1, 2], dv=[1, 2, 3], vth_mant=1, bias_mant=0, bias_exp=0)
     params = LifParams(du=[1, 2, 3], dv=0, vth_mant=1, bias_mant=0, bias_exp=0)
     assert params.size == 3 and params.field("dv").tolist() == [0, 0, 0]
+
+
+# -- the extensions trained networks need (docs/chip.md section 4.3) -------------------------
+
+def test_delayed_reset_by_subtraction_acts_one_step_late_on_the_updated_value():
+    params = LifParams(du=4095, dv=0, vth_mant=10, bias_mant=0, bias_exp=0, reset_subtract=1, reset_delay=1)
+    # u = a_in << 6 = 384 each step, no leak; threshold 640
+    assert _run_lif(params, [6, 6, 6, 0]) == [
+        (384, 384, False),
+        (384, 768, True),    # 768 > 640: spike, v kept
+        (384, 512, False),   # 768 + 384 = 1152, then the pending reset: - 640
+        (0, 512, False),
+    ]
+
+
+def test_delayed_reset_to_a_value_discards_that_steps_input():
+    params = LifParams(du=4095, dv=0, vth_mant=10, bias_mant=0, bias_exp=0, reset_delay=1)
+    assert [t[1:] for t in _run_lif(params, [6, 6, 6, 6])] == [
+        (384, False), (768, True), (0, False), (384, False)]  # step 2: 1152 -> reset to 0
+
+
+def test_bias_into_the_current_decays_with_it():
+    params = LifParams(du=2047, dv=0, vth_mant=100, bias_mant=3, bias_exp=2, bias_to_current=1)
+    # bias 12 into u; u decays by (du + 1)/4096 = 1/2: u = u - (u * 2048 >> 12)
+    assert _run_lif(params, [0, 0, 1]) == [
+        (12, 12, False),     # u = 0 + 12;        v = 0 + 12
+        (18, 30, False),     # u = 12 - 6 + 12;   v = 12 + 18
+        (85, 115, False),    # u = 18 - 9 + 64 + 12; v = 30 + 85
+    ]
+
+
+def test_inclusive_threshold_spikes_at_equality():
+    params = LifParams(du=4095, dv=0, vth_mant=10, bias_mant=0, bias_exp=0, threshold_inclusive=1)
+    assert [t[1:] for t in _run_lif(params, [5, 5, 5])] == [(320, False), (0, True), (320, False)]
