@@ -58,8 +58,10 @@ def projection_quant_table(program) -> Table:
         t.add_column(col)
     for p in program.quantized.projections:
         r = p.report
+        # a fine part ("[+lo]") completes its coarse part: the pair's error is on the coarse row
+        error = "(with coarse part)" if p.name.endswith("lo]") else f"{r['rel_rms_error']:.2e}"
         t.add_row(p.name, str(p.n_synapses), r["sign_mode"], str(r["weight_exp"]), str(r["mantissa_max"]),
-                  f"{r['rel_rms_error']:.2e}", str(r["synapses_zeroed"]))
+                  error, str(r["synapses_zeroed"]))
     return t
 
 
