@@ -24,6 +24,8 @@ _EXPORTS = {
     "StepCurrent": (".ir", "StepCurrent"), "Uniform": (".ir", "Uniform"),
     "AdEx": (".models", "AdEx"), "LI": (".models", "LI"), "LIF": (".models", "LIF"),
     "DiscreteLIF": (".models", "DiscreteLIF"), "DiscreteLI": (".models", "DiscreteLI"),
+    "CurrentExp": (".models", "CurrentExp"), "CondExp": (".models", "CondExp"),
+    "CondDualExp": (".models", "CondDualExp"),
     "NirFileError": (".nir", "NirFileError"), "read_nir": (".nir", "read_nir"),
     "write_nir": (".nir", "write_nir"),
     "compile": (".program", "compile"),

@@ -242,9 +242,10 @@ ADEX_OVERFLOW_I, ADEX_OVERFLOW_X0, ADEX_OVERFLOW_X1, ADEX_OVERFLOW_W = 1, 2, 4, 
 
 
 @njit(inline="always")
-def adex_element(x, w, i_syn, a_in, refractory_left, table, row, bias, values, align, limit):
+def adex_element(x, w, i_syn, a_in, refractory_left, table, row, bias, extra, values, align, limit):
     """One AdEx soma update of one neuron (docs/chip.md section 5.4); ``table[row]``: its
-    parameters (:data:`ADEX_COLUMNS`), ``values``: the exp table.
+    parameters (:data:`ADEX_COLUMNS`), ``values``: the exp table, ``extra``: the summed
+    contribution of its receptor elements in current LSBs (section 4.5; 0 without receptors).
 
     Returns ``(x, w, i_syn, spiked, refractory_left, overflow, i_raw, x0_raw, x1_raw, w_raw)``:
     ``overflow`` has the ``ADEX_OVERFLOW_*`` bits of the registers that saturated (the voltage
@@ -266,7 +267,7 @@ def adex_element(x, w, i_syn, a_in, refractory_left, table, row, bias, values, a
                                 table[row, ADEX_EXP_ORIGIN], table[row, ADEX_EXP_SCALE],
                                 table[row, ADEX_EXP_SCALE_SHIFT], limit)
     x1 = (x0 - coefficient_element(x0, table[row, ADEX_LEAK], table[row, ADEX_LEAK_SHIFT]) + exp_term
-          + coefficient_element(i - w + bias, table[row, ADEX_GAIN], table[row, ADEX_GAIN_SHIFT]))
+          + coefficient_element(i - w + bias + extra, table[row, ADEX_GAIN], table[row, ADEX_GAIN_SHIFT]))
     w1 = (w + coefficient_element(x0, table[row, ADEX_COUPLING], table[row, ADEX_COUPLING_SHIFT])
           - coefficient_element(w, table[row, ADEX_ADAPTATION], table[row, ADEX_ADAPTATION_SHIFT]))
     i_next = i - coefficient_element(i, table[row, ADEX_SYNAPSE], table[row, ADEX_SYNAPSE_SHIFT])
@@ -293,16 +294,16 @@ def adex_element(x, w, i_syn, a_in, refractory_left, table, row, bias, values, a
 
 
 @njit
-def _adex_loop(x, w, i_syn, a_in, refractory_left, table, bias, values, align, limit,
+def _adex_loop(x, w, i_syn, a_in, refractory_left, table, bias, extra, values, align, limit,
                x_out, w_out, i_out, spiked_out, refractory_out, overflow_out, i_raw, x0_raw, x1_raw, w_raw):
     for k in range(x.size):
         (x_out[k], w_out[k], i_out[k], spiked_out[k], refractory_out[k], overflow_out[k], i_raw[k],
          x0_raw[k], x1_raw[k], w_raw[k]) = adex_element(x[k], w[k], i_syn[k], a_in[k], refractory_left[k],
-                                                        table, k, bias[k], values, align, limit)
+                                                        table, k, bias[k], extra[k], values, align, limit)
 
 
 def adex_soma_step(x, w, i_syn, a_in, params: AdexParams, table: ExpTable, precision=LOIHI_PRECISION, *,
-                   bias=None, refractory_left=None, strict: bool = False, step: int = 0,
+                   bias=None, refractory_left=None, extra=None, strict: bool = False, step: int = 0,
                    owner: str = "AdEx", neuron_ids=None) -> AdexStepResult:
     """One soma update of an AdEx slice (docs/chip.md section 5.4).
 
@@ -312,7 +313,7 @@ def adex_soma_step(x, w, i_syn, a_in, params: AdexParams, table: ExpTable, preci
 
         i   = sat(i_syn + q)                      (tau_syn > 0)
         x0  = sat(x + R(q * jump))                (tau_syn = 0: V += w/C)
-        x1  = x0 - R(x0 * leak) + E(x0) + R((i - w + bias) * gain)
+        x1  = x0 - R(x0 * leak) + E(x0) + R((i - w + bias + extra) * gain)
         w1  = w + R(x0 * coupling) - R(w * adaptation)
         i'  = i - R(i * synapse)
         refractory: x1 = x_reset, no spike; else spike if x1 >= x_peak:
@@ -322,26 +323,27 @@ def adex_soma_step(x, w, i_syn, a_in, params: AdexParams, table: ExpTable, preci
     of ``i_syn``, ``w``, or ``x`` in a step where the neuron does not spike (the overshoot of
     the spike step itself is discarded by the reset and is not an error).
     """
-    size = slice_length(params.size, x, w, i_syn, a_in, bias, refractory_left)
+    size = slice_length(params.size, x, w, i_syn, a_in, bias, refractory_left, extra)
     return adex_table_step(x, w, i_syn, a_in, table_rows(params.columns(), size),
                            params.bias if bias is None else bias, table.values, precision,
-                           refractory_left=refractory_left, strict=strict, step=step, owner=owner,
+                           refractory_left=refractory_left, extra=extra, strict=strict, step=step, owner=owner,
                            neuron_ids=neuron_ids)
 
 
 def adex_table_step(x, w, i_syn, a_in, table: np.ndarray, bias, exp_values, precision=LOIHI_PRECISION, *,
-                    refractory_left=None, strict: bool = False, step: int = 0, owner: str = "AdEx",
+                    refractory_left=None, extra=None, strict: bool = False, step: int = 0, owner: str = "AdEx",
                     neuron_ids=None) -> AdexStepResult:
     """:func:`adex_soma_step` with the parameters as an :data:`ADEX_COLUMNS` table, one row per
     neuron, ``bias`` per neuron and the exp table's ``values``."""
     size = table.shape[0]
     limit = precision.saturation_limit
     x, w, i_syn, a_in, bias = (writable_int64(value, (size,)) for value in (x, w, i_syn, a_in, bias))
+    extra = writable_int64(0 if extra is None else extra, (size,))
     refractory_left = writable_int64(0 if refractory_left is None else refractory_left, (size,))
     x_new, w_new, i_new, refractory_new, overflow, i_raw, x0_raw, x1_raw, w_raw = (
         np.zeros(size, dtype=np.int64) for _ in range(9))
     spiked = np.empty(size, dtype=np.bool_)
-    _adex_loop(x, w, i_syn, a_in, refractory_left, writable_int64(table, table.shape), bias,
+    _adex_loop(x, w, i_syn, a_in, refractory_left, writable_int64(table, table.shape), bias, extra,
                writable_int64(exp_values, np.shape(exp_values)), precision.alignment_shift_bits, limit,
                x_new, w_new, i_new, spiked, refractory_new, overflow, i_raw, x0_raw, x1_raw, w_raw)
     if strict and overflow.any():

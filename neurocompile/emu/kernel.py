@@ -56,8 +56,8 @@ def _lif_segment(slot, u, v, refractory_left, bias, flags, du, dv, vth_mant, ref
         a_in = dendrite_element(total, low, high)
         u_new, v_new, fired, refractory, _, _ = lif_element(
             u[n], v[n], a_in, refractory_left[n], du, dv, vth_mant, refractory_steps, reset_value,
-            reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, bias[n], decay_bits,
-            shift, half, limit)
+            reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, bias[n], 0,
+            decay_bits, shift, half, limit)
         u[n] = u_new
         v[n] = v_new
         refractory_left[n] = refractory
@@ -103,7 +103,8 @@ def adex_pass(slot, x, w, i_syn, refractory_left, bias, flags, sets, set_of, exp
             slot[e] = 0
             a_in = dendrite_element(total, low, high)
             x_new, w_new, i_new, fired, refractory, _, _, _, _, _ = adex_element(
-                x[e], w[e], i_syn[e], a_in, refractory_left[e], sets, row, bias[e], exp_values, shift, limit)
+                x[e], w[e], i_syn[e], a_in, refractory_left[e], sets, row, bias[e], 0, exp_values, shift,
+                limit)
             x[e] = x_new
             w[e] = w_new
             i_syn[e] = i_new

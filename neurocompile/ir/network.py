@@ -112,7 +112,13 @@ class Network:
             model.step_indices(size, self.dt, name)  # validates indices and same-step duplicates
         if isinstance(model, PoissonSource):
             model.check(size, self.dt, name)  # rate length and at most one spike per step
-        pop = Population(self, name, size, model, init, params)
+        receptor_params = {}
+        if not getattr(model, "is_source", False):
+            from ..models.receptors import resolve_receptor
+
+            receptor_params = {rname: resolve_receptor(receptor, size, name)
+                               for rname, receptor in model.receptors.items() if receptor is not None}
+        pop = Population(self, name, size, model, init, params, receptor_params)
         self.populations[name] = pop
         return pop
 
@@ -125,16 +131,21 @@ class Network:
         """Add ``size`` sources emitting the given spikes (``times`` in ms, ``indices``)."""
         return self.population(name, size, SpikeTrains(times, indices))
 
-    def connect(self, pre, post, rule, weight=None, delay=None, name: str | None = None) -> Projection:
+    def connect(self, pre, post, rule, weight=None, delay=None, name: str | None = None,
+                receptor: str | None = None) -> Projection:
         """Connect ``pre`` to ``post`` (populations or views) with a connectivity ``rule``.
 
         Args:
             weight: jump of the postsynaptic current per spike, in the post model's current
-                unit (mV for LIF/LI, pA for AdEx): scalar, distribution, array of one value per
-                synapse or dense array (n_pre, n_post). Negative weights are inhibitory.
+                unit (mV for LIF/LI, pA for AdEx), or of its conductance for a conductance
+                receptor (``g_L`` multiples for LIF/LI, nS for AdEx; then >= 0): scalar,
+                distribution, array of one value per synapse or dense array (n_pre, n_post).
+                Negative current weights are inhibitory.
             delay: ms, >= dt and a multiple of dt (scalar or array); default dt. Delays drawn
                 from a distribution are rounded to the nearest multiple of dt, so the
                 distribution's lower bound must be >= dt.
+            receptor: which of the post model's receptors the synapses feed (its
+                ``receptors=`` names); may be omitted when it has only one.
         """
         from .connectivity import Connectivity
 
@@ -157,10 +168,30 @@ class Network:
                           f"is a {type(pre_view.model).__name__} population, which does not spike")
         if post_view.population.is_source:
             raise invalid(owner, "post", post_view.name, "is a spike source; it cannot receive synapses")
+        receptor = self._receptor(owner, post_view, receptor)
         rng = derived_rng(self.seed, "projection", base)
-        proj = build_synapses(base, pre_view, post_view, rule, weight, delay, self.dt, rng)
+        proj = build_synapses(base, pre_view, post_view, rule, weight, delay, self.dt, rng, receptor)
+        kind = getattr(post_view.model.receptors[receptor], "kind", "current")
+        if kind == "conductance" and proj.weights.nnz and proj.weights.data.min() < 0:
+            raise invalid(owner, "weight", float(proj.weights.data.min()),
+                          f"must be >= 0: receptor '{receptor}' of '{post_view.name}' is a conductance "
+                          f"({post_view.model.conductance_unit}); inhibit through a receptor with a low E_rev")
         self.projections.append(proj)
         return proj
+
+    @staticmethod
+    def _receptor(owner: str, post_view, receptor) -> str:
+        """The receptor a projection feeds: ``receptor``, or the post model's only one."""
+        receptors = post_view.model.receptors
+        if receptor is None:
+            if len(receptors) == 1:
+                return next(iter(receptors))
+            raise invalid(owner, "receptor", None,
+                          f"must name one of the receptors of '{post_view.name}': {', '.join(receptors)}")
+        if receptor not in receptors:
+            raise unknown_names(f"{owner} (into '{post_view.name}', {type(post_view.model).__name__})",
+                                "receptor", [receptor], receptors)
+        return receptor
 
     def current(self, target, current: StepCurrent) -> CurrentInjection:
         """Inject a :class:`StepCurrent` into the neurons of ``target`` (population or view)."""
@@ -235,6 +266,9 @@ class Network:
             if proj.weights.shape != (proj.pre.size, proj.post.size):
                 raise invalid(f"Projection '{proj.name}'", "weights shape", proj.weights.shape,
                               f"must be ({proj.pre.size}, {proj.post.size})")
+            if proj.receptor not in proj.post.model.receptors:
+                raise unknown_names(f"Projection '{proj.name}'", "receptor", [proj.receptor],
+                                    proj.post.model.receptors)
             if proj.delay_steps.shape != proj.weights.data.shape or (
                     proj.delay_steps.size and proj.delay_steps.min() < 1):
                 raise invalid(f"Projection '{proj.name}'", "delay_steps", proj.delay_steps,

@@ -7,7 +7,7 @@ currents and projections accept wherever they accept a population.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -47,6 +47,8 @@ class Population(_Selectable):
         model: the neuron model (or spike source model).
         initial: dict state variable -> float64 array (size,), in the model's units.
         params: dict parameter -> float64 array (size,) (or str for choices).
+        receptor_params: dict receptor name -> its parameters resolved like ``params``, in the
+            order of ``model.receptors`` (empty for spike sources).
     """
 
     network: object
@@ -55,6 +57,7 @@ class Population(_Selectable):
     model: object
     initial: dict
     params: dict
+    receptor_params: dict = field(default_factory=dict)
 
     @property
     def population(self) -> "Population":

@@ -29,6 +29,8 @@ class Projection:
         delay_steps: int32 array aligned with ``weights.data``; a spike emitted in step ``k``
             reaches the postsynaptic neuron in step ``k + delay``; always >= 1.
         dt: the network's time step, ms.
+        receptor: the post model's receptor the synapses feed (``"syn"``, the built-in
+            current synapse, unless the model has ``receptors=``).
     """
 
     name: str
@@ -38,6 +40,7 @@ class Projection:
     weights: sp.csr_matrix
     delay_steps: np.ndarray
     dt: float
+    receptor: str = "syn"
 
     @property
     def n_synapses(self) -> int:
@@ -58,10 +61,11 @@ class Projection:
         return pre, self.weights.indices, self.weights.data, self.delay_steps
 
     def __repr__(self):
-        return f"Projection('{self.name}', {self.pre.name} -> {self.post.name}, {self.n_synapses} synapses)"
+        into = "" if self.receptor == "syn" else f" ({self.receptor})"
+        return f"Projection('{self.name}', {self.pre.name} -> {self.post.name}{into}, {self.n_synapses} synapses)"
 
 
-def build_synapses(name, pre_view, post_view, rule, weight, delay, dt, rng):
+def build_synapses(name, pre_view, post_view, rule, weight, delay, dt, rng, receptor: str = "syn"):
     """Run ``rule`` on the views and attach weights and delays; returns a :class:`Projection`."""
     from .distributions import Distribution
     from .inputs import _to_steps
@@ -117,7 +121,7 @@ def build_synapses(name, pre_view, post_view, rule, weight, delay, dt, rng):
     index_dtype = np.int32 if max(post_pop.size, n) < 2**31 else np.int64
     matrix = sp.csr_matrix((w.astype(np.float64), cols.astype(index_dtype), indptr.astype(index_dtype)),
                            shape=(pre_pop.size, post_pop.size))
-    return Projection(name, pre_pop, post_pop, rule, matrix, d_steps, dt)
+    return Projection(name, pre_pop, post_pop, rule, matrix, d_steps, dt, receptor)
 
 
 def _sorted_pairs(rows: np.ndarray, cols: np.ndarray, chunk: int = 1 << 22) -> bool:

@@ -4,7 +4,9 @@ from .base import NeuronModel, Param
 from .discrete import DiscreteLI, DiscreteLIF
 from .li import LI
 from .lif import LIF
+from .receptors import CondDualExp, CondExp, CurrentExp, Receptor
 
 MODELS = {"LIF": LIF, "AdEx": AdEx, "LI": LI, "DiscreteLIF": DiscreteLIF, "DiscreteLI": DiscreteLI}
 
-__all__ = ["AdEx", "DiscreteLI", "DiscreteLIF", "LI", "LIF", "MODELS", "NeuronModel", "Param"]
+__all__ = ["AdEx", "CondDualExp", "CondExp", "CurrentExp", "DiscreteLI", "DiscreteLIF", "LI", "LIF", "MODELS",
+           "NeuronModel", "Param", "Receptor"]

@@ -50,12 +50,18 @@ class AdEx(NeuronModel):
     }
     state_variables = {"v": "mV", "w": "pA", "I_syn": "pA"}
     current_unit = "pA"
+    conductance_unit = "nS"
     spiking = True
+    accepts_receptors = True
 
     def _check_relations(self) -> None:
         self._require_less("V_T", "V_peak")
         self._require_less("V_reset", "V_peak")
 
+    def _check_receptors(self) -> None:
+        super()._check_receptors()
+        self._check_reversal("V_reset", "V_T")
+
     def default_state(self) -> dict[str, object]:
         """Initial state when the population gives none: V at E_L, no adaptation or input."""
-        return {"v": self.E_L, "w": 0.0, "I_syn": 0.0}
+        return self._receptor_defaults({"v": self.E_L, "w": 0.0, "I_syn": 0.0})

@@ -36,19 +36,12 @@ class Param:
 _RULE_TEXT = {"positive": "must be > 0", "nonnegative": "must be >= 0", "finite": "must be finite"}
 
 
-class NeuronModel:
-    """Base class of neuron models (``LIF``, ``AdEx``, ``LI``) and spike sources.
-
-    Subclasses declare ``parameters`` (name -> :class:`Param`), ``state_variables``
-    (name -> unit), ``current_unit`` (unit of synaptic weights and injected currents) and
-    ``spiking``. Parameters are read as attributes: ``lif.tau_mem``.
-    """
+class Parameterised:
+    """Immutable record of validated parameters (the machinery neuron models and receptors
+    share). Subclasses declare ``parameters`` (name -> :class:`Param`); values are read as
+    attributes (``lif.tau_mem``) and are scalars or 1-D arrays (one value per neuron)."""
 
     parameters: ClassVar[dict[str, Param]] = {}
-    state_variables: ClassVar[dict[str, str]] = {}
-    current_unit: ClassVar[str] = ""
-    spiking: ClassVar[bool] = True
-    is_source: ClassVar[bool] = False
 
     def __init__(self, **params):
         name = type(self).__name__
@@ -129,6 +122,138 @@ class NeuronModel:
     def _check_relations(self) -> None:
         """Cross-parameter rules (e.g. reset below threshold); subclasses override."""
 
+    def _require_less(self, low: str, high: str) -> None:
+        lo, hi = np.asarray(self._params[low]), np.asarray(self._params[high])
+        if np.any(lo >= hi):
+            raise NetworkError(
+                f"{type(self).__name__}: {low} = {_short(self._params[low])} must be < "
+                f"{high} = {_short(self._params[high])}"
+            )
+
+
+class NeuronModel(Parameterised):
+    """Base class of neuron models (``LIF``, ``AdEx``, ``LI``) and spike sources.
+
+    Subclasses declare ``parameters`` (name -> :class:`Param`), ``state_variables``
+    (name -> unit), ``current_unit`` (unit of synaptic weights and injected currents) and
+    ``spiking``. Parameters are read as attributes: ``lif.tau_mem``.
+
+    Models with ``accepts_receptors`` take ``receptors={name: receptor}``
+    (:mod:`neurocompile.models.receptors`) instead of their ``tau_syn``: one synaptic input per
+    receptor, each with its own kinetics, chosen per projection with ``net.connect(...,
+    receptor=name)``. Without it the model has the one current synapse ``"syn"`` of time
+    constant ``tau_syn`` (state variable ``I_syn``). ``conductance_unit`` is the unit of a
+    conductance receptor's weights and state.
+    """
+
+    state_variables: ClassVar[dict[str, str]] = {}
+    current_unit: ClassVar[str] = ""
+    conductance_unit: ClassVar[str] = ""
+    spiking: ClassVar[bool] = True
+    is_source: ClassVar[bool] = False
+    accepts_receptors: ClassVar[bool] = False
+
+    def __init__(self, receptors=None, **params):
+        name = type(self).__name__
+        if receptors is None and self.accepts_receptors and "tau_syn" not in params:
+            raise NetworkError(f"{name}: missing required parameter 'tau_syn' (ms): give it (one current "
+                               "synapse) or receptors={name: nc.CurrentExp(...), ...}")
+        if receptors is not None:
+            if not self.accepts_receptors:
+                raise unknown_names(name, "parameter", ["receptors"], self.parameters)
+            if "tau_syn" in params:
+                raise invalid(name, "tau_syn", params["tau_syn"],
+                              "cannot be given with receptors=...: each receptor has its own time constant")
+            params = dict(params, tau_syn=0.0)  # the built-in synapse is unused
+        super().__init__(**params)
+        if receptors is not None:
+            from .receptors import check_receptors
+
+            checked = check_receptors(name, receptors)
+            object.__setattr__(self, "_receptors", checked)
+            state = {k: v for k, v in type(self).state_variables.items() if k != "I_syn"}
+            for rname, receptor in checked.items():
+                state.update(receptor.state_variables(rname, self.current_unit, self.conductance_unit))
+            object.__setattr__(self, "state_variables", state)
+            self._check_receptors()
+
+    @property
+    def receptors(self) -> dict:
+        """Receptor name -> receptor; the default is ``{"syn": CurrentExp(tau=tau_syn)}``, and
+        ``{"syn": None}`` (the model's own input) for models without receptors."""
+        given = self.__dict__.get("_receptors")
+        if given is not None:
+            return dict(given)
+        if not self.accepts_receptors:
+            return {"syn": None}
+        from .receptors import CurrentExp
+
+        return {"syn": CurrentExp(tau=self._params["tau_syn"])}
+
+    @property
+    def has_receptors(self) -> bool:
+        """True when the model was given ``receptors=`` (not only the built-in synapse)."""
+        return self.__dict__.get("_receptors") is not None
+
+    def _check_receptors(self) -> None:
+        """Receptor rules that need the model: a leak (conductances and currents act through
+        it), and reversal potentials (see :meth:`_check_reversal`); subclasses add theirs."""
+        tau_mem = self._params.get("tau_mem")
+        if tau_mem is not None and np.any(np.isinf(np.asarray(tau_mem))):
+            raise invalid(type(self).__name__, "tau_mem", tau_mem,
+                          "must be finite with receptors=... (synaptic currents and conductances act "
+                          "through the leak)")
+
+    def _check_reversal(self, low_name: str, high_name: str) -> None:
+        """A conductance receptor whose reversal potential lies between ``low_name`` (the
+        reset) and ``high_name`` (the threshold) can neither make the neuron fire nor hold it
+        below its reset: it only shunts. That is an error unless the receptor says
+        ``shunting=True``."""
+        low, high = np.asarray(self._params[low_name]), np.asarray(self._params[high_name])
+        for rname, receptor in self.receptors.items():
+            if receptor.kind != "conductance" or receptor.shunting:
+                continue
+            e_rev = np.asarray(receptor.E_rev)
+            inside = (e_rev > low) & (e_rev < high)
+            if np.any(inside):
+                raise invalid(f"{type(self).__name__} receptor '{rname}' ({type(receptor).__name__})", "E_rev",
+                              receptor.E_rev,
+                              f"mV lies between {low_name} = {_short(self._params[low_name])} and "
+                              f"{high_name} = {_short(self._params[high_name])} mV: it can neither excite "
+                              "nor inhibit, only shunt (give shunting=True if that is meant)")
+
+    def _receptor_defaults(self, state: dict) -> dict:
+        """``state`` (the model's own defaults) with the receptors' state variables at 0."""
+        if not self.has_receptors:
+            return state
+        out = {k: v for k, v in state.items() if k != "I_syn"}
+        out.update({var: 0.0 for var in self.state_variables if var not in out})
+        return out
+
+    def replace(self, **changes) -> "NeuronModel":
+        """A new model of the same type with some parameters (or ``receptors``) changed."""
+        merged = self.params
+        if self.has_receptors:
+            merged.pop("tau_syn")
+            merged["receptors"] = self.receptors
+        merged.update(changes)
+        return type(self)(**merged)
+
+    def __repr__(self):
+        inner = ", ".join(f"{k}={_short(v)}" for k, v in self._params.items()
+                          if not (k == "tau_syn" and self.has_receptors))
+        if self.has_receptors:
+            inner += ", receptors={" + ", ".join(f"{k!r}: {v!r}" for k, v in self.receptors.items()) + "}"
+        return f"{type(self).__name__}({inner})"
+
+    def __eq__(self, other):
+        if type(self) is not type(other):
+            return NotImplemented
+        return super().__eq__(other) and self.receptors == other.receptors
+
+    def __hash__(self):
+        return hash((type(self).__name__, repr(self)))
+
     def _require_no_leak_rules(self) -> None:
         """Where ``tau_mem`` is inf (no leak, a perfect integrator) a current in mV has no
         effect (it acts through the leak), so synapses must be instantaneous and bias 0."""
@@ -145,14 +270,6 @@ class NeuronModel:
                 raise invalid(type(self).__name__, pname, self._params[pname],
                               f"{rule} where tau_mem = inf (a perfect integrator has no leak "
                               "through which a current in mV could act)")
-
-    def _require_less(self, low: str, high: str) -> None:
-        lo, hi = np.asarray(self._params[low]), np.asarray(self._params[high])
-        if np.any(lo >= hi):
-            raise NetworkError(
-                f"{type(self).__name__}: {low} = {_short(self._params[low])} must be < "
-                f"{high} = {_short(self._params[high])}"
-            )
 
 
 def _short(value) -> str:

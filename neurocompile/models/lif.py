@@ -47,12 +47,18 @@ class LIF(NeuronModel):
     }
     state_variables = {"v": "mV", "I_syn": "mV"}
     current_unit = "mV"
+    conductance_unit = "g_L"
     spiking = True
+    accepts_receptors = True
 
     def _check_relations(self) -> None:
         self._require_less("v_reset", "v_th")
         self._require_no_leak_rules()
 
+    def _check_receptors(self) -> None:
+        super()._check_receptors()
+        self._check_reversal("v_reset", "v_th")
+
     def default_state(self) -> dict[str, object]:
         """Initial state when the population gives none: at rest, no synaptic current."""
-        return {"v": self.v_rest, "I_syn": 0.0}
+        return self._receptor_defaults({"v": self.v_rest, "I_syn": 0.0})

@@ -75,6 +75,13 @@ class LifUpdater:
 
         Returns the indices of the neurons that spiked (empty for LI).
         """
+        self._integrate(arrivals, external)
+        if not self.spiking:
+            return np.zeros(0, dtype=np.int64)
+        return self._fire(self.v)
+
+    def _integrate(self, arrivals: np.ndarray, external: np.ndarray | None) -> None:
+        """The subthreshold step of the module docstring (``self.v`` becomes the new voltage)."""
         v_inf = self.v_inf_base if external is None else self.v_inf_base + external
         previous = self.v
         v = self._scratch  # becomes self.v; the old array is the next step's scratch
@@ -94,8 +101,9 @@ class LifUpdater:
             np.copyto(v, previous + (instant if self.any_instantaneous else 0.0), where=self.no_leak)
         self.I_syn *= self.p11
         self._scratch, self.v = previous, v
-        if not self.spiking:
-            return np.zeros(0, dtype=np.int64)
+
+    def _fire(self, v: np.ndarray) -> np.ndarray:
+        """Clamp refractory neurons, find the spikes (``v >= v_th``) and reset them, in place."""
         if self.n_refractory:
             refractory = self.refractory_left > 0
             np.copyto(v, self.v_reset, where=refractory)

@@ -22,6 +22,7 @@ from .adex import AdexUpdater
 from .delivery import DelayedDelivery
 from .discrete import DiscreteUpdater
 from .lif import LifUpdater
+from .receptors import LifReceptorUpdater, ReceptorState
 
 
 def steps_for(duration: float, dt: float, owner: str = "simulate") -> int:
@@ -43,12 +44,15 @@ def probe_specs(network) -> list[tuple[str, np.ndarray, str]]:
 def make_updater(pop, dt: float):
     """The float updater of a population's model."""
     model = pop.model
+    if isinstance(model, (LIF, LI)) and model.has_receptors:
+        return LifReceptorUpdater(pop, dt, spiking=model.spiking)
     if isinstance(model, LIF):
         return LifUpdater(pop.params, pop.initial, dt, spiking=True)
     if isinstance(model, LI):
         return LifUpdater(pop.params, pop.initial, dt, spiking=False)
     if isinstance(model, AdEx):
-        return AdexUpdater(pop.params, pop.initial, dt)
+        return AdexUpdater(pop.params, pop.initial, dt,
+                           receptors=ReceptorState(pop, dt) if model.has_receptors else None)
     if isinstance(model, (DiscreteLIF, DiscreteLI)):
         return DiscreteUpdater(pop.params, pop.initial, dt, spiking=model.spiking)
     raise NetworkError(f"Population '{pop.name}': the reference simulator has no model "
@@ -111,10 +115,15 @@ def _simulate_one(network, n_steps: int, run_inputs: RunInputs) -> Result:
     incoming_delay = {p.name: 1 for p in neurons}
     for proj in network.projections:
         incoming_delay[proj.post.name] = max(incoming_delay[proj.post.name], proj.max_delay_steps)
-    rings = {name: np.zeros((d + 1, network.populations[name].size)) for name, d in incoming_delay.items()}
+    # One ring per (population, receptor): rings[name][r] is (slots, size).
+    receptor_index = {p.name: {r: k for k, r in enumerate(p.model.receptors)} for p in neurons}
+    rings = {name: np.zeros((len(receptor_index[name]), d + 1, network.populations[name].size))
+             for name, d in incoming_delay.items()}
     outgoing: dict[str, list[DelayedDelivery]] = {p.name: [] for p in pops}
     for proj in network.projections:
-        outgoing[proj.pre.name].append(DelayedDelivery(proj, rings[proj.post.name]))
+        ring = rings[proj.post.name][receptor_index[proj.post.name][proj.receptor]]
+        outgoing[proj.pre.name].append(DelayedDelivery(proj, ring))
+    several = {p.name: p.model.has_receptors for p in neurons}  # updaters that take (R, size)
     source_streams = {
         p.name: (iter(np.flatnonzero(row) for row in run_inputs.spikes[p.name][0]) if p.name in run_inputs.spikes
                  else p.model.iter_spikes(p.size, n_steps, dt, network.seed, p.name))
@@ -135,9 +144,10 @@ def _simulate_one(network, n_steps: int, run_inputs: RunInputs) -> Result:
             fired[pop.name] = next(source_streams[pop.name])
         for pop in neurons:
             ring = rings[pop.name]
-            slot = step % ring.shape[0]
-            fired[pop.name] = updaters[pop.name].step(ring[slot], currents.get(pop.name))
-            ring[slot] = 0.0
+            slot = step % ring.shape[1]
+            arrivals = ring[:, slot] if several[pop.name] else ring[0, slot]
+            fired[pop.name] = updaters[pop.name].step(arrivals, currents.get(pop.name))
+            ring[:, slot] = 0.0
         for name, idx in fired.items():
             if idx.size:
                 counts[name][idx] += 1

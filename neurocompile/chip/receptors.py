@@ -1,0 +1,104 @@
+"""The chip's receptor elements (docs/chip.md section 4.5): a neuron's synaptic inputs beyond
+its soma's built-in current, one element per (neuron, receptor).
+
+An element has its own dendritic accumulator (projections onto that receptor add their
+weights there), two registers ``r0`` and ``r1`` and a row of :data:`RECEPTOR_COLUMNS`. Each
+step, before the somas update, with ``q = a_in << S``::
+
+    r0' = sat(decay(r0, decay0) + R(r1 * couple) + (input_to == 0 ? q : 0))
+    r1' = sat(decay(r1, decay1) + (input_to == 1 ? q : 0))
+    current kind:      c = sat(R(r0' * mean0))
+    conductance kind:  G = R(r0' * mean0) + R(r1' * mean1)
+                       c = sat((G * (e_rev - v) + 2**(F-1)) >> F)
+
+``decay(x, d) = sign(p) (|p| >> 24)``, ``p = x (2**24 - d)``: the LIF decay of section 4.2
+with 24 bits (it reaches 0). ``R(x * c)`` is the rounding multiply of section 5.2 (16-bit
+mantissa, right shift). ``v`` is the owner's voltage register before this step's update
+(LIF ``v``, AdEx ``x``), ``F`` the column ``drive_shift``. The owner adds the sum of its
+elements' ``c`` to its update: the LIF to ``v`` (with ``u`` and the bias), the AdEx to its
+input current (with ``i``, ``-w`` and the bias). ``r1`` couples into ``r0`` with its value
+before this step's input: the rise of a dual exponential. Written once here, called by the
+emulator's kernel, its step-by-step engine and the Lava process.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..jit import njit
+from .numbers import coefficient_element, decay_element, saturate_element
+
+#: Fraction bits of an element's decays (``decay(x, d)`` keeps ``x (2**24 - d) / 2**24``).
+RECEPTOR_DECAY_BITS = 24
+#: The registers of an element and what they hold (current or conductance, and the rise).
+RECEPTOR_REGISTERS = ("r0", "r1")
+#: Element kinds.
+CURRENT_KIND, CONDUCTANCE_KIND = 0, 1
+#: Columns of an element's parameter row.
+RECEPTOR_COLUMNS = ("kind", "input_to", "decay0", "decay1", "couple.mant", "couple.shift", "mean0.mant",
+                    "mean0.shift", "mean1.mant", "mean1.shift", "e_rev", "drive_shift")
+(R_KIND, R_INPUT_TO, R_DECAY0, R_DECAY1, R_COUPLE, R_COUPLE_SHIFT, R_MEAN0, R_MEAN0_SHIFT, R_MEAN1,
+ R_MEAN1_SHIFT, R_E_REV, R_DRIVE_SHIFT) = range(len(RECEPTOR_COLUMNS))
+#: Overflow bits returned by :func:`receptor_element`.
+RECEPTOR_OVERFLOW_R0, RECEPTOR_OVERFLOW_R1, RECEPTOR_OVERFLOW_C = 1, 2, 4
+
+
+@njit(inline="always")
+def receptor_element(r0, r1, a_in, v, row, shift, limit):
+    """One element's update (module docstring); ``row``: its :data:`RECEPTOR_COLUMNS`.
+
+    Returns ``(r0, r1, contribution, overflow, r0_raw, r1_raw, c_raw)``: ``overflow`` has the
+    ``RECEPTOR_OVERFLOW_*`` bits of the registers that saturated, the raw values are those
+    before saturation (strict-mode messages).
+    """
+    q = a_in << shift
+    into0 = q if row[R_INPUT_TO] == 0 else 0
+    into1 = q if row[R_INPUT_TO] == 1 else 0
+    r0_raw = (decay_element(r0, row[R_DECAY0], RECEPTOR_DECAY_BITS)
+              + coefficient_element(r1, row[R_COUPLE], row[R_COUPLE_SHIFT]) + into0)
+    r1_raw = decay_element(r1, row[R_DECAY1], RECEPTOR_DECAY_BITS) + into1
+    overflow = 0
+    if r0_raw < -limit or r0_raw > limit:
+        overflow |= RECEPTOR_OVERFLOW_R0
+    if r1_raw < -limit or r1_raw > limit:
+        overflow |= RECEPTOR_OVERFLOW_R1
+    r0_new = saturate_element(r0_raw, -limit, limit)
+    r1_new = saturate_element(r1_raw, -limit, limit)
+    weighted = coefficient_element(r0_new, row[R_MEAN0], row[R_MEAN0_SHIFT])
+    if row[R_KIND] == CURRENT_KIND:
+        c_raw = weighted
+    else:
+        total = weighted + coefficient_element(r1_new, row[R_MEAN1], row[R_MEAN1_SHIFT])
+        drive = row[R_DRIVE_SHIFT]
+        c_raw = (total * (row[R_E_REV] - v) + ((1 << drive) >> 1)) >> drive
+    if c_raw < -limit or c_raw > limit:
+        overflow |= RECEPTOR_OVERFLOW_C
+    return r0_new, r1_new, saturate_element(c_raw, -limit, limit), overflow, r0_raw, r1_raw, c_raw
+
+
+@njit
+def _receptor_loop(r0, r1, a_in, v, table, shift, limit, r0_out, r1_out, c_out, overflow, r0_raw, r1_raw, c_raw):
+    for k in range(r0.size):
+        (r0_out[k], r1_out[k], c_out[k], overflow[k], r0_raw[k], r1_raw[k], c_raw[k]) = receptor_element(
+            r0[k], r1[k], a_in[k], v[k], table[k], shift, limit)
+
+
+def receptor_step(r0, r1, a_in, v_owner, table: np.ndarray, precision) -> tuple:
+    """:func:`receptor_element` over arrays of elements; ``table`` has one row per element and
+    ``v_owner`` each element's owner voltage. Returns ``(r0, r1, contribution, overflow,
+    r0_raw, r1_raw, c_raw)`` (int64 arrays)."""
+    size = table.shape[0]
+    arrays = [np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=np.int64), (size,))).copy()
+              for x in (r0, r1, a_in, v_owner)]
+    outs = [np.zeros(size, dtype=np.int64) for _ in range(7)]
+    _receptor_loop(*arrays, np.ascontiguousarray(table, dtype=np.int64), precision.alignment_shift_bits,
+                   precision.saturation_limit, *outs)
+    return tuple(outs)
+
+
+@njit
+def add_contributions(contribution, owner, out, limit):
+    """``out[owner[k]] += contribution[k]`` for every element, then saturate the sums."""
+    for k in range(contribution.size):
+        out[owner[k]] += contribution[k]
+    for k in range(out.size):
+        out[k] = saturate_element(out[k], -limit, limit)

@@ -1,0 +1,161 @@
+"""Receptors: the kinds of synaptic input a neuron can have, each with its own kinetics.
+
+A neuron model given ``receptors={name: receptor, ...}`` (``nc.LIF``, ``nc.LI``, ``nc.AdEx``)
+has one synaptic input per receptor; a projection chooses one with ``net.connect(...,
+receptor=name)``. Kinds:
+
+* :class:`CurrentExp`: a current that jumps by the weight and decays with ``tau``
+  (``tau = 0``: the voltage jumps instead). Weights in the model's current unit (mV for LIF/LI,
+  pA for AdEx). Two of them with different ``tau`` are the CUBA benchmark's excitation and
+  inhibition.
+* :class:`CondExp`: a conductance that jumps by the weight and decays with ``tau``; it drives
+  the current ``g (E_rev - v)``. Weights in the model's conductance unit: nS for AdEx, and
+  for LIF/LI (whose currents are in mV, i.e. times the membrane resistance) multiples of the
+  leak conductance, so ``g = 1`` doubles the leak (Brian2's and BrainPy's COBA convention).
+* :class:`CondDualExp`: a conductance with a rise and a decay time (difference of two
+  exponentials), normalised so that one spike of weight ``w`` peaks at ``w``.
+
+Parameters are scalars or 1-D arrays with one value per neuron, in ms and mV.
+"""
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+import numpy as np
+
+from ..errors import NetworkError, invalid
+from .base import Param, Parameterised
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class Receptor(Parameterised):
+    """Base class of receptor kinds. ``kind`` is ``"current"`` or ``"conductance"``."""
+
+    kind: ClassVar[str] = ""
+
+    def state_variables(self, name: str, current_unit: str, conductance_unit: str) -> dict[str, str]:
+        """The state variables this receptor adds to a neuron, name -> unit."""
+        raise NotImplementedError
+
+    def weight_unit(self, current_unit: str, conductance_unit: str) -> str:
+        """Unit of the weights of projections onto this receptor."""
+        return current_unit if self.kind == "current" else conductance_unit
+
+
+class CurrentExp(Receptor):
+    r"""Exponentially decaying synaptic current::
+
+        tau dI/dt = -I            I += w on each presynaptic spike (w in the model's current unit)
+
+    ``tau = 0`` is an instantaneous synapse: the voltage jumps by the weight (LIF/LI; AdEx:
+    by ``w / C``). State variable ``I_<name>``.
+
+    Parameters:
+        tau: decay time constant, ms, >= 0.
+    """
+
+    parameters = {"tau": Param("ms", "nonnegative", doc="decay time constant (0 = instantaneous)")}
+    kind = "current"
+
+    def state_variables(self, name, current_unit, conductance_unit):
+        return {f"I_{name}": current_unit}
+
+
+class CondExp(Receptor):
+    r"""Exponentially decaying synaptic conductance::
+
+        tau dg/dt = -g            g += w on each presynaptic spike
+        I = g (E_rev - v)         (added to the neuron's input current)
+
+    State variable ``g_<name>``, in the model's conductance unit.
+
+    Parameters:
+        tau: decay time constant, ms, > 0.
+        E_rev: reversal potential, mV.
+        shunting: False (default): ``E_rev`` must lie outside the neuron's reset..threshold
+            interval (above it excites, below it inhibits); True allows a shunting receptor
+            whose reversal lies inside.
+    """
+
+    parameters = {
+        "tau": Param("ms", "positive", doc="decay time constant"),
+        "E_rev": Param("mV", doc="reversal potential"),
+        "shunting": Param("", "choice", default=False, choices=(False, True), doc="allow E_rev inside"),
+    }
+    kind = "conductance"
+
+    def state_variables(self, name, current_unit, conductance_unit):
+        return {f"g_{name}": conductance_unit}
+
+
+class CondDualExp(Receptor):
+    r"""Synaptic conductance with a rise and a decay time (difference of exponentials)::
+
+        dg/dt = -g / tau_decay + h
+        dh/dt = -h / tau_rise     h += w * norm on each presynaptic spike
+        I = g (E_rev - v)
+
+    ``norm`` makes a single spike of weight ``w`` peak at ``g = w``:
+    ``norm = 1 / max_t g_1(t)``, ``g_1(t) = (exp(-t/tau_decay) - exp(-t/tau_rise)) /
+    (1/tau_rise - 1/tau_decay)``. State variables ``g_<name>`` (conductance unit) and
+    ``h_<name>`` (conductance unit per ms).
+
+    Parameters:
+        tau_rise: rise time constant, ms, > 0, < tau_decay.
+        tau_decay: decay time constant, ms, > 0.
+        E_rev: reversal potential, mV.
+        shunting: as for :class:`CondExp`.
+    """
+
+    parameters = {
+        "tau_rise": Param("ms", "positive", doc="rise time constant"),
+        "tau_decay": Param("ms", "positive", doc="decay time constant"),
+        "E_rev": Param("mV", doc="reversal potential"),
+        "shunting": Param("", "choice", default=False, choices=(False, True), doc="allow E_rev inside"),
+    }
+    kind = "conductance"
+
+    def _check_relations(self) -> None:
+        self._require_less("tau_rise", "tau_decay")
+
+    def state_variables(self, name, current_unit, conductance_unit):
+        return {f"g_{name}": conductance_unit, f"h_{name}": f"{conductance_unit}/ms"}
+
+
+def dual_exp_norm(tau_rise, tau_decay) -> np.ndarray:
+    """The jump of ``h`` per unit weight that makes a single spike peak at ``g = w``."""
+    tau_rise, tau_decay = np.asarray(tau_rise, dtype=np.float64), np.asarray(tau_decay, dtype=np.float64)
+    t_peak = tau_rise * tau_decay * np.log(tau_decay / tau_rise) / (tau_decay - tau_rise)
+    peak = (np.exp(-t_peak / tau_decay) - np.exp(-t_peak / tau_rise)) / (1.0 / tau_rise - 1.0 / tau_decay)
+    return 1.0 / peak
+
+
+#: Receptor kinds by class name (what ``receptors=`` accepts).
+RECEPTORS = {"CurrentExp": CurrentExp, "CondExp": CondExp, "CondDualExp": CondDualExp}
+
+
+def check_receptors(owner: str, receptors) -> dict:
+    """``receptors`` as an ordered dict name -> receptor, or a NetworkError naming the entry."""
+    if not isinstance(receptors, dict) or not receptors:
+        raise invalid(owner, "receptors", receptors,
+                      "must be a non-empty dict name -> receptor, e.g. {'exc': nc.CurrentExp(tau=5.0)}")
+    out = {}
+    for name, receptor in receptors.items():
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise invalid(owner, "receptor name", name, "must be an identifier (letters, digits, '_')")
+        if not isinstance(receptor, Receptor):
+            raise invalid(owner, f"receptors['{name}']", receptor,
+                          f"must be a receptor: one of {', '.join('nc.' + k for k in RECEPTORS)}")
+        out[name] = receptor
+    return out
+
+
+def resolve_receptor(receptor: Receptor, size: int, owner: str) -> dict:
+    """The receptor's numeric parameters broadcast to ``size`` neurons (NetworkError if an
+    array has the wrong length); choices as they are."""
+    try:
+        return receptor.resolve(size, owner)
+    except NetworkError as exc:
+        raise NetworkError(f"{exc} (receptor {type(receptor).__name__})") from None
