@@ -18,8 +18,9 @@ every rule it applies (decays, saturation, the floor, arrival slots, costs) is t
 layer's. One function rather than one per phase: numba binds the arguments of an inlined
 function by reference counting, which cost half a microsecond per step (measured).
 
-Two compiled variants of one source: a LIF-only program (most networks) never needs the AdEx
-update, and leaving it out makes the first compilation about a second shorter. Arguments are
+Compiled variants of one source: a LIF-only program (most networks) never needs the AdEx
+update, and leaving it out makes the first compilation about a second shorter; a program
+without receptor elements (section 4.5) leaves out their pass and reads no contributions. Arguments are
 the layout's records (:mod:`.layout`) and the run's (:mod:`.state`); arrays of neurons are
 indexed ``g * B + b``.
 """
@@ -30,18 +31,39 @@ import numpy as np
 from ..chip.adex import ADEX_I, ADEX_W, ADEX_X, adex_element
 from ..chip.costs import core_time_ns
 from ..chip.dendrite import arrival_slot, dendrite_element, scaled_sum, scaled_synapse
+from ..chip.numbers import saturate_element
+from ..chip.receptors import receptor_element
 from ..chip.lif import (LIF_BIAS_TO_CURRENT, LIF_DU, LIF_DV, LIF_REFRACTORY_STEPS, LIF_RESET_DELAY,
                         LIF_RESET_SUBTRACT, LIF_RESET_VALUE, LIF_SPIKING, LIF_THRESHOLD_INCLUSIVE, LIF_U, LIF_V,
                         LIF_VTH_MANT, lif_element)
 from ..jit import njit
 from .layout import (P_EXPONENT, P_GROUPS, P_INDPTR_OFFSET, P_POST_OFFSET, P_POST_SIZE, P_PRE_OFFSET,
                      P_RING_LENGTH, P_RING_OFFSET, P_UNIFORM_DELAY)
-from .state import (FLAG_DENDRITE_SATURATED, FLAG_INPUT, FLAG_SPIKED, FLAG_STATE_SATURATED, S_ACTIVE, S_EW,
+from .state import (ELEMENT_REGISTER, FLAG_DENDRITE_SATURATED, FLAG_INPUT, FLAG_SPIKED, FLAG_STATE_SATURATED, S_ACTIVE, S_EW,
                     S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, soma_flags)
 
 #: Sections of a step (bits of ``sections``); a fused run does ``ALL``.
 GATHER, SOMA, ROUTE = 1, 2, 4
 ALL = GATHER | SOMA | ROUTE
+
+
+@njit(inline="always")
+def _lif_neuron(n, slot, u, v, refractory_left, bias, extra, flags, du, dv, vth_mant, refractory_steps,
+                reset_value, reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, decay_bits,
+                shift, half, limit, low, high):
+    """Update neuron ``n`` of a run from its slot (cleared); ``extra``: its receptor elements'
+    summed contribution (0 without receptors)."""
+    total = slot[n]
+    slot[n] = 0
+    a_in = dendrite_element(total, low, high)
+    u_new, v_new, fired, refractory, _, _ = lif_element(
+        u[n], v[n], a_in, refractory_left[n], du, dv, vth_mant, refractory_steps, reset_value,
+        reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, bias[n], extra,
+        decay_bits, shift, half, limit)
+    u[n] = u_new
+    v[n] = v_new
+    refractory_left[n] = refractory
+    flags[n] = soma_flags(fired, a_in, total, v_new, limit)
 
 
 @njit(inline="always")
@@ -51,17 +73,21 @@ def _lif_segment(slot, u, v, refractory_left, bias, flags, du, dv, vth_mant, ref
     """Update one run of neurons sharing a parameter set (views from 0: no negative-index
     checks, no branches, no appends, so that the loop vectorises)."""
     for n in range(slot.size):
-        total = slot[n]
-        slot[n] = 0
-        a_in = dendrite_element(total, low, high)
-        u_new, v_new, fired, refractory, _, _ = lif_element(
-            u[n], v[n], a_in, refractory_left[n], du, dv, vth_mant, refractory_steps, reset_value,
-            reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, bias[n], 0,
-            decay_bits, shift, half, limit)
-        u[n] = u_new
-        v[n] = v_new
-        refractory_left[n] = refractory
-        flags[n] = soma_flags(fired, a_in, total, v_new, limit)
+        _lif_neuron(n, slot, u, v, refractory_left, bias, 0, flags, du, dv, vth_mant, refractory_steps,
+                    reset_value, reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive,
+                    decay_bits, shift, half, limit, low, high)
+
+
+@njit(inline="always")
+def _lif_segment_extra(slot, u, v, refractory_left, bias, extra, flags, du, dv, vth_mant, refractory_steps,
+                       reset_value, reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive,
+                       decay_bits, shift, half, limit, low, high):
+    """:func:`_lif_segment` for neurons with receptor elements: ``extra`` is their summed
+    contribution this step (section 4.5)."""
+    for n in range(slot.size):
+        _lif_neuron(n, slot, u, v, refractory_left, bias, extra[n], flags, du, dv, vth_mant, refractory_steps,
+                    reset_value, reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive,
+                    decay_bits, shift, half, limit, low, high)
 
 
 @njit(nogil=True)
@@ -92,9 +118,25 @@ def lif_pass(slot, u, v, refractory_left, bias, flags, sets, segments, segment_s
 
 
 @njit(nogil=True)
+def lif_pass_extra(slot, u, v, refractory_left, bias, flags, sets, segments, segment_set, batch, decay_bits,
+                   shift, half, limit, low, high, extra):
+    """:func:`lif_pass` for programs with receptor elements: ``extra`` holds their summed
+    contributions per neuron and sample (a separate function: the plain pass stays as it was)."""
+    for seg in range(segment_set.size):
+        p = sets[segment_set[seg]]
+        start, stop = segments[seg] * batch, segments[seg + 1] * batch
+        _lif_segment_extra(slot[start:stop], u[start:stop], v[start:stop], refractory_left[start:stop],
+                           bias[start:stop], extra[start:stop], flags[start:stop], p[LIF_DU], p[LIF_DV],
+                           p[LIF_VTH_MANT], p[LIF_REFRACTORY_STEPS], p[LIF_RESET_VALUE], p[LIF_RESET_SUBTRACT],
+                           p[LIF_SPIKING], p[LIF_RESET_DELAY], p[LIF_BIAS_TO_CURRENT], p[LIF_THRESHOLD_INCLUSIVE],
+                           decay_bits, shift, half, limit, low, high)
+
+
+@njit(nogil=True)
 def adex_pass(slot, x, w, i_syn, refractory_left, bias, flags, sets, set_of, exp_values, batch, shift, limit,
-              low, high):
-    """Update every AdEx neuron (of every sample) from its input in ``slot`` (cleared); flags."""
+              low, high, extra, with_extra):
+    """Update every AdEx neuron (of every sample) from its input in ``slot`` (cleared); flags.
+    ``extra``: receptor contributions per neuron and sample, read when ``with_extra``."""
     single = sets.shape[0] == 1  # one parameter set (the usual case): no row lookup
     for k in range(set_of.size):
         row = 0 if single else set_of[k]
@@ -103,8 +145,8 @@ def adex_pass(slot, x, w, i_syn, refractory_left, bias, flags, sets, set_of, exp
             slot[e] = 0
             a_in = dendrite_element(total, low, high)
             x_new, w_new, i_new, fired, refractory, _, _, _, _, _ = adex_element(
-                x[e], w[e], i_syn[e], a_in, refractory_left[e], sets, row, bias[e], 0, exp_values, shift,
-                limit)
+                x[e], w[e], i_syn[e], a_in, refractory_left[e], sets, row, bias[e],
+                extra[e] if with_extra else 0, exp_values, shift, limit)
             x[e] = x_new
             w[e] = w_new
             i_syn[e] = i_new
@@ -112,11 +154,45 @@ def adex_pass(slot, x, w, i_syn, refractory_left, bias, flags, sets, set_of, exp
             flags[e] = soma_flags(fired, a_in, total, w_new, limit)
 
 
-def _make_run_steps(with_adex: bool):
-    """The loop with (``with_adex``) or without the AdEx soma update."""
+@njit(nogil=True)
+def receptor_pass(slot, elements, lif_v, adex_x, n_lif, batch, shift, limit, low, high, saturations, pop_of,
+                  step_active, core_of):
+    """Update every receptor element (of every sample) from its input in ``slot`` (cleared)
+    and the owner's voltage before this step's update; sum the contributions per neuron into
+    ``elements.extra`` (saturated: docs/chip.md section 4.5). Counts saturations under the
+    owner's population and an element with input as an active compartment of its core."""
+    extra, r0, r1 = elements.extra, elements.r0, elements.r1
+    sets, set_of, owner = elements.sets, elements.set_of, elements.owner
+    extra[:] = 0
+    for k in range(owner.size):
+        row = sets[set_of[k]]
+        g = owner[k]
+        for b in range(batch):
+            e = k * batch + b
+            total = slot[e]
+            slot[e] = 0
+            a_in = dendrite_element(total, low, high)
+            v = lif_v[g * batch + b] if g < n_lif else adex_x[(g - n_lif) * batch + b]
+            r0_new, r1_new, c, overflow, _, _, _ = receptor_element(r0[e], r1[e], a_in, v, row, shift, limit)
+            r0[e] = r0_new
+            r1[e] = r1_new
+            extra[g * batch + b] += c
+            if a_in != total:
+                saturations[pop_of[g], 0, b] += 1
+            if overflow != 0:
+                saturations[pop_of[g], 1, b] += 1
+            if a_in != 0:
+                step_active[core_of[g] * batch + b] += 1
+    for e in range(extra.size):
+        extra[e] = saturate_element(extra[e], -limit, limit)
+
+
+def _make_run_steps(with_adex: bool, with_receptors: bool):
+    """The loop with (``with_adex``) or without the AdEx soma update, with
+    (``with_receptors``) or without receptor elements."""
 
     def run_steps(first, stop, sections, dims, registers, lif_table, adex_table, synapses, fabric, lif, adex,
-                  dendrites, host, fired, recording, counters):
+                  dendrites, host, fired, recording, counters, elements):
         """Run the ``sections`` of steps ``first..stop-1`` of B samples; returns the step after
         the last one run. Host spikes and traces are indexed from ``first``.
 
@@ -126,6 +202,7 @@ def _make_run_steps(with_adex: bool):
         batch = dims.batch
         n_lif, n_adex = dims.n_lif, dims.n_adex
         n_neurons = n_lif + n_adex
+        n_slots = dims.n_slots  # accumulators per ring slot and sample: neurons, then elements
         ring_length = dims.ring_length
         # Record fields used in inner loops are bound once here: numba otherwise counts a
         # reference for every field access of every iteration.
@@ -156,7 +233,7 @@ def _make_run_steps(with_adex: bool):
             if sections & ROUTE and n_recorded[0] + n_probed * batch > recording.ids.size:
                 return step
             row = step - first
-            base = (step % ring_length) * n_neurons * batch  # this step's slot of the shared ring
+            base = (step % ring_length) * n_slots * batch  # this step's slot of the shared ring
             if sections & GATHER:
                 for p in range(dims.n_projections):
                     exponent = proj[p, P_EXPONENT]
@@ -174,15 +251,27 @@ def _make_run_steps(with_adex: bool):
                                 floored[start + k] = 0
                         start += size * batch
             if sections & SOMA:
-                lif_pass(ring[base:base + n_lif * batch], lif_u, lif_v, lif.refractory, lif.bias, lif.flags,
-                         lif_table.sets, lif_table.segments, lif_table.segment_set, batch, registers.decay_bits,
-                         registers.shift, registers.half, registers.limit, registers.dendrite_low,
-                         registers.dendrite_high)
+                if with_receptors:  # compile-time constant, like with_adex
+                    into = base + n_neurons * batch
+                    receptor_pass(ring[into:base + n_slots * batch], elements, lif_v, adex_x, n_lif, batch,
+                                  registers.shift, registers.limit, registers.dendrite_low, registers.dendrite_high,
+                                  saturations, pop_of, step_active, core_of)
+                    lif_pass_extra(ring[base:base + n_lif * batch], lif_u, lif_v, lif.refractory, lif.bias,
+                                   lif.flags, lif_table.sets, lif_table.segments, lif_table.segment_set, batch,
+                                   registers.decay_bits, registers.shift, registers.half, registers.limit,
+                                   registers.dendrite_low, registers.dendrite_high, elements.extra[:n_lif * batch])
+                else:
+                    lif_pass(ring[base:base + n_lif * batch], lif_u, lif_v, lif.refractory, lif.bias, lif.flags,
+                             lif_table.sets, lif_table.segments, lif_table.segment_set, batch, registers.decay_bits,
+                             registers.shift, registers.half, registers.limit, registers.dendrite_low,
+                             registers.dendrite_high)
                 if with_adex:  # a compile-time constant: LIF-only kernels leave the AdEx code out
                     into = base + n_lif * batch
                     adex_pass(ring[into:into + n_adex * batch], adex_x, adex_w, adex_i, adex.refractory, adex.bias,
                               adex.flags, adex_table.sets, adex_table.set_of, adex_table.exp_values, batch,
-                              registers.shift, registers.limit, registers.dendrite_low, registers.dendrite_high)
+                              registers.shift, registers.limit, registers.dendrite_low, registers.dendrite_high,
+                              elements.extra[n_lif * batch:n_neurons * batch] if with_receptors else elements.extra,
+                              with_receptors)
             if not sections & ROUTE:
                 continue
             # The step's spikes: a scan of the flags of both banks for spikes, active neurons and
@@ -236,7 +325,7 @@ def _make_run_steps(with_adex: bool):
             # or the raw mantissa into its (projection, delay) group's ring when the exponent is
             # negative (floored when it arrives). A table of slots spares a division per synapse.
             for d in range(ring_length):
-                slot_start[d] = arrival_slot(step, d, ring_length) * n_neurons * batch
+                slot_start[d] = arrival_slot(step, d, ring_length) * n_slots * batch
             longest[:] = 0.0
             for s in range(n_spiked):
                 g = fired_ids[s]
@@ -307,7 +396,10 @@ def _make_run_steps(with_adex: bool):
                 g = recording.trace_ids[t]
                 register = recording.trace_registers[t]
                 for b in range(batch):
-                    if g < n_lif:
+                    if with_receptors and register >= ELEMENT_REGISTER:
+                        held = elements.r0 if register == ELEMENT_REGISTER else elements.r1
+                        recording.traces[row, t, b] = held[g * batch + b]
+                    elif g < n_lif:
                         recording.traces[row, t, b] = lif.registers[register, g * batch + b]
                     else:
                         recording.traces[row, t, b] = adex.registers[register, (g - n_lif) * batch + b]
@@ -316,6 +408,16 @@ def _make_run_steps(with_adex: bool):
     return njit(nogil=True)(run_steps)  # nogil: batches run in threads, one chunk of samples each
 
 
-#: The loop for programs without / with AdEx neurons (same arguments, same results).
-run_steps_lif = _make_run_steps(False)
-run_steps_adex = _make_run_steps(True)
+#: The loop for programs without / with AdEx neurons (same arguments, same results), and the
+#: same with receptor elements.
+run_steps_lif = _make_run_steps(False, False)
+run_steps_adex = _make_run_steps(True, False)
+run_steps_lif_receptors = _make_run_steps(False, True)
+run_steps_adex_receptors = _make_run_steps(True, True)
+
+
+def kernel_for(layout):
+    """The loop a program needs (a kernel without code it never runs)."""
+    if layout.n_elements:
+        return run_steps_adex_receptors if layout.n_adex else run_steps_lif_receptors
+    return run_steps_adex if layout.n_adex else run_steps_lif

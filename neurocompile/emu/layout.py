@@ -8,8 +8,12 @@ per neuron. Synapses of all projections form one CSR; each projection's row poin
 The synaptic operations a spike causes on each core come from per-(row, core) counts
 (``run_ptr``/``run_core``/``run_count``), not from a counter per synapse.
 
+Receptor elements (docs/chip.md section 4.5) follow the neurons: each has a dendritic
+accumulator after the neurons' in every ring slot, and a projection onto a receptor has that
+receptor's accumulators as its ``P_POST_OFFSET``.
+
 Dendritic accumulators (:class:`~.state.Dendrites`): projections with a non-negative weight
-exponent add ``mantissa << exponent`` into one shared ring ``(ring_length, neurons, B)``; each
+exponent add ``mantissa << exponent`` into one shared ring ``(ring_length, slots, B)``; each
 projection with a negative exponent has its own ring ``(length, floor groups, post size, B)``
 because the chip floors the sum of each (projection, delay) group separately
 (:func:`neurocompile.chip.dendrite.floor_groups`).
@@ -28,6 +32,7 @@ from ..chip import SOMAS
 from ..chip.adex import ADEX_COLUMNS
 from ..chip.dendrite import floor_groups, floors_each_group
 from ..chip.lif import LIF_BIAS, LIF_COLUMNS
+from ..chip.receptors import RECEPTOR_COLUMNS
 from ..errors import BuildError
 
 #: Columns of the per-projection table ``SynapseTable.proj`` (int64).
@@ -70,6 +75,17 @@ class AdexTable(NamedTuple):
     sets: np.ndarray
     set_of: np.ndarray
     exp_values: np.ndarray
+
+
+class ReceptorTable(NamedTuple):
+    """Receptor elements (docs/chip.md section 4.5): distinct
+    :data:`~neurocompile.chip.receptors.RECEPTOR_COLUMNS` rows, each element's row and its
+    owner neuron (global index). Elements are ordered by population (bank order), then
+    receptor, then neuron; their dendritic accumulators follow the neurons' in each ring slot."""
+
+    sets: np.ndarray
+    set_of: np.ndarray
+    owner: np.ndarray
 
 
 class SynapseTable(NamedTuple):
@@ -235,7 +251,7 @@ class ChipLayout:
                                    precision.saturation_limit, low, high)
         self.lif, self.lif_bias = self._lif_bank([pops[n] for n in members["LIF"]])
         self.adex, self.adex_bias = self._adex_bank([pops[n] for n in members["AdEx"]], qnet.exp_table)
-        self.initial = {}
+        self.initial = {"elements": self._receptor_elements(pops)}
         for bank in ("LIF", "AdEx"):
             registers = SOMAS[bank].registers
             state = [np.stack([np.asarray(pops[n].state[r], dtype=np.int64) for r in registers]) for n in members[bank]]
@@ -272,6 +288,37 @@ class ChipLayout:
         return (AdexTable(sets, set_of, contiguous(exp_table.values, np.int64)),
                 narrow(bias, np.int32, "AdEx bias"))
 
+    def _receptor_elements(self, pops) -> np.ndarray:
+        """Lay out the receptor elements; returns their initial registers (int32, (2, elements))."""
+        self.element_offset, rows, owners, r0, r1 = {}, [], [], [], []
+        count = 0
+        for name in self.order:
+            q = pops[name]
+            if q.is_source or q.receptors is None:
+                continue
+            for k, receptor in enumerate(q.receptors.names):
+                self.element_offset[(name, receptor)] = count
+                rows.append(q.receptors.rows[k])
+                owners.append(self.offset[name] + np.arange(q.size, dtype=np.int64))
+                r0.append(q.receptors.state["r0"][k])
+                r1.append(q.receptors.state["r1"][k])
+                count += q.size
+        self.n_elements = count
+        if not count:
+            self.receptors = ReceptorTable(np.zeros((1, len(RECEPTOR_COLUMNS)), np.int64), np.zeros(1, np.int32),
+                                           np.zeros(1, np.int64))
+            return np.zeros((2, 1), dtype=np.int32)
+        sets, set_of = parameter_sets(np.concatenate(rows))
+        self.receptors = ReceptorTable(sets, set_of, np.concatenate(owners))
+        return narrow(np.stack([np.concatenate(r0), np.concatenate(r1)]), np.int32, "initial receptor registers")
+
+    def slot_offset(self, population: str, receptor: str = "") -> int:
+        """First dendritic accumulator of ``population`` in a ring slot: its neurons' own, or
+        (``receptor``) its elements' of that receptor."""
+        if not receptor:
+            return self.offset[population]
+        return self.n_lif + self.n_adex + self.element_offset[(population, receptor)]
+
     def set_bias(self, lif_bias, adex_bias, population: str, value) -> None:
         """Write a population's bias register values into a run's bias arrays (neurons, B).
 
@@ -290,6 +337,10 @@ class ChipLayout:
     def _fabric(self, program) -> Fabric:
         placement, routes = program.placement, program.routes
         neurons_per_core = placement.neurons_per_core()
+        if self.n_elements:  # an element is updated every step on its owner's core, like a neuron
+            owner_core = np.concatenate([np.maximum(placement.core_of[n], 0) for n in self.order])[
+                self.receptors.owner]
+            neurons_per_core = neurons_per_core + np.bincount(owner_core, minlength=neurons_per_core.size)
 
         def route(field, dtype):
             return contiguous(np.concatenate([np.asarray(getattr(routes[n], field)) for n in self.order]), dtype)
@@ -319,7 +370,7 @@ class ChipLayout:
         for k, qp in enumerate(projections):
             row = proj[k]
             row[P_PRE_OFFSET], row[P_PRE_SIZE] = self.offset[qp.pre], self.size[qp.pre]
-            row[P_POST_OFFSET], row[P_POST_SIZE] = self.offset[qp.post], self.size[qp.post]
+            row[P_POST_OFFSET], row[P_POST_SIZE] = self.slot_offset(qp.post, qp.receptor), self.size[qp.post]
             row[P_EXPONENT] = qp.weight_exp
             row[P_INDPTR_OFFSET] = indptr_offset
             longest = int(qp.delay_steps.max(initial=1))
@@ -345,7 +396,9 @@ class ChipLayout:
         derived = _derived(self.program)
         if "synop_runs" not in derived:  # depends only on the program: built by its first run
             derived["synop_runs"] = _core_runs(projections, self.fabric.core_of, post_offsets)
-            derived["ring_dtype"] = _ring_dtype(projections, post_offsets, self.n_lif + self.n_adex)
+            derived["ring_dtype"] = _ring_dtype(projections, [self.slot_offset(qp.post, qp.receptor)
+                                                              for qp in projections],
+                                                self.n_lif + self.n_adex + self.n_elements)
         run_ptr, run_core, run_count = derived["synop_runs"]
         self.ring_dtype = derived["ring_dtype"]
         outgoing = [[] for _ in self.order]

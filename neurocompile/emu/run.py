@@ -100,9 +100,9 @@ def _run_chunk(layout: ChipLayout, n_steps: int, run_inputs, samples: range, ste
                for name in layout.order if layout.bank[name] == HOST}
     schedule = BiasSchedule(qnet.bias_updates)
     from . import warmup
-    from .kernel import ALL, run_steps_adex, run_steps_lif
+    from .kernel import ALL, kernel_for
     warmup.finish()  # a helper compiling the kernel fills the cache: load it from there
-    kernel = run_steps_adex if layout.n_adex else run_steps_lif
+    kernel = kernel_for(layout)
     if stepwise:
         from .stepper import Stepper
         advance = Stepper(layout, state, strict, kernel).run
@@ -110,7 +110,7 @@ def _run_chunk(layout: ChipLayout, n_steps: int, run_inputs, samples: range, ste
         def advance(first, stop, host):
             return kernel(first, stop, ALL, state.dimensions, layout.registers, layout.lif, layout.adex,
                           layout.synapses, layout.fabric, state.lif, state.adex, state.dendrites, host,
-                          state.fired, state.recording, state.counters)
+                          state.fired, state.recording, state.counters, state.elements)
 
     yield  # set up
     step = 0

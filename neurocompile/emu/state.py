@@ -21,6 +21,9 @@ from ..chip import SOMAS
 from ..jit import njit
 
 FLAG_SPIKED, FLAG_INPUT, FLAG_DENDRITE_SATURATED, FLAG_STATE_SATURATED = 1, 2, 4, 8
+#: ``Recording.trace_registers`` of a receptor element's ``r0`` (``r1`` is one more); the
+#: trace id is then the element's index.
+ELEMENT_REGISTER = 100
 
 
 @njit(inline="always")
@@ -49,13 +52,30 @@ SATURATION_KINDS = ("dendritic input", "state")
 
 
 class Dimensions(NamedTuple):
-    """Sizes the kernel loops over."""
+    """Sizes the kernel loops over. ``n_slots``: dendritic accumulators per ring slot and
+    sample (the neurons, then the receptor elements)."""
 
     n_lif: int
     n_adex: int
     n_projections: int
     ring_length: int
     batch: int
+    n_slots: int
+
+
+class Elements(NamedTuple):
+    """Receptor elements (docs/chip.md section 4.5): distinct
+    :data:`~neurocompile.chip.receptors.RECEPTOR_COLUMNS` rows ``sets``, each element's row
+    ``set_of`` and owner neuron ``owner`` (global index), its registers ``r0``/``r1`` (int32,
+    ``element * B + b``) and ``extra``, the summed contributions per neuron and sample (int64,
+    scratch of the step). Programs without receptors have no elements."""
+
+    sets: np.ndarray
+    set_of: np.ndarray
+    owner: np.ndarray
+    r0: np.ndarray
+    r1: np.ndarray
+    extra: np.ndarray
 
 
 class BankState(NamedTuple):
@@ -101,7 +121,8 @@ class Recording(NamedTuple):
     """What a run keeps: spike counts of every neuron (``g * B + b``), probed spikes as
     (step, ``g * B + b``) pairs in ``steps``/``ids`` (``n_recorded[0]`` used), and traces of
     probed registers, ``traces[step - first, probe, b]`` for the probes ``trace_ids``
-    (global neuron) of register ``trace_registers`` (a row of its bank's registers)."""
+    (global neuron) of register ``trace_registers`` (a row of its bank's registers; from
+    :data:`ELEMENT_REGISTER` on a receptor element's register, the id its element index)."""
 
     counts: np.ndarray
     probed: np.ndarray
@@ -141,7 +162,13 @@ class RunState:
         def per_sample(initial, dtype=None):  # neuron-major, sample innermost
             return np.repeat(np.asarray(initial, dtype=dtype), batch)
 
-        self.dimensions = Dimensions(n_lif, n_adex, layout.n_projections, layout.ring_length, batch)
+        n_slots = n_lif + n_adex + layout.n_elements
+        self.dimensions = Dimensions(n_lif, n_adex, layout.n_projections, layout.ring_length, batch, n_slots)
+        table = layout.receptors
+        self.elements = Elements(table.sets, table.set_of, table.owner,
+                                 np.repeat(layout.initial["elements"][0], batch),
+                                 np.repeat(layout.initial["elements"][1], batch),
+                                 np.zeros((n_lif + n_adex) * batch if layout.n_elements else 1, dtype=np.int64))
         self.lif_bias = per_sample(layout.lif_bias).reshape(n_lif, batch)
         self.adex_bias = per_sample(layout.adex_bias).reshape(n_adex, batch)
         # One flag byte per neuron and sample of both banks, padded to whole words (scanned a
@@ -152,7 +179,7 @@ class RunState:
         self.adex = BankState(np.repeat(layout.initial["AdEx"], batch, axis=1), np.zeros(n_adex * batch, np.int16),
                               self.adex_bias.reshape(-1), flags[n_lif * batch:(n_lif + n_adex) * batch])
         self.dendrites = Dendrites(
-            np.zeros(layout.ring_length * (n_lif + n_adex) * batch, dtype=layout.ring_dtype),
+            np.zeros(layout.ring_length * n_slots * batch, dtype=layout.ring_dtype),
             np.zeros(max(layout.floored_size * batch, 1), dtype=np.int64))
         self.fired = Fired(flags, np.zeros(layout.n_total * batch, dtype=np.int64),
                            np.zeros(layout.n_total * batch, dtype=np.int64))
@@ -164,7 +191,14 @@ class RunState:
         trace_ids, trace_registers = [], []
         for name, var in self.trace_keys:
             indices = probes_recorder.trace_probes[(name, var)]
-            soma = SOMAS[layout.program.quantized.populations[name].model]
+            q = layout.program.quantized.populations[name]
+            if q.receptors is not None and var in q.receptors.to_physical:
+                receptor, register, _ = q.receptors.to_physical[var]
+                trace_ids.append(layout.element_offset[(name, q.receptors.names[receptor])] + indices)
+                trace_registers.append(np.full(indices.size, ELEMENT_REGISTER + ("r0", "r1").index(register),
+                                               dtype=np.int64))
+                continue
+            soma = SOMAS[q.model]
             trace_ids.append(layout.offset[name] + indices)
             trace_registers.append(np.full(indices.size, soma.registers.index(soma.probes[var]), dtype=np.int64))
         capacity = max(1 << 16, 16 * int(probed.sum()) * batch)

@@ -96,6 +96,11 @@ def plan_program(program, native_lif: bool = True) -> LavaPlan:
     """Plan the Lava graph of ``program``; ``native_lif=False`` uses our LIF process everywhere."""
     qnet = program.quantized
     precision = program.target.precision
+    for name, q in qnet.populations.items():
+        if q.receptors is not None:
+            raise BuildError(f"Lava target: population '{name}' has receptor elements ({', '.join(q.receptors.names)}; "
+                             "docs/chip.md section 4.5), which the Lava processes do not implement yet; "
+                             "run it with --target emu")
     neurons = {name: _plan_neurons(q, precision, native_lif) for name, q in qnet.populations.items()}
     blocks = []
     for qp in qnet.projections:

@@ -67,6 +67,8 @@ def write_nir(net, path) -> Path:
         if not isinstance(pop.model, (LIF, LI, DiscreteLIF, DiscreteLI)):
             raise NetworkError(f"{owner}: model {type(pop.model).__name__} has no NIR primitive "
                                "(NIR has LIF, LI, IF, I, CubaLIF, CubaLI)")
+        if pop.model.has_receptors:
+            raise NetworkError(_receptor_message(owner, pop.model.receptors))
         if isinstance(pop.model, (DiscreteLIF, DiscreteLI)) != discrete:
             raise NetworkError(f"{owner}: {type(pop.model).__name__} in a network that also has "
                                f"{'ODE (LIF/LI)' if discrete else 'discrete-time'} populations; a NIR "
@@ -173,3 +175,19 @@ def _write_constant(nir, net, pop_name, const, nodes, edges):
     name = f"bias_{pop_name}"
     nodes[name] = nir.Affine(weight=np.zeros((pop.size, source.size)), bias=const)
     edges += [(source.name, name), (name, pop_name)]
+
+
+def _receptor_message(owner: str, receptors: dict) -> str:
+    """Why a population with ``receptors=`` has no NIR form, naming the receptor."""
+    conductances = [name for name, r in receptors.items() if r.kind == "conductance"]
+    if conductances:
+        name = conductances[0]
+        return (f"{owner}: receptor '{name}' ({type(receptors[name]).__name__}) is a conductance; NIR has no "
+                "conductance-based synapse (its CubaLIF has one current synapse)")
+    if len(receptors) > 1:
+        name = list(receptors)[1]
+        return (f"{owner}: receptor '{name}' is a second synaptic current; NIR's CubaLIF has one current synapse "
+                "per neuron")
+    name = next(iter(receptors))
+    return (f"{owner}: receptor '{name}' is the only synaptic current; write the model with "
+            f"tau_syn={receptors[name].params['tau']!r} instead of receptors= to export it as a NIR CubaLIF")

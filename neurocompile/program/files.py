@@ -21,14 +21,15 @@ from ..ir.inputs import PoissonSource, SpikeTrains
 from ..place.placement import Placement
 from ..place.routing import RouteTable
 from ..place.usage import CoreUsage
+from ..quantize.receptors import QuantizedReceptors
 from ..quantize.types import BiasUpdate, QuantizedNetwork, QuantizedPopulation, QuantizedProjection, QuantIssue
 
 FORMAT_NAME = "neurocompile-program"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: receptor elements (QuantizedReceptors, QuantizedProjection.receptor)
 
 _CLASSES = {cls.__name__: cls for cls in (
     AdexParams, ExpTable, FixedCoefficient, LifParams, Placement, RouteTable, CoreUsage,
-    BiasUpdate, QuantizedNetwork, QuantizedPopulation, QuantizedProjection, QuantIssue)}
+    BiasUpdate, QuantizedNetwork, QuantizedPopulation, QuantizedProjection, QuantizedReceptors, QuantIssue)}
 
 
 class ProgramFileError(NeurocompileError):

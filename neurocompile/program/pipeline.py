@@ -1,6 +1,8 @@
 """``compile``: quantize -> place -> route, producing a :class:`~neurocompile.program.Program`."""
 from __future__ import annotations
 
+import dataclasses
+
 from ..errors import BuildError
 from ..place import DEFAULT_PLACER, RENAMED_PLACERS, core_usage, place, route_tables
 from ..place.destinations import destination_matrices
@@ -31,9 +33,11 @@ def compile(network, target="emu", *, strict: bool = False, placer: str = DEFAUL
     tgt = target if isinstance(target, Target) else load_target(target)
     quantized = quantize(network, tgt, strict=strict, weight_precision=weight_precision, ranges=ranges)
     placed = placement_network(network, quantized)  # every synapse entry, parts of split weights included
-    placement = place(placed, tgt, placer, rates=rates)
+    compartments = compartments_per_neuron(quantized)
+    limits = placement_target(tgt, compartments)
+    placement = place(placed, limits, placer, rates=rates)
     destinations = destination_matrices(placed, placement.core_of, placement.n_cores)
-    usage = core_usage(placed, placement, tgt, destinations)
+    usage = core_usage(placed, placement, limits, destinations)
     broken = usage.violations()
     if broken:  # a placer bug, never a user error: placers must respect every limit
         raise BuildError(f"placement '{placer}' violates target limits: {'; '.join(broken[:5])}")
@@ -42,5 +46,22 @@ def compile(network, target="emu", *, strict: bool = False, placer: str = DEFAUL
     probes = tuple((p.population.name, p.indices, p.variable) for p in network.probes)
     info = {"neurocompile_version": __version__, "placer": RENAMED_PLACERS.get(placer, placer), "strict": strict,
             "seed": network.seed, "weight_precision": weight_precision,
-            "ranges": "measured in float runs" if ranges is not None else "worst case"}
+            "ranges": "measured in float runs" if ranges is not None else "worst case",
+            "compartments_per_neuron": compartments}
     return Program(network.name, tgt, quantized, placement, routes, usage, sources, probes, info)
+
+
+def compartments_per_neuron(quantized) -> int:
+    """Neuron slots of a core one neuron takes: 1, plus one per receptor element (docs/chip.md
+    section 4.5) of the population with the most receptors."""
+    return 1 + max((len(q.receptors.names) for q in quantized.populations.values() if q.receptors is not None),
+                   default=0)
+
+
+def placement_target(target, compartments: int):
+    """``target`` with ``core.neurons`` divided by ``compartments``: an element holds its state
+    and parameters in a neuron slot of its owner's core, so a core holds fewer such neurons."""
+    if compartments == 1:
+        return target
+    core = dataclasses.replace(target.core, neurons=target.core.neurons // compartments)
+    return dataclasses.replace(target, core=core)

@@ -51,17 +51,39 @@ def population_quant_table(program) -> Table:
     return t
 
 
+def receptor_quant_table(program) -> Table | None:
+    """One row per (population, receptor) element kind: realised kinetics and scales (None
+    when no population has ``receptors=``)."""
+    rows = [(q, name, r) for q in program.quantized.populations.values() if q.receptors is not None
+            for name, r in q.receptors.report.items()]
+    if not rows:
+        return None
+    t = Table(title="Quantization: receptor elements (docs/chip.md section 4.5)")
+    for col in ("population", "receptor", "kind", "tau ms (req -> chip)", "rise ms (req -> chip)",
+                "E_rev mV (req -> chip)", "scale"):
+        t.add_column(col)
+    for q, name, r in rows:
+        tau = r["tau"] if r["kind"] == "current" else r["tau_decay"]
+        rise = f"{_range(r['tau_rise'][0])} -> {_range(r['tau_rise'][1])}" if "tau_rise" in r else "-"
+        e_rev = f"{_range(r['E_rev'][0])} -> {_range(r['E_rev'][1])}" if "E_rev" in r else "-"
+        scale = (f"{r['extra_bits']} extra bits" if r["kind"] == "current"
+                 else f"g LSB {r['g_lsb']:.3g}, F = {r['drive_shift']}")
+        t.add_row(q.name, name, r["kind"], f"{_range(tau[0])} -> {_range(tau[1])}", rise, e_rev, scale)
+    return t
+
+
 def projection_quant_table(program) -> Table:
     t = Table(title="Quantization: projections")
-    for col in ("projection", "synapses", "sign", "weight exp", "max |mantissa|", "rel. RMS weight err",
-                "zeroed"):
+    with_receptors = any(p.receptor for p in program.quantized.projections)
+    for col in ("projection", *(("receptor",) if with_receptors else ()), "synapses", "sign", "weight exp",
+                "max |mantissa|", "rel. RMS weight err", "zeroed"):
         t.add_column(col)
     for p in program.quantized.projections:
         r = p.report
         # a fine part ("[+lo]") completes its coarse part: the pair's error is on the coarse row
         error = "(with coarse part)" if p.name.endswith("lo]") else f"{r['rel_rms_error']:.2e}"
-        t.add_row(p.name, str(p.n_synapses), r["sign_mode"], str(r["weight_exp"]), str(r["mantissa_max"]),
-                  error, str(r["synapses_zeroed"]))
+        t.add_row(p.name, *((p.receptor or "-",) if with_receptors else ()), str(p.n_synapses), r["sign_mode"],
+                  str(r["weight_exp"]), str(r["mantissa_max"]), error, str(r["synapses_zeroed"]))
     return t
 
 
@@ -89,8 +111,9 @@ def issues_lines(program) -> list[str]:
 
 
 def tables(program) -> list[Table]:
-    return [resource_table(program), population_quant_table(program), projection_quant_table(program),
-            placement_table(program)]
+    receptors = receptor_quant_table(program)
+    return [resource_table(program), population_quant_table(program), *([receptors] if receptors else []),
+            projection_quant_table(program), placement_table(program)]
 
 
 def render_text(program, width: int = 110) -> str:

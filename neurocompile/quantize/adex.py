@@ -184,7 +184,8 @@ def adex_integer_parameters(params: Mapping[str, object], dt: float, precision, 
 def quantize_adex(pop, dt: float, precision, table: ExpTable) -> QuantizedPopulation:
     """Integer parameters and initial state of an AdEx population; ``table``: the cores' exp table."""
     q = adex_integer_parameters(pop.params, dt, precision, table, owner=f"AdEx '{pop.name}'")
-    x0, w0, i0 = q.state_to_int(pop.initial["v"], pop.initial["w"], pop.initial["I_syn"])
+    x0, w0, i0 = q.state_to_int(pop.initial["v"], pop.initial["w"],
+                                pop.initial.get("I_syn", np.zeros(pop.size)))  # receptors=: no I_syn
     limit = precision.saturation_limit
     issues = []
     for name, arr in (("v_init", x0), ("w_init", w0), ("I_syn_init", i0)):

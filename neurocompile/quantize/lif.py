@@ -134,7 +134,7 @@ def quantize_lif(pop, dt: float, precision, incoming_abs_weight: np.ndarray,
     u_scale = scale * transfer_q  # u LSB per mV of I_syn
     lo, hi = precision.state_range
     v0 = np.rint(scale * (pop.initial["v"] - v_reset))
-    u0 = np.rint(u_scale * pop.initial["I_syn"])
+    u0 = np.rint(u_scale * pop.initial.get("I_syn", np.zeros(pop.size)))  # receptors=: no I_syn
     for name, arr in (("v_init", v0), ("I_syn_init", u0)):
         bad = (arr < lo) | (arr > hi)
         if bad.any():

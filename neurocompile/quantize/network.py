@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 
@@ -12,6 +13,7 @@ from .adex import quantize_adex
 from .currents import bias_updates
 from .discrete import bias_onsets, quantize_discrete
 from .precise_weights import quantize_projection_parts
+from .receptors import quantize_receptors, receptor_weight_sums
 from .lif import quantize_lif
 from .risk import overflow_risks
 from .support import model_support
@@ -66,10 +68,13 @@ def quantize(network, target, strict: bool = False, *, weight_precision: str = "
     uses_adex = any(isinstance(pop.model, AdEx) for pop in network.populations.values())
     model_support(network, target)
     exp_table = exp_table_of(target) if uses_adex else None
+    receptor_sums = receptor_weight_sums(network)
     pops: dict[str, QuantizedPopulation] = {}
     for pop in network.populations.values():
         pops[pop.name] = _quantize_population(pop, network.dt, target, exp_table, incoming[pop.name],
                                               largest[pop.name], injected[pop.name], measured.get(pop.name))
+        if not pop.is_source and pop.model.has_receptors:
+            pops[pop.name] = _with_receptors(pops[pop.name], pop, network.dt, precision, receptor_sums)
     projs = []
     for p in network.projections:
         discrete = isinstance(p.post.model, (DiscreteLIF, DiscreteLI))
@@ -106,13 +111,33 @@ def measured_reach(results, network) -> dict:
     return reach
 
 
+def _with_receptors(q: QuantizedPopulation, pop, dt, precision, weight_sums) -> QuantizedPopulation:
+    """``q`` with its receptor elements (:mod:`.receptors`) quantized against its registers."""
+    if q.model == "AdEx":
+        v_lsb, e_l = q.to_physical["v"]
+        soma = {"bank": "AdEx", "v_lsb": v_lsb, "i_lsb": q.to_physical["w"][0], "E_L": e_l}
+    else:
+        v_lsb, origin = q.to_physical["v"]
+        soma = {"bank": "LIF", "scale": 1.0 / v_lsb, "v_origin": origin,
+                "kappa": np.asarray(q.params.dv, dtype=np.float64) / precision.decay_unity}
+    receptors = quantize_receptors(pop, dt, precision, soma, weight_sums)
+    to_physical = dict(q.to_physical)
+    to_physical.pop("I_syn", None)
+    report = dict(q.report, receptors=receptors.report)
+    report.pop("tau_syn", None)
+    return replace(q, receptors=receptors, to_physical=to_physical, report=report,
+                   issues=q.issues + receptors.issues)
+
+
 def _quantize_population(pop, dt, target, exp_table, incoming_abs_weight, largest_weight,
                          injected_abs, measured) -> QuantizedPopulation:
     if pop.is_source:
         return QuantizedPopulation(pop.name, "source", pop.size, None, {}, {}, None, None, None)
     model = pop.model
     if isinstance(model, (LIF, LI)):
-        return quantize_lif(pop, dt, target.precision, incoming_abs_weight, largest_weight)
+        # with receptors=, weights feed the receptor elements, which have their own scales
+        return quantize_lif(pop, dt, target.precision, incoming_abs_weight,
+                            None if model.has_receptors else largest_weight)
     if isinstance(model, AdEx):
         return quantize_adex(pop, dt, target.precision, exp_table)
     if isinstance(model, (DiscreteLIF, DiscreteLI)):

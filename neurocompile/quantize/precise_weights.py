@@ -31,7 +31,8 @@ def quantize_projection_parts(proj, post_q, precision, max_delay_steps: int) -> 
     w = proj.weights
     pre = np.repeat(np.arange(w.shape[0], dtype=np.int64), np.diff(w.indptr))
     post = w.indices.astype(np.int64)
-    w_eff = w.data * post_q.input_gain[post]  # dendritic input units
+    receptor = proj.receptor if post_q.receptors is not None else ""
+    w_eff = w.data * post_q.channel_gain(receptor)[post]  # dendritic input units
     delay = proj.delay_steps
     top = (1 << (precision.weight_mantissa_bits - 1)) - 1
     parts = []
@@ -54,15 +55,16 @@ def quantize_projection_parts(proj, post_q, precision, max_delay_steps: int) -> 
         report = {"rel_rms_error": float(np.sqrt(np.mean(error**2)) / max(np.sqrt(np.mean(magnitude**2)), 1e-300)),
                   "max_abs_error_units": float(error.max(initial=0.0))}
         parts.append(_part(proj, f"{proj.name}[{label}]", pre[pick], post[pick], sign * hi, delay[pick], exp,
-                           sign, report))
+                           sign, report, receptor))
         keep = lo != 0
         if keep.any():
             parts.append(_part(proj, f"{proj.name}[{label}lo]", pre[pick][keep], post[pick][keep],
-                               sign * lo[keep], delay[pick][keep], 0, sign, dict(report)))
+                               sign * lo[keep], delay[pick][keep], 0, sign, dict(report),
+                               receptor))
     return tuple(parts)
 
 
-def _part(proj, name, pre, post, mant, delay, exp, sign, report) -> QuantizedProjection:
+def _part(proj, name, pre, post, mant, delay, exp, sign, report, receptor) -> QuantizedProjection:
     """A single-sign projection over the given synapses (CSR over the presynaptic population)."""
     order = np.lexsort((post, pre))  # rows in order; within a row the original order
     pre, post, mant, delay = pre[order], post[order], mant[order], delay[order]
@@ -73,7 +75,7 @@ def _part(proj, name, pre, post, mant, delay, exp, sign, report) -> QuantizedPro
     return QuantizedProjection(
         name=name, pre=proj.pre.name, post=proj.post.name, indptr=indptr, post_index=post.astype(np.int32),
         weight_mant=mant.astype(np.int16), delay_steps=delay.astype(np.int16), weight_exp=exp,
-        sign_mode=report["sign_mode"], report=report, source=proj.name)
+        sign_mode=report["sign_mode"], report=report, source=proj.name, receptor=receptor)
 
 
 def placement_network(network, quantized):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..chip import SOMAS
+from ..chip.receptors import R_DECAY0, R_DECAY1, R_INPUT_TO, RECEPTOR_DECAY_BITS
 from .synapse_sums import chunked_bincount
 from .types import QuantIssue
 
@@ -39,25 +40,32 @@ def overflow_risks(network, pops: dict, projs, precision):
     for name, q in pops.items():
         if q.is_source:
             continue
-        excit, inhib = np.zeros(q.size), np.zeros(q.size)
-        excit_rate, inhib_rate = np.zeros(q.size), np.zeros(q.size)
+        channels: dict = {}  # receptor ("" = the soma) -> [excit, inhib, excit_rate, inhib_rate]
         for p in projs:
             if p.post != name:
                 continue
+            sums = channels.setdefault(p.receptor, [np.zeros(q.size) for _ in range(4)])
             scale = 2.0**p.weight_exp
             fraction = max_spike_fraction(network.populations[p.pre], network.dt)
             pos = chunked_bincount(p.post_index, lambda m: np.maximum(m, 0) * scale, p.weight_mant, q.size)
             neg = chunked_bincount(p.post_index, lambda m: np.maximum(-m, 0) * scale, p.weight_mant, q.size)
-            excit += pos
-            inhib += neg
-            excit_rate += pos * fraction
-            inhib_rate += neg * fraction
-        worst_input = float(max(excit.max(initial=0), inhib.max(initial=0)))
+            sums[0] += pos
+            sums[1] += neg
+            sums[2] += pos * fraction
+            sums[3] += neg * fraction
+        worst_input, over = 0.0, np.zeros(q.size, dtype=bool)
+        for excit, inhib, _, _ in channels.values():
+            worst_input = max(worst_input, float(max(excit.max(initial=0), inhib.max(initial=0))))
+            over |= np.maximum(excit, inhib) > dendrite_max
         q.report["worst_input_vs_dendrite"] = worst_input / dendrite_max
         if worst_input > dendrite_max:
-            yield QuantIssue(name, "dendritic input", int(np.sum(np.maximum(excit, inhib) > dendrite_max)),
+            yield QuantIssue(name, "dendritic input", int(over.sum()),
                              f"worst case {worst_input:.4g} exceeds the {precision.state_bits - shift}-bit "
                              "dendrite range if every input spikes in one step; the chip saturates it")
+        if q.receptors is not None:
+            yield from _element_risks(name, q, channels, shift, state_max)
+            continue
+        excit_rate, inhib_rate = channels.get("", [np.zeros(q.size)] * 4)[2:]
         if SOMAS[q.model].bank == "LIF":
             keep = 1.0 - (np.asarray(q.params.du) + 1) / precision.decay_unity
             steady = np.maximum(excit_rate, inhib_rate) * (1 << shift) / np.maximum(
@@ -68,3 +76,21 @@ def overflow_risks(network, pops: dict, projs, precision):
                                  f"worst case {steady.max():.4g} exceeds the {precision.state_bits}-bit "
                                  "current register if every input fires at its largest sustained rate; "
                                  "u would wrap")
+
+
+def _element_risks(name, q, channels, shift, state_max):
+    """Receptor elements: the register fed by the input (``r0``, or ``r1`` of a dual
+    exponential) in steady state when every input fires at its largest sustained rate; an
+    element saturates there (counted per population at run time)."""
+    worst = 0.0
+    for receptor, (_, _, excit_rate, inhib_rate) in channels.items():
+        row = q.receptors.rows[q.receptors.index(receptor)]
+        fed = np.where(row[:, R_INPUT_TO] == 1, row[:, R_DECAY1], row[:, R_DECAY0])
+        leak = np.maximum(fed / float(1 << RECEPTOR_DECAY_BITS), 1.0 / (1 << RECEPTOR_DECAY_BITS))
+        steady = np.maximum(excit_rate, inhib_rate) * (1 << shift) / leak
+        worst = max(worst, float(steady.max(initial=0)) / state_max)
+        if steady.max(initial=0) > state_max:
+            yield QuantIssue(name, f"receptor '{receptor}'", int(np.sum(steady > state_max)),
+                             f"worst case {steady.max():.4g} exceeds the element's register if every input "
+                             "fires at its largest sustained rate; it would saturate")
+    q.report["worst_current_vs_state"] = worst

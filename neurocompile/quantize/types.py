@@ -45,6 +45,8 @@ class QuantizedPopulation:
             units (so the bias with an extra current I is ``bias_per_unit * (bias_drive + I)``).
         report: numbers for the quantization report (effective time constants, errors).
         issues: what had to be clipped or approximated beyond the usual rounding.
+        receptors: the receptor elements (:class:`~.receptors.QuantizedReceptors`) of a model
+            with ``receptors=``, else None.
     """
 
     name: str
@@ -58,10 +60,17 @@ class QuantizedPopulation:
     bias_drive: np.ndarray | None
     report: dict = field(default_factory=dict)
     issues: tuple = ()
+    receptors: object = None
 
     @property
     def is_source(self) -> bool:
         return self.model == "source"
+
+    def channel_gain(self, receptor: str) -> np.ndarray:
+        """Dendritic input LSBs per unit of weight into ``receptor`` ("" = the soma)."""
+        if not receptor:
+            return self.input_gain
+        return self.receptors.input_gain[self.receptors.index(receptor)]
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,7 @@ class QuantizedProjection:
         sign_mode: ``"excitatory"``, ``"inhibitory"`` or ``"mixed"`` (mixed uses even mantissas).
         source: the network projection it comes from (itself, unless a projection was written
             as several parts: :mod:`~neurocompile.quantize.precise_weights`).
+        receptor: the post population's receptor element it feeds ("" = the soma's own input).
     """
 
     name: str
@@ -93,6 +103,7 @@ class QuantizedProjection:
     report: dict = field(default_factory=dict)
     issues: tuple = ()
     source: str = ""
+    receptor: str = ""
 
     @property
     def n_synapses(self) -> int:
@@ -138,7 +149,10 @@ class QuantizedNetwork:
         out = {}
         for (name, var), indices in trace_probes.items():
             q = self.populations[name]
-            scale, offset = q.to_physical[var]
+            if q.receptors is not None and var in q.receptors.to_physical:
+                scale, offset = q.receptors.to_physical[var][2], 0.0
+            else:
+                scale, offset = q.to_physical[var]
             out[(name, var)] = (np.broadcast_to(scale, (q.size,))[indices],
                                 np.broadcast_to(offset, (q.size,))[indices])
         return out

@@ -31,7 +31,8 @@ def quantize_projection(proj, post_q, precision, max_delay_steps: int, strict: b
     w = proj.weights.data
     post = proj.weights.indices
     delay = proj.delay_steps
-    gain_of = post_q.input_gain
+    receptor = proj.receptor if post_q.receptors is not None else ""
+    gain_of = post_q.channel_gain(receptor)
     bits = precision.weight_mantissa_bits
     # Per-synapse float temporaries are made chunk by chunk (networks have 10^8 synapses).
     lowest_eff, highest_eff, peak = np.inf, -np.inf, 0.0
@@ -92,7 +93,7 @@ def quantize_projection(proj, post_q, precision, max_delay_steps: int, strict: b
         indptr=proj.weights.indptr.astype(np.int64, copy=False),
         post_index=post.astype(np.int32, copy=False),
         weight_mant=mant, delay_steps=delay.astype(np.int16), weight_exp=exp, sign_mode=mode,
-        report=report, issues=tuple(issues))
+        report=report, issues=tuple(issues), receptor=receptor)
 
 
 def _needs_negative_exponent(w_eff: np.ndarray, step: int) -> bool:

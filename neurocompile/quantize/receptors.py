@@ -1,0 +1,233 @@
+"""Quantize a population's receptors (``receptors=``) onto the chip's receptor elements.
+
+One element per (neuron, receptor), with the rule of :mod:`neurocompile.chip.receptors`
+(docs/chip.md section 4.5). The element's registers hold the receptor's state right after
+this step's arrivals, ``r0 = S0 x`` and ``r1 = S1 h``; its contribution ``c`` is what the
+float reference adds to the owner in that step:
+
+* LIF/LI (``v`` in LSBs of ``s`` per mV, leak ``kappa = dv / 4096`` per step): a current
+  receptor contributes ``P21' I`` (``P21'``: the exact propagator of current into voltage,
+  with the area correction of :mod:`.lif`); a conductance ``kappa G (E_rev - v)`` with ``G``
+  the conductance's mean over the step in units of the leak conductance (first order in
+  ``kappa G`` against the exact exponential-Euler step of the reference).
+* AdEx (``x`` in ``V_lsb``, currents in ``I_lsb``): a current receptor contributes the mean
+  current over the step (``tau = 0``: ``w / dt``, a voltage jump of ``w / C``); a
+  conductance ``G (E_rev - V)`` in pA with ``G`` in nS.
+
+Decays are 24-bit; each element's coefficients are set from the *realised* decays so that a
+single spike's integral (charge, or conductance x time) equals the float one. Register
+scales come from the sum of the weights onto each receptor: the state all inputs reach
+firing together at 100 Hz (at least one volley; a slow NMDA-like decay accumulates), times
+:data:`RECEPTOR_HEADROOM`. ``drive_shift`` gives the conductance product its resolution.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..chip.receptors import (CONDUCTANCE_KIND, CURRENT_KIND, R_COUPLE, R_COUPLE_SHIFT, R_DECAY0, R_DECAY1,
+                              R_DRIVE_SHIFT, R_E_REV, R_INPUT_TO, R_KIND, R_MEAN0, R_MEAN0_SHIFT, R_MEAN1,
+                              R_MEAN1_SHIFT, RECEPTOR_COLUMNS, RECEPTOR_DECAY_BITS)
+from ..errors import BuildError
+from ..reference.lif import lif_propagators
+from ..reference.receptors import COND_DUAL, COND_EXP, CURRENT, receptor_kind
+from ..models.receptors import dual_exp_norm
+from .adex import quantize_coefficient
+from .formats import decay_constant
+from .types import QuantIssue
+
+#: Registers are sized to this many times the state a receptor reaches when all its inputs
+#: fire together at :data:`ASSUMED_RATE_KHZ` (at least one volley of all of them).
+RECEPTOR_HEADROOM = 4.0
+#: Sustained input rate the register sizing assumes, spikes per ms (100 Hz).
+ASSUMED_RATE_KHZ = 0.1
+#: The conductance x driving-force product is kept below 2**this (int64 with margin).
+PRODUCT_BITS = 60
+#: ``e_rev`` is a signed column of this many bits.
+E_REV_BITS = 32
+#: Coefficient width of ``mean0``/``mean1``/``couple`` (the rounding multiply of section 5.2).
+COEFFICIENT_BITS = 16
+#: Largest number of fraction bits a current element keeps beyond the soma's scale.
+MAX_EXTRA_BITS = 16
+
+
+@dataclass(frozen=True)
+class QuantizedReceptors:
+    """A population's receptor elements: one row of :data:`RECEPTOR_COLUMNS` per neuron and
+    receptor, the initial registers and what one unit of weight is worth.
+
+    Attributes:
+        names: receptor names in element order.
+        rows: int64 ``(receptors, size, columns)``.
+        state: ``{"r0": (receptors, size), "r1": ...}`` initial registers.
+        input_gain: ``(receptors, size)`` dendritic input LSBs per unit of weight.
+        to_physical: state variable (``I_exc``, ``g_ampa``, ``h_ampa``) -> (receptor index,
+            register, scale): physical = register * scale (end-of-step values).
+        report: per receptor, the realised kinetics and scales.
+    """
+
+    names: tuple
+    rows: np.ndarray
+    state: dict
+    input_gain: np.ndarray
+    to_physical: dict
+    report: dict = field(default_factory=dict)
+    issues: tuple = ()
+
+    def index(self, receptor: str) -> int:
+        return self.names.index(receptor)
+
+
+def receptor_weight_sums(network) -> dict:
+    """(population, receptor) -> per-neuron sum of |weight| over its incoming synapses."""
+    sums: dict = {}
+    for proj in network.projections:
+        post = proj.post
+        if not post.model.has_receptors:
+            continue
+        w = proj.weights.tocsc() if hasattr(proj.weights, "tocsc") else proj.weights
+        incoming = np.asarray(abs(w).sum(axis=0)).reshape(-1)
+        key = (post.name, proj.receptor)
+        sums[key] = sums.get(key, 0.0) + incoming
+    return sums
+
+
+def _scale_for(worst: np.ndarray, limit: int) -> np.ndarray:
+    """LSB per unit so that ``RECEPTOR_HEADROOM`` x ``worst`` fits the register (a receptor
+    nothing connects to is scaled for a total weight of 1)."""
+    largest = float(np.max(worst, initial=0.0))
+    return limit / (RECEPTOR_HEADROOM * (largest if largest > 0 else 1.0))
+
+
+def _coefficient(values, owner: str, name: str):
+    c = quantize_coefficient(values, COEFFICIENT_BITS, owner, name)
+    return np.asarray(c.mant, dtype=np.int64), np.asarray(c.shift, dtype=np.int64)
+
+
+def _drive_shift(largest_conductance: float, owner: str) -> int:
+    """Fraction bits ``F`` of the conductance product: ``G_int`` peaks near 2**(PRODUCT_BITS-26)
+    so that ``G_int (e_rev - v)`` (a 26-bit difference) stays below 2**PRODUCT_BITS."""
+    if largest_conductance <= 0:
+        return 0
+    shift = int(np.floor((PRODUCT_BITS - 26) - np.log2(largest_conductance)))
+    if not 0 <= shift <= 62:
+        raise BuildError(f"{owner}: conductance scale needs drive_shift {shift}, outside 0..62")
+    return shift
+
+
+def quantize_receptors(pop, dt: float, precision, soma: dict, weight_sums: dict) -> QuantizedReceptors:
+    """Elements of ``pop``'s receptors. ``soma`` describes the owner's registers:
+
+    LIF/LI: ``{"bank": "LIF", "scale": s (LSB/mV), "v_origin": mV of register 0,
+    "kappa": dv/4096, "p22q": 1 - kappa}``; AdEx: ``{"bank": "AdEx", "v_lsb", "i_lsb",
+    "E_L"}``. ``weight_sums``: (population, receptor) -> per-neuron sum of |weights|.
+    """
+    size = pop.size
+    limit = precision.saturation_limit
+    shift = precision.alignment_shift_bits
+    unity = 1 << RECEPTOR_DECAY_BITS
+    names = tuple(pop.model.receptors)
+    rows = np.zeros((len(names), size, len(RECEPTOR_COLUMNS)), dtype=np.int64)
+    gain = np.zeros((len(names), size))
+    state = {"r0": np.zeros((len(names), size), dtype=np.int64), "r1": np.zeros((len(names), size), dtype=np.int64)}
+    to_physical: dict = {}
+    report: dict = {}
+    issues: list = []
+    lif = soma["bank"] == "LIF"
+    for k, (name, receptor) in enumerate(pop.model.receptors.items()):
+        owner = f"Population '{pop.name}', receptor '{name}'"
+        p = pop.receptor_params[name]
+        kind = receptor_kind(receptor)
+        row = rows[k]
+        decay_time = p["tau_decay"] if kind == COND_DUAL else p["tau"]
+        accumulation = np.maximum(1.0, ASSUMED_RATE_KHZ * decay_time)  # spikes within one decay time
+        worst = accumulation * np.asarray(weight_sums.get((pop.name, name), np.zeros(size)), dtype=np.float64)
+        if kind == CURRENT:
+            tau = p["tau"]
+            instant = tau == 0
+            d0, tau_eff = decay_constant(tau, dt, RECEPTOR_DECAY_BITS)
+            keep_q = 1.0 - d0 / unity
+            if lif:
+                p11, p21, p22 = lif_propagators(pop.params["tau_mem"], tau, dt)
+                fix_u = np.where(instant | (keep_q >= 1), 1.0, (1 - keep_q) / np.maximum(1 - p11, 1e-300))
+                fix_v = np.where(soma["kappa"] > 0, soma["kappa"] / np.maximum(1 - p22, 1e-300), 1.0)
+                # r0 is the voltage this step's current adds (v LSBs per mV of I after the jump)
+                unit = soma["scale"] * np.where(instant, p22, p21 * fix_u * fix_v)
+                mean = np.ones(size)
+            else:
+                p11 = np.where(instant, 0.0, np.exp(-dt / np.where(instant, 1.0, tau)))
+                unit = np.full(size, 1.0 / soma["i_lsb"])  # r0 is the current in I LSBs
+                # the coefficient gives the mean current over the step (its integral per dt,
+                # from the realised decay); tau = 0: w / dt, a voltage jump of w / C
+                mean = np.where(instant, 1.0 / dt, tau * (1 - keep_q) / dt)
+            # r0 = I * unit * 2**extra: fraction bits below the owner's LSB, removed by the coefficient
+            extra = int(np.min(np.clip(np.floor(np.log2(_scale_for(worst * unit, limit))), 0, MAX_EXTRA_BITS)))
+            mean_c = mean * 2.0**-extra
+            r0_scale = unit * 2.0**extra
+            mant, sh = _coefficient(mean_c, owner, "mean current coefficient")
+            row[:, R_KIND], row[:, R_DECAY0] = CURRENT_KIND, d0
+            row[:, R_MEAN0], row[:, R_MEAN0_SHIFT] = mant, sh
+            gain[k] = r0_scale / (1 << shift)
+            to_physical[f"I_{name}"] = (k, "r0", np.where(instant, 0.0, p11 / r0_scale))
+            report[name] = {"kind": "current", "tau": (tau, tau_eff), "extra_bits": extra,
+                            "coefficient_rel_error": float(np.max(np.abs(mant * 2.0**-sh - mean_c) / mean_c))}
+            continue
+        # conductances: r0 = g * s0 (the conductance), for dual exponentials r1 = h * s1
+        if kind == COND_EXP:
+            tau_d = p["tau"]
+            peak = worst
+        else:
+            tau_d, tau_r = p["tau_decay"], p["tau_rise"]
+            peak = worst  # a spike of weight w peaks at g = w (normalised)
+        d0, tau_d_eff = decay_constant(tau_d, dt, RECEPTOR_DECAY_BITS)
+        pd, pdq = np.exp(-dt / tau_d), 1.0 - d0 / unity
+        s0 = np.full(size, _scale_for(peak, limit))
+        if kind == COND_EXP:
+            mean_g = tau_d * (1 - pdq) / dt  # realised decay: each spike's integral is exact
+            mean_h = np.zeros(size)
+            s1 = np.ones(size)
+            input_scale = s0
+        else:
+            d1, tau_r_eff = decay_constant(tau_r, dt, RECEPTOR_DECAY_BITS)
+            pr, prq = np.exp(-dt / tau_r), 1.0 - d1 / unity
+            rate = 1.0 / tau_r - 1.0 / tau_d
+            k_exact = (pd - pr) / rate
+            # the coupling h -> g per step, corrected so the area of g per unit h is exact
+            k_q = k_exact * (1 - pdq) * (1 - prq) / ((1 - pd) * (1 - pr))
+            s1 = k_q * s0  # couple = K s0 / s1 = 1
+            mean_g = tau_d * (1 - pd) / dt
+            mean_h = (tau_d * (1 - pd) - tau_r * (1 - pr)) / rate / dt
+            input_scale = s1 * dual_exp_norm(tau_r, tau_d)
+            row[:, R_DECAY1], row[:, R_INPUT_TO] = d1, 1
+            row[:, R_COUPLE], row[:, R_COUPLE_SHIFT] = 1, 0
+        if lif:
+            # G_int = g * mean * kappa * 2**F: contribution kappa G (E - v) in v LSBs
+            per_g = soma["kappa"]
+            e_rev = np.rint(soma["scale"] * (p["E_rev"] - soma["v_origin"]))
+            e_realised = e_rev / soma["scale"] + soma["v_origin"]
+        else:
+            per_g = soma["v_lsb"] / soma["i_lsb"]  # nS x (x LSB) -> I LSB
+            e_rev = np.rint((p["E_rev"] - soma["E_L"]) / soma["v_lsb"])
+            e_realised = e_rev * soma["v_lsb"] + soma["E_L"]
+        largest_g_int = float(np.max(limit * (mean_g + mean_h * s0 / np.maximum(s1, 1e-300)) * per_g / s0))
+        drive = _drive_shift(largest_g_int, owner)
+        if np.any(np.abs(e_rev) >= 2 ** (E_REV_BITS - 1)):
+            raise BuildError(f"{owner}: E_rev = {np.max(np.abs(p['E_rev'])):g} mV is outside the "
+                             f"{E_REV_BITS}-bit reversal column at this voltage scale")
+        m0, sh0 = _coefficient(mean_g * per_g * 2.0**drive / s0, owner, "mean conductance coefficient")
+        row[:, R_KIND], row[:, R_DECAY0] = CONDUCTANCE_KIND, d0
+        row[:, R_MEAN0], row[:, R_MEAN0_SHIFT] = m0, sh0
+        if kind == COND_DUAL:
+            m1, sh1 = _coefficient(mean_h * per_g * 2.0**drive / s1, owner, "mean rise coefficient")
+            row[:, R_MEAN1], row[:, R_MEAN1_SHIFT] = m1, sh1
+        row[:, R_E_REV], row[:, R_DRIVE_SHIFT] = e_rev, drive
+        gain[k] = input_scale / (1 << shift)
+        to_physical[f"g_{name}"] = (k, "r0", pd / s0 if kind == COND_EXP else 1.0 / s0)
+        entry = {"kind": "conductance", "tau_decay": (tau_d, tau_d_eff), "E_rev": (p["E_rev"], e_realised),
+                 "g_lsb": float(np.max(1.0 / s0)), "drive_shift": drive}
+        if kind == COND_DUAL:
+            to_physical[f"h_{name}"] = (k, "r1", pr / s1)
+            entry["tau_rise"] = (tau_r, tau_r_eff)
+        report[name] = entry
+    return QuantizedReceptors(names, rows, state, gain, to_physical, report, tuple(issues))
