@@ -9,7 +9,7 @@ form the performance benchmarks use).
 What you should see: asynchronous irregular firing near 5.6 Hz. BrainPy 2.8 reports 5.47 Hz
 (excitatory) / 5.59 Hz (inhibitory); Brian2 2.9, 5.67 / 5.64 Hz (cython, 5 seeds) and 5.58 /
 5.63 Hz (cpp_standalone, 3 seeds). Float reference and chip: the README's table (this seed:
-chip 4.3 % / 2.1 % below float; over five initial-voltage seeds the chip is 1.9 % / 1.5 % below
+chip 4.2 % / 2.1 % below float; over five initial-voltage seeds the chip is 1.9 % / 1.5 % below
 float on average, with a seed-to-seed spread of 1.6 % / 0.5 % in float)::
 
     neurocompile build examples/brette_cuba.py --target emu --duration 1000

@@ -3,8 +3,11 @@
 4000 current-based LIF neurons (3200 excitatory, 800 inhibitory), each pair connected with
 probability 2 %, exponential synaptic currents (tau_syn 5 ms), no external input: the recurrent
 excitation alone keeps the network active because the resting potential (-49 mV) sits above the
-threshold (-50 mV). Weights are in mV (Brian2's CUBA convention: currents already multiplied by
-the membrane resistance): +1.62 mV excitatory, -9 mV inhibitory. Time step dt = 0.1 ms.
+threshold (-50 mV). One synaptic time constant serves both excitation and inhibition (the form
+the performance benchmarks use); Brette et al. use 10 ms for inhibition, which
+``examples/brette_cuba.py`` writes with two receptors. Weights are in mV (Brian2's CUBA
+convention: currents already multiplied by the membrane resistance): +1.62 mV excitatory,
+-9 mV inhibitory. Time step dt = 0.1 ms.
 
 What you should see: asynchronous irregular firing around 13 Hz. Measured with the float
 reference: 13.49 Hz excitatory and 12.97 Hz inhibitory over 1000 ms (13.34 Hz and 13.03 Hz over
