@@ -65,7 +65,7 @@ def build_graph(program, plan: LavaPlan, horizon_steps: int) -> LavaGraph:
     for block in plan.blocks:
         proc = _connection(block)
         neurons[block.pre].s_out.connect(proc.s_in)
-        proc.a_out.connect(neurons[block.post].a_in)
+        proc.a_out.connect(getattr(neurons[block.post], block.port))
         synapses[block.name] = proc
     if not any(p is not None for p in neurons.values()):
         raise BuildError(f"Program '{program.name}': no neuron to run in Lava (only unconnected sources)")
@@ -96,23 +96,34 @@ def _ring_buffer(name: str, raster: np.ndarray):
     return source
 
 
-def _neuron_process(kind: str, q, precision, exp_table, bias_update):
-    """The Lava process of population ``q`` (``bias_update``: its registers from step 0, if any)."""
-    shape = (q.size,)
+def _initial_params(kind: str, q, bias_update):
+    """The population's parameter record with its bias registers from step 0."""
+    if bias_update is None:
+        return q.params
     if kind == NC_ADEX:
-        from neurocompile.lava.processes import NcAdex
-        params = q.params
-        if bias_update is not None:
-            params = dataclasses.replace(params, bias=bias_value(bias_update.bias_mant, bias_update.bias_exp))
-        return NcAdex(shape=shape, x=q.state["x"], w=q.state["w"], i_syn=q.state["i_syn"],
-                      params=params, table=exp_table, precision=precision, name=q.name)
-    params = q.params
-    if bias_update is not None:
-        params = dataclasses.replace(params, bias_mant=bias_update.bias_mant, bias_exp=bias_update.bias_exp)
+        return dataclasses.replace(q.params, bias=bias_value(bias_update.bias_mant, bias_update.bias_exp))
+    return dataclasses.replace(q.params, bias_mant=bias_update.bias_mant, bias_exp=bias_update.bias_exp)
+
+
+def _neuron_process(kind: str, q, precision, exp_table, bias_update):
+    """The Lava process of population ``q`` (``bias_update``: its registers from step 0, if any);
+    our LIF/AdEx process with receptor elements when ``q`` has them."""
+    shape = (q.size,)
+    params = _initial_params(kind, q, bias_update)
+    common = dict(shape=shape, params=params, precision=precision, name=q.name)
+    elements = {}
+    if q.receptors is not None:  # receptor-major elements (docs/chip.md section 4.5)
+        r = q.receptors
+        elements = dict(rows=r.rows.reshape(-1, r.rows.shape[2]), r0=r.state["r0"].reshape(-1),
+                        r1=r.state["r1"].reshape(-1))
+    if kind == NC_ADEX:
+        from neurocompile.lava.processes import NcAdex, NcAdexReceptors
+        process = NcAdexReceptors if elements else NcAdex
+        return process(x=q.state["x"], w=q.state["w"], i_syn=q.state["i_syn"], table=exp_table, **common, **elements)
     if kind == NC_LIF:
-        from neurocompile.lava.processes import NcLif
-        return NcLif(shape=shape, u=q.state["u"], v=q.state["v"], params=params, precision=precision,
-                     name=q.name)
+        from neurocompile.lava.processes import NcLif, NcLifReceptors
+        process = NcLifReceptors if elements else NcLif
+        return process(u=q.state["u"], v=q.state["v"], **common, **elements)
     if kind != LAVA_LIF:
         raise BuildError(f"Population '{q.name}': no Lava process of kind {kind!r}")
     from lava.proc.lif.process import LIF

@@ -42,7 +42,10 @@ class NeuronPlan:
 
     ``kind``: :data:`LAVA_LIF`, :data:`NC_LIF`, :data:`NC_ADEX` or :data:`SOURCE`.
     ``reason``: why a custom process is used (empty for Lava's own processes).
-    ``variables``: our probe variable name -> the process's Var name.
+    ``variables``: our probe variable name -> the process's Var name; ``offsets``: where a
+    variable's neurons start in that Var (a receptor's in the elements' ``r0``/``r1``).
+    ``receptors``: the receptor names of a population with receptor elements (docs/chip.md
+    section 4.5), in element order; its process then has the elements and their port ``e_in``.
     """
 
     name: str
@@ -50,6 +53,8 @@ class NeuronPlan:
     size: int
     reason: str = ""
     variables: dict = field(default_factory=dict)
+    offsets: dict = field(default_factory=dict)
+    receptors: tuple = ()
 
     @property
     def runs_on_loihi(self) -> bool:
@@ -63,7 +68,9 @@ class SynapseBlock:
 
     ``delays`` holds Lava delays (``d - 1``) in the same sparsity pattern, or None when every
     synapse has ``d = 1`` (plain Sparse/Dense). ``weight_exp`` and ``sign_mode`` are the
-    projection's; ``dense`` picks Dense/DelayDense over Sparse/DelaySparse.
+    projection's; ``dense`` picks Dense/DelayDense over Sparse/DelaySparse. ``port``: the post
+    process's input port (``a_in``, or ``e_in`` for a receptor, whose rows then start at the
+    receptor's elements).
     """
 
     name: str
@@ -75,6 +82,7 @@ class SynapseBlock:
     weight_exp: int
     sign_mode: str
     dense: bool
+    port: str = "a_in"
 
     @property
     def lava_class(self) -> str:
@@ -96,15 +104,16 @@ def plan_program(program, native_lif: bool = True) -> LavaPlan:
     """Plan the Lava graph of ``program``; ``native_lif=False`` uses our LIF process everywhere."""
     qnet = program.quantized
     precision = program.target.precision
-    for name, q in qnet.populations.items():
-        if q.receptors is not None:
-            raise BuildError(f"Lava target: population '{name}' has receptor elements ({', '.join(q.receptors.names)}; "
-                             "docs/chip.md section 4.5), which the Lava processes do not implement yet; "
-                             "run it with --target emu")
     neurons = {name: _plan_neurons(q, precision, native_lif) for name, q in qnet.populations.items()}
     blocks = []
     for qp in qnet.projections:
-        blocks.extend(_plan_blocks(qp, qnet.populations[qp.pre].size, qnet.populations[qp.post].size))
+        post = qnet.populations[qp.post]
+        if qp.receptor:  # the receptor's rows of the elements' port (receptor-major)
+            first = post.receptors.index(qp.receptor) * post.size
+            blocks.extend(_plan_blocks(qp, qnet.populations[qp.pre].size, len(post.receptors.names) * post.size,
+                                       first, "e_in"))
+        else:
+            blocks.extend(_plan_blocks(qp, qnet.populations[qp.pre].size, post.size))
     return LavaPlan(neurons, tuple(blocks), tuple(qnet.bias_updates), precision)
 
 
@@ -116,6 +125,14 @@ def _plan_neurons(q, precision, native_lif: bool) -> NeuronPlan:
     if q.is_source:
         return NeuronPlan(q.name, SOURCE, q.size)
     variables = dict(SOMAS[q.model].probes)  # our Lava processes name their Vars after the registers
+    if q.receptors is not None:
+        offsets = {}
+        for variable, (receptor, register, _) in q.receptors.to_physical.items():
+            variables[variable] = register
+            offsets[variable] = receptor * q.size
+        kind = NC_ADEX if SOMAS[q.model].bank == "AdEx" else NC_LIF
+        return NeuronPlan(q.name, kind, q.size, "receptor elements (docs/chip.md section 4.5)", variables, offsets,
+                          tuple(q.receptors.names))
     if SOMAS[q.model].bank == "AdEx":
         return NeuronPlan(q.name, NC_ADEX, q.size, "AdEx has no Lava process", variables)
     reason = lava_lif_obstacle(q, precision) if native_lif else "native_lif=False"
@@ -159,8 +176,9 @@ def lava_lif_obstacle(q, precision) -> str:
 # Synapses
 
 
-def _plan_blocks(qp, pre_size: int, post_size: int) -> list[SynapseBlock]:
-    """Connection blocks of one quantized projection.
+def _plan_blocks(qp, pre_size: int, post_size: int, first: int = 0, port: str = "a_in") -> list[SynapseBlock]:
+    """Connection blocks of one quantized projection (onto rows ``first + post`` of a port
+    with ``post_size`` rows).
 
     A Lava connection holds one synapse per (post, pre) pair. Multapses are split over
     several blocks; with ``weight_exp >= 0`` that is exact, since shifting left distributes
@@ -169,7 +187,7 @@ def _plan_blocks(qp, pre_size: int, post_size: int) -> list[SynapseBlock]:
     their mantissas, and blocks never split one delay's sum.
     """
     pre = qp.pre_index
-    post = qp.post_index.astype(np.int64)
+    post = qp.post_index.astype(np.int64) + first
     mant = qp.weight_mant.astype(np.int64)
     delay = qp.delay_steps.astype(np.int64)
     keep = mant != 0  # a zero mantissa adds nothing in any step
@@ -189,7 +207,7 @@ def _plan_blocks(qp, pre_size: int, post_size: int) -> list[SynapseBlock]:
         entries = post_size * pre_size
         dense = entries <= DENSE_MAX_ENTRIES and g_mant.size >= DENSE_MIN_DENSITY * entries
         blocks.append(SynapseBlock(name, qp.name, qp.pre, qp.post, weights, delays,
-                                   int(qp.weight_exp), qp.sign_mode, bool(dense)))
+                                   int(qp.weight_exp), qp.sign_mode, bool(dense), port))
     return blocks
 
 

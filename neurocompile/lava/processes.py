@@ -3,6 +3,10 @@
 * :class:`NcLif`: the chip's integer LIF with its extensions (refractory period, reset by
   subtraction, LI readout, per-neuron decays and thresholds).
 * :class:`NcAdex`: the chip's fixed-point AdEx.
+* :class:`NcLifReceptors`, :class:`NcAdexReceptors`: the same with receptor elements
+  (docs/chip.md section 4.5): a second input port ``e_in`` with one dendritic accumulator per
+  element (receptor-major: element ``k n + i`` is receptor ``k`` of neuron ``i``) and the
+  element registers ``r0``/``r1``.
 
 Their process models (tag ``"fixed_pt"``) call :mod:`neurocompile.chip`, the one
 implementation of the chip's arithmetic, so they compute exactly what the emulator computes.
@@ -32,6 +36,7 @@ from neurocompile.chip.adex import ADEX_REGISTERS, adex_soma_step
 from neurocompile.chip.dendrite import read_dendrite
 from neurocompile.chip.host import bias_value
 from neurocompile.chip.lif import LIF_REGISTERS, lif_soma_step
+from neurocompile.chip.receptors import add_contributions, receptor_step
 
 
 class NcLif(AbstractProcess):
@@ -78,6 +83,33 @@ class NcAdex(AbstractProcess):
         self.bias = Var(shape=shape, init=np.asarray(params.bias))
 
 
+def _add_receptor_elements(process, rows, r0, r1) -> None:
+    """Give ``process`` its receptor elements: parameter rows (elements x columns, receptor-major),
+    initial registers and the input port of their accumulators."""
+    size = rows.shape[0]
+    process.proc_params["receptor_rows"] = np.ascontiguousarray(rows, dtype=np.int64)
+    process.e_in = InPort(shape=(size,))
+    process.r0 = Var(shape=(size,), init=np.asarray(r0))
+    process.r1 = Var(shape=(size,), init=np.asarray(r1))
+
+
+class NcLifReceptors(NcLif):
+    """:class:`NcLif` with receptor elements; ``rows``: the elements'
+    :data:`~neurocompile.chip.receptors.RECEPTOR_COLUMNS` rows, ``r0``/``r1`` their registers."""
+
+    def __init__(self, *, rows, r0, r1, **kwargs):
+        super().__init__(**kwargs)
+        _add_receptor_elements(self, rows, r0, r1)
+
+
+class NcAdexReceptors(NcAdex):
+    """:class:`NcAdex` with receptor elements (as :class:`NcLifReceptors`)."""
+
+    def __init__(self, *, rows, r0, r1, **kwargs):
+        super().__init__(**kwargs)
+        _add_receptor_elements(self, rows, r0, r1)
+
+
 class _ChipSomaModel(PyLoihiProcessModel):
     """What our process models share: each step, read the dendrite as the chip does, run the
     chip's update (:meth:`update`), keep the new registers and send the spikes."""
@@ -88,25 +120,27 @@ class _ChipSomaModel(PyLoihiProcessModel):
     #: The state registers (Vars of the process, fields of the update's result).
     registers: tuple = ()
 
-    def update(self, a_in: np.ndarray, step: int):
+    def update(self, a_in: np.ndarray, step: int, extra):
         raise NotImplementedError
+
+    def contributions(self, step: int):
+        """The receptor elements' summed contributions per neuron (None without elements)."""
+        return None
 
     def run_spk(self):
         step = self.time_step - 1  # Lava's time_step k is our step k - 1
         a_in = read_dendrite(self.a_in.recv().astype(np.int64), self.proc_params["precision"], step=step,
                              owner=f"dendrite ({self.proc_params['name']})")
-        result = self.update(a_in, step)
+        result = self.update(a_in, step, self.contributions(step))
         for register in self.registers:
             getattr(self, register)[:] = getattr(result, register)
         self.refractory_left[:] = result.refractory_left
         self.s_out.send(result.spiked)
 
 
-@implements(proc=NcLif, protocol=LoihiProtocol)
-@requires(CPU)
-@tag("fixed_pt")
-class PyNcLifModel(_ChipSomaModel):
-    """Calls :func:`neurocompile.chip.lif.lif_soma_step` once per step on all neurons."""
+class _LifModel(_ChipSomaModel):
+    """Calls :func:`neurocompile.chip.lif.lif_soma_step` once per step on all neurons (Lava
+    forbids subclassing a decorated process model: the decorated ones below derive from this)."""
 
     u: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
     v: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
@@ -114,16 +148,13 @@ class PyNcLifModel(_ChipSomaModel):
     bias_exp: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=3)
     registers = LIF_REGISTERS
 
-    def update(self, a_in, step):
+    def update(self, a_in, step, extra):
         return lif_soma_step(self.u, self.v, a_in, self.proc_params["params"], self.proc_params["precision"],
                              refractory_left=self.refractory_left, bias=bias_value(self.bias_mant, self.bias_exp),
-                             step=step, owner=self.proc_params["name"])
+                             extra=extra, step=step, owner=self.proc_params["name"])
 
 
-@implements(proc=NcAdex, protocol=LoihiProtocol)
-@requires(CPU)
-@tag("fixed_pt")
-class PyNcAdexModel(_ChipSomaModel):
+class _AdexModel(_ChipSomaModel):
     """Calls :func:`neurocompile.chip.adex.adex_soma_step` once per step on all neurons."""
 
     x: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
@@ -132,8 +163,66 @@ class PyNcAdexModel(_ChipSomaModel):
     bias: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
     registers = ADEX_REGISTERS
 
-    def update(self, a_in, step):
+    def update(self, a_in, step, extra):
         return adex_soma_step(self.x, self.w, self.i_syn, a_in, self.proc_params["params"],
                               self.proc_params["table"], self.proc_params["precision"],
                               bias=self.bias.astype(np.int64), refractory_left=self.refractory_left,
-                              step=step, owner=self.proc_params["name"])
+                              extra=extra, step=step, owner=self.proc_params["name"])
+
+
+@implements(proc=NcLif, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt")
+class PyNcLifModel(_LifModel):
+    """The chip's LIF (:class:`NcLif`)."""
+
+
+@implements(proc=NcAdex, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt")
+class PyNcAdexModel(_AdexModel):
+    """The chip's AdEx (:class:`NcAdex`)."""
+
+
+class _ReceptorElements:
+    """Process-model part of the receptor elements: read their accumulators, update them with
+    the owner's voltage before this step's update (:func:`neurocompile.chip.receptors.receptor_step`,
+    as the emulator) and sum their contributions per neuron."""
+
+    e_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=24)
+    r0: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
+    r1: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
+    #: the Var holding the owner's voltage register
+    voltage: str = ""
+
+    def contributions(self, step):
+        precision = self.proc_params["precision"]
+        e_in = read_dendrite(self.e_in.recv().astype(np.int64), precision, step=step,
+                             owner=f"dendrite ({self.proc_params['name']}, receptor elements)")
+        v = getattr(self, self.voltage).astype(np.int64)
+        owner = np.arange(self.r0.size, dtype=np.int64) % v.size  # receptor-major elements
+        r0, r1, c, *_ = receptor_step(self.r0, self.r1, e_in, v[owner], self.proc_params["receptor_rows"],
+                                      precision)
+        self.r0[:] = r0
+        self.r1[:] = r1
+        extra = np.zeros(v.size, dtype=np.int64)
+        add_contributions(c, owner, extra, precision.saturation_limit)
+        return extra
+
+
+@implements(proc=NcLifReceptors, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt")
+class PyNcLifReceptorsModel(_ReceptorElements, _LifModel):
+    """The chip's LIF with receptor elements (:class:`NcLifReceptors`)."""
+
+    voltage = "v"
+
+
+@implements(proc=NcAdexReceptors, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt")
+class PyNcAdexReceptorsModel(_ReceptorElements, _AdexModel):
+    """The chip's AdEx with receptor elements (:class:`NcAdexReceptors`)."""
+
+    voltage = "x"

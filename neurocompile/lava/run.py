@@ -151,7 +151,8 @@ class LavaRun:
                     recorder.spikes(int(step), name, np.flatnonzero(raster[step]))
         for key, values in traces.items():
             data = np.rint(np.asarray(values).reshape(n_steps, -1)).astype(np.int64)
-            recorder.traces[key][:] = data[:, recorder.trace_probes[key]]
+            first = self.plan.neurons[key[0]].offsets.get(key[1], 0)  # a receptor's elements in r0/r1
+            recorder.traces[key][:] = data[:, first + recorder.trace_probes[key]]
         return Result(backend="lava", dt=program.dt, n_steps=n_steps, counts=counts, recorder=recorder,
                       stats=None, to_physical=program.quantized.physical_scales(recorder.trace_probes))
 

@@ -14,7 +14,7 @@ import pytest
 
 import neurocompile as nc
 from neurocompile.chip import ChipOverflowError
-from neurocompile.errors import BuildError, NetworkError
+from neurocompile.errors import NetworkError
 
 RECEPTORS = {"ampa": nc.CondExp(tau=5.0, E_rev=0.0), "gaba": nc.CondExp(tau=10.0, E_rev=-80.0),
              "nmda": nc.CondDualExp(tau_rise=2.0, tau_decay=100.0, E_rev=0.0),
@@ -69,6 +69,7 @@ def _mixed_network(adex: bool = True):
     net.probe(inh, "spikes")
     net.probe(exc[:4], "v")
     net.probe(exc[:4], "g_gaba")
+    net.probe(inh[:4], "v")
     net.probe(inh[:4], "g_nmda")
     net.probe(inh[:4], "h_nmda")
     return net
@@ -141,11 +142,22 @@ def test_saturated_element_is_counted_and_strict_mode_names_it():
         program.run(60.0, strict=True)
 
 
-def test_receptor_programs_are_refused_where_not_implemented(tmp_path):
-    net = _mixed_network(adex=False)
+def test_nir_export_names_the_receptor_it_cannot_express(tmp_path):
     with pytest.raises(NetworkError, match="receptor 'ampa'.*conductance"):
-        nc.write_nir(net, tmp_path / "x.nir")
-    program = nc.compile(net, "emu")
+        nc.write_nir(_mixed_network(adex=False), tmp_path / "x.nir")
+    net = nc.Network("two", dt=0.1)
+    net.population("p", 2, nc.LIF(tau_mem=10.0, v_rest=-65.0, v_reset=-65.0, v_th=-50.0,
+                                  receptors={"a": nc.CurrentExp(tau=2.0), "b": nc.CurrentExp(tau=8.0)}))
+    with pytest.raises(NetworkError, match="receptor 'b' is a second synaptic current"):
+        nc.write_nir(net, tmp_path / "y.nir")
+
+
+def test_lava_plan_feeds_receptors_through_the_element_port():
+    program = nc.compile(_mixed_network(), "emu")
     from neurocompile.lava.plan import plan_program
-    with pytest.raises(BuildError, match="population 'exc' has receptor elements"):
-        plan_program(program)
+    plan = plan_program(program)
+    assert plan.neurons["exc"].receptors == tuple(RECEPTORS)
+    block = next(b for b in plan.blocks if b.projection == "inh->exc")
+    first = list(RECEPTORS).index("gaba") * 120
+    assert block.port == "e_in" and block.weights.shape == (len(RECEPTORS) * 120, 40)
+    assert block.weights.tocoo().row.min() >= first and block.weights.tocoo().row.max() < first + 120
