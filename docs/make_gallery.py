@@ -87,6 +87,17 @@ def results_table() -> str:
                      time.perf_counter() - start))
 
     start = time.perf_counter()
+    stp = example("stp")["evaluate"]()
+    d, f = stp["depressing"], stp["facilitating"]
+    rows.append(("stp", "PSP 8 and recovery PSP / first, depressing; facilitating",
+                 f"{d['float'][7] / d['float'][0]:.3f}, {d['float'][8] / d['float'][0]:.3f}; "
+                 f"{f['float'][7] / f['float'][0]:.3f}, {f['float'][8] / f['float'][0]:.3f}",
+                 f"{d['chip'][7] / d['chip'][0]:.3f}, {d['chip'][8] / d['chip'][0]:.3f}; "
+                 f"{f['chip'][7] / f['chip'][0]:.3f}, {f['chip'][8] / f['chip'][0]:.3f}",
+                 f"PSPs within {max(d['max_rel_error'], f['max_rel_error']):.1%} of the largest",
+                 time.perf_counter() - start))
+
+    start = time.perf_counter()
     b = example("brunel")["evaluate"]()
     f, h = b["float"], b["chip"]
     rows.append(("brunel", "exc rate, ISI CV, synchrony chi (0.5 s)",

@@ -25,7 +25,7 @@ _EXPORTS = {
     "AdEx": (".models", "AdEx"), "LI": (".models", "LI"), "LIF": (".models", "LIF"),
     "DiscreteLIF": (".models", "DiscreteLIF"), "DiscreteLI": (".models", "DiscreteLI"),
     "CurrentExp": (".models", "CurrentExp"), "CondExp": (".models", "CondExp"),
-    "CondDualExp": (".models", "CondDualExp"),
+    "CondDualExp": (".models", "CondDualExp"), "TsodyksMarkram": (".models", "TsodyksMarkram"),
     "NirFileError": (".nir", "NirFileError"), "read_nir": (".nir", "read_nir"),
     "write_nir": (".nir", "write_nir"),
     "compile": (".program", "compile"),

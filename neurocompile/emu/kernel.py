@@ -33,12 +33,14 @@ from ..chip.costs import core_time_ns
 from ..chip.dendrite import arrival_slot, dendrite_element, scaled_sum, scaled_synapse
 from ..chip.numbers import saturate_element
 from ..chip.receptors import receptor_element
+from ..chip.short_term import (STP_D_FAC, STP_D_REC, STP_U, stp_relax_element, stp_scaled_element,
+                               stp_spike_element)
 from ..chip.lif import (LIF_BIAS_TO_CURRENT, LIF_DU, LIF_DV, LIF_REFRACTORY_STEPS, LIF_RESET_DELAY,
                         LIF_RESET_SUBTRACT, LIF_RESET_VALUE, LIF_SPIKING, LIF_THRESHOLD_INCLUSIVE, LIF_U, LIF_V,
                         LIF_VTH_MANT, lif_element)
 from ..jit import njit
-from .layout import (P_EXPONENT, P_GROUPS, P_INDPTR_OFFSET, P_POST_OFFSET, P_POST_SIZE, P_PRE_OFFSET,
-                     P_RING_LENGTH, P_RING_OFFSET, P_UNIFORM_DELAY)
+from .layout import (P_EXPONENT, P_GROUPS, P_INDPTR_OFFSET, P_POST_OFFSET, P_POST_SIZE, P_PRE_OFFSET, P_PRE_SIZE,
+                     P_RING_LENGTH, P_RING_OFFSET, P_STP, P_STP_OFFSET, P_UNIFORM_DELAY)
 from .state import (ELEMENT_REGISTER, FLAG_DENDRITE_SATURATED, FLAG_INPUT, FLAG_SPIKED, FLAG_STATE_SATURATED, S_ACTIVE, S_EW,
                     S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, soma_flags)
 
@@ -154,6 +156,37 @@ def adex_pass(slot, x, w, i_syn, refractory_left, bias, flags, sets, set_of, exp
             flags[e] = soma_flags(fired, a_in, total, w_new, limit)
 
 
+@njit(inline="always")
+def stp_relax(short_term, row, start, count):
+    """One step of relaxation of ``count`` short-term plasticity states from ``start``."""
+    for e in range(start, start + count):
+        u, x = stp_relax_element(np.int64(short_term.u[e]), np.int64(short_term.x[e]), row[STP_D_FAC],
+                                 row[STP_D_REC])
+        short_term.u[e] = u
+        short_term.x[e] = x
+
+
+@njit(inline="always")
+def deliver_scaled(ring, floored, slot_start, proj, p, delay_group, post, mant, delay, lo, hi, step, offset,
+                   exponent, batch, b, efficacy):
+    """Deliver synapses ``lo..hi-1`` of a spike of sample ``b`` scaled by ``efficacy``
+    (docs/chip.md section 3.4): into the shared ring, or with a negative exponent the scaled
+    mantissa into its floor group."""
+    if exponent >= 0:
+        for j in range(lo, hi):
+            value = stp_scaled_element(scaled_synapse(np.int64(mant[j]), exponent), efficacy)
+            ring[slot_start[delay[j]] + (offset + post[j]) * batch + b] += value
+    else:
+        size = proj[p, P_POST_SIZE]
+        groups = proj[p, P_GROUPS]
+        start = proj[p, P_RING_OFFSET]
+        for j in range(lo, hi):
+            d = delay[j]
+            index = (start + arrival_slot(step, d, proj[p, P_RING_LENGTH]) * groups * size
+                     + delay_group[p, d] * size + post[j])
+            floored[index * batch + b] += stp_scaled_element(np.int64(mant[j]), efficacy)
+
+
 @njit(nogil=True)
 def receptor_pass(slot, elements, lif_v, adex_x, n_lif, batch, shift, limit, low, high, saturations, pop_of,
                   step_active, core_of):
@@ -192,7 +225,7 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
     (``with_receptors``) or without receptor elements."""
 
     def run_steps(first, stop, sections, dims, registers, lif_table, adex_table, synapses, fabric, lif, adex,
-                  dendrites, host, fired, recording, counters, elements):
+                  dendrites, host, fired, recording, counters, elements, short_term):
         """Run the ``sections`` of steps ``first..stop-1`` of B samples; returns the step after
         the last one run. Host spikes and traces are indexed from ``first``.
 
@@ -321,6 +354,11 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
                 fired_ids[n_spiked] = g
                 fired_samples[n_spiked] = host.ids[j] - g * batch
                 n_spiked += 1
+            # Short-term plasticity: every state relaxes one step before this step's spikes.
+            for p in range(dims.n_projections):
+                k = proj[p, P_STP]
+                if k >= 0:
+                    stp_relax(short_term, synapses.stp[k], proj[p, P_STP_OFFSET] * batch, proj[p, P_PRE_SIZE] * batch)
             # Count, record, route and deliver them: mantissa << exponent into the shared ring,
             # or the raw mantissa into its (projection, delay) group's ring when the exponent is
             # negative (floored when it arrives). A table of slots spares a division per synapse.
@@ -354,7 +392,16 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
                     for q in range(run_ptr[row_at], run_ptr[row_at + 1]):  # synaptic ops per core
                         step_synops[run_core[q] * batch + b] += run_count[q]
                     uniform = proj[p, P_UNIFORM_DELAY]
-                    if exponent >= 0 and uniform > 0:  # the common case: one slot for the whole row
+                    k_stp = proj[p, P_STP]
+                    if k_stp >= 0:  # short-term plasticity: every synapse scaled by the efficacy
+                        e = (proj[p, P_STP_OFFSET] + local) * batch + b
+                        u_new, x_new, efficacy = stp_spike_element(np.int64(short_term.u[e]),
+                                                                   np.int64(short_term.x[e]), synapses.stp[k_stp, STP_U])
+                        short_term.u[e] = u_new
+                        short_term.x[e] = x_new
+                        deliver_scaled(ring, floored, slot_start, proj, p, delay_group, post, mant, delay, lo, hi,
+                                       step, offset, exponent, batch, b, efficacy)
+                    elif exponent >= 0 and uniform > 0:  # the common case: one slot for the whole row
                         into = slot_start[uniform] + offset * batch + b
                         for j in range(lo, hi):
                             ring[into + post[j] * batch] += scaled_synapse(np.int64(mant[j]), exponent)

@@ -33,14 +33,17 @@ from ..chip.adex import ADEX_COLUMNS
 from ..chip.dendrite import floor_groups, floors_each_group
 from ..chip.lif import LIF_BIAS, LIF_COLUMNS
 from ..chip.receptors import RECEPTOR_COLUMNS
+from ..chip.short_term import STP_COLUMNS, STP_ONE
 from ..errors import BuildError
 
 #: Columns of the per-projection table ``SynapseTable.proj`` (int64).
 PROJ_COLUMNS = ("pre_offset", "pre_size", "post_offset", "post_size", "exponent", "ring_offset",
-                "ring_length", "groups", "indptr_offset", "uniform_delay")
+                "ring_length", "groups", "indptr_offset", "uniform_delay", "stp", "stp_offset")
 (P_PRE_OFFSET, P_PRE_SIZE, P_POST_OFFSET, P_POST_SIZE, P_EXPONENT, P_RING_OFFSET, P_RING_LENGTH,
- P_GROUPS, P_INDPTR_OFFSET, P_UNIFORM_DELAY) = range(len(PROJ_COLUMNS))
+ P_GROUPS, P_INDPTR_OFFSET, P_UNIFORM_DELAY, P_STP, P_STP_OFFSET) = range(len(PROJ_COLUMNS))
 # P_UNIFORM_DELAY: the delay of every synapse of the projection, or 0 if they differ.
+# P_STP: the projection's row of ``SynapseTable.stp`` (-1: no short-term plasticity);
+# P_STP_OFFSET: where its presynaptic neurons' u, x start in the run's ShortTerm arrays.
 
 HOST = "host"
 
@@ -89,7 +92,8 @@ class ReceptorTable(NamedTuple):
 
 
 class SynapseTable(NamedTuple):
-    """All synapses as one CSR, with the per-projection table and the synaptic-op runs."""
+    """All synapses as one CSR, with the per-projection table, the synaptic-op runs and the
+    short-term plasticity rows ``stp`` (:data:`~neurocompile.chip.short_term.STP_COLUMNS`)."""
 
     proj: np.ndarray
     delay_group: np.ndarray
@@ -103,6 +107,7 @@ class SynapseTable(NamedTuple):
     out_ptr: np.ndarray
     out_proj: np.ndarray
     pop_of: np.ndarray
+    stp: np.ndarray
 
 
 class Fabric(NamedTuple):
@@ -365,10 +370,15 @@ class ChipLayout:
         max_delay = max([int(qp.delay_steps.max(initial=1)) for qp in projections] + [1])
         delay_group = np.zeros((max(n, 1), max_delay + 1), dtype=np.int64)
         shared_delay, floored_size = 1, 0
-        indptr, post, mant, delay = [], [], [], []
-        indptr_offset = synapse_offset = 0
+        indptr, post, mant, delay, stp_rows = [], [], [], [], []
+        indptr_offset = synapse_offset = stp_size = 0
         for k, qp in enumerate(projections):
             row = proj[k]
+            row[P_STP] = -1
+            if qp.stp is not None:  # one (u, x) per presynaptic neuron of the projection
+                row[P_STP], row[P_STP_OFFSET] = len(stp_rows), stp_size
+                stp_rows.append(np.asarray(qp.stp, dtype=np.int64))
+                stp_size += self.size[qp.pre]
             row[P_PRE_OFFSET], row[P_PRE_SIZE] = self.offset[qp.pre], self.size[qp.pre]
             row[P_POST_OFFSET], row[P_POST_SIZE] = self.slot_offset(qp.post, qp.receptor), self.size[qp.post]
             row[P_EXPONENT] = qp.weight_exp
@@ -411,8 +421,16 @@ class ChipLayout:
             mant=_joined(mant, np.int16), delay=_joined(delay, np.int16), run_ptr=run_ptr, run_core=run_core,
             run_count=run_count, out_ptr=out_ptr,
             out_proj=np.array([k for o in outgoing for k in o] or [0], dtype=np.int64),
-            pop_of=np.repeat(np.arange(len(self.order), dtype=np.int32), [self.size[n] for n in self.order]))
+            pop_of=np.repeat(np.arange(len(self.order), dtype=np.int32), [self.size[n] for n in self.order]),
+            stp=np.array(stp_rows or np.zeros((1, len(STP_COLUMNS))), dtype=np.int64).reshape(-1, len(STP_COLUMNS)))
         self.n_projections = n
+        #: initial (u, x) of every short-term plasticity state (int32, (2, states))
+        self.stp_initial = np.zeros((2, max(stp_size, 1)), dtype=np.int32)
+        for k, qp in enumerate(projections):
+            if qp.stp is not None:
+                start, size = proj[k, P_STP_OFFSET], self.size[qp.pre]
+                self.stp_initial[1, start:start + size] = STP_ONE  # u = 0, x = 1
+        self.n_stp_states = stp_size
         self.ring_length = shared_delay + 1
         self.floored_size = floored_size
 

@@ -78,6 +78,14 @@ class Elements(NamedTuple):
     extra: np.ndarray
 
 
+class ShortTerm(NamedTuple):
+    """Short-term plasticity state (docs/chip.md section 3.4): ``u`` and ``x`` (int32) of every
+    (plastic projection, presynaptic neuron, sample), at ``(P_STP_OFFSET + neuron) * B + b``."""
+
+    u: np.ndarray
+    x: np.ndarray
+
+
 class BankState(NamedTuple):
     """The state of one bank (all neurons of one soma model): its registers (int32,
     ``(registers, neurons * B)``, rows in the order of :attr:`neurocompile.chip.Soma.registers`),
@@ -178,6 +186,7 @@ class RunState:
                              self.lif_bias.reshape(-1), flags[:n_lif * batch])
         self.adex = BankState(np.repeat(layout.initial["AdEx"], batch, axis=1), np.zeros(n_adex * batch, np.int16),
                               self.adex_bias.reshape(-1), flags[n_lif * batch:(n_lif + n_adex) * batch])
+        self.short_term = ShortTerm(np.repeat(layout.stp_initial[0], batch), np.repeat(layout.stp_initial[1], batch))
         self.dendrites = Dendrites(
             np.zeros(layout.ring_length * n_slots * batch, dtype=layout.ring_dtype),
             np.zeros(max(layout.floored_size * batch, 1), dtype=np.int64))

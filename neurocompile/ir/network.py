@@ -132,7 +132,7 @@ class Network:
         return self.population(name, size, SpikeTrains(times, indices))
 
     def connect(self, pre, post, rule, weight=None, delay=None, name: str | None = None,
-                receptor: str | None = None) -> Projection:
+                receptor: str | None = None, stp=None) -> Projection:
         """Connect ``pre`` to ``post`` (populations or views) with a connectivity ``rule``.
 
         Args:
@@ -146,7 +146,10 @@ class Network:
                 distribution's lower bound must be >= dt.
             receptor: which of the post model's receptors the synapses feed (its
                 ``receptors=`` names); may be omitted when it has only one.
+            stp: short-term plasticity, ``nc.TsodyksMarkram(U, tau_rec, tau_fac)``: each spike's
+                weights are scaled by its presynaptic neuron's efficacy ``u x``.
         """
+        from ..models.short_term import TsodyksMarkram
         from .connectivity import Connectivity
 
         pre_view, post_view = self._view(pre, "pre"), self._view(post, "post")
@@ -169,6 +172,8 @@ class Network:
         if post_view.population.is_source:
             raise invalid(owner, "post", post_view.name, "is a spike source; it cannot receive synapses")
         receptor = self._receptor(owner, post_view, receptor)
+        if stp is not None and not isinstance(stp, TsodyksMarkram):
+            raise invalid(owner, "stp", stp, "must be None or nc.TsodyksMarkram(U=..., tau_rec=..., tau_fac=...)")
         rng = derived_rng(self.seed, "projection", base)
         proj = build_synapses(base, pre_view, post_view, rule, weight, delay, self.dt, rng, receptor)
         kind = getattr(post_view.model.receptors[receptor], "kind", "current")
@@ -176,6 +181,7 @@ class Network:
             raise invalid(owner, "weight", float(proj.weights.data.min()),
                           f"must be >= 0: receptor '{receptor}' of '{post_view.name}' is a conductance "
                           f"({post_view.model.conductance_unit}); inhibit through a receptor with a low E_rev")
+        proj.stp = stp
         self.projections.append(proj)
         return proj
 

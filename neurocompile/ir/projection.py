@@ -31,6 +31,8 @@ class Projection:
         dt: the network's time step, ms.
         receptor: the post model's receptor the synapses feed (``"syn"``, the built-in
             current synapse, unless the model has ``receptors=``).
+        stp: short-term plasticity (:class:`~neurocompile.TsodyksMarkram`) scaling each
+            spike's weights, or None.
     """
 
     name: str
@@ -41,6 +43,7 @@ class Projection:
     delay_steps: np.ndarray
     dt: float
     receptor: str = "syn"
+    stp: object = None
 
     @property
     def n_synapses(self) -> int:
@@ -62,7 +65,9 @@ class Projection:
 
     def __repr__(self):
         into = "" if self.receptor == "syn" else f" ({self.receptor})"
-        return f"Projection('{self.name}', {self.pre.name} -> {self.post.name}{into}, {self.n_synapses} synapses)"
+        plastic = "" if self.stp is None else f", {self.stp!r}"
+        return (f"Projection('{self.name}', {self.pre.name} -> {self.post.name}{into}, {self.n_synapses} synapses"
+                f"{plastic})")
 
 
 def build_synapses(name, pre_view, post_view, rule, weight, delay, dt, rng, receptor: str = "syn"):

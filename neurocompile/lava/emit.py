@@ -137,6 +137,12 @@ def _neuron_process(kind: str, q, precision, exp_table, bias_update):
 
 
 def _connection(block: SynapseBlock):
+    if block.stp is not None:
+        from neurocompile.lava.processes import NcStpConnection
+        pre, post, mant, delay = block.synapses
+        n_out, n_pre = block.weights.shape
+        return NcStpConnection(n_pre=n_pre, n_out=n_out, pre=pre, post=post, mant=mant, delay=delay,
+                               weight_exp=block.weight_exp, stp=block.stp, name=block.name)
     from lava.utils.weightutils import SignMode
     sign_mode = getattr(SignMode, SIGN_MODES[block.sign_mode])
     check_weights_survive_lava(block, sign_mode)

@@ -3,6 +3,9 @@
 * :class:`NcLif`: the chip's integer LIF with its extensions (refractory period, reset by
   subtraction, LI readout, per-neuron decays and thresholds).
 * :class:`NcAdex`: the chip's fixed-point AdEx.
+* :class:`NcStpConnection`: a projection with short-term plasticity (docs/chip.md section
+  3.4), which Lava's connections cannot express: each spike's synapses scaled by its
+  presynaptic neuron's efficacy, with the chip's delays and floors.
 * :class:`NcLifReceptors`, :class:`NcAdexReceptors`: the same with receptor elements
   (docs/chip.md section 4.5): a second input port ``e_in`` with one dendritic accumulator per
   element (receptor-major: element ``k n + i`` is receptor ``k`` of neuron ``i``) and the
@@ -37,6 +40,8 @@ from neurocompile.chip.dendrite import read_dendrite
 from neurocompile.chip.host import bias_value
 from neurocompile.chip.lif import LIF_REGISTERS, lif_soma_step
 from neurocompile.chip.receptors import add_contributions, receptor_step
+from neurocompile.chip.short_term import (STP_D_FAC, STP_D_REC, STP_ONE, STP_U, stp_relax_array, stp_scaled_array,
+                                          stp_spike_array)
 
 
 class NcLif(AbstractProcess):
@@ -226,3 +231,76 @@ class PyNcAdexReceptorsModel(_ReceptorElements, _AdexModel):
     """The chip's AdEx with receptor elements (:class:`NcAdexReceptors`)."""
 
     voltage = "x"
+
+
+class NcStpConnection(AbstractProcess):
+    """A projection with short-term plasticity (docs/chip.md section 3.4) as a Lava connection.
+
+    Args:
+        n_pre, n_out: sizes of the presynaptic population and of the port it feeds.
+        pre, post, mant, delay: its synapses (post as rows of that port; delays in steps, >= 1).
+        weight_exp: the projection's exponent. stp: its :data:`~neurocompile.chip.short_term.STP_COLUMNS` row.
+    """
+
+    def __init__(self, *, n_pre, n_out, pre, post, mant, delay, weight_exp, stp, name=None):
+        order = np.lexsort((post, pre))  # synapses by presynaptic neuron, then as given
+        pre, post, mant, delay = (np.asarray(a, dtype=np.int64)[order] for a in (pre, post, mant, delay))
+        indptr = np.zeros(n_pre + 1, dtype=np.int64)
+        np.cumsum(np.bincount(pre, minlength=n_pre), out=indptr[1:])
+        delays = np.unique(delay) if delay.size else np.ones(1, dtype=np.int64)
+        super().__init__(n_out=n_out, indptr=indptr, post=post, mant=mant, delay=delay,
+                         group=np.searchsorted(delays, delay), n_groups=delays.size,
+                         length=int(delays.max()) + 1, weight_exp=int(weight_exp),
+                         stp=np.asarray(stp, dtype=np.int64), name=name)
+        self.s_in = InPort(shape=(n_pre,))
+        self.a_out = OutPort(shape=(n_out,))
+        self.u = Var(shape=(n_pre,), init=0)
+        self.x = Var(shape=(n_pre,), init=STP_ONE)
+
+
+@implements(proc=NcStpConnection, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt")
+class PyNcStpConnectionModel(PyLoihiProcessModel):
+    """Each step: send what arrives now, relax every (u, x), and add the synapses of this
+    step's spikes, scaled by their efficacies, into a ring of arrival steps (per floor group
+    when the exponent is negative). Arrival as Lava's connections: a spike of step ``k`` with
+    delay ``d`` reaches the post process in step ``k + d``."""
+
+    s_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, bool, precision=1)
+    a_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=24)
+    u: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=21)
+    x: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=21)
+
+    def __init__(self, proc_params):
+        super().__init__(proc_params)
+        p = proc_params
+        self.ring = np.zeros((p["n_groups"], p["length"], p["n_out"]), dtype=np.int64)
+        self.slot = 0
+
+    def run_spk(self):
+        p = self.proc_params
+        exp = p["weight_exp"]
+        arriving = self.ring[:, self.slot]
+        out = arriving.sum(axis=0) if exp >= 0 else (arriving >> -exp).sum(axis=0)  # floor per group
+        self.a_out.send(out.astype(np.int32))
+        arriving[:] = 0
+        u, x = self.u.astype(np.int64), self.x.astype(np.int64)
+        stp = p["stp"]
+        stp_relax_array(u, x, stp[STP_D_FAC], stp[STP_D_REC])
+        spiking = np.flatnonzero(self.s_in.recv()).astype(np.int64)
+        if spiking.size:
+            efficacy = np.zeros(spiking.size, dtype=np.int64)
+            stp_spike_array(u, x, spiking, stp[STP_U], efficacy)
+            indptr = p["indptr"]
+            counts = indptr[spiking + 1] - indptr[spiking]
+            rows = np.concatenate([np.arange(indptr[j], indptr[j + 1]) for j in spiking])
+            values = p["mant"][rows] << exp if exp >= 0 else p["mant"][rows].copy()
+            scaled = np.zeros(rows.size, dtype=np.int64)
+            stp_scaled_array(values, np.repeat(efficacy, counts), scaled)
+            # a delay of d arrives d steps after this one; the slot just sent is one step ahead
+            slots = (self.slot + p["delay"][rows]) % p["length"]
+            np.add.at(self.ring, (p["group"][rows], slots, p["post"][rows]), scaled)
+        self.u[:] = u
+        self.x[:] = x
+        self.slot = (self.slot + 1) % p["length"]

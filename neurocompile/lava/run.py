@@ -75,8 +75,10 @@ class LavaRun:
             why = f"  ({n.reason})" if n.reason else ""
             lines.append(f"population {n.name}: {n.kind} [{where}]{why}")
         for b in self.plan.blocks:
+            ours = ("  [CPU simulation only] (short-term plasticity: Lava's connections have none)"
+                    if b.stp is not None else "")
             lines.append(f"projection {b.name}: {b.lava_class} {b.pre} -> {b.post}, "
-                         f"{b.weights.nnz} synapses, weight_exp {b.weight_exp}, {b.sign_mode}")
+                         f"{b.weights.nnz} synapses, weight_exp {b.weight_exp}, {b.sign_mode}{ours}")
         return "\n".join(lines)
 
     # -- run ------------------------------------------------------------------------------

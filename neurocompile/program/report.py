@@ -75,15 +75,21 @@ def receptor_quant_table(program) -> Table | None:
 def projection_quant_table(program) -> Table:
     t = Table(title="Quantization: projections")
     with_receptors = any(p.receptor for p in program.quantized.projections)
+    with_stp = any(p.stp is not None for p in program.quantized.projections)
     for col in ("projection", *(("receptor",) if with_receptors else ()), "synapses", "sign", "weight exp",
-                "max |mantissa|", "rel. RMS weight err", "zeroed"):
+                "max |mantissa|", "rel. RMS weight err", "zeroed",
+                *(("STP U, tau_rec, tau_fac ms (chip)",) if with_stp else ())):
         t.add_column(col)
     for p in program.quantized.projections:
         r = p.report
         # a fine part ("[+lo]") completes its coarse part: the pair's error is on the coarse row
         error = "(with coarse part)" if p.name.endswith("lo]") else f"{r['rel_rms_error']:.2e}"
+        stp = ()
+        if with_stp:
+            s = r.get("stp")
+            stp = (f"{s['U'][1]:.4g}, {s['tau_rec'][1]:.4g}, {s['tau_fac'][1]:.4g}" if s else "-",)
         t.add_row(p.name, *((p.receptor or "-",) if with_receptors else ()), str(p.n_synapses), r["sign_mode"],
-                  str(r["weight_exp"]), str(r["mantissa_max"]), error, str(r["synapses_zeroed"]))
+                  str(r["weight_exp"]), str(r["mantissa_max"]), error, str(r["synapses_zeroed"]), *stp)
     return t
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import BuildError
+from .short_term import quantize_stp
 from .types import QuantizedProjection
 
 
@@ -72,10 +73,14 @@ def _part(proj, name, pre, post, mant, delay, exp, sign, report, receptor) -> Qu
     np.cumsum(np.bincount(pre, minlength=proj.pre.size), out=indptr[1:])
     report.update(weight_exp=exp, sign_mode="excitatory" if sign > 0 else "inhibitory",
                   mantissa_max=int(np.max(np.abs(mant), initial=0)), synapses_zeroed=0)
+    stp, stp_report = quantize_stp(proj.stp, proj.dt)
+    if stp is not None:
+        report["stp"] = stp_report
     return QuantizedProjection(
         name=name, pre=proj.pre.name, post=proj.post.name, indptr=indptr, post_index=post.astype(np.int32),
         weight_mant=mant.astype(np.int16), delay_steps=delay.astype(np.int16), weight_exp=exp,
-        sign_mode=report["sign_mode"], report=report, source=proj.name, receptor=receptor)
+        sign_mode=report["sign_mode"], report=report, source=proj.name, receptor=receptor,
+        stp=stp)
 
 
 def placement_network(network, quantized):
@@ -101,5 +106,6 @@ def placement_network(network, quantized):
             weights = sp.csr_matrix((qp.weight_mant.astype(np.float64), qp.post_index, qp.indptr),
                                     shape=proj.weights.shape)
             placed.projections.append(Projection(qp.name, proj.pre, proj.post, proj.rule, weights,
-                                                 qp.delay_steps.astype(np.int32), proj.dt))
+                                                 qp.delay_steps.astype(np.int32), proj.dt, proj.receptor,
+                                                 proj.stp))
     return placed

@@ -80,17 +80,29 @@ class QuantizedReceptors:
 
 
 def receptor_weight_sums(network) -> dict:
-    """(population, receptor) -> per-neuron sum of |weight| over its incoming synapses."""
+    """(population, receptor) -> per-neuron sum of |weight| over its incoming synapses; and
+    under (population, receptor, "largest") the largest single |weight| onto the receptor."""
     sums: dict = {}
     for proj in network.projections:
         post = proj.post
         if not post.model.has_receptors:
             continue
-        w = proj.weights.tocsc() if hasattr(proj.weights, "tocsc") else proj.weights
+        w = proj.weights
         incoming = np.asarray(abs(w).sum(axis=0)).reshape(-1)
         key = (post.name, proj.receptor)
         sums[key] = sums.get(key, 0.0) + incoming
+        largest = float(np.max(np.abs(w.data), initial=0.0))
+        sums[key + ("largest",)] = max(sums.get(key + ("largest",), 0.0), largest)
     return sums
+
+
+def _weight_fit(largest: float, precision) -> float:
+    """The largest dendritic-input scale (LSB per unit of weight, before the alignment shift)
+    at which the largest weight still fits a mantissa at the largest exponent."""
+    if largest <= 0:
+        return np.inf
+    most = ((1 << (precision.weight_mantissa_bits - 1)) - 2) * 2.0**precision.weight_exponent_max
+    return most / largest
 
 
 def _scale_for(worst: np.ndarray, limit: int) -> np.ndarray:
@@ -143,6 +155,8 @@ def quantize_receptors(pop, dt: float, precision, soma: dict, weight_sums: dict)
         decay_time = p["tau_decay"] if kind == COND_DUAL else p["tau"]
         accumulation = np.maximum(1.0, ASSUMED_RATE_KHZ * decay_time)  # spikes within one decay time
         worst = accumulation * np.asarray(weight_sums.get((pop.name, name), np.zeros(size)), dtype=np.float64)
+        # input LSBs per unit of weight above which the largest weight could not be stored
+        fit = _weight_fit(weight_sums.get((pop.name, name, "largest"), 0.0), precision) * (1 << shift)
         if kind == CURRENT:
             tau = p["tau"]
             instant = tau == 0
@@ -162,7 +176,8 @@ def quantize_receptors(pop, dt: float, precision, soma: dict, weight_sums: dict)
                 # from the realised decay); tau = 0: w / dt, a voltage jump of w / C
                 mean = np.where(instant, 1.0 / dt, tau * (1 - keep_q) / dt)
             # r0 = I * unit * 2**extra: fraction bits below the owner's LSB, removed by the coefficient
-            extra = int(np.min(np.clip(np.floor(np.log2(_scale_for(worst * unit, limit))), 0, MAX_EXTRA_BITS)))
+            extra = np.floor(np.log2(np.minimum(_scale_for(worst * unit, limit), fit / np.max(unit))))
+            extra = int(np.min(np.clip(extra, 0, MAX_EXTRA_BITS)))
             mean_c = mean * 2.0**-extra
             r0_scale = unit * 2.0**extra
             mant, sh = _coefficient(mean_c, owner, "mean current coefficient")
@@ -182,7 +197,7 @@ def quantize_receptors(pop, dt: float, precision, soma: dict, weight_sums: dict)
             peak = worst  # a spike of weight w peaks at g = w (normalised)
         d0, tau_d_eff = decay_constant(tau_d, dt, RECEPTOR_DECAY_BITS)
         pd, pdq = np.exp(-dt / tau_d), 1.0 - d0 / unity
-        s0 = np.full(size, _scale_for(peak, limit))
+        s0 = np.full(size, min(_scale_for(peak, limit), fit))
         if kind == COND_EXP:
             mean_g = tau_d * (1 - pdq) / dt  # realised decay: each spike's integral is exact
             mean_h = np.zeros(size)

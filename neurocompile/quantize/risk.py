@@ -17,10 +17,16 @@ from .types import QuantIssue
 
 def max_spike_fraction(pop, dt: float) -> float:
     """Largest sustained fraction of steps in which a neuron of ``pop`` can spike."""
-    from ..ir.inputs import PoissonSource
+    from ..ir.inputs import PoissonSource, SpikeTrains
 
     if isinstance(pop.model, PoissonSource):
         return float(min(1.0, 5.0 * np.max(pop.model.rate) * dt * 1e-3))  # 5x the mean rate
+    if isinstance(pop.model, SpikeTrains):  # known trains: one spike per shortest interval
+        steps = np.rint(pop.model.times / dt).astype(np.int64)
+        order = np.lexsort((steps, pop.model.indices))
+        same = pop.model.indices[order][1:] == pop.model.indices[order][:-1]
+        intervals = np.diff(steps[order])[same]
+        return float(1.0 / max(1, intervals.min())) if intervals.size else 0.0
     if pop.is_source:
         return 1.0
     refractory = np.rint(np.asarray(pop.params.get("refractory", 0.0)) / dt)
@@ -31,8 +37,9 @@ def overflow_risks(network, pops: dict, projs, precision):
     """Yield an issue per population whose worst-case input exceeds a register.
 
     Dendritic input: every presynaptic neuron of every synapse spikes in the same step. LIF
-    synaptic current: every presynaptic neuron fires at its largest sustained rate (one spike
-    per refractory period; 5x the rate of a Poisson source), in steady state.
+    synaptic current (and receptor elements): that volley, or every presynaptic neuron at its
+    largest sustained rate (one spike per refractory period; 5x the rate of a Poisson source;
+    one per shortest interval of given spike trains), in steady state.
     """
     shift = precision.alignment_shift_bits
     dendrite_max = precision.dendrite_range[1]
@@ -65,17 +72,18 @@ def overflow_risks(network, pops: dict, projs, precision):
         if q.receptors is not None:
             yield from _element_risks(name, q, channels, shift, state_max)
             continue
-        excit_rate, inhib_rate = channels.get("", [np.zeros(q.size)] * 4)[2:]
+        excit, inhib, excit_rate, inhib_rate = channels.get("", [np.zeros(q.size)] * 4)
         if SOMAS[q.model].bank == "LIF":
             keep = 1.0 - (np.asarray(q.params.du) + 1) / precision.decay_unity
-            steady = np.maximum(excit_rate, inhib_rate) * (1 << shift) / np.maximum(
-                1.0 - keep, 1.0 / precision.decay_unity)
+            # one volley of every input, or every input at its largest sustained rate
+            steady = np.maximum(np.maximum(excit, inhib), np.maximum(excit_rate, inhib_rate) / np.maximum(
+                1.0 - keep, 1.0 / precision.decay_unity)) * (1 << shift)
             q.report["worst_current_vs_state"] = float(steady.max(initial=0)) / state_max
             if steady.max(initial=0) > state_max:
                 yield QuantIssue(name, "synaptic current u", int(np.sum(steady > state_max)),
                                  f"worst case {steady.max():.4g} exceeds the {precision.state_bits}-bit "
-                                 "current register if every input fires at its largest sustained rate; "
-                                 "u would wrap")
+                                 "current register if every input fires at once or at its largest sustained "
+                                 "rate; u would wrap")
 
 
 def _element_risks(name, q, channels, shift, state_max):
@@ -83,14 +91,14 @@ def _element_risks(name, q, channels, shift, state_max):
     exponential) in steady state when every input fires at its largest sustained rate; an
     element saturates there (counted per population at run time)."""
     worst = 0.0
-    for receptor, (_, _, excit_rate, inhib_rate) in channels.items():
+    for receptor, (excit, inhib, excit_rate, inhib_rate) in channels.items():
         row = q.receptors.rows[q.receptors.index(receptor)]
         fed = np.where(row[:, R_INPUT_TO] == 1, row[:, R_DECAY1], row[:, R_DECAY0])
         leak = np.maximum(fed / float(1 << RECEPTOR_DECAY_BITS), 1.0 / (1 << RECEPTOR_DECAY_BITS))
-        steady = np.maximum(excit_rate, inhib_rate) * (1 << shift) / leak
+        steady = np.maximum(np.maximum(excit, inhib), np.maximum(excit_rate, inhib_rate) / leak) * (1 << shift)
         worst = max(worst, float(steady.max(initial=0)) / state_max)
         if steady.max(initial=0) > state_max:
             yield QuantIssue(name, f"receptor '{receptor}'", int(np.sum(steady > state_max)),
                              f"worst case {steady.max():.4g} exceeds the element's register if every input "
-                             "fires at its largest sustained rate; it would saturate")
+                             "fires at once or at its largest sustained rate; it would saturate")
     q.report["worst_current_vs_state"] = worst

@@ -89,6 +89,8 @@ class QuantizedProjection:
         source: the network projection it comes from (itself, unless a projection was written
             as several parts: :mod:`~neurocompile.quantize.precise_weights`).
         receptor: the post population's receptor element it feeds ("" = the soma's own input).
+        stp: its short-term plasticity as the chip's parameter row
+            (:data:`~neurocompile.chip.short_term.STP_COLUMNS`, int64), or None.
     """
 
     name: str
@@ -104,6 +106,7 @@ class QuantizedProjection:
     issues: tuple = ()
     source: str = ""
     receptor: str = ""
+    stp: np.ndarray | None = None
 
     @property
     def n_synapses(self) -> int:

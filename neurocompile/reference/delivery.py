@@ -13,8 +13,9 @@ from ..jit import njit
 
 
 @njit(nogil=True)
-def _deliver_rows(ring_flat, indptr, post, weight, delay, uniform_delay, rows, step, length, size):
-    """Add the weights of ``rows`` into ``ring_flat`` in row order; returns synapses touched.
+def _deliver_rows(ring_flat, indptr, post, weight, delay, uniform_delay, rows, scale, step, length, size):
+    """Add the weights of ``rows``, times the row's ``scale`` (short-term plasticity's
+    efficacy; 1 without it), into ``ring_flat`` in row order; returns synapses touched.
 
     Each addition lands in slot ``(step + delay) % length`` (``uniform_delay`` > 0: the same
     delay for every synapse). One compiled loop: a step delivers a few rows of ~100 synapses,
@@ -23,9 +24,10 @@ def _deliver_rows(ring_flat, indptr, post, weight, delay, uniform_delay, rows, s
     touched = 0
     for r in range(rows.size):
         row = rows[r]
+        factor = scale[r]
         for j in range(indptr[row], indptr[row + 1]):
             d = uniform_delay if uniform_delay > 0 else delay[j]
-            ring_flat[((step + d) % length) * size + post[j]] += weight[j]
+            ring_flat[((step + d) % length) * size + post[j]] += weight[j] * factor
         touched += indptr[row + 1] - indptr[row]
     return touched
 
@@ -42,8 +44,37 @@ def synapse_range(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return np.repeat(starts - first, counts) + np.arange(total)
 
 
+class ShortTermState:
+    """Tsodyks–Markram state of one projection's presynaptic neurons (float64), updated at
+    their spikes from the exact solution between spikes (:mod:`neurocompile.models.short_term`).
+
+    The relaxation over the steps since a neuron's last spike is exact, so the result equals a
+    per-step relaxation (the chip's) up to rounding.
+    """
+
+    def __init__(self, stp, size: int, dt: float):
+        self.U = float(stp.U)
+        self.dt = dt
+        self.tau_fac, self.tau_rec = float(stp.tau_fac), float(stp.tau_rec)
+        self.u = np.zeros(size)
+        self.x = np.ones(size)
+        self.last = np.zeros(size, dtype=np.int64)  # step of the last update
+
+    def efficacy(self, step: int, rows: np.ndarray) -> np.ndarray:
+        """Relax the spiking ``rows`` to ``step``, facilitate, return ``u x`` and deplete."""
+        elapsed = (step - self.last[rows]) * self.dt
+        u, x = self.u[rows], self.x[rows]
+        u = u * (np.exp(-elapsed / self.tau_fac) if self.tau_fac > 0 else 0.0)
+        x = 1.0 + (x - 1.0) * (np.exp(-elapsed / self.tau_rec) if self.tau_rec > 0 else 0.0)
+        u = u + self.U * (1.0 - u)
+        efficacy = u * x
+        self.u[rows], self.x[rows], self.last[rows] = u, x - efficacy, step
+        return efficacy
+
+
 class DelayedDelivery:
-    """Delivers one projection's spikes into the ring buffer of its postsynaptic population."""
+    """Delivers one projection's spikes into the ring buffer of its postsynaptic population
+    (with its short-term plasticity, if any)."""
 
     def __init__(self, projection, ring: np.ndarray):
         w = projection.weights
@@ -55,6 +86,8 @@ class DelayedDelivery:
         self.ring_flat = ring.reshape(-1)
         self.length, self.size = ring.shape
         self.uniform_delay = int(self.delay[0]) if self.delay.size and np.all(self.delay == self.delay[0]) else None
+        self.stp = None if projection.stp is None else ShortTermState(projection.stp, projection.pre.size,
+                                                                      projection.dt)
 
     def deliver(self, step: int, spiked_rows: np.ndarray) -> int:
         """Add the weights of the spiking rows into the buffer; returns synapses touched.
@@ -63,6 +96,7 @@ class DelayedDelivery:
         """
         if spiked_rows.size == 0:
             return 0
+        rows = np.asarray(spiked_rows, dtype=np.int64)
+        scale = np.ones(rows.size) if self.stp is None else self.stp.efficacy(step, rows)
         return int(_deliver_rows(self.ring_flat, self.indptr, self.post, self.weight, self.delay,
-                                 self.uniform_delay or 0, np.asarray(spiked_rows, dtype=np.int64),
-                                 step, self.length, self.size))
+                                 self.uniform_delay or 0, rows, scale, step, self.length, self.size))
