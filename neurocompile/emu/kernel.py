@@ -177,14 +177,18 @@ def deliver_scaled(ring, floored, slot_start, proj, p, delay_group, post, mant, 
             value = stp_scaled_element(scaled_synapse(np.int64(mant[j]), exponent), efficacy)
             ring[slot_start[delay[j]] + (offset + post[j]) * batch + b] += value
     else:
-        size = proj[p, P_POST_SIZE]
-        groups = proj[p, P_GROUPS]
-        start = proj[p, P_RING_OFFSET]
         for j in range(lo, hi):
-            d = delay[j]
-            index = (start + arrival_slot(step, d, proj[p, P_RING_LENGTH]) * groups * size
-                     + delay_group[p, d] * size + post[j])
+            index = floor_group_slot(proj, p, delay_group, step, delay[j], post[j])
             floored[index * batch + b] += stp_scaled_element(np.int64(mant[j]), efficacy)
+
+
+@njit(inline="always")
+def floor_group_slot(proj, p, delay_group, step, d, target):
+    """Position (before the sample axis) of neuron ``target`` in the floor-group ring of
+    projection ``p`` (negative exponent) for a spike of ``step`` with delay ``d``."""
+    size = proj[p, P_POST_SIZE]
+    return (proj[p, P_RING_OFFSET] + arrival_slot(step, d, proj[p, P_RING_LENGTH]) * proj[p, P_GROUPS] * size
+            + delay_group[p, d] * size + target)
 
 
 @njit(nogil=True)
@@ -410,13 +414,8 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
                             ring[slot_start[delay[j]] + (offset + post[j]) * batch + b] += (
                                 scaled_synapse(np.int64(mant[j]), exponent))
                     else:
-                        size = proj[p, P_POST_SIZE]
-                        groups = proj[p, P_GROUPS]
-                        start = proj[p, P_RING_OFFSET]
                         for j in range(lo, hi):
-                            d = delay[j]
-                            index = (start + arrival_slot(step, d, proj[p, P_RING_LENGTH]) * groups * size
-                                     + delay_group[p, d] * size + post[j])
+                            index = floor_group_slot(proj, p, delay_group, step, delay[j], post[j])
                             floored[index * batch + b] += mant[j]
             for b in range(batch):
                 counters.max_route_ns[step, b] = longest[b]
