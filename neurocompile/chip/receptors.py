@@ -50,12 +50,22 @@ def receptor_element(r0, r1, a_in, v, row, shift, limit):
     ``RECEPTOR_OVERFLOW_*`` bits of the registers that saturated, the raw values are those
     before saturation (strict-mode messages).
     """
+    return receptor_update(r0, r1, a_in, v, row[R_KIND], row[R_INPUT_TO], row[R_DECAY0], row[R_DECAY1],
+                           row[R_COUPLE], row[R_COUPLE_SHIFT], row[R_MEAN0], row[R_MEAN0_SHIFT], row[R_MEAN1],
+                           row[R_MEAN1_SHIFT], row[R_E_REV], row[R_DRIVE_SHIFT], shift, limit)
+
+
+@njit(inline="always")
+def receptor_update(r0, r1, a_in, v, kind, input_to, decay0, decay1, couple, couple_shift, mean0, mean0_shift,
+                    mean1, mean1_shift, e_rev, drive_shift, shift, limit):
+    """:func:`receptor_element` with the row's columns as scalars (callers that update many
+    elements of one row pass them once)."""
     q = a_in << shift
-    into0 = q if row[R_INPUT_TO] == 0 else 0
-    into1 = q if row[R_INPUT_TO] == 1 else 0
-    r0_raw = (decay_element(r0, row[R_DECAY0], RECEPTOR_DECAY_BITS)
-              + coefficient_element(r1, row[R_COUPLE], row[R_COUPLE_SHIFT]) + into0)
-    r1_raw = decay_element(r1, row[R_DECAY1], RECEPTOR_DECAY_BITS) + into1
+    into0 = q if input_to == 0 else 0
+    into1 = q if input_to == 1 else 0
+    r0_raw = (decay_element(r0, decay0, RECEPTOR_DECAY_BITS) + coefficient_element(r1, couple, couple_shift)
+              + into0)
+    r1_raw = decay_element(r1, decay1, RECEPTOR_DECAY_BITS) + into1
     overflow = 0
     if r0_raw < -limit or r0_raw > limit:
         overflow |= RECEPTOR_OVERFLOW_R0
@@ -63,13 +73,12 @@ def receptor_element(r0, r1, a_in, v, row, shift, limit):
         overflow |= RECEPTOR_OVERFLOW_R1
     r0_new = saturate_element(r0_raw, -limit, limit)
     r1_new = saturate_element(r1_raw, -limit, limit)
-    weighted = coefficient_element(r0_new, row[R_MEAN0], row[R_MEAN0_SHIFT])
-    if row[R_KIND] == CURRENT_KIND:
+    weighted = coefficient_element(r0_new, mean0, mean0_shift)
+    if kind == CURRENT_KIND:
         c_raw = weighted
     else:
-        total = weighted + coefficient_element(r1_new, row[R_MEAN1], row[R_MEAN1_SHIFT])
-        drive = row[R_DRIVE_SHIFT]
-        c_raw = (total * (row[R_E_REV] - v) + ((1 << drive) >> 1)) >> drive
+        total = weighted + coefficient_element(r1_new, mean1, mean1_shift)
+        c_raw = (total * (e_rev - v) + ((1 << drive_shift) >> 1)) >> drive_shift
     if c_raw < -limit or c_raw > limit:
         overflow |= RECEPTOR_OVERFLOW_C
     return r0_new, r1_new, saturate_element(c_raw, -limit, limit), overflow, r0_raw, r1_raw, c_raw

@@ -32,7 +32,8 @@ from ..chip.adex import ADEX_I, ADEX_W, ADEX_X, adex_element
 from ..chip.costs import core_time_ns
 from ..chip.dendrite import arrival_slot, dendrite_element, scaled_sum, scaled_synapse
 from ..chip.numbers import saturate_element
-from ..chip.receptors import receptor_element
+from ..chip.receptors import (R_COUPLE, R_COUPLE_SHIFT, R_DECAY0, R_DECAY1, R_DRIVE_SHIFT, R_E_REV, R_INPUT_TO, R_KIND,
+                              R_MEAN0, R_MEAN0_SHIFT, R_MEAN1, R_MEAN1_SHIFT, receptor_update)
 from ..chip.short_term import (STP_D_FAC, STP_D_REC, STP_U, stp_relax_element, stp_scaled_element,
                                stp_spike_element)
 from ..chip.lif import (LIF_BIAS_TO_CURRENT, LIF_DU, LIF_DV, LIF_REFRACTORY_STEPS, LIF_RESET_DELAY,
@@ -191,35 +192,64 @@ def floor_group_slot(proj, p, delay_group, step, d, target):
             + delay_group[p, d] * size + target)
 
 
+@njit(inline="always")
+def _element_segment(slot, r0, r1, v, extra, row, shift, limit, low, high, batch, counts):
+    """Update one run of elements sharing ``row`` (views from 0, aligned with their owners'
+    voltages ``v`` and contributions ``extra``); adds to ``counts[kind, b]`` the dendrites that
+    saturated (0), elements that saturated (1) and elements with input (2)."""
+    kind, input_to, decay0, decay1 = row[R_KIND], row[R_INPUT_TO], row[R_DECAY0], row[R_DECAY1]
+    couple, couple_shift, mean0, mean0_shift = row[R_COUPLE], row[R_COUPLE_SHIFT], row[R_MEAN0], row[R_MEAN0_SHIFT]
+    mean1, mean1_shift, e_rev, drive_shift = row[R_MEAN1], row[R_MEAN1_SHIFT], row[R_E_REV], row[R_DRIVE_SHIFT]
+    saturated_input = saturated = active = 0
+    for n in range(slot.size):
+        total = slot[n]
+        slot[n] = 0
+        a_in = dendrite_element(total, low, high)
+        r0_new, r1_new, c, overflow, _, _, _ = receptor_update(
+            r0[n], r1[n], a_in, v[n], kind, input_to, decay0, decay1, couple, couple_shift, mean0, mean0_shift,
+            mean1, mean1_shift, e_rev, drive_shift, shift, limit)
+        r0[n] = r0_new
+        r1[n] = r1_new
+        extra[n] += c
+        if batch == 1:  # loop-invariant: a single sample sums in registers
+            saturated_input += a_in != total
+            saturated += overflow != 0
+            active += a_in != 0
+        else:
+            b = n % batch
+            counts[0, b] += a_in != total
+            counts[1, b] += overflow != 0
+            counts[2, b] += a_in != 0
+    if batch == 1:
+        counts[0, 0] += saturated_input
+        counts[1, 0] += saturated
+        counts[2, 0] += active
+
+
 @njit(nogil=True)
-def receptor_pass(slot, elements, lif_v, adex_x, n_lif, batch, shift, limit, low, high, saturations, pop_of,
-                  step_active, core_of):
+def receptor_pass(slot, elements, lif_v, adex_x, n_lif, batch, shift, limit, low, high, saturations, step_active):
     """Update every receptor element (of every sample) from its input in ``slot`` (cleared)
     and the owner's voltage before this step's update; sum the contributions per neuron into
-    ``elements.extra`` (saturated: docs/chip.md section 4.5). Counts saturations under the
-    owner's population and an element with input as an active compartment of its core."""
+    ``elements.extra`` (saturated: docs/chip.md section 4.5). One loop per run of elements
+    with one row (``Elements.segments``). Counts saturations under the owner's population and
+    an element with input as an active compartment of its core."""
     extra, r0, r1 = elements.extra, elements.r0, elements.r1
-    sets, set_of, owner = elements.sets, elements.set_of, elements.owner
     extra[:] = 0
-    for k in range(owner.size):
-        row = sets[set_of[k]]
-        g = owner[k]
+    counts = np.zeros((3, batch), dtype=np.int64)
+    for seg in range(elements.segment_set.size):
+        start, stop = elements.segments[seg] * batch, elements.segments[seg + 1] * batch
+        first = elements.segment_owner[seg] * batch  # owners are consecutive: element n <-> owner n
+        count = stop - start
+        v = lif_v[first:first + count] if first < n_lif * batch else adex_x[first - n_lif * batch:
+                                                                            first - n_lif * batch + count]
+        counts[:] = 0
+        _element_segment(slot[start:stop], r0[start:stop], r1[start:stop], v, extra[first:first + count],
+                         elements.sets[elements.segment_set[seg]], shift, limit, low, high, batch, counts)
+        pop, core = elements.segment_pop[seg], elements.segment_core[seg]
         for b in range(batch):
-            e = k * batch + b
-            total = slot[e]
-            slot[e] = 0
-            a_in = dendrite_element(total, low, high)
-            v = lif_v[g * batch + b] if g < n_lif else adex_x[(g - n_lif) * batch + b]
-            r0_new, r1_new, c, overflow, _, _, _ = receptor_element(r0[e], r1[e], a_in, v, row, shift, limit)
-            r0[e] = r0_new
-            r1[e] = r1_new
-            extra[g * batch + b] += c
-            if a_in != total:
-                saturations[pop_of[g], 0, b] += 1
-            if overflow != 0:
-                saturations[pop_of[g], 1, b] += 1
-            if a_in != 0:
-                step_active[core_of[g] * batch + b] += 1
+            saturations[pop, 0, b] += counts[0, b]
+            saturations[pop, 1, b] += counts[1, b]
+            step_active[core * batch + b] += counts[2, b]
     for e in range(extra.size):
         extra[e] = saturate_element(extra[e], -limit, limit)
 
@@ -292,7 +322,7 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
                     into = base + n_neurons * batch
                     receptor_pass(ring[into:base + n_slots * batch], elements, lif_v, adex_x, n_lif, batch,
                                   registers.shift, registers.limit, registers.dendrite_low, registers.dendrite_high,
-                                  saturations, pop_of, step_active, core_of)
+                                  saturations, step_active)
                     lif_pass_extra(ring[base:base + n_lif * batch], lif_u, lif_v, lif.refractory, lif.bias,
                                    lif.flags, lif_table.sets, lif_table.segments, lif_table.segment_set, batch,
                                    registers.decay_bits, registers.shift, registers.half, registers.limit,

@@ -263,6 +263,7 @@ class ChipLayout:
             self.initial[bank] = narrow(np.concatenate(state, axis=1) if state else np.zeros((len(registers), 0)),
                                         np.int32, f"initial state of the {bank} bank")
         self.fabric = self._fabric(program)
+        self.element_segments = self._element_segments()
         self.n_cores = program.placement.n_cores
         self._synapses(qnet)
 
@@ -316,6 +317,23 @@ class ChipLayout:
         sets, set_of = parameter_sets(np.concatenate(rows))
         self.receptors = ReceptorTable(sets, set_of, np.concatenate(owners))
         return narrow(np.stack([np.concatenate(r0), np.concatenate(r1)]), np.int32, "initial receptor registers")
+
+    def _element_segments(self) -> tuple:
+        """Runs of elements with one parameter row, consecutive owners of one population and one
+        core: (starts with the end, row, first owner, core, population index), int64 arrays."""
+        if not self.n_elements:
+            one = np.zeros(1, dtype=np.int64)
+            return np.zeros(2, dtype=np.int64), one, one, one, one
+        owner = self.receptors.owner
+        core = self.fabric.core_of[owner]
+        pop = np.repeat(np.arange(len(self.order)), [self.size[n] for n in self.order])[owner]
+        cut = np.zeros(owner.size, dtype=bool)
+        cut[0] = True
+        cut[1:] = ((self.receptors.set_of[1:] != self.receptors.set_of[:-1]) | (core[1:] != core[:-1])
+                   | (owner[1:] != owner[:-1] + 1))
+        starts = np.flatnonzero(cut)
+        return (np.append(starts, owner.size).astype(np.int64), self.receptors.set_of[starts].astype(np.int64),
+                owner[starts].astype(np.int64), core[starts].astype(np.int64), pop[starts].astype(np.int64))
 
     def slot_offset(self, population: str, receptor: str = "") -> int:
         """First dendritic accumulator of ``population`` in a ring slot: its neurons' own, or

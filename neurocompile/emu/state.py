@@ -68,11 +68,19 @@ class Elements(NamedTuple):
     :data:`~neurocompile.chip.receptors.RECEPTOR_COLUMNS` rows ``sets``, each element's row
     ``set_of`` and owner neuron ``owner`` (global index), its registers ``r0``/``r1`` (int32,
     ``element * B + b``) and ``extra``, the summed contributions per neuron and sample (int64,
-    scratch of the step). Programs without receptors have no elements."""
+    scratch of the step). Programs without receptors have no elements. ``segments`` (starts,
+    and the end) cut the elements into runs of one row whose owners are consecutive neurons of
+    one population on one core: ``segment_set``, ``segment_owner`` (the first owner),
+    ``segment_core``, ``segment_pop``; the kernel updates a run with its row hoisted."""
 
     sets: np.ndarray
     set_of: np.ndarray
     owner: np.ndarray
+    segments: np.ndarray
+    segment_set: np.ndarray
+    segment_owner: np.ndarray
+    segment_core: np.ndarray
+    segment_pop: np.ndarray
     r0: np.ndarray
     r1: np.ndarray
     extra: np.ndarray
@@ -173,7 +181,7 @@ class RunState:
         n_slots = n_lif + n_adex + layout.n_elements
         self.dimensions = Dimensions(n_lif, n_adex, layout.n_projections, layout.ring_length, batch, n_slots)
         table = layout.receptors
-        self.elements = Elements(table.sets, table.set_of, table.owner,
+        self.elements = Elements(table.sets, table.set_of, table.owner, *layout.element_segments,
                                  np.repeat(layout.initial["elements"][0], batch),
                                  np.repeat(layout.initial["elements"][1], batch),
                                  np.zeros((n_lif + n_adex) * batch if layout.n_elements else 1, dtype=np.int64))
