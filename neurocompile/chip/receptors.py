@@ -10,6 +10,9 @@ step, before the somas update, with ``q = a_in << S``::
     current kind:      c = sat(R(r0' * mean0))
     conductance kind:  G = R(r0' * mean0) + R(r1' * mean1)
                        c = sat((G * (e_rev - v) + 2**(F-1)) >> F)
+    with a magnesium block (block_offset >= 0):
+                       k = clamp((v - block_origin) >> block_shift, 0, block_size - 1)
+                       c = sat(((G * (e_rev - v) + 2**(F-1)) >> F) * lut[block_offset + k] + 2**15) >> 16)
 
 ``decay(x, d) = sign(p) (|p| >> 24)``, ``p = x (2**24 - d)``: the LIF decay of section 4.2
 with 24 bits (it reaches 0). ``R(x * c)`` is the rounding multiply of section 5.2 (16-bit
@@ -35,15 +38,19 @@ RECEPTOR_REGISTERS = ("r0", "r1")
 CURRENT_KIND, CONDUCTANCE_KIND = 0, 1
 #: Columns of an element's parameter row.
 RECEPTOR_COLUMNS = ("kind", "input_to", "decay0", "decay1", "couple.mant", "couple.shift", "mean0.mant",
-                    "mean0.shift", "mean1.mant", "mean1.shift", "e_rev", "drive_shift")
+                    "mean0.shift", "mean1.mant", "mean1.shift", "e_rev", "drive_shift", "block_offset",
+                    "block_origin", "block_shift", "block_size")
 (R_KIND, R_INPUT_TO, R_DECAY0, R_DECAY1, R_COUPLE, R_COUPLE_SHIFT, R_MEAN0, R_MEAN0_SHIFT, R_MEAN1,
- R_MEAN1_SHIFT, R_E_REV, R_DRIVE_SHIFT) = range(len(RECEPTOR_COLUMNS))
+ R_MEAN1_SHIFT, R_E_REV, R_DRIVE_SHIFT, R_BLOCK_OFFSET, R_BLOCK_ORIGIN, R_BLOCK_SHIFT,
+ R_BLOCK_SIZE) = range(len(RECEPTOR_COLUMNS))
+#: Fraction bits of the magnesium-block table's entries (``2**16`` = unblocked).
+BLOCK_FRACTION_BITS = 16
 #: Overflow bits returned by :func:`receptor_element`.
 RECEPTOR_OVERFLOW_R0, RECEPTOR_OVERFLOW_R1, RECEPTOR_OVERFLOW_C = 1, 2, 4
 
 
 @njit(inline="always")
-def receptor_element(r0, r1, a_in, v, row, shift, limit):
+def receptor_element(r0, r1, a_in, v, row, lut, shift, limit):
     """One element's update (module docstring); ``row``: its :data:`RECEPTOR_COLUMNS`.
 
     Returns ``(r0, r1, contribution, overflow, r0_raw, r1_raw, c_raw)``: ``overflow`` has the
@@ -52,14 +59,16 @@ def receptor_element(r0, r1, a_in, v, row, shift, limit):
     """
     return receptor_update(r0, r1, a_in, v, row[R_KIND], row[R_INPUT_TO], row[R_DECAY0], row[R_DECAY1],
                            row[R_COUPLE], row[R_COUPLE_SHIFT], row[R_MEAN0], row[R_MEAN0_SHIFT], row[R_MEAN1],
-                           row[R_MEAN1_SHIFT], row[R_E_REV], row[R_DRIVE_SHIFT], shift, limit)
+                           row[R_MEAN1_SHIFT], row[R_E_REV], row[R_DRIVE_SHIFT], row[R_BLOCK_OFFSET],
+                           row[R_BLOCK_ORIGIN], row[R_BLOCK_SHIFT], row[R_BLOCK_SIZE], lut, shift, limit)
 
 
 @njit(inline="always")
 def receptor_update(r0, r1, a_in, v, kind, input_to, decay0, decay1, couple, couple_shift, mean0, mean0_shift,
-                    mean1, mean1_shift, e_rev, drive_shift, shift, limit):
+                    mean1, mean1_shift, e_rev, drive_shift, block_offset, block_origin, block_shift, block_size,
+                    lut, shift, limit):
     """:func:`receptor_element` with the row's columns as scalars (callers that update many
-    elements of one row pass them once)."""
+    elements of one row pass them once); ``lut``: the magnesium-block tables."""
     q = a_in << shift
     into0 = q if input_to == 0 else 0
     into1 = q if input_to == 1 else 0
@@ -79,28 +88,32 @@ def receptor_update(r0, r1, a_in, v, kind, input_to, decay0, decay1, couple, cou
     else:
         total = weighted + coefficient_element(r1_new, mean1, mean1_shift)
         c_raw = (total * (e_rev - v) + ((1 << drive_shift) >> 1)) >> drive_shift
+        if block_offset >= 0:
+            k = min(max((v - block_origin) >> block_shift, 0), block_size - 1)
+            c_raw = (c_raw * lut[block_offset + k] + (1 << (BLOCK_FRACTION_BITS - 1))) >> BLOCK_FRACTION_BITS
     if c_raw < -limit or c_raw > limit:
         overflow |= RECEPTOR_OVERFLOW_C
     return r0_new, r1_new, saturate_element(c_raw, -limit, limit), overflow, r0_raw, r1_raw, c_raw
 
 
 @njit
-def _receptor_loop(r0, r1, a_in, v, table, shift, limit, r0_out, r1_out, c_out, overflow, r0_raw, r1_raw, c_raw):
+def _receptor_loop(r0, r1, a_in, v, table, lut, shift, limit, r0_out, r1_out, c_out, overflow, r0_raw, r1_raw,
+                   c_raw):
     for k in range(r0.size):
         (r0_out[k], r1_out[k], c_out[k], overflow[k], r0_raw[k], r1_raw[k], c_raw[k]) = receptor_element(
-            r0[k], r1[k], a_in[k], v[k], table[k], shift, limit)
+            r0[k], r1[k], a_in[k], v[k], table[k], lut, shift, limit)
 
 
-def receptor_step(r0, r1, a_in, v_owner, table: np.ndarray, precision) -> tuple:
-    """:func:`receptor_element` over arrays of elements; ``table`` has one row per element and
-    ``v_owner`` each element's owner voltage. Returns ``(r0, r1, contribution, overflow,
-    r0_raw, r1_raw, c_raw)`` (int64 arrays)."""
+def receptor_step(r0, r1, a_in, v_owner, table: np.ndarray, lut: np.ndarray, precision) -> tuple:
+    """:func:`receptor_element` over arrays of elements; ``table`` has one row per element,
+    ``v_owner`` each element's owner voltage, ``lut`` the magnesium-block tables the rows
+    point into. Returns ``(r0, r1, contribution, overflow, r0_raw, r1_raw, c_raw)`` (int64)."""
     size = table.shape[0]
     arrays = [np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=np.int64), (size,))).copy()
               for x in (r0, r1, a_in, v_owner)]
     outs = [np.zeros(size, dtype=np.int64) for _ in range(7)]
-    _receptor_loop(*arrays, np.ascontiguousarray(table, dtype=np.int64), precision.alignment_shift_bits,
-                   precision.saturation_limit, *outs)
+    _receptor_loop(*arrays, np.ascontiguousarray(table, dtype=np.int64), np.ascontiguousarray(lut, dtype=np.int64),
+                   precision.alignment_shift_bits, precision.saturation_limit, *outs)
     return tuple(outs)
 
 

@@ -32,8 +32,9 @@ from ..chip.adex import ADEX_I, ADEX_W, ADEX_X, adex_element
 from ..chip.costs import core_time_ns
 from ..chip.dendrite import arrival_slot, dendrite_element, scaled_sum, scaled_synapse
 from ..chip.numbers import saturate_element
-from ..chip.receptors import (R_COUPLE, R_COUPLE_SHIFT, R_DECAY0, R_DECAY1, R_DRIVE_SHIFT, R_E_REV, R_INPUT_TO, R_KIND,
-                              R_MEAN0, R_MEAN0_SHIFT, R_MEAN1, R_MEAN1_SHIFT, receptor_update)
+from ..chip.receptors import (R_BLOCK_OFFSET, R_BLOCK_ORIGIN, R_BLOCK_SHIFT, R_BLOCK_SIZE, R_COUPLE, R_COUPLE_SHIFT,
+                              R_DECAY0, R_DECAY1, R_DRIVE_SHIFT, R_E_REV, R_INPUT_TO, R_KIND, R_MEAN0, R_MEAN0_SHIFT,
+                              R_MEAN1, R_MEAN1_SHIFT, receptor_update)
 from ..chip.short_term import (STP_D_FAC, STP_D_REC, STP_U, stp_relax_element, stp_scaled_element,
                                stp_spike_element)
 from ..chip.lif import (LIF_BIAS_TO_CURRENT, LIF_DU, LIF_DV, LIF_REFRACTORY_STEPS, LIF_RESET_DELAY,
@@ -193,13 +194,15 @@ def floor_group_slot(proj, p, delay_group, step, d, target):
 
 
 @njit(inline="always")
-def _element_segment(slot, r0, r1, v, extra, row, shift, limit, low, high, batch, counts):
+def _element_segment(slot, r0, r1, v, extra, row, lut, shift, limit, low, high, batch, counts):
     """Update one run of elements sharing ``row`` (views from 0, aligned with their owners'
     voltages ``v`` and contributions ``extra``); adds to ``counts[kind, b]`` the dendrites that
     saturated (0), elements that saturated (1) and elements with input (2)."""
     kind, input_to, decay0, decay1 = row[R_KIND], row[R_INPUT_TO], row[R_DECAY0], row[R_DECAY1]
     couple, couple_shift, mean0, mean0_shift = row[R_COUPLE], row[R_COUPLE_SHIFT], row[R_MEAN0], row[R_MEAN0_SHIFT]
     mean1, mean1_shift, e_rev, drive_shift = row[R_MEAN1], row[R_MEAN1_SHIFT], row[R_E_REV], row[R_DRIVE_SHIFT]
+    block_offset, block_origin = row[R_BLOCK_OFFSET], row[R_BLOCK_ORIGIN]
+    block_shift, block_size = row[R_BLOCK_SHIFT], row[R_BLOCK_SIZE]
     saturated_input = saturated = active = 0
     for n in range(slot.size):
         total = slot[n]
@@ -207,7 +210,8 @@ def _element_segment(slot, r0, r1, v, extra, row, shift, limit, low, high, batch
         a_in = dendrite_element(total, low, high)
         r0_new, r1_new, c, overflow, _, _, _ = receptor_update(
             r0[n], r1[n], a_in, v[n], kind, input_to, decay0, decay1, couple, couple_shift, mean0, mean0_shift,
-            mean1, mean1_shift, e_rev, drive_shift, shift, limit)
+            mean1, mean1_shift, e_rev, drive_shift, block_offset, block_origin, block_shift, block_size, lut, shift,
+            limit)
         r0[n] = r0_new
         r1[n] = r1_new
         extra[n] += c
@@ -244,7 +248,8 @@ def receptor_pass(slot, elements, lif_v, adex_x, n_lif, batch, shift, limit, low
                                                                             first - n_lif * batch + count]
         counts[:] = 0
         _element_segment(slot[start:stop], r0[start:stop], r1[start:stop], v, extra[first:first + count],
-                         elements.sets[elements.segment_set[seg]], shift, limit, low, high, batch, counts)
+                         elements.sets[elements.segment_set[seg]], elements.lut, shift, limit, low, high, batch,
+                         counts)
         pop, core = elements.segment_pop[seg], elements.segment_core[seg]
         for b in range(batch):
             saturations[pop, 0, b] += counts[0, b]

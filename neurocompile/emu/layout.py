@@ -32,7 +32,7 @@ from ..chip import SOMAS
 from ..chip.adex import ADEX_COLUMNS
 from ..chip.dendrite import floor_groups, floors_each_group
 from ..chip.lif import LIF_BIAS, LIF_COLUMNS
-from ..chip.receptors import RECEPTOR_COLUMNS
+from ..chip.receptors import R_BLOCK_OFFSET, RECEPTOR_COLUMNS
 from ..chip.short_term import STP_COLUMNS, STP_ONE
 from ..errors import BuildError
 
@@ -296,20 +296,25 @@ class ChipLayout:
 
     def _receptor_elements(self, pops) -> np.ndarray:
         """Lay out the receptor elements; returns their initial registers (int32, (2, elements))."""
-        self.element_offset, rows, owners, r0, r1 = {}, [], [], [], []
-        count = 0
+        self.element_offset, rows, owners, r0, r1, tables = {}, [], [], [], [], []
+        count = lut_size = 0
         for name in self.order:
             q = pops[name]
             if q.is_source or q.receptors is None:
                 continue
+            population_rows, lut = q.receptors.element_rows()
+            population_rows[population_rows[:, R_BLOCK_OFFSET] >= 0, R_BLOCK_OFFSET] += lut_size
+            rows.append(population_rows)
+            tables.append(lut)
+            lut_size += lut.size
             for k, receptor in enumerate(q.receptors.names):
                 self.element_offset[(name, receptor)] = count
-                rows.append(q.receptors.rows[k])
                 owners.append(self.offset[name] + np.arange(q.size, dtype=np.int64))
                 r0.append(q.receptors.state["r0"][k])
                 r1.append(q.receptors.state["r1"][k])
                 count += q.size
         self.n_elements = count
+        self.block_lut = np.concatenate(tables).astype(np.int64) if tables else np.zeros(1, dtype=np.int64)
         if not count:
             self.receptors = ReceptorTable(np.zeros((1, len(RECEPTOR_COLUMNS)), np.int64), np.zeros(1, np.int32),
                                            np.zeros(1, np.int64))

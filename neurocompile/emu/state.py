@@ -71,7 +71,8 @@ class Elements(NamedTuple):
     scratch of the step). Programs without receptors have no elements. ``segments`` (starts,
     and the end) cut the elements into runs of one row whose owners are consecutive neurons of
     one population on one core: ``segment_set``, ``segment_owner`` (the first owner),
-    ``segment_core``, ``segment_pop``; the kernel updates a run with its row hoisted."""
+    ``segment_core``, ``segment_pop``; the kernel updates a run with its row hoisted. ``lut``:
+    the magnesium-block tables the rows point into (int64)."""
 
     sets: np.ndarray
     set_of: np.ndarray
@@ -81,6 +82,7 @@ class Elements(NamedTuple):
     segment_owner: np.ndarray
     segment_core: np.ndarray
     segment_pop: np.ndarray
+    lut: np.ndarray
     r0: np.ndarray
     r1: np.ndarray
     extra: np.ndarray
@@ -181,7 +183,7 @@ class RunState:
         n_slots = n_lif + n_adex + layout.n_elements
         self.dimensions = Dimensions(n_lif, n_adex, layout.n_projections, layout.ring_length, batch, n_slots)
         table = layout.receptors
-        self.elements = Elements(table.sets, table.set_of, table.owner, *layout.element_segments,
+        self.elements = Elements(table.sets, table.set_of, table.owner, *layout.element_segments, layout.block_lut,
                                  np.repeat(layout.initial["elements"][0], batch),
                                  np.repeat(layout.initial["elements"][1], batch),
                                  np.zeros((n_lif + n_adex) * batch if layout.n_elements else 1, dtype=np.int64))

@@ -95,7 +95,8 @@ class Stepper:
                              neuron_ids=self._element_label)
         owner = self.element_owner
         v = np.concatenate([s.lif.registers[LIF_V], s.adex.registers[ADEX_X]]).astype(np.int64)[owner]
-        r0, r1, c, overflow, r0_raw, r1_raw, c_raw = receptor_step(e.r0, e.r1, a_in, v, self.element_rows, precision)
+        r0, r1, c, overflow, r0_raw, r1_raw, c_raw = receptor_step(e.r0, e.r1, a_in, v, self.element_rows, e.lut,
+                                                                   precision)
         if self.strict and overflow.any():
             for bit, name, raw in ((RECEPTOR_OVERFLOW_R0, "r0", r0_raw), (RECEPTOR_OVERFLOW_R1, "r1", r1_raw),
                                    (RECEPTOR_OVERFLOW_C, "contribution", c_raw)):

@@ -49,7 +49,8 @@ def kernel_arguments(ring_dtype="int32") -> tuple:
         Recording(a(i64), a(np.bool_), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64, 1, 1, 1)),
         Counters(a(i64, 1, 1, 1), a(np.float64, 1, 1), a(np.float64, 1, 1), a(i64, 1, 1), a(i64, 1, 1),
                  a(i64), a(i64), a(i64, 1, 1, 1)),
-        Elements(a(i64, 1, 12), a(i32), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64), a(i32), a(i32), a(i64)), ShortTerm(a(i32), a(i32)),
+        Elements(a(i64, 1, 16), a(i32), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64), a(i32), a(i32),
+                 a(i64)), ShortTerm(a(i32), a(i32)),
     )
 
 

@@ -114,8 +114,8 @@ def _neuron_process(kind: str, q, precision, exp_table, bias_update):
     elements = {}
     if q.receptors is not None:  # receptor-major elements (docs/chip.md section 4.5)
         r = q.receptors
-        elements = dict(rows=r.rows.reshape(-1, r.rows.shape[2]), r0=r.state["r0"].reshape(-1),
-                        r1=r.state["r1"].reshape(-1))
+        rows, lut = r.element_rows()
+        elements = dict(rows=rows, lut=lut, r0=r.state["r0"].reshape(-1), r1=r.state["r1"].reshape(-1))
     if kind == NC_ADEX:
         from neurocompile.lava.processes import NcAdex, NcAdexReceptors
         process = NcAdexReceptors if elements else NcAdex

@@ -88,11 +88,12 @@ class NcAdex(AbstractProcess):
         self.bias = Var(shape=shape, init=np.asarray(params.bias))
 
 
-def _add_receptor_elements(process, rows, r0, r1) -> None:
+def _add_receptor_elements(process, rows, lut, r0, r1) -> None:
     """Give ``process`` its receptor elements: parameter rows (elements x columns, receptor-major),
-    initial registers and the input port of their accumulators."""
+    their magnesium-block tables, initial registers and the input port of their accumulators."""
     size = rows.shape[0]
     process.proc_params["receptor_rows"] = np.ascontiguousarray(rows, dtype=np.int64)
+    process.proc_params["receptor_lut"] = np.ascontiguousarray(lut, dtype=np.int64)
     process.e_in = InPort(shape=(size,))
     process.r0 = Var(shape=(size,), init=np.asarray(r0))
     process.r1 = Var(shape=(size,), init=np.asarray(r1))
@@ -100,19 +101,20 @@ def _add_receptor_elements(process, rows, r0, r1) -> None:
 
 class NcLifReceptors(NcLif):
     """:class:`NcLif` with receptor elements; ``rows``: the elements'
-    :data:`~neurocompile.chip.receptors.RECEPTOR_COLUMNS` rows, ``r0``/``r1`` their registers."""
+    :data:`~neurocompile.chip.receptors.RECEPTOR_COLUMNS` rows, ``lut`` the magnesium-block
+    tables they point into, ``r0``/``r1`` their registers."""
 
-    def __init__(self, *, rows, r0, r1, **kwargs):
+    def __init__(self, *, rows, lut, r0, r1, **kwargs):
         super().__init__(**kwargs)
-        _add_receptor_elements(self, rows, r0, r1)
+        _add_receptor_elements(self, rows, lut, r0, r1)
 
 
 class NcAdexReceptors(NcAdex):
     """:class:`NcAdex` with receptor elements (as :class:`NcLifReceptors`)."""
 
-    def __init__(self, *, rows, r0, r1, **kwargs):
+    def __init__(self, *, rows, lut, r0, r1, **kwargs):
         super().__init__(**kwargs)
-        _add_receptor_elements(self, rows, r0, r1)
+        _add_receptor_elements(self, rows, lut, r0, r1)
 
 
 class _ChipSomaModel(PyLoihiProcessModel):
@@ -207,7 +209,7 @@ class _ReceptorElements:
         v = getattr(self, self.voltage).astype(np.int64)
         owner = np.arange(self.r0.size, dtype=np.int64) % v.size  # receptor-major elements
         r0, r1, c, *_ = receptor_step(self.r0, self.r1, e_in, v[owner], self.proc_params["receptor_rows"],
-                                      precision)
+                                      self.proc_params["receptor_lut"], precision)
         self.r0[:] = r0
         self.r1[:] = r1
         extra = np.zeros(v.size, dtype=np.int64)

@@ -15,6 +15,10 @@ receptor=name)``. Kinds:
 * :class:`CondDualExp`: a conductance with a rise and a decay time (difference of two
   exponentials), normalised so that one spike of weight ``w`` peaks at ``w``.
 
+A conductance receptor given ``mg`` (mM, > 0) is blocked by magnesium as NMDA receptors are
+(Jahr & Stevens 1990): its current is ``g B(v) (E_rev - v)`` with
+``B(v) = 1 / (1 + mg exp(-0.062 v) / 3.57)`` (v in mV).
+
 Parameters are scalars or 1-D arrays with one value per neuron, in ms and mV.
 """
 from __future__ import annotations
@@ -67,7 +71,7 @@ class CondExp(Receptor):
     r"""Exponentially decaying synaptic conductance::
 
         tau dg/dt = -g            g += w on each presynaptic spike
-        I = g (E_rev - v)         (added to the neuron's input current)
+        I = g (E_rev - v)         (added to the neuron's input current; times B(v) with mg > 0)
 
     State variable ``g_<name>``, in the model's conductance unit.
 
@@ -77,12 +81,15 @@ class CondExp(Receptor):
         shunting: False (default): ``E_rev`` must lie outside the neuron's reset..threshold
             interval (above it excites, below it inhibits); True allows a shunting receptor
             whose reversal lies inside.
+        mg: extracellular magnesium, mM, >= 0 (default 0: no block); the current is scaled by
+            ``B(v) = 1 / (1 + mg exp(-0.062 v) / 3.57)`` (module docstring).
     """
 
     parameters = {
         "tau": Param("ms", "positive", doc="decay time constant"),
         "E_rev": Param("mV", doc="reversal potential"),
         "shunting": Param("", "choice", default=False, choices=(False, True), doc="allow E_rev inside"),
+        "mg": Param("mM", "nonnegative", default=0.0, doc="magnesium block (0 = none)"),
     }
     kind = "conductance"
 
@@ -107,6 +114,8 @@ class CondDualExp(Receptor):
         tau_decay: decay time constant, ms, > 0.
         E_rev: reversal potential, mV.
         shunting: as for :class:`CondExp`.
+        mg: magnesium block, as for :class:`CondExp` (e.g. ``mg=1.0`` with tau_rise 2 ms and
+            tau_decay 100 ms for an NMDA receptor).
     """
 
     parameters = {
@@ -114,6 +123,7 @@ class CondDualExp(Receptor):
         "tau_decay": Param("ms", "positive", doc="decay time constant"),
         "E_rev": Param("mV", doc="reversal potential"),
         "shunting": Param("", "choice", default=False, choices=(False, True), doc="allow E_rev inside"),
+        "mg": Param("mM", "nonnegative", default=0.0, doc="magnesium block (0 = none)"),
     }
     kind = "conductance"
 
@@ -159,3 +169,12 @@ def resolve_receptor(receptor: Receptor, size: int, owner: str) -> dict:
         return receptor.resolve(size, owner)
     except NetworkError as exc:
         raise NetworkError(f"{exc} (receptor {type(receptor).__name__})") from None
+
+
+#: Jahr & Stevens (1990) magnesium block: B(v) = 1 / (1 + mg exp(-MG_SLOPE v) / MG_SCALE).
+MG_SLOPE, MG_SCALE = 0.062, 3.57
+
+
+def mg_block(v, mg):
+    """Fraction of an NMDA-like conductance not blocked by ``mg`` mM of magnesium at ``v`` mV."""
+    return 1.0 / (1.0 + np.asarray(mg) * np.exp(-MG_SLOPE * np.asarray(v)) / MG_SCALE)

@@ -68,6 +68,9 @@ def receptor_quant_table(program) -> Table | None:
         e_rev = f"{_range(r['E_rev'][0])} -> {_range(r['E_rev'][1])}" if "E_rev" in r else "-"
         scale = (f"{r['extra_bits']} extra bits" if r["kind"] == "current"
                  else f"g LSB {r['g_lsb']:.3g}, F = {r['drive_shift']}")
+        if "mg_block" in r:
+            b = r["mg_block"]
+            scale += f"; Mg {b['mg']:g} mM: {b['entries']} x {b['spacing_mV']:.3g} mV, err {b['max_error']:.1e}"
         t.add_row(q.name, name, r["kind"], f"{_range(tau[0])} -> {_range(tau[1])}", rise, e_rev, scale)
     return t
 

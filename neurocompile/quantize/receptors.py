@@ -26,13 +26,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..chip.receptors import (CONDUCTANCE_KIND, CURRENT_KIND, R_COUPLE, R_COUPLE_SHIFT, R_DECAY0, R_DECAY1,
+from ..chip.receptors import (BLOCK_FRACTION_BITS, CONDUCTANCE_KIND, CURRENT_KIND, R_BLOCK_OFFSET, R_BLOCK_ORIGIN,
+                              R_BLOCK_SHIFT, R_BLOCK_SIZE, R_COUPLE, R_COUPLE_SHIFT, R_DECAY0, R_DECAY1,
                               R_DRIVE_SHIFT, R_E_REV, R_INPUT_TO, R_KIND, R_MEAN0, R_MEAN0_SHIFT, R_MEAN1,
                               R_MEAN1_SHIFT, RECEPTOR_COLUMNS, RECEPTOR_DECAY_BITS)
 from ..errors import BuildError
 from ..reference.lif import lif_propagators
 from ..reference.receptors import COND_DUAL, COND_EXP, CURRENT, receptor_kind
-from ..models.receptors import dual_exp_norm
+from ..models.receptors import dual_exp_norm, mg_block
 from .adex import quantize_coefficient
 from .formats import decay_constant
 from .types import QuantIssue
@@ -50,6 +51,10 @@ E_REV_BITS = 32
 COEFFICIENT_BITS = 16
 #: Largest number of fraction bits a current element keeps beyond the soma's scale.
 MAX_EXTRA_BITS = 16
+#: Voltage range (mV) and largest entry spacing of a magnesium-block table; outside the range
+#: the table's end values hold (B is within 1e-3 of 0 and of 1 there).
+BLOCK_RANGE_MV = (-140.0, 80.0)
+BLOCK_SPACING_MV = 0.25
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,8 @@ class QuantizedReceptors:
         to_physical: state variable (``I_exc``, ``g_ampa``, ``h_ampa``) -> (receptor index,
             register, scale): physical = register * scale (end-of-step values).
         report: per receptor, the realised kinetics and scales.
+        block_tables: per receptor its magnesium-block table (int64, 16 fraction bits; empty
+            without a block); the rows' ``block_offset`` counts from the table's start.
     """
 
     names: tuple
@@ -74,9 +81,24 @@ class QuantizedReceptors:
     to_physical: dict
     report: dict = field(default_factory=dict)
     issues: tuple = ()
+    block_tables: tuple = ()
 
     def index(self, receptor: str) -> int:
         return self.names.index(receptor)
+
+    def element_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(rows, lut)``: every element's row, receptor-major (``(receptors * size, columns)``),
+        with ``block_offset`` pointing into ``lut``, this population's block tables joined."""
+        rows = np.array(self.rows, dtype=np.int64)
+        tables, offset = [], 0
+        for k, table in enumerate(self.block_tables):
+            if table.size:
+                blocked = rows[k, :, R_BLOCK_OFFSET] >= 0
+                rows[k, blocked, R_BLOCK_OFFSET] += offset
+                tables.append(table)
+                offset += table.size
+        lut = np.concatenate(tables).astype(np.int64) if tables else np.zeros(1, dtype=np.int64)
+        return rows.reshape(-1, rows.shape[2]), lut
 
 
 def receptor_weight_sums(network) -> dict:
@@ -141,6 +163,8 @@ def quantize_receptors(pop, dt: float, precision, soma: dict, weight_sums: dict)
     unity = 1 << RECEPTOR_DECAY_BITS
     names = tuple(pop.model.receptors)
     rows = np.zeros((len(names), size, len(RECEPTOR_COLUMNS)), dtype=np.int64)
+    rows[:, :, R_BLOCK_OFFSET] = -1  # no magnesium block
+    block_tables = [np.zeros(0, dtype=np.int64) for _ in names]
     gain = np.zeros((len(names), size))
     state = {"r0": np.zeros((len(names), size), dtype=np.int64), "r1": np.zeros((len(names), size), dtype=np.int64)}
     to_physical: dict = {}
@@ -244,5 +268,40 @@ def quantize_receptors(pop, dt: float, precision, soma: dict, weight_sums: dict)
         if kind == COND_DUAL:
             to_physical[f"h_{name}"] = (k, "r1", pr / s1)
             entry["tau_rise"] = (tau_r, tau_r_eff)
+        if np.any(p["mg"] > 0):
+            scale, origin = (soma["scale"], soma["v_origin"]) if lif else (1.0 / soma["v_lsb"], soma["E_L"])
+            block_tables[k], columns, entry["mg_block"] = block_table(p["mg"], scale, origin, owner)
+            for column, value in columns.items():
+                row[:, column] = value
         report[name] = entry
-    return QuantizedReceptors(names, rows, state, gain, to_physical, report, tuple(issues))
+    return QuantizedReceptors(names, rows, state, gain, to_physical, report, tuple(issues), tuple(block_tables))
+
+
+def block_table(mg, scale: float, origin: float, owner: str):
+    """The magnesium-block table of a receptor on an owner whose voltage register holds
+    ``scale (V - origin)``: entries ``round(B(V_k) 2**16)`` at the centres of bins of
+    ``2**shift`` register LSBs (at most :data:`BLOCK_SPACING_MV`) over :data:`BLOCK_RANGE_MV`.
+
+    Returns ``(table, {column: value}, report)``; the report gives the bin width and the
+    largest error of the table against ``B(V)`` over the range.
+    """
+    values = {}
+    for name, value in (("mg", mg), ("the voltage scale", scale), ("the voltage origin (reset or E_L)", origin)):
+        value = np.asarray(value, dtype=np.float64)
+        if np.any(value != value.flat[0]):
+            raise BuildError(f"{owner}: a magnesium block needs {name} to be the same for every neuron of the "
+                             f"population on the chip (got {float(value.min()):g}..{float(value.max()):g})")
+        values[name] = float(value.flat[0])
+    mg, scale, origin = values.values()
+    low, high = BLOCK_RANGE_MV
+    shift = max(0, int(np.floor(np.log2(BLOCK_SPACING_MV * scale))))
+    spacing = 2.0**shift / scale  # mV per entry
+    size = int(np.ceil((high - low) / spacing)) + 1
+    first = int(np.floor(scale * (low - origin)))
+    centres = origin + (first + (np.arange(size) + 0.5) * 2.0**shift) / scale
+    table = np.rint(mg_block(centres, mg) * (1 << BLOCK_FRACTION_BITS)).astype(np.int64)
+    probe = np.linspace(low, high, 20001)
+    index = np.clip(np.floor((scale * (probe - origin) - first) / 2.0**shift).astype(np.int64), 0, size - 1)
+    error = float(np.max(np.abs(table[index] / 2.0**BLOCK_FRACTION_BITS - mg_block(probe, mg))))
+    columns = {R_BLOCK_OFFSET: 0, R_BLOCK_ORIGIN: first, R_BLOCK_SHIFT: shift, R_BLOCK_SIZE: size}
+    return table, columns, {"mg": mg, "entries": size, "spacing_mV": spacing, "max_error": error}

@@ -23,6 +23,8 @@ import math
 
 import numpy as np
 
+from ..models.receptors import mg_block
+
 #: Default upper bound on the RK4 sub-step, ms. Tested against an adaptive solver
 #: (tests/reference/test_adex.py): spike times agree within one 0.1 ms step.
 DEFAULT_MAX_SUBSTEP = 0.025
@@ -73,15 +75,17 @@ class AdexUpdater:
         """Synaptic drive at time ``t`` (ms into the step; scalar or per neuron): (current,
         conductance, conductance x E_rev); the conductance terms are None without receptors."""
         if self.receptors is None:
-            return constant + self._i_start * self._decay(t), None, None
-        current, total, reversal = self.receptors.at(t)
-        return constant + current, total, reversal
+            return constant + self._i_start * self._decay(t), None, None, ()
+        current, total, reversal, blocked = self.receptors.at(t)
+        return constant + current, total, reversal, blocked
 
     def _rhs(self, v, w, drive):
         c = self._coefficients
-        current, total, reversal = drive
+        current, total, reversal, blocked = drive
         if total is not None:
             current = current + reversal - total * v
+        for g, e_rev, mg in blocked:  # magnesium block at this RK4 point's voltage
+            current = current + g * mg_block(v, mg) * (e_rev - v)
         exp_term = c["spike_gain"] * np.exp((np.minimum(v, c["V_peak"]) - c["V_T"]) * c["inv_delta_T"])
         dv = (c["leak"] * (v - c["E_L"]) + exp_term + (current - w) * c["inv_C"])
         dw = (c["a"] * (v - c["E_L"]) - w) * c["inv_tau_w"]

@@ -6,8 +6,9 @@ membrane, per step ``k`` (spikes of step ``k`` apply at its start, as everywhere
 1. jumps: a current receptor ``I += w`` (``tau = 0``: ``v += w``), a conductance ``g += w``
    (:class:`~neurocompile.CondDualExp`: ``h += w norm``);
 2. the conductances are replaced by their exact mean over the step, ``G_c = (1/dt) int g_c``,
-   held for the step ("exponential Euler", as Brian2 integrates COBA); currents keep their
-   exact exponential decay;
+   held for the step ("exponential Euler", as Brian2 integrates COBA); a magnesium-blocked
+   one is scaled by its block ``B(v)`` at the voltage of the step's start; currents keep
+   their exact exponential decay;
 3. the LIF membrane ``tau dv/dt = -(1 + G) v + v_rest + bias + I_ext + sum G_c E_c + sum I_r(t)``
    (``G = sum G_c``, in units of the leak conductance) is linear with constant coefficients
    over the step and is integrated exactly::
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..models.receptors import dual_exp_norm
+from ..models.receptors import dual_exp_norm, mg_block
 from .lif import LifUpdater
 
 CURRENT, COND_EXP, COND_DUAL = "current", "cond_exp", "cond_dual"
@@ -64,7 +65,7 @@ class ReceptorState:
             elif kind == COND_EXP:
                 decay = np.exp(-dt / p["tau"])
                 entry.update(g=self._state(pop, f"g_{name}"), E=p["E_rev"], decay=decay, tau=p["tau"],
-                             mean=p["tau"] / dt * (1.0 - decay))
+                             mean=p["tau"] / dt * (1.0 - decay), mg=p["mg"], blocked=bool(np.any(p["mg"] > 0)))
             else:
                 tr, td = p["tau_rise"], p["tau_decay"]
                 pr, pd = np.exp(-dt / tr), np.exp(-dt / td)
@@ -73,7 +74,8 @@ class ReceptorState:
                              pr=pr, pd=pd, k=(pd - pr) / rate, norm=dual_exp_norm(tr, td), rate=rate,
                              tau_rise=tr, tau_decay=td,
                              mean_g=td / dt * (1.0 - pd),
-                             mean_h=(td * (1.0 - pd) - tr * (1.0 - pr)) / rate / dt)
+                             mean_h=(td * (1.0 - pd) - tr * (1.0 - pr)) / rate / dt,
+                             mg=p["mg"], blocked=bool(np.any(p["mg"] > 0)))
             self.entries.append(entry)
         self.has_conductance = any(e["kind"] != CURRENT for e in self.entries)
 
@@ -101,8 +103,9 @@ class ReceptorState:
                 entry["h"] += a * entry["norm"]
         return jump
 
-    def mean_conductance(self) -> tuple[np.ndarray, np.ndarray]:
-        """(sum of the conductances' means over the step, sum of mean x E_rev)."""
+    def mean_conductance(self, v) -> tuple[np.ndarray, np.ndarray]:
+        """(sum of the conductances' means over the step, sum of mean x E_rev); a blocked
+        receptor's mean is scaled by its magnesium block at ``v`` (mV, the step's start)."""
         total = drive = 0.0
         for entry in self.entries:
             kind = entry["kind"]
@@ -112,16 +115,21 @@ class ReceptorState:
                 mean = entry["g"] * entry["mean_g"] + entry["h"] * entry["mean_h"]
             else:
                 continue
+            if entry["blocked"]:
+                mean = mean * mg_block(v, entry["mg"])
             total = total + mean
             drive = drive + mean * entry["E"]
         return total, drive
 
     def at(self, t) -> tuple:
-        """(summed current, summed conductance, summed conductance x E_rev) at ``t`` ms into
-        the step (scalar or per neuron), from the states at its start: the exact kinetics.
-        The conductance terms are None without conductance receptors."""
+        """(summed current, summed conductance, summed conductance x E_rev, blocked) at ``t``
+        ms into the step (scalar or per neuron), from the states at its start: the exact
+        kinetics. The conductance terms are None without unblocked conductance receptors;
+        ``blocked`` lists ``(g, E_rev, mg)`` of the magnesium-blocked ones (whose block depends
+        on the voltage where the caller evaluates it)."""
         current = 0.0
         total = reversal = None
+        blocked = []
         for entry in self.entries:
             kind = entry["kind"]
             if kind == CURRENT:
@@ -132,9 +140,12 @@ class ReceptorState:
             else:
                 decay = np.exp(-t / entry["tau_decay"])
                 g = entry["g"] * decay + entry["h"] * (decay - np.exp(-t / entry["tau_rise"])) / entry["rate"]
+            if entry["blocked"]:
+                blocked.append((g, entry["E"], entry["mg"]))
+                continue
             total = g if total is None else total + g
             reversal = g * entry["E"] if reversal is None else reversal + g * entry["E"]
-        return current, total, reversal
+        return current, total, reversal, blocked
 
     def currents(self):
         """(I, tau) of every current receptor with a time constant (instantaneous ones are 0)."""
@@ -192,7 +203,7 @@ class LifReceptorUpdater(LifUpdater):
             for (current, _), (_, p21) in zip(recs.currents(), self.fixed):
                 v_new += current * p21
         else:
-            total, reversal = recs.mean_conductance()
+            total, reversal = recs.mean_conductance(v)
             lam = 1.0 + total
             v_inf = (drive + reversal) / lam
             p22 = np.exp(-self.dt * lam / self.tau_mem)

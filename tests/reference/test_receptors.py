@@ -124,6 +124,30 @@ def test_adex_conductance_and_current_receptors():
     assert_psp(r.trace("n", "v")[:, 0], expected, -70.0)
 
 
+@pytest.mark.parametrize("rest", [-70.0, -40.0])
+def test_magnesium_blocked_conductance_against_ode(rest):
+    """An NMDA-like receptor (2 / 100 ms, mg 1 mM): B(v) at the step's start (LIF) and at every
+    RK4 point (AdEx) against solve_ivp; the block shrinks the PSP at rest and less when depolarised."""
+    from neurocompile.models.receptors import mg_block
+    nmda = nc.CondDualExp(tau_rise=2.0, tau_decay=100.0, E_rev=0.0, mg=1.0)
+    lif = nc.LIF(tau_mem=20.0, v_rest=rest, v_reset=-80.0, v_th=0.0, receptors={"nmda": nmda})
+    r = one_neuron(lif, {"nmda": 0.5}, probes=("v",))
+
+    def rhs(t, y):
+        return [(-(y[0] - rest) + g_dual(t, 0.5, 2.0, 100.0) * mg_block(y[0], 1.0) * (0.0 - y[0])) / 20.0]
+    assert_psp(r.trace("n", "v")[:, 0], ode_trace(rhs, [rest]), rest)
+    adex = dict(C=200.0, g_L=10.0, E_L=rest, V_T=-30.0, delta_T=2.0, a=0.0, tau_w=100.0, b=0.0,
+                V_reset=-80.0, V_peak=0.0)
+    r = one_neuron(nc.AdEx(**adex, receptors={"nmda": nmda}), {"nmda": 5.0}, probes=("v",))
+
+    def rhs_adex(t, y):
+        v, w = y
+        syn = g_dual(t, 5.0, 2.0, 100.0) * mg_block(v, 1.0) * (0.0 - v)
+        dv = (-10.0 * (v - rest) + 10.0 * 2.0 * np.exp((v + 30.0) / 2.0) - w + syn) / 200.0
+        return [dv, -w / 100.0]
+    assert_psp(r.trace("n", "v")[:, 0], ode_trace(rhs_adex, [rest, 0.0]), rest)
+
+
 def test_receptor_errors_name_object_value_and_rule():
     lif = nc.LIF(**LIF_PARAMS, receptors={"exc": nc.CondExp(tau=5.0, E_rev=0.0),
                                           "inh": nc.CondExp(tau=10.0, E_rev=-80.0)})
