@@ -194,10 +194,13 @@ def floor_group_slot(proj, p, delay_group, step, d, target):
 
 
 @njit(inline="always")
-def _element_segment(slot, r0, r1, v, extra, row, lut, shift, limit, low, high, batch, counts):
+def _element_segment(slot, r0, r1, v, extra, cores, core, row, lut, shift, limit, low, high, batch, counts,
+                     step_active):
     """Update one run of elements sharing ``row`` (views from 0, aligned with their owners'
-    voltages ``v`` and contributions ``extra``); adds to ``counts[kind, b]`` the dendrites that
-    saturated (0), elements that saturated (1) and elements with input (2)."""
+    voltages ``v``, contributions ``extra`` and cores ``cores``, one per owner); adds to
+    ``counts[kind, b]`` the dendrites (0) and elements (1) that saturated and, when all owners
+    sit on core ``core`` (>= 0), the elements with input (2); otherwise an element with input
+    counts on its owner's core directly."""
     kind, input_to, decay0, decay1 = row[R_KIND], row[R_INPUT_TO], row[R_DECAY0], row[R_DECAY1]
     couple, couple_shift, mean0, mean0_shift = row[R_COUPLE], row[R_COUPLE_SHIFT], row[R_MEAN0], row[R_MEAN0_SHIFT]
     mean1, mean1_shift, e_rev, drive_shift = row[R_MEAN1], row[R_MEAN1_SHIFT], row[R_E_REV], row[R_DRIVE_SHIFT]
@@ -218,43 +221,50 @@ def _element_segment(slot, r0, r1, v, extra, row, lut, shift, limit, low, high, 
         if batch == 1:  # loop-invariant: a single sample sums in registers
             saturated_input += a_in != total
             saturated += overflow != 0
-            active += a_in != 0
+            if core >= 0:
+                active += a_in != 0
+            elif a_in != 0:
+                step_active[cores[n]] += 1
         else:
             b = n % batch
             counts[0, b] += a_in != total
             counts[1, b] += overflow != 0
-            counts[2, b] += a_in != 0
+            if a_in != 0:
+                step_active[cores[n // batch] * batch + b] += 1
     if batch == 1:
         counts[0, 0] += saturated_input
         counts[1, 0] += saturated
-        counts[2, 0] += active
+        if core >= 0:
+            step_active[core] += active
 
 
 @njit(nogil=True)
-def receptor_pass(slot, elements, lif_v, adex_x, n_lif, batch, shift, limit, low, high, saturations, step_active):
+def receptor_pass(slot, elements, lif_v, adex_x, n_lif, batch, shift, limit, low, high, saturations, step_active,
+                  core_of):
     """Update every receptor element (of every sample) from its input in ``slot`` (cleared)
     and the owner's voltage before this step's update; sum the contributions per neuron into
     ``elements.extra`` (saturated: docs/chip.md section 4.5). One loop per run of elements
     with one row (``Elements.segments``). Counts saturations under the owner's population and
-    an element with input as an active compartment of its core."""
+    an element with input as an active compartment of its owner's core."""
     extra, r0, r1 = elements.extra, elements.r0, elements.r1
     extra[:] = 0
-    counts = np.zeros((3, batch), dtype=np.int64)
+    counts = np.zeros((2, batch), dtype=np.int64)
     for seg in range(elements.segment_set.size):
         start, stop = elements.segments[seg] * batch, elements.segments[seg + 1] * batch
-        first = elements.segment_owner[seg] * batch  # owners are consecutive: element n <-> owner n
+        owner = elements.segment_owner[seg]
+        first = owner * batch  # owners are consecutive: element n <-> owner n
         count = stop - start
         v = lif_v[first:first + count] if first < n_lif * batch else adex_x[first - n_lif * batch:
                                                                             first - n_lif * batch + count]
         counts[:] = 0
         _element_segment(slot[start:stop], r0[start:stop], r1[start:stop], v, extra[first:first + count],
-                         elements.sets[elements.segment_set[seg]], elements.lut, shift, limit, low, high, batch,
-                         counts)
-        pop, core = elements.segment_pop[seg], elements.segment_core[seg]
+                         core_of[owner:owner + count // batch], elements.segment_core[seg],
+                         elements.sets[elements.segment_set[seg]],
+                         elements.lut, shift, limit, low, high, batch, counts, step_active)
+        pop = elements.segment_pop[seg]
         for b in range(batch):
             saturations[pop, 0, b] += counts[0, b]
             saturations[pop, 1, b] += counts[1, b]
-            step_active[core * batch + b] += counts[2, b]
     for e in range(extra.size):
         extra[e] = saturate_element(extra[e], -limit, limit)
 
@@ -327,7 +337,7 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
                     into = base + n_neurons * batch
                     receptor_pass(ring[into:base + n_slots * batch], elements, lif_v, adex_x, n_lif, batch,
                                   registers.shift, registers.limit, registers.dendrite_low, registers.dendrite_high,
-                                  saturations, step_active)
+                                  saturations, step_active, core_of)
                     lif_pass_extra(ring[base:base + n_lif * batch], lif_u, lif_v, lif.refractory, lif.bias,
                                    lif.flags, lif_table.sets, lif_table.segments, lif_table.segment_set, batch,
                                    registers.decay_bits, registers.shift, registers.half, registers.limit,

@@ -324,8 +324,9 @@ class ChipLayout:
         return narrow(np.stack([np.concatenate(r0), np.concatenate(r1)]), np.int32, "initial receptor registers")
 
     def _element_segments(self) -> tuple:
-        """Runs of elements with one parameter row, consecutive owners of one population and one
-        core: (starts with the end, row, first owner, core, population index), int64 arrays."""
+        """Runs of elements with one parameter row and consecutive owners of one population:
+        (starts with the end, row, first owner, the owners' core if they share one else -1,
+        population index), int64."""
         if not self.n_elements:
             one = np.zeros(1, dtype=np.int64)
             return np.zeros(2, dtype=np.int64), one, one, one, one
@@ -334,11 +335,14 @@ class ChipLayout:
         pop = np.repeat(np.arange(len(self.order)), [self.size[n] for n in self.order])[owner]
         cut = np.zeros(owner.size, dtype=bool)
         cut[0] = True
-        cut[1:] = ((self.receptors.set_of[1:] != self.receptors.set_of[:-1]) | (core[1:] != core[:-1])
-                   | (owner[1:] != owner[:-1] + 1))
+        cut[1:] = (self.receptors.set_of[1:] != self.receptors.set_of[:-1]) | (owner[1:] != owner[:-1] + 1)
         starts = np.flatnonzero(cut)
-        return (np.append(starts, owner.size).astype(np.int64), self.receptors.set_of[starts].astype(np.int64),
-                owner[starts].astype(np.int64), core[starts].astype(np.int64), pop[starts].astype(np.int64))
+        bounds = np.append(starts, owner.size)
+        # the segment's core when all its owners share it (its activity is then one count), else -1
+        lowest, highest = np.minimum.reduceat(core, starts), np.maximum.reduceat(core, starts)
+        shared = np.where(lowest == highest, lowest, -1)
+        return (bounds.astype(np.int64), self.receptors.set_of[starts].astype(np.int64),
+                owner[starts].astype(np.int64), shared.astype(np.int64), pop[starts].astype(np.int64))
 
     def slot_offset(self, population: str, receptor: str = "") -> int:
         """First dendritic accumulator of ``population`` in a ring slot: its neurons' own, or

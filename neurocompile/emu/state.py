@@ -70,8 +70,8 @@ class Elements(NamedTuple):
     ``element * B + b``) and ``extra``, the summed contributions per neuron and sample (int64,
     scratch of the step). Programs without receptors have no elements. ``segments`` (starts,
     and the end) cut the elements into runs of one row whose owners are consecutive neurons of
-    one population on one core: ``segment_set``, ``segment_owner`` (the first owner),
-    ``segment_core``, ``segment_pop``; the kernel updates a run with its row hoisted. ``lut``:
+    one population: ``segment_set``, ``segment_owner`` (the first owner), ``segment_core`` (the
+    owners' core when they share one, else -1), ``segment_pop``; the kernel updates a run with its row hoisted. ``lut``:
     the magnesium-block tables the rows point into (int64)."""
 
     sets: np.ndarray
