@@ -35,14 +35,15 @@ from ..chip.numbers import saturate_element
 from ..chip.receptors import (R_BLOCK_OFFSET, R_BLOCK_ORIGIN, R_BLOCK_SHIFT, R_BLOCK_SIZE, R_COUPLE, R_COUPLE_SHIFT,
                               R_DECAY0, R_DECAY1, R_DRIVE_SHIFT, R_E_REV, R_INPUT_TO, R_KIND, R_MEAN0, R_MEAN0_SHIFT,
                               R_MEAN1, R_MEAN1_SHIFT, receptor_update)
+from ..chip.nmda import G_A, G_A_SHIFT, G_D_DECAY, G_D_RISE, gate_read_element, gate_spike_element, nmda_gate_element
 from ..chip.short_term import (STP_D_FAC, STP_D_REC, STP_U, stp_relax_element, stp_scaled_element,
                                stp_spike_element)
 from ..chip.lif import (LIF_BIAS_TO_CURRENT, LIF_DU, LIF_DV, LIF_REFRACTORY_STEPS, LIF_RESET_DELAY,
                         LIF_RESET_SUBTRACT, LIF_RESET_VALUE, LIF_SPIKING, LIF_THRESHOLD_INCLUSIVE, LIF_U, LIF_V,
                         LIF_VTH_MANT, lif_element)
 from ..jit import njit
-from .layout import (P_EXPONENT, P_GROUPS, P_INDPTR_OFFSET, P_POST_OFFSET, P_POST_SIZE, P_PRE_OFFSET, P_PRE_SIZE,
-                     P_RING_LENGTH, P_RING_OFFSET, P_STP, P_STP_OFFSET, P_UNIFORM_DELAY)
+from .layout import (P_EXPONENT, P_GATE, P_GATE_OFFSET, P_GROUPS, P_INDPTR_OFFSET, P_POST_OFFSET, P_POST_SIZE,
+                     P_PRE_OFFSET, P_PRE_SIZE, P_RING_LENGTH, P_RING_OFFSET, P_STP, P_STP_OFFSET, P_UNIFORM_DELAY)
 from .state import (ELEMENT_REGISTER, FLAG_DENDRITE_SATURATED, FLAG_INPUT, FLAG_SPIKED, FLAG_STATE_SATURATED, S_ACTIVE, S_EW,
                     S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, soma_flags)
 
@@ -238,6 +239,31 @@ def _element_segment(slot, r0, r1, v, extra, cores, core, row, lut, shift, limit
             step_active[core] += active
 
 
+@njit(inline="always")
+def gate_pass(gates, row, proj, p, delay_group, indptr, post, mant, delay, run_ptr, run_core, run_count, floored,
+              step, batch, step_synops, per_step, messages):
+    """Every NMDA gate of projection ``p`` (docs/chip.md section 3.5): one step, then each
+    non-zero rise adds ``mantissa x rise`` per synapse to its wide floor-group accumulator,
+    counted as synaptic operations and one message of its neuron."""
+    start = proj[p, P_GATE_OFFSET]
+    for local in range(proj[p, P_PRE_SIZE]):
+        for b in range(batch):
+            e = (start + local) * batch + b
+            x, s_new, rise = nmda_gate_element(np.int64(gates.x[e]), np.int64(gates.s[e]), row[G_A], row[G_A_SHIFT],
+                                               row[G_D_RISE], row[G_D_DECAY])
+            gates.x[e] = x
+            gates.s[e] = s_new
+            if rise == 0:
+                continue
+            row_at = proj[p, P_INDPTR_OFFSET] + local
+            for j in range(indptr[row_at], indptr[row_at + 1]):
+                index = floor_group_slot(proj, p, delay_group, step, delay[j], post[j])
+                floored[index * batch + b] += np.int64(mant[j]) * rise
+            for q in range(run_ptr[row_at], run_ptr[row_at + 1]):
+                step_synops[run_core[q] * batch + b] += run_count[q]
+            per_step[S_MESSAGES, step, b] += messages[proj[p, P_PRE_OFFSET] + local]
+
+
 @njit(nogil=True)
 def receptor_pass(slot, elements, lif_v, adex_x, n_lif, batch, shift, limit, low, high, saturations, step_active,
                   core_of):
@@ -274,7 +300,7 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
     (``with_receptors``) or without receptor elements."""
 
     def run_steps(first, stop, sections, dims, registers, lif_table, adex_table, synapses, fabric, lif, adex,
-                  dendrites, host, fired, recording, counters, elements, short_term):
+                  dendrites, host, fired, recording, counters, elements, short_term, gates):
         """Run the ``sections`` of steps ``first..stop-1`` of B samples; returns the step after
         the last one run. Host spikes and traces are indexed from ``first``.
 
@@ -319,7 +345,8 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
             if sections & GATHER:
                 for p in range(dims.n_projections):
                     exponent = proj[p, P_EXPONENT]
-                    if exponent >= 0:
+                    graded = proj[p, P_GATE] >= 0  # NMDA gates: wide sums of graded products
+                    if exponent >= 0 and not graded:
                         continue
                     groups = proj[p, P_GROUPS]
                     size = proj[p, P_POST_SIZE]
@@ -329,7 +356,10 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
                         for k in range(size * batch):
                             value = floored[start + k]
                             if value != 0:
-                                ring[into + k] += scaled_sum(value, exponent)
+                                if graded:
+                                    ring[into + k] += gate_read_element(value, exponent)
+                                else:
+                                    ring[into + k] += scaled_sum(value, exponent)
                                 floored[start + k] = 0
                         start += size * batch
             if sections & SOMA:
@@ -433,6 +463,10 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
                 for out in range(out_ptr[pop], out_ptr[pop + 1]):
                     p = out_proj[out]
                     local = g - proj[p, P_PRE_OFFSET]
+                    if proj[p, P_GATE] >= 0:  # an NMDA gate: the spike only raises its x
+                        e = (proj[p, P_GATE_OFFSET] + local) * batch + b
+                        gates.x[e] = gate_spike_element(np.int64(gates.x[e]))
+                        continue
                     exponent = proj[p, P_EXPONENT]
                     offset = proj[p, P_POST_OFFSET]
                     row_at = proj[p, P_INDPTR_OFFSET] + local
@@ -462,6 +496,11 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
                         for j in range(lo, hi):
                             index = floor_group_slot(proj, p, delay_group, step, delay[j], post[j])
                             floored[index * batch + b] += mant[j]
+            # NMDA gates rise and send their rises, graded, through their synapses.
+            for p in range(dims.n_projections):
+                if proj[p, P_GATE] >= 0:
+                    gate_pass(gates, synapses.gate[proj[p, P_GATE]], proj, p, delay_group, indptr, post, mant, delay,
+                              run_ptr, run_core, run_count, floored, step, batch, step_synops, per_step, messages)
             for b in range(batch):
                 counters.max_route_ns[step, b] = longest[b]
             # The busiest core's time and the step's totals; the per-core scratch is cleared.

@@ -33,17 +33,21 @@ from ..chip.adex import ADEX_COLUMNS
 from ..chip.dendrite import floor_groups, floors_each_group
 from ..chip.lif import LIF_BIAS, LIF_COLUMNS
 from ..chip.receptors import R_BLOCK_OFFSET, RECEPTOR_COLUMNS
+from ..chip.nmda import GATE_COLUMNS
 from ..chip.short_term import STP_COLUMNS, STP_ONE
 from ..errors import BuildError
 
 #: Columns of the per-projection table ``SynapseTable.proj`` (int64).
 PROJ_COLUMNS = ("pre_offset", "pre_size", "post_offset", "post_size", "exponent", "ring_offset",
-                "ring_length", "groups", "indptr_offset", "uniform_delay", "stp", "stp_offset")
+                "ring_length", "groups", "indptr_offset", "uniform_delay", "stp", "stp_offset", "gate",
+                "gate_offset")
 (P_PRE_OFFSET, P_PRE_SIZE, P_POST_OFFSET, P_POST_SIZE, P_EXPONENT, P_RING_OFFSET, P_RING_LENGTH,
- P_GROUPS, P_INDPTR_OFFSET, P_UNIFORM_DELAY, P_STP, P_STP_OFFSET) = range(len(PROJ_COLUMNS))
+ P_GROUPS, P_INDPTR_OFFSET, P_UNIFORM_DELAY, P_STP, P_STP_OFFSET, P_GATE, P_GATE_OFFSET) = range(len(PROJ_COLUMNS))
 # P_UNIFORM_DELAY: the delay of every synapse of the projection, or 0 if they differ.
 # P_STP: the projection's row of ``SynapseTable.stp`` (-1: no short-term plasticity);
 # P_STP_OFFSET: where its presynaptic neurons' u, x start in the run's ShortTerm arrays.
+# P_GATE, P_GATE_OFFSET: the same for the NMDA gates (SynapseTable.gate, the run's Gates);
+# a gated projection delivers graded products into its wide (floor-group) rings.
 
 HOST = "host"
 
@@ -108,6 +112,7 @@ class SynapseTable(NamedTuple):
     out_proj: np.ndarray
     pop_of: np.ndarray
     stp: np.ndarray
+    gate: np.ndarray
 
 
 class Fabric(NamedTuple):
@@ -397,11 +402,15 @@ class ChipLayout:
         max_delay = max([int(qp.delay_steps.max(initial=1)) for qp in projections] + [1])
         delay_group = np.zeros((max(n, 1), max_delay + 1), dtype=np.int64)
         shared_delay, floored_size = 1, 0
-        indptr, post, mant, delay, stp_rows = [], [], [], [], []
-        indptr_offset = synapse_offset = stp_size = 0
+        indptr, post, mant, delay, stp_rows, gate_rows = [], [], [], [], [], []
+        indptr_offset = synapse_offset = stp_size = gate_size = 0
         for k, qp in enumerate(projections):
             row = proj[k]
-            row[P_STP] = -1
+            row[P_STP] = row[P_GATE] = -1
+            if qp.gate is not None:  # one (x, s) per presynaptic neuron
+                row[P_GATE], row[P_GATE_OFFSET] = len(gate_rows), gate_size
+                gate_rows.append(np.asarray(qp.gate, dtype=np.int64))
+                gate_size += self.size[qp.pre]
             if qp.stp is not None:  # one (u, x) per presynaptic neuron of the projection
                 row[P_STP], row[P_STP_OFFSET] = len(stp_rows), stp_size
                 stp_rows.append(np.asarray(qp.stp, dtype=np.int64))
@@ -413,7 +422,7 @@ class ChipLayout:
             longest = int(qp.delay_steps.max(initial=1))
             if int(qp.delay_steps.min(initial=longest)) == longest:
                 row[P_UNIFORM_DELAY] = longest
-            if floors_each_group(qp.weight_exp):
+            if floors_each_group(qp.weight_exp) or qp.gate is not None:
                 groups = floor_groups(qp.delay_steps)
                 delay_group[k, :groups.group_of_delay.size] = groups.group_of_delay
                 row[P_GROUPS] = max(groups.delays.size, 1)
@@ -449,7 +458,9 @@ class ChipLayout:
             run_count=run_count, out_ptr=out_ptr,
             out_proj=np.array([k for o in outgoing for k in o] or [0], dtype=np.int64),
             pop_of=np.repeat(np.arange(len(self.order), dtype=np.int32), [self.size[n] for n in self.order]),
-            stp=np.array(stp_rows or np.zeros((1, len(STP_COLUMNS))), dtype=np.int64).reshape(-1, len(STP_COLUMNS)))
+            stp=np.array(stp_rows or np.zeros((1, len(STP_COLUMNS))), dtype=np.int64).reshape(-1, len(STP_COLUMNS)),
+            gate=np.array(gate_rows or np.zeros((1, len(GATE_COLUMNS))), dtype=np.int64).reshape(-1, len(GATE_COLUMNS)))
+        self.n_gates = max(gate_size, 1)
         self.n_projections = n
         #: initial (u, x) of every short-term plasticity state (int32, (2, states))
         self.stp_initial = np.zeros((2, max(stp_size, 1)), dtype=np.int32)

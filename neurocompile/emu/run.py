@@ -110,7 +110,7 @@ def _run_chunk(layout: ChipLayout, n_steps: int, run_inputs, samples: range, ste
         def advance(first, stop, host):
             return kernel(first, stop, ALL, state.dimensions, layout.registers, layout.lif, layout.adex,
                           layout.synapses, layout.fabric, state.lif, state.adex, state.dendrites, host,
-                          state.fired, state.recording, state.counters, state.elements, state.short_term)
+                          state.fired, state.recording, state.counters, state.elements, state.short_term, state.gates)
 
     yield  # set up
     step = 0

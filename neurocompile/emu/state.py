@@ -96,6 +96,14 @@ class ShortTerm(NamedTuple):
     x: np.ndarray
 
 
+class Gates(NamedTuple):
+    """NMDA gates (docs/chip.md section 3.5): ``x`` and ``s`` (int32) of every (gated
+    projection, presynaptic neuron, sample), at ``(P_GATE_OFFSET + neuron) * B + b``."""
+
+    x: np.ndarray
+    s: np.ndarray
+
+
 class BankState(NamedTuple):
     """The state of one bank (all neurons of one soma model): its registers (int32,
     ``(registers, neurons * B)``, rows in the order of :attr:`neurocompile.chip.Soma.registers`),
@@ -197,6 +205,7 @@ class RunState:
         self.adex = BankState(np.repeat(layout.initial["AdEx"], batch, axis=1), np.zeros(n_adex * batch, np.int16),
                               self.adex_bias.reshape(-1), flags[n_lif * batch:(n_lif + n_adex) * batch])
         self.short_term = ShortTerm(np.repeat(layout.stp_initial[0], batch), np.repeat(layout.stp_initial[1], batch))
+        self.gates = Gates(np.zeros(layout.n_gates * batch, dtype=np.int32), np.zeros(layout.n_gates * batch, dtype=np.int32))
         self.dendrites = Dendrites(
             np.zeros(layout.ring_length * n_slots * batch, dtype=layout.ring_dtype),
             np.zeros(max(layout.floored_size * batch, 1), dtype=np.int64))

@@ -56,7 +56,7 @@ class Stepper:
         layout, s = self.layout, self.state
         return self.kernel(step, step + 1, sections, s.dimensions, layout.registers, layout.lif, layout.adex,
                            layout.synapses, layout.fabric, s.lif, s.adex, s.dendrites, host, s.fired, recording,
-                           s.counters, s.elements, s.short_term)
+                           s.counters, s.elements, s.short_term, s.gates)
 
     def _somas(self, step: int) -> None:
         """The soma phase: read and clear each bank's slot, update with the chip's array API."""

@@ -30,7 +30,8 @@ def kernel_arguments(ring_dtype="int32") -> tuple:
     import numpy as np
 
     from .layout import AdexTable, Fabric, LifTable, Registers, SynapseTable
-    from .state import BankState, Counters, Dendrites, Dimensions, Elements, Fired, HostSpikes, Recording, ShortTerm
+    from .state import (BankState, Counters, Dendrites, Dimensions, Elements, Fired, Gates, HostSpikes, Recording,
+                        ShortTerm)
 
     def a(dtype, *shape):
         return np.zeros(shape or (1,), dtype=dtype)
@@ -39,8 +40,8 @@ def kernel_arguments(ring_dtype="int32") -> tuple:
     return (
         0, 1, 7, Dimensions(0, 0, 0, 2, 1, 0), Registers(12, 6, 1 << 23, (1 << 23) - 1, -1, 1),
         LifTable(a(i64, 1, 8), a(i32), a(i64), a(i64)), AdexTable(a(i64, 1, 21), a(i32), a(i64)),
-        SynapseTable(a(i64, 1, 12), a(i64, 1, 2), a(i64), a(i32), a(i16), a(i16), a(i64), a(i64), a(i64),
-                     a(i64), a(i64), a(i32), a(i64, 1, 3)),
+        SynapseTable(a(i64, 1, 14), a(i64, 1, 2), a(i64), a(i32), a(i16), a(i16), a(i64), a(i64), a(i64),
+                     a(i64), a(i64), a(i32), a(i64, 1, 3), a(i64, 1, 4)),
         Fabric(a(i32), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64), a(np.float64), a(np.float64)),
         BankState(a(i32, 2, 1), a(i16), a(i32), a(np.uint8, 8)),
         BankState(a(i32, 3, 1), a(i16), a(i32), a(np.uint8, 8)),
@@ -50,7 +51,7 @@ def kernel_arguments(ring_dtype="int32") -> tuple:
         Counters(a(i64, 1, 1, 1), a(np.float64, 1, 1), a(np.float64, 1, 1), a(i64, 1, 1), a(i64, 1, 1),
                  a(i64), a(i64), a(i64, 1, 1, 1)),
         Elements(a(i64, 1, 16), a(i32), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64), a(i32), a(i32),
-                 a(i64)), ShortTerm(a(i32), a(i32)),
+                 a(i64)), ShortTerm(a(i32), a(i32)), Gates(a(i32), a(i32)),
     )
 
 

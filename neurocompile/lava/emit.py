@@ -137,12 +137,15 @@ def _neuron_process(kind: str, q, precision, exp_table, bias_update):
 
 
 def _connection(block: SynapseBlock):
-    if block.stp is not None:
-        from neurocompile.lava.processes import NcStpConnection
+    if block.stp is not None or block.gate is not None:
+        from neurocompile.lava.processes import NcGatedConnection, NcStpConnection
         pre, post, mant, delay = block.synapses
         n_out, n_pre = block.weights.shape
-        return NcStpConnection(n_pre=n_pre, n_out=n_out, pre=pre, post=post, mant=mant, delay=delay,
-                               weight_exp=block.weight_exp, stp=block.stp, name=block.name)
+        common = dict(n_pre=n_pre, n_out=n_out, pre=pre, post=post, mant=mant, delay=delay,
+                      weight_exp=block.weight_exp, name=block.name)
+        if block.gate is not None:
+            return NcGatedConnection(gate=block.gate, **common)
+        return NcStpConnection(stp=block.stp, **common)
     from lava.utils.weightutils import SignMode
     sign_mode = getattr(SignMode, SIGN_MODES[block.sign_mode])
     check_weights_survive_lava(block, sign_mode)

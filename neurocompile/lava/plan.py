@@ -85,11 +85,14 @@ class SynapseBlock:
     port: str = "a_in"
     stp: np.ndarray | None = None
     synapses: tuple | None = None
+    gate: np.ndarray | None = None
 
     @property
     def lava_class(self) -> str:
         if self.stp is not None:
             return "NcStpConnection"
+        if self.gate is not None:
+            return "NcGatedConnection"
         base = "Dense" if self.dense else "Sparse"
         return base if self.delays is None else f"Delay{base}"
 
@@ -193,10 +196,10 @@ def _plan_blocks(qp, pre_size: int, post_size: int, first: int = 0, port: str = 
     pre = qp.pre_index
     post = qp.post_index.astype(np.int64) + first
     mant = qp.weight_mant.astype(np.int64)
-    if qp.stp is not None:  # our connection process: every synapse as it is, with the plasticity
+    if qp.stp is not None or qp.gate is not None:  # our connection process: every synapse as it is
         weights = sp.csr_matrix((mant.astype(np.int32), (post, pre)), shape=(post_size, pre_size))
         return [SynapseBlock(qp.name, qp.name, qp.pre, qp.post, weights, None, int(qp.weight_exp), qp.sign_mode,
-                             False, port, qp.stp, (pre, post, mant, qp.delay_steps.astype(np.int64)))]
+                             False, port, qp.stp, (pre, post, mant, qp.delay_steps.astype(np.int64)), qp.gate)]
     delay = qp.delay_steps.astype(np.int64)
     keep = mant != 0  # a zero mantissa adds nothing in any step
     pre, post, mant, delay = pre[keep], post[keep], mant[keep], delay[keep]

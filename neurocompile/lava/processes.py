@@ -6,6 +6,8 @@
 * :class:`NcStpConnection`: a projection with short-term plasticity (docs/chip.md section
   3.4), which Lava's connections cannot express: each spike's synapses scaled by its
   presynaptic neuron's efficacy, with the chip's delays and floors.
+* :class:`NcGatedConnection`: a projection onto an NMDA receptor (docs/chip.md section 3.5):
+  its presynaptic gates rise every step and send their rises, graded, through the synapses.
 * :class:`NcLifReceptors`, :class:`NcAdexReceptors`: the same with receptor elements
   (docs/chip.md section 4.5): a second input port ``e_in`` with one dendritic accumulator per
   element (receptor-major: element ``k n + i`` is receptor ``k`` of neuron ``i``) and the
@@ -39,6 +41,8 @@ from neurocompile.chip.adex import ADEX_REGISTERS, adex_soma_step
 from neurocompile.chip.dendrite import read_dendrite
 from neurocompile.chip.host import bias_value
 from neurocompile.chip.lif import LIF_REGISTERS, lif_soma_step
+from neurocompile.chip.nmda import (G_A, G_A_SHIFT, G_D_DECAY, G_D_RISE, GATE_FRACTION_BITS, GATE_ONE, GATE_X_LIMIT,
+                                    nmda_gate_array)
 from neurocompile.chip.receptors import add_contributions, receptor_step
 from neurocompile.chip.short_term import (STP_D_FAC, STP_D_REC, STP_ONE, STP_U, stp_relax_array, stp_scaled_array,
                                           stp_spike_array)
@@ -235,6 +239,17 @@ class PyNcAdexReceptorsModel(_ReceptorElements, _AdexModel):
     voltage = "x"
 
 
+def _synapses_by_pre(n_pre, pre, post, mant, delay) -> dict:
+    """A connection's synapses as a CSR over presynaptic neurons, with its delay groups."""
+    order = np.lexsort((post, pre))  # synapses by presynaptic neuron, then as given
+    pre, post, mant, delay = (np.asarray(a, dtype=np.int64)[order] for a in (pre, post, mant, delay))
+    indptr = np.zeros(n_pre + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pre, minlength=n_pre), out=indptr[1:])
+    delays = np.unique(delay) if delay.size else np.ones(1, dtype=np.int64)
+    return dict(indptr=indptr, post=post, mant=mant, delay=delay, group=np.searchsorted(delays, delay),
+                n_groups=delays.size, length=int(delays.max()) + 1)
+
+
 class NcStpConnection(AbstractProcess):
     """A projection with short-term plasticity (docs/chip.md section 3.4) as a Lava connection.
 
@@ -245,34 +260,21 @@ class NcStpConnection(AbstractProcess):
     """
 
     def __init__(self, *, n_pre, n_out, pre, post, mant, delay, weight_exp, stp, name=None):
-        order = np.lexsort((post, pre))  # synapses by presynaptic neuron, then as given
-        pre, post, mant, delay = (np.asarray(a, dtype=np.int64)[order] for a in (pre, post, mant, delay))
-        indptr = np.zeros(n_pre + 1, dtype=np.int64)
-        np.cumsum(np.bincount(pre, minlength=n_pre), out=indptr[1:])
-        delays = np.unique(delay) if delay.size else np.ones(1, dtype=np.int64)
-        super().__init__(n_out=n_out, indptr=indptr, post=post, mant=mant, delay=delay,
-                         group=np.searchsorted(delays, delay), n_groups=delays.size,
-                         length=int(delays.max()) + 1, weight_exp=int(weight_exp),
-                         stp=np.asarray(stp, dtype=np.int64), name=name)
+        super().__init__(n_out=n_out, weight_exp=int(weight_exp), stp=np.asarray(stp, dtype=np.int64), name=name,
+                         **_synapses_by_pre(n_pre, pre, post, mant, delay))
         self.s_in = InPort(shape=(n_pre,))
         self.a_out = OutPort(shape=(n_out,))
         self.u = Var(shape=(n_pre,), init=0)
         self.x = Var(shape=(n_pre,), init=STP_ONE)
 
 
-@implements(proc=NcStpConnection, protocol=LoihiProtocol)
-@requires(CPU)
-@tag("fixed_pt")
-class PyNcStpConnectionModel(PyLoihiProcessModel):
-    """Each step: send what arrives now, relax every (u, x), and add the synapses of this
-    step's spikes, scaled by their efficacies, into a ring of arrival steps (per floor group
-    when the exponent is negative). Arrival as Lava's connections: a spike of step ``k`` with
-    delay ``d`` reaches the post process in step ``k + d``."""
+class _RingConnectionModel(PyLoihiProcessModel):
+    """What our connection models share: a ring of arrival steps per delay group (a spike of
+    step ``k`` with delay ``d`` reaches the post process in step ``k + d``, as through Lava's
+    connections), read out once per step and advanced."""
 
     s_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, bool, precision=1)
     a_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=24)
-    u: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=21)
-    x: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=21)
 
     def __init__(self, proc_params):
         super().__init__(proc_params)
@@ -280,29 +282,93 @@ class PyNcStpConnectionModel(PyLoihiProcessModel):
         self.ring = np.zeros((p["n_groups"], p["length"], p["n_out"]), dtype=np.int64)
         self.slot = 0
 
+    def _send(self, read) -> None:
+        """Send this step's arrivals, each group's sum passed through ``read``, and clear them."""
+        arriving = self.ring[:, self.slot]
+        self.a_out.send(read(arriving).sum(axis=0).astype(np.int32))
+        arriving[:] = 0
+
+    def _add(self, rows: np.ndarray, per_row: np.ndarray, values_of) -> None:
+        """Add ``values_of(synapses, their row's value)`` of the synapses of presynaptic
+        neurons ``rows`` into their arrival slots, then advance the ring."""
+        p = self.proc_params
+        if rows.size:
+            indptr = p["indptr"]
+            synapses = np.concatenate([np.arange(indptr[j], indptr[j + 1]) for j in rows])
+            values = values_of(synapses, np.repeat(per_row, indptr[rows + 1] - indptr[rows]))
+            slots = (self.slot + p["delay"][synapses]) % p["length"]
+            np.add.at(self.ring, (p["group"][synapses], slots, p["post"][synapses]), values)
+        self.slot = (self.slot + 1) % p["length"]
+
+
+@implements(proc=NcStpConnection, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt")
+class PyNcStpConnectionModel(_RingConnectionModel):
+    """Each step: send what arrives now (each floor group's sum floored when the exponent is
+    negative), relax every (u, x), and add the synapses of this step's spikes, scaled by their
+    efficacies."""
+
+    u: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=21)
+    x: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=21)
+
     def run_spk(self):
         p = self.proc_params
         exp = p["weight_exp"]
-        arriving = self.ring[:, self.slot]
-        out = arriving.sum(axis=0) if exp >= 0 else (arriving >> -exp).sum(axis=0)  # floor per group
-        self.a_out.send(out.astype(np.int32))
-        arriving[:] = 0
+        self._send(lambda arriving: arriving if exp >= 0 else arriving >> -exp)  # floor per group
         u, x = self.u.astype(np.int64), self.x.astype(np.int64)
         stp = p["stp"]
         stp_relax_array(u, x, stp[STP_D_FAC], stp[STP_D_REC])
         spiking = np.flatnonzero(self.s_in.recv()).astype(np.int64)
-        if spiking.size:
-            efficacy = np.zeros(spiking.size, dtype=np.int64)
-            stp_spike_array(u, x, spiking, stp[STP_U], efficacy)
-            indptr = p["indptr"]
-            counts = indptr[spiking + 1] - indptr[spiking]
-            rows = np.concatenate([np.arange(indptr[j], indptr[j + 1]) for j in spiking])
-            values = p["mant"][rows] << exp if exp >= 0 else p["mant"][rows].copy()
-            scaled = np.zeros(rows.size, dtype=np.int64)
-            stp_scaled_array(values, np.repeat(efficacy, counts), scaled)
-            # a delay of d arrives d steps after this one; the slot just sent is one step ahead
-            slots = (self.slot + p["delay"][rows]) % p["length"]
-            np.add.at(self.ring, (p["group"][rows], slots, p["post"][rows]), scaled)
+        efficacy = np.zeros(spiking.size, dtype=np.int64)
+        stp_spike_array(u, x, spiking, stp[STP_U], efficacy)
+
+        def scaled(synapses, row_efficacy):
+            values = p["mant"][synapses] << exp if exp >= 0 else p["mant"][synapses].copy()
+            out = np.zeros(synapses.size, dtype=np.int64)
+            stp_scaled_array(values, row_efficacy, out)
+            return out
+        self._add(spiking, efficacy, scaled)
         self.u[:] = u
         self.x[:] = x
-        self.slot = (self.slot + 1) % p["length"]
+
+
+class NcGatedConnection(AbstractProcess):
+    """A projection onto an NMDA receptor (docs/chip.md section 3.5) as a Lava connection:
+    arguments as :class:`NcStpConnection`, with ``gate`` the projection's
+    :data:`~neurocompile.chip.nmda.GATE_COLUMNS` row."""
+
+    def __init__(self, *, n_pre, n_out, pre, post, mant, delay, weight_exp, gate, name=None):
+        super().__init__(n_out=n_out, weight_exp=int(weight_exp), gate=np.asarray(gate, dtype=np.int64), name=name,
+                         **_synapses_by_pre(n_pre, pre, post, mant, delay))
+        self.s_in = InPort(shape=(n_pre,))
+        self.a_out = OutPort(shape=(n_out,))
+        self.x = Var(shape=(n_pre,), init=0)
+        self.s = Var(shape=(n_pre,), init=0)
+
+
+@implements(proc=NcGatedConnection, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt")
+class PyNcGatedConnectionModel(_RingConnectionModel):
+    """Each step: send what arrives now (each delay group's wide sum rounded once), add this
+    step's spikes to the gates' ``x``, advance every gate and add ``mantissa x rise`` of the
+    rising ones, as the emulator does."""
+
+    x: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
+    s: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=21)
+
+    def run_spk(self):
+        p = self.proc_params
+        shift = GATE_FRACTION_BITS - p["weight_exp"]
+        self._send(lambda arriving: (arriving + (1 << (shift - 1))) >> shift)
+        x, s = self.x.astype(np.int64), self.s.astype(np.int64)
+        spiking = np.flatnonzero(self.s_in.recv())
+        x[spiking] = np.minimum(x[spiking] + GATE_ONE, GATE_X_LIMIT)
+        gate = p["gate"]
+        rise = np.zeros(x.size, dtype=np.int64)
+        nmda_gate_array(x, s, gate[G_A], gate[G_A_SHIFT], gate[G_D_RISE], gate[G_D_DECAY], rise)
+        rising = np.flatnonzero(rise)
+        self._add(rising, rise[rising], lambda synapses, row_rise: p["mant"][synapses] * row_rise)
+        self.x[:] = x
+        self.s[:] = s

@@ -76,7 +76,8 @@ class LavaRun:
             lines.append(f"population {n.name}: {n.kind} [{where}]{why}")
         for b in self.plan.blocks:
             ours = ("  [CPU simulation only] (short-term plasticity: Lava's connections have none)"
-                    if b.stp is not None else "")
+                    if b.stp is not None else
+                    "  [CPU simulation only] (NMDA gates: graded, every step)" if b.gate is not None else "")
             lines.append(f"projection {b.name}: {b.lava_class} {b.pre} -> {b.post}, "
                          f"{b.weights.nnz} synapses, weight_exp {b.weight_exp}, {b.sign_mode}{ours}")
         return "\n".join(lines)

@@ -4,10 +4,10 @@ from .base import NeuronModel, Param
 from .discrete import DiscreteLI, DiscreteLIF
 from .li import LI
 from .lif import LIF
-from .receptors import CondDualExp, CondExp, CurrentExp, Receptor
+from .receptors import NMDA, CondDualExp, CondExp, CurrentExp, Receptor
 from .short_term import TsodyksMarkram
 
 MODELS = {"LIF": LIF, "AdEx": AdEx, "LI": LI, "DiscreteLIF": DiscreteLIF, "DiscreteLI": DiscreteLI}
 
-__all__ = ["AdEx", "CondDualExp", "CondExp", "CurrentExp", "DiscreteLI", "DiscreteLIF", "LI", "LIF", "MODELS",
+__all__ = ["AdEx", "CondDualExp", "CondExp", "CurrentExp", "DiscreteLI", "DiscreteLIF", "LI", "LIF", "MODELS", "NMDA",
            "NeuronModel", "Param", "Receptor", "TsodyksMarkram"]

@@ -14,6 +14,8 @@ receptor=name)``. Kinds:
   leak conductance, so ``g = 1`` doubles the leak (Brian2's and BrainPy's COBA convention).
 * :class:`CondDualExp`: a conductance with a rise and a decay time (difference of two
   exponentials), normalised so that one spike of weight ``w`` peaks at ``w``.
+* :class:`NMDA`: Wang's (2002) NMDA receptor: saturating gating per presynaptic neuron and a
+  magnesium block.
 
 A conductance receptor given ``mg`` (mM, > 0) is blocked by magnesium as NMDA receptors are
 (Jahr & Stevens 1990): its current is ``g B(v) (E_rev - v)`` with
@@ -142,8 +144,58 @@ def dual_exp_norm(tau_rise, tau_decay) -> np.ndarray:
     return 1.0 / peak
 
 
+class NMDA(Receptor):
+    r"""NMDA receptor with saturating presynaptic gating and a magnesium block (Wang 2002)::
+
+        dx_j/dt = -x_j / tau_rise            x_j += 1 on each spike of presynaptic neuron j
+        ds_j/dt = -s_j / tau_decay + alpha x_j (1 - s_j)
+        g = sum_j w_j s_j                     (w: the projection's weights)
+        I = g B(v) (E_rev - v),  B(v) = 1 / (1 + mg exp(-0.062 v) / 3.57)
+
+    The gating ``s_j`` (0..1) belongs to the presynaptic neuron of each projection onto the
+    receptor, so repeated spikes saturate it; ``g`` is a weighted sum of the gates. State
+    variable ``g_<name>`` (conductance unit).
+
+    Parameters (scalars):
+        tau_rise: ms, > 0 (Wang: 2). tau_decay: ms, > tau_rise (Wang: 100).
+        alpha: saturation rate, 1/ms, > 0 (Wang: 0.5).
+        E_rev: reversal potential, mV (Wang: 0). mg: magnesium, mM, >= 0 (Wang: 1).
+        shunting: as for :class:`CondExp`.
+    """
+
+    parameters = {
+        "tau_rise": Param("ms", "positive", default=2.0, doc="rise time constant of x"),
+        "tau_decay": Param("ms", "positive", default=100.0, doc="decay time constant of s"),
+        "alpha": Param("1/ms", "positive", default=0.5, doc="saturation rate"),
+        "E_rev": Param("mV", default=0.0, doc="reversal potential"),
+        "mg": Param("mM", "nonnegative", default=1.0, doc="magnesium block (0 = none)"),
+        "shunting": Param("", "choice", default=False, choices=(False, True), doc="allow E_rev inside"),
+    }
+    kind = "conductance"
+    #: its gating is presynaptic: projections onto it carry a gate per presynaptic neuron
+    gated = True
+
+    def _check_relations(self) -> None:
+        for name in ("tau_rise", "tau_decay", "alpha", "mg"):
+            if np.ndim(self._params[name]) != 0:
+                raise NetworkError(f"NMDA: {name} must be a scalar (the gating is presynaptic), "
+                                   f"got an array of shape {np.shape(self._params[name])}")
+        self._require_less("tau_rise", "tau_decay")
+
+    def state_variables(self, name, current_unit, conductance_unit):
+        return {f"g_{name}": conductance_unit}
+
+
+def conductance_params(receptor, params: dict) -> dict:
+    """A receptor's resolved parameters as its postsynaptic conductance sees them: an
+    :class:`NMDA` receptor's ``g`` decays like a :class:`CondExp` with ``tau = tau_decay``."""
+    if isinstance(receptor, NMDA):
+        return dict(params, tau=params["tau_decay"])
+    return params
+
+
 #: Receptor kinds by class name (what ``receptors=`` accepts).
-RECEPTORS = {"CurrentExp": CurrentExp, "CondExp": CondExp, "CondDualExp": CondDualExp}
+RECEPTORS = {"CurrentExp": CurrentExp, "CondExp": CondExp, "CondDualExp": CondDualExp, "NMDA": NMDA}
 
 
 def check_receptors(owner: str, receptors) -> dict:

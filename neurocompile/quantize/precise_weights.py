@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import BuildError
-from .short_term import quantize_stp
+from .short_term import quantize_gate, quantize_stp
 from .types import QuantizedProjection
 
 
@@ -74,13 +74,16 @@ def _part(proj, name, pre, post, mant, delay, exp, sign, report, receptor) -> Qu
     report.update(weight_exp=exp, sign_mode="excitatory" if sign > 0 else "inhibitory",
                   mantissa_max=int(np.max(np.abs(mant), initial=0)), synapses_zeroed=0)
     stp, stp_report = quantize_stp(proj.stp, proj.dt)
+    gate, gate_report = quantize_gate(proj, proj.dt)
     if stp is not None:
         report["stp"] = stp_report
+    if gate is not None:
+        report["nmda_gate"] = gate_report
     return QuantizedProjection(
         name=name, pre=proj.pre.name, post=proj.post.name, indptr=indptr, post_index=post.astype(np.int32),
         weight_mant=mant.astype(np.int16), delay_steps=delay.astype(np.int16), weight_exp=exp,
         sign_mode=report["sign_mode"], report=report, source=proj.name, receptor=receptor,
-        stp=stp)
+        stp=stp, gate=gate)
 
 
 def placement_network(network, quantized):

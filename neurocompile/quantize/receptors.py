@@ -33,7 +33,7 @@ from ..chip.receptors import (BLOCK_FRACTION_BITS, CONDUCTANCE_KIND, CURRENT_KIN
 from ..errors import BuildError
 from ..reference.lif import lif_propagators
 from ..reference.receptors import COND_DUAL, COND_EXP, CURRENT, receptor_kind
-from ..models.receptors import dual_exp_norm, mg_block
+from ..models.receptors import conductance_params, dual_exp_norm, mg_block
 from .adex import quantize_coefficient
 from .formats import decay_constant
 from .types import QuantIssue
@@ -173,11 +173,13 @@ def quantize_receptors(pop, dt: float, precision, soma: dict, weight_sums: dict)
     lif = soma["bank"] == "LIF"
     for k, (name, receptor) in enumerate(pop.model.receptors.items()):
         owner = f"Population '{pop.name}', receptor '{name}'"
-        p = pop.receptor_params[name]
+        p = conductance_params(receptor, pop.receptor_params[name])
         kind = receptor_kind(receptor)
         row = rows[k]
         decay_time = p["tau_decay"] if kind == COND_DUAL else p["tau"]
         accumulation = np.maximum(1.0, ASSUMED_RATE_KHZ * decay_time)  # spikes within one decay time
+        if getattr(receptor, "gated", False):
+            accumulation = np.ones(size)  # NMDA: g = sum w s with every gate s <= 1
         worst = accumulation * np.asarray(weight_sums.get((pop.name, name), np.zeros(size)), dtype=np.float64)
         # input LSBs per unit of weight above which the largest weight could not be stored
         fit = _weight_fit(weight_sums.get((pop.name, name, "largest"), 0.0), precision) * (1 << shift)

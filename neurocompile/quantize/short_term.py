@@ -37,3 +37,23 @@ def stp_resolution_issues(name: str, mant: np.ndarray, exp: int) -> list:
                        f"synapse values are at most {largest:.0f} input LSBs; scaled by an efficacy of 0.1 they "
                        f"keep about {largest / 10:.0f} levels. Give the post model receptors= (receptor elements "
                        "keep up to 16 more bits of the input)")]
+
+
+def quantize_gate(proj, dt: float) -> tuple[np.ndarray | None, dict]:
+    """``(row, report)``: the NMDA gate of a projection onto a gated receptor (docs/chip.md
+    section 3.5) as a :data:`~neurocompile.chip.nmda.GATE_COLUMNS` row (None otherwise)."""
+    from ..chip.nmda import GATE_DECAY_BITS
+    from .adex import quantize_coefficient
+
+    receptor = proj.post.model.receptors.get(proj.receptor)
+    if not getattr(receptor, "gated", False):
+        return None, {}
+    tau_rise, tau_decay, alpha = float(receptor.tau_rise), float(receptor.tau_decay), float(receptor.alpha)
+    a = alpha * tau_rise * -np.expm1(-dt / tau_rise)
+    coefficient = quantize_coefficient(a, 16, f"Projection '{proj.name}'", "NMDA alpha tau_rise (1 - e^(-dt/tau_rise))")
+    d_rise, rise_eff = decay_constant(np.asarray(tau_rise), dt, GATE_DECAY_BITS)
+    d_decay, decay_eff = decay_constant(np.asarray(tau_decay), dt, GATE_DECAY_BITS)
+    row = np.array([int(coefficient.mant[0]), int(coefficient.shift[0]), int(d_rise), int(d_decay)], dtype=np.int64)
+    realised = float(coefficient.mant[0]) / 2.0**int(coefficient.shift[0])
+    report = {"a": (a, realised), "tau_rise": (tau_rise, float(rise_eff)), "tau_decay": (tau_decay, float(decay_eff))}
+    return row, report

@@ -91,6 +91,8 @@ class QuantizedProjection:
         receptor: the post population's receptor element it feeds ("" = the soma's own input).
         stp: its short-term plasticity as the chip's parameter row
             (:data:`~neurocompile.chip.short_term.STP_COLUMNS`, int64), or None.
+        gate: onto an NMDA receptor, its presynaptic gates' row
+            (:data:`~neurocompile.chip.nmda.GATE_COLUMNS`, int64), or None.
     """
 
     name: str
@@ -107,6 +109,7 @@ class QuantizedProjection:
     source: str = ""
     receptor: str = ""
     stp: np.ndarray | None = None
+    gate: np.ndarray | None = None
 
     @property
     def n_synapses(self) -> int:

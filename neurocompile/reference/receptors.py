@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..models.receptors import dual_exp_norm, mg_block
+from ..models.receptors import conductance_params, dual_exp_norm, mg_block
 from .lif import LifUpdater
 
 CURRENT, COND_EXP, COND_DUAL = "current", "cond_exp", "cond_dual"
@@ -38,7 +38,8 @@ CURRENT, COND_EXP, COND_DUAL = "current", "cond_exp", "cond_dual"
 def receptor_kind(receptor) -> str:
     """``"current"``, ``"cond_exp"`` or ``"cond_dual"``."""
     name = type(receptor).__name__
-    return {"CurrentExp": CURRENT, "CondExp": COND_EXP, "CondDualExp": COND_DUAL}[name]
+    # NMDA: its postsynaptic conductance is an exponential one fed by the presynaptic gates
+    return {"CurrentExp": CURRENT, "CondExp": COND_EXP, "CondDualExp": COND_DUAL, "NMDA": COND_EXP}[name]
 
 
 class ReceptorState:
@@ -53,7 +54,7 @@ class ReceptorState:
         self.entries = []
         self.variables: dict[str, np.ndarray] = {}
         for name, receptor in pop.model.receptors.items():
-            p = pop.receptor_params[name]
+            p = conductance_params(receptor, pop.receptor_params[name])
             kind = receptor_kind(receptor)
             entry = {"name": name, "kind": kind}
             if kind == CURRENT:

@@ -124,6 +124,7 @@ def _simulate_one(network, n_steps: int, run_inputs: RunInputs) -> Result:
         ring = rings[proj.post.name][receptor_index[proj.post.name][proj.receptor]]
         outgoing[proj.pre.name].append(DelayedDelivery(proj, ring))
     several = {p.name: p.model.has_receptors for p in neurons}  # updaters that take (R, size)
+    gated = {name: [d for d in deliveries if d.gate is not None] for name, deliveries in outgoing.items()}
     source_streams = {
         p.name: (iter(np.flatnonzero(row) for row in run_inputs.spikes[p.name][0]) if p.name in run_inputs.spikes
                  else p.model.iter_spikes(p.size, n_steps, dt, network.seed, p.name))
@@ -152,8 +153,11 @@ def _simulate_one(network, n_steps: int, run_inputs: RunInputs) -> Result:
             if idx.size:
                 counts[name][idx] += 1
                 for delivery in outgoing[name]:
-                    delivery.deliver(step, idx)
+                    if delivery.gate is None:
+                        delivery.deliver(step, idx)
                 recorder.spikes(step, name, idx)
+            for delivery in gated[name]:  # NMDA gates rise and deliver every step
+                delivery.deliver(step, idx)
         for name, var in traced:
             recorder.trace(step, name, var, updaters[name].read(var))
         for (name, var), (low, high) in extremes.items():

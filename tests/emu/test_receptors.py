@@ -7,7 +7,6 @@ slots of their core.
 """
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pytest
@@ -15,6 +14,7 @@ import pytest
 import neurocompile as nc
 from neurocompile.chip import ChipOverflowError
 from neurocompile.errors import NetworkError
+from tests.helpers import compile_quietly
 
 RECEPTORS = {"ampa": nc.CondExp(tau=5.0, E_rev=0.0), "gaba": nc.CondExp(tau=10.0, E_rev=-80.0),
              "nmda": nc.CondDualExp(tau_rise=2.0, tau_decay=100.0, E_rev=0.0, mg=1.0),
@@ -175,9 +175,7 @@ def test_a_batch_of_samples_equals_single_runs_with_elements_and_plasticity():
     net = _mixed_network()
     net.connect(net.populations["exc"], net.populations["exc"], nc.FixedProbability(0.05, seed=9), weight=0.5,
                 receptor="slow", stp=nc.TsodyksMarkram(U=0.3, tau_rec=100.0, tau_fac=50.0), name="exc->exc stp")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        program = nc.compile(net, "emu")
+    program = compile_quietly(net, "emu")
     currents = np.stack([np.full(120, 0.0), np.full(120, 2.5), np.full(120, -1.0)])
     batch = program.run(150.0, inputs={"exc": currents})
     assert len(batch) == 3

@@ -2,12 +2,12 @@
 steady state of a regular train, the chip against the float, both engines alike, errors."""
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pytest
 
 import neurocompile as nc
+from tests.helpers import compile_quietly
 from neurocompile.errors import NetworkError
 from neurocompile.reference.delivery import ShortTermState
 
@@ -55,9 +55,7 @@ def _train_network(stp, receptors: bool = True, rate_hz: float = 20.0, n: int = 
 def test_chip_follows_float_through_a_train(stp, tolerance):
     net, duration = _train_network(stp)
     ref = nc.simulate(net, duration)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        program = nc.compile(net, "emu")
+    program = compile_quietly(net, "emu")
     chip = program.run(duration)
     v_float, v_chip = ref.trace("post", "v")[:, 0], chip.trace("post", "v")[:, 0]
     assert np.max(np.abs(v_chip - v_float)) <= tolerance * np.ptp(v_float)
@@ -86,9 +84,7 @@ def test_recurrent_network_with_plasticity_engines_and_files_agree(tmp_path):
                 stp=nc.TsodyksMarkram(U=0.6, tau_rec=400.0))
     net.probe(exc, "spikes")
     net.probe(exc[:3], "v")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        program = nc.compile(net, "emu")
+    program = compile_quietly(net, "emu")
     fast = program.run(300.0)
     rate_float = nc.simulate(net, 300.0).rates("exc").mean()
     assert rate_float > 5.0 and abs(fast.rates("exc").mean() - rate_float) < 0.05 * rate_float

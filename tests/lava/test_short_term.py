@@ -3,11 +3,11 @@ registers, into the soma and into receptor elements, with delays and a negative 
 from __future__ import annotations
 
 import dataclasses
-import warnings
 
 import numpy as np
 
 import neurocompile as nc
+from tests.helpers import compile_quietly
 from tests.lava.test_against_emulator import assert_same_run
 
 
@@ -32,9 +32,7 @@ def _network():
 
 
 def test_plastic_projections_on_lava_match_emulator(lava):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        program = nc.compile(_network(), "lava")
+    program = compile_quietly(_network(), "lava")
     emu, _, lava_run = assert_same_run(program, ["exc", "plain"], [("exc", "v"), ("plain", "v")])
     assert {b.lava_class for b in lava_run.plan.blocks} == {"NcStpConnection"}
     assert "short-term plasticity" in lava_run.describe()
@@ -42,9 +40,7 @@ def test_plastic_projections_on_lava_match_emulator(lava):
 
 
 def test_negative_exponent_floors_each_delay_group_as_the_emulator(lava):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        program = nc.compile(_network(), "lava")
+    program = compile_quietly(_network(), "lava")
     projections = []
     for qp in program.quantized.projections:
         if qp.name == "exc->exc":  # a negative exponent: scaled mantissas summed, then floored
