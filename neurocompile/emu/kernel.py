@@ -159,7 +159,7 @@ def adex_pass(slot, x, w, i_syn, refractory_left, bias, flags, sets, set_of, exp
             flags[e] = soma_flags(fired, a_in, total, w_new, limit)
 
 
-@njit(inline="always")
+@njit(nogil=True)  # a call, not inlined: keeps the step loop small for the optimiser
 def stp_relax(short_term, row, start, count):
     """One step of relaxation of ``count`` short-term plasticity states from ``start``."""
     for e in range(start, start + count):
@@ -169,7 +169,7 @@ def stp_relax(short_term, row, start, count):
         short_term.x[e] = x
 
 
-@njit(inline="always")
+@njit(nogil=True)  # a call, not inlined: keeps the step loop small for the optimiser
 def deliver_scaled(ring, floored, slot_start, proj, p, delay_group, post, mant, delay, lo, hi, step, offset,
                    exponent, batch, b, efficacy):
     """Deliver synapses ``lo..hi-1`` of a spike of sample ``b`` scaled by ``efficacy``
@@ -239,7 +239,7 @@ def _element_segment(slot, r0, r1, v, extra, cores, core, row, lut, shift, limit
             step_active[core] += active
 
 
-@njit(inline="always")
+@njit(nogil=True)  # a call, not inlined: keeps the step loop small for the optimiser
 def gate_pass(gates, row, proj, p, delay_group, indptr, post, mant, delay, run_ptr, run_core, run_count, floored,
               step, batch, step_synops, per_step, messages):
     """Every NMDA gate of projection ``p`` (docs/chip.md section 3.5): one step, then each
