@@ -1,7 +1,8 @@
-"""Can a target run a network's neuron models? The first check of every build and of quantize.
+"""Can a target run a network's models? The first check of every build and of quantize.
 
 Spike sources (Poisson, explicit spike trains) are generated on the host for every back end, so
-only neuron populations are checked.
+only neuron populations are checked, with their receptors (``receptors=``) and the short-term
+plasticity of projections; each is named in the target's ``[models]`` like a neuron model.
 """
 from __future__ import annotations
 
@@ -14,5 +15,15 @@ def model_support(network, target) -> dict[str, str]:
         BuildError: naming the first population whose model the target does not support, its
             model, the target and the models the target does support.
     """
-    return {pop.name: target.require_model(type(pop.model).__name__, f"Population '{pop.name}'")
-            for pop in network.populations.values() if not pop.is_source}
+    support = {}
+    for pop in network.populations.values():
+        if pop.is_source:
+            continue
+        support[pop.name] = target.require_model(type(pop.model).__name__, f"Population '{pop.name}'")
+        if pop.model.has_receptors:
+            for name, receptor in pop.model.receptors.items():
+                target.require_model(type(receptor).__name__, f"Population '{pop.name}', receptor '{name}'")
+    for proj in network.projections:
+        if proj.stp is not None:
+            target.require_model(type(proj.stp).__name__, f"Projection '{proj.name}'")
+    return support

@@ -207,3 +207,20 @@ def test_magnesium_block_on_chip_follows_float(bank):
     program = nc.compile(_psp_network(model, "nmda", weight), "emu")
     block = program.quantized.populations["post"].report["receptors"]["nmda"]["mg_block"]
     assert block["max_error"] < 2.5e-3 and block["spacing_mV"] <= 0.25  # half a bin at the steepest slope
+
+
+def test_a_target_without_the_receptor_kind_refuses_it_by_name():
+    from neurocompile.errors import BuildError
+    from neurocompile.target import Target, load_target
+
+    spec = load_target("emu").to_dict()
+    spec["models"]["native"] = [m for m in spec["models"]["native"] if m not in ("CondDualExp", "TsodyksMarkram")]
+    target = Target.from_dict(spec)
+    with pytest.raises(BuildError, match=r"Population 'exc', receptor 'nmda': model CondDualExp is not supported"):
+        nc.compile(_mixed_network(), target)
+    net = _mixed_network()
+    spec["models"]["native"].append("CondDualExp")
+    with pytest.raises(BuildError, match=r"Projection 'stp': model TsodyksMarkram is not supported"):
+        net.connect(net.populations["drive"], net.populations["exc"], nc.FixedProbability(0.1, seed=4), weight=0.1,
+                    receptor="ampa", stp=nc.TsodyksMarkram(U=0.5, tau_rec=100.0), name="stp")
+        nc.compile(net, Target.from_dict(spec))

@@ -61,7 +61,8 @@ def test_lava_target_is_loihi_like():
 
 def test_emu_target_runs_adex_natively():
     emu = load_target("emu")
-    assert set(emu.models.native) == {"LIF", "LI", "AdEx", "DiscreteLIF", "DiscreteLI"}
+    assert set(emu.models.native) == {"LIF", "LI", "AdEx", "DiscreteLIF", "DiscreteLI", "CurrentExp", "CondExp",
+                                      "CondDualExp", "NMDA", "TsodyksMarkram"}
     assert emu.models.custom_process == ()
     assert emu.adex is not None
     assert emu.adex.exp_input_min < 0 < emu.adex.exp_input_max
@@ -70,8 +71,9 @@ def test_emu_target_runs_adex_natively():
 
 def test_known_models_match_model_registry():
     from neurocompile.models import MODELS
+    from neurocompile.models.receptors import RECEPTORS
 
-    assert set(KNOWN_MODELS) == set(MODELS)
+    assert set(KNOWN_MODELS) == set(MODELS) | set(RECEPTORS) | {"TsodyksMarkram"}
 
 
 def test_default_target_is_emu():

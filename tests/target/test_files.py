@@ -149,7 +149,8 @@ MALFORMED = [
     ),
     pytest.param(
         lambda t: replace_line(t, "native", 'native = ["LIF", "Izhikevich"]'),
-        r"unknown model in models\.native 'Izhikevich'; allowed: AdEx, DiscreteLI, DiscreteLIF, LI, LIF",
+        r"unknown model in models\.native 'Izhikevich'; allowed: AdEx, CondDualExp, CondExp, CurrentExp, "
+        r"DiscreteLI, DiscreteLIF, LI, LIF, NMDA, TsodyksMarkram",
         id="unknown-model",
     ),
     pytest.param(
