@@ -42,8 +42,9 @@ from ..chip.lif import (LIF_BIAS_TO_CURRENT, LIF_DU, LIF_DV, LIF_REFRACTORY_STEP
                         LIF_RESET_SUBTRACT, LIF_RESET_VALUE, LIF_SPIKING, LIF_THRESHOLD_INCLUSIVE, LIF_U, LIF_V,
                         LIF_VTH_MANT, lif_element)
 from ..jit import njit
-from .layout import (P_EXPONENT, P_GATE, P_GATE_OFFSET, P_GROUPS, P_INDPTR_OFFSET, P_POST_OFFSET, P_POST_SIZE,
-                     P_PRE_OFFSET, P_PRE_SIZE, P_RING_LENGTH, P_RING_OFFSET, P_STP, P_STP_OFFSET, P_UNIFORM_DELAY)
+from .layout import (P_EXPONENT, P_GATE, P_GATE_OFFSET, P_GATE_UNIFORM, P_GROUPS, P_INDPTR_OFFSET, P_POST_OFFSET,
+                     P_POST_SIZE, P_PRE_OFFSET, P_PRE_SIZE, P_RING_LENGTH, P_RING_OFFSET, P_STP, P_STP_OFFSET,
+                     P_UNIFORM_DELAY)
 from .state import (ELEMENT_REGISTER, FLAG_DENDRITE_SATURATED, FLAG_INPUT, FLAG_SPIKED, FLAG_STATE_SATURATED, S_ACTIVE, S_EW,
                     S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, soma_flags)
 
@@ -244,8 +245,12 @@ def gate_pass(gates, row, proj, p, delay_group, indptr, post, mant, delay, run_p
               step, batch, step_synops, per_step, messages):
     """Every NMDA gate of projection ``p`` (docs/chip.md section 3.5): one step, then each
     non-zero rise adds ``mantissa x rise`` per synapse to its wide floor-group accumulator,
-    counted as synaptic operations and one message of its neuron."""
+    counted as synaptic operations and one message of its neuron. An all-to-all projection
+    with one mantissa (``P_GATE_UNIFORM``) adds the mantissa times the summed rises to each
+    neuron once: the same sums, without a pass over its synapses."""
     start = proj[p, P_GATE_OFFSET]
+    uniform = proj[p, P_GATE_UNIFORM]
+    total = np.zeros(batch, dtype=np.int64)
     for local in range(proj[p, P_PRE_SIZE]):
         for b in range(batch):
             e = (start + local) * batch + b
@@ -256,12 +261,21 @@ def gate_pass(gates, row, proj, p, delay_group, indptr, post, mant, delay, run_p
             if rise == 0:
                 continue
             row_at = proj[p, P_INDPTR_OFFSET] + local
-            for j in range(indptr[row_at], indptr[row_at + 1]):
-                index = floor_group_slot(proj, p, delay_group, step, delay[j], post[j])
-                floored[index * batch + b] += np.int64(mant[j]) * rise
+            if uniform != 0:
+                total[b] += rise
+            else:
+                for j in range(indptr[row_at], indptr[row_at + 1]):
+                    index = floor_group_slot(proj, p, delay_group, step, delay[j], post[j])
+                    floored[index * batch + b] += np.int64(mant[j]) * rise
             for q in range(run_ptr[row_at], run_ptr[row_at + 1]):
                 step_synops[run_core[q] * batch + b] += run_count[q]
             per_step[S_MESSAGES, step, b] += messages[proj[p, P_PRE_OFFSET] + local]
+    if uniform != 0:
+        d = proj[p, P_UNIFORM_DELAY]
+        for b in range(batch):
+            if total[b] != 0:
+                for k in range(proj[p, P_POST_SIZE]):
+                    floored[floor_group_slot(proj, p, delay_group, step, d, k) * batch + b] += uniform * total[b]
 
 
 @njit(nogil=True)

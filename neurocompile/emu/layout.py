@@ -40,14 +40,18 @@ from ..errors import BuildError
 #: Columns of the per-projection table ``SynapseTable.proj`` (int64).
 PROJ_COLUMNS = ("pre_offset", "pre_size", "post_offset", "post_size", "exponent", "ring_offset",
                 "ring_length", "groups", "indptr_offset", "uniform_delay", "stp", "stp_offset", "gate",
-                "gate_offset")
+                "gate_offset", "gate_uniform")
 (P_PRE_OFFSET, P_PRE_SIZE, P_POST_OFFSET, P_POST_SIZE, P_EXPONENT, P_RING_OFFSET, P_RING_LENGTH,
- P_GROUPS, P_INDPTR_OFFSET, P_UNIFORM_DELAY, P_STP, P_STP_OFFSET, P_GATE, P_GATE_OFFSET) = range(len(PROJ_COLUMNS))
+ P_GROUPS, P_INDPTR_OFFSET, P_UNIFORM_DELAY, P_STP, P_STP_OFFSET, P_GATE, P_GATE_OFFSET,
+ P_GATE_UNIFORM) = range(len(PROJ_COLUMNS))
 # P_UNIFORM_DELAY: the delay of every synapse of the projection, or 0 if they differ.
 # P_STP: the projection's row of ``SynapseTable.stp`` (-1: no short-term plasticity);
 # P_STP_OFFSET: where its presynaptic neurons' u, x start in the run's ShortTerm arrays.
 # P_GATE, P_GATE_OFFSET: the same for the NMDA gates (SynapseTable.gate, the run's Gates);
 # a gated projection delivers graded products into its wide (floor-group) rings.
+# P_GATE_UNIFORM: for a gated all-to-all projection with one mantissa and one delay, that
+# mantissa (the kernel then adds it times the summed rises to every neuron: the same sums);
+# else 0.
 
 HOST = "host"
 
@@ -195,6 +199,19 @@ def _core_runs(projections, core_of, post_offsets):
         counts.append(np.diff(np.append(first, target_core.size)))
         total += first.size
     return (_joined(ptrs, np.int64), _joined(cores, np.int64), _joined(counts, np.int64))
+
+
+def uniform_all_to_all(qp, post_size: int) -> int:
+    """The mantissa of a projection whose every presynaptic neuron reaches every postsynaptic
+    one, in order, with one mantissa and one delay; 0 for any other projection."""
+    rows = np.diff(np.asarray(qp.indptr))
+    mant = np.asarray(qp.weight_mant)
+    if (mant.size == 0 or np.any(rows != post_size) or np.any(mant != mant[0])
+            or np.any(np.asarray(qp.delay_steps) != qp.delay_steps[0])):
+        return 0
+    if np.any(np.asarray(qp.post_index).reshape(-1, post_size) != np.arange(post_size)):
+        return 0
+    return int(mant[0])
 
 
 def _ring_dtype(projections, post_offsets, n_neurons: int):
@@ -411,6 +428,7 @@ class ChipLayout:
                 row[P_GATE], row[P_GATE_OFFSET] = len(gate_rows), gate_size
                 gate_rows.append(np.asarray(qp.gate, dtype=np.int64))
                 gate_size += self.size[qp.pre]
+                row[P_GATE_UNIFORM] = uniform_all_to_all(qp, self.size[qp.post])
             if qp.stp is not None:  # one (u, x) per presynaptic neuron of the projection
                 row[P_STP], row[P_STP_OFFSET] = len(stp_rows), stp_size
                 stp_rows.append(np.asarray(qp.stp, dtype=np.int64))

@@ -125,6 +125,10 @@ class DelayedDelivery:
         receptor = projection.post.model.receptors.get(projection.receptor)
         self.gate = NmdaGate(receptor, projection.pre.size, projection.dt) if getattr(receptor, "gated", False) \
             else None
+        # all-to-all with one weight and one delay: a gate's rises reach every neuron alike
+        full = self.post.size == projection.pre.size * self.size and np.all(np.diff(self.indptr) == self.size)
+        self.uniform = (self.gate is not None and self.uniform_delay is not None and bool(full)
+                        and bool(np.all(self.weight == self.weight[0])))
 
     def deliver(self, step: int, spiked_rows: np.ndarray) -> int:
         """Add the weights of the spiking rows into the buffer; returns synapses touched.
@@ -133,6 +137,10 @@ class DelayedDelivery:
         """
         if self.gate is not None:  # graded: every step, from the gates
             rows, rise = self.gate.step(np.asarray(spiked_rows, dtype=np.int64))
+            if self.uniform:
+                if rows.size:
+                    self.ring[(step + self.uniform_delay) % self.length] += self.weight[0] * rise.sum()
+                return int(rows.size * self.size)
             return int(_deliver_rows(self.ring_flat, self.indptr, self.post, self.weight, self.delay,
                                      self.uniform_delay or 0, rows.astype(np.int64), rise, step, self.length,
                                      self.size))

@@ -36,11 +36,12 @@ def test_nmda_gates_on_lava_match_emulator(lava):
     net.connect(drive, exc, nc.FixedProbability(0.3, seed=1), weight=0.3, receptor="ampa")
     net.connect(exc, exc, nc.FixedProbability(0.3, seed=2), weight=0.1, receptor="nmda", delay=nc.Uniform(0.1, 1.0))
     net.connect(drive, exc, nc.FixedProbability(0.2, seed=3), weight=0.05, receptor="nmda")
+    net.connect(exc, exc, nc.AllToAll(), weight=0.01, receptor="nmda", name="uniform")  # the kernel's fast path
     net.probe(exc, "spikes")
     net.probe(exc[:4], "v")
     net.probe(exc[:4], "g_nmda")
     program = compile_quietly(net, "lava")
     emu, _, lava_run = assert_same_run(program, ["exc"], [("exc", "v"), ("exc", "g_nmda")])
     classes = {b.projection: b.lava_class for b in lava_run.plan.blocks}
-    assert classes["exc->exc"] == "NcGatedConnection" and classes["drive->exc#2"] == "NcGatedConnection"
+    assert classes["exc->exc"] == "NcGatedConnection" and classes["uniform"] == "NcGatedConnection"
     assert emu.counts["exc"].sum() > 10 and np.abs(emu.trace("exc", "g_nmda", raw=True)).max() > 0
