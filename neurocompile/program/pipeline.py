@@ -53,9 +53,15 @@ def compile(network, target="emu", *, strict: bool = False, placer: str = DEFAUL
 
 def compartments_per_neuron(quantized) -> int:
     """Neuron slots of a core one neuron takes: 1, plus one per receptor element (docs/chip.md
-    section 4.5) of the population with the most receptors."""
-    return 1 + max((len(q.receptors.names) for q in quantized.populations.values() if q.receptors is not None),
-                   default=0)
+    section 4.5) and one per outgoing projection with short-term plasticity or NMDA gates
+    (sections 3.4, 3.5: their two registers per presynaptic neuron sit on its core), for the
+    population that needs the most."""
+    extra = {name: 0 if q.receptors is None else len(q.receptors.names)
+             for name, q in quantized.populations.items() if not q.is_source}  # sources live on the host
+    for qp in quantized.projections:
+        if (qp.stp is not None or qp.gate is not None) and qp.pre in extra:
+            extra[qp.pre] += 1
+    return 1 + max(extra.values(), default=0)
 
 
 def placement_target(target, compartments: int):

@@ -79,9 +79,11 @@ def projection_quant_table(program) -> Table:
     t = Table(title="Quantization: projections")
     with_receptors = any(p.receptor for p in program.quantized.projections)
     with_stp = any(p.stp is not None for p in program.quantized.projections)
+    with_gates = any(p.gate is not None for p in program.quantized.projections)
     for col in ("projection", *(("receptor",) if with_receptors else ()), "synapses", "sign", "weight exp",
                 "max |mantissa|", "rel. RMS weight err", "zeroed",
-                *(("STP U, tau_rec, tau_fac ms (chip)",) if with_stp else ())):
+                *(("STP U, tau_rec, tau_fac ms (chip)",) if with_stp else ()),
+                *(("NMDA gate a, tau_rise, tau_decay ms (chip)",) if with_gates else ())):
         t.add_column(col)
     for p in program.quantized.projections:
         r = p.report
@@ -91,6 +93,9 @@ def projection_quant_table(program) -> Table:
         if with_stp:
             s = r.get("stp")
             stp = (f"{s['U'][1]:.4g}, {s['tau_rec'][1]:.4g}, {s['tau_fac'][1]:.4g}" if s else "-",)
+        if with_gates:
+            g = r.get("nmda_gate")
+            stp += (f"{g['a'][1]:.4g}, {g['tau_rise'][1]:.4g}, {g['tau_decay'][1]:.4g}" if g else "-",)
         t.add_row(p.name, *((p.receptor or "-",) if with_receptors else ()), str(p.n_synapses), r["sign_mode"],
                   str(r["weight_exp"]), str(r["mantissa_max"]), error, str(r["synapses_zeroed"]), *stp)
     return t

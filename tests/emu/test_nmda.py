@@ -137,3 +137,19 @@ def test_uniform_all_to_all_fast_path_equals_the_synapse_by_synapse_sums(monkeyp
     ref = nc.simulate(net, 300.0)  # the float reference's own fast path
     f, c = ref.rates("exc").mean(), fast.rates("exc").mean()
     assert abs(c - f) < 0.1 * f, (f, c)
+
+
+def test_gate_and_plasticity_state_takes_neuron_slots_of_the_presynaptic_core():
+    net = nc.Network("slots", dt=DT)
+    drive = net.population("drive", 5, nc.PoissonSource(10.0, seed=1))
+    lif = nc.LIF(tau_mem=20.0, v_rest=-60.0, v_reset=-60.0, v_th=-50.0,
+                 receptors={"ampa": nc.CondExp(tau=2.0, E_rev=0.0), "nmda": nc.NMDA()})
+    exc = net.population("exc", 10, lif)
+    net.connect(drive, exc, nc.AllToAll(), weight=0.1, receptor="ampa",
+                stp=nc.TsodyksMarkram(U=0.5, tau_rec=100.0))  # a source's state: on the host
+    net.connect(exc, exc, nc.AllToAll(), weight=0.01, receptor="nmda")
+    net.connect(exc, exc, nc.AllToAll(), weight=0.01, receptor="ampa", stp=nc.TsodyksMarkram(U=0.5, tau_rec=100.0))
+    program = compile_quietly(net, "emu")
+    # exc: 1 + 2 receptor elements + an NMDA gate and an STP state per neuron
+    assert program.info["compartments_per_neuron"] == 5
+    assert int(program.usage.neurons.max()) <= program.target.core.neurons // 5
