@@ -31,7 +31,7 @@ from typing import ClassVar
 import numpy as np
 
 from ..errors import NetworkError, invalid
-from .base import Param, Parameterised
+from .parameters import Param, Parameterised
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import NetworkError
-from .base import Param, Parameterised
+from .parameters import Param, Parameterised
 
 
 class TsodyksMarkram(Parameterised):
