@@ -61,26 +61,17 @@ def make_plots() -> list[Path]:
 def results_table() -> str:
     rows = []
 
-    start = time.perf_counter()
-    cuba = example("cuba")["net"]
-    ref, chip = nc.simulate(cuba, 1000.0), nc.compile(cuba, "emu").run(1000.0)
-    c = nc.compare(ref, chip).populations
-    rows.append(("cuba", "mean rate exc / inh (1 s)",
-                 f"{c['exc'].rate_float:.2f} / {c['inh'].rate_float:.2f} Hz",
-                 f"{c['exc'].rate_chip:.2f} / {c['inh'].rate_chip:.2f} Hz",
-                 f"{c['exc'].rate_rel_error:.1%} / {c['inh'].rate_rel_error:.1%}",
-                 time.perf_counter() - start))
-
-    # receptors: two synaptic time constants; conductances. Peer rates: BrainPy 2.8 (issue 17),
-    # Brian2 2.9 cython, mean of 5 seeds (measured on this machine type).
-    peers = {"brette_cuba": "BrainPy 5.47 / 5.59, Brian2 5.67 / 5.64 Hz",
-             "coba": "BrainPy 20.8 / 21.3, Brian2 22.0 / 21.7 Hz"}
-    for name in ("brette_cuba", "coba"):
+    # The rate networks: cuba (one synaptic time constant), brette_cuba (two receptors), coba
+    # (conductances). Peer rates: BrainPy 2.8 (issue 17), Brian2 2.9 cython, mean of 5 seeds
+    # (measured on this machine type).
+    peers = {"cuba": "", "brette_cuba": "; BrainPy 5.47 / 5.59, Brian2 5.67 / 5.64 Hz",
+             "coba": "; BrainPy 20.8 / 21.3, Brian2 22.0 / 21.7 Hz"}
+    for name, peer in peers.items():
         start = time.perf_counter()
         net = example(name)["net"]
         ref, chip = nc.simulate(net, 1000.0), nc.compile(net, "emu").run(1000.0)
         c = nc.compare(ref, chip).populations
-        rows.append((name, f"mean rate exc / inh (1 s); {peers[name]}",
+        rows.append((name, f"mean rate exc / inh (1 s){peer}",
                      f"{c['exc'].rate_float:.2f} / {c['inh'].rate_float:.2f} Hz",
                      f"{c['exc'].rate_chip:.2f} / {c['inh'].rate_chip:.2f} Hz",
                      f"{c['exc'].rate_rel_error:.1%} / {c['inh'].rate_rel_error:.1%}",
