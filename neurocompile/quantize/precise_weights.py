@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import BuildError
-from .short_term import quantize_gate, quantize_stp
+from .short_term import presynaptic_rules
 from .types import QuantizedProjection
 
 
@@ -32,7 +32,8 @@ def quantize_projection_parts(proj, post_q, precision, max_delay_steps: int) -> 
     w = proj.weights
     pre = np.repeat(np.arange(w.shape[0], dtype=np.int64), np.diff(w.indptr))
     post = w.indices.astype(np.int64)
-    receptor = proj.receptor if post_q.receptors is not None else ""
+    receptor = post_q.channel(proj.receptor)
+    rules = presynaptic_rules(proj)  # every part carries the projection's plasticity and gates
     w_eff = w.data * post_q.channel_gain(receptor)[post]  # dendritic input units
     delay = proj.delay_steps
     top = (1 << (precision.weight_mantissa_bits - 1)) - 1
@@ -56,16 +57,16 @@ def quantize_projection_parts(proj, post_q, precision, max_delay_steps: int) -> 
         report = {"rel_rms_error": float(np.sqrt(np.mean(error**2)) / max(np.sqrt(np.mean(magnitude**2)), 1e-300)),
                   "max_abs_error_units": float(error.max(initial=0.0))}
         parts.append(_part(proj, f"{proj.name}[{label}]", pre[pick], post[pick], sign * hi, delay[pick], exp,
-                           sign, report, receptor))
+                           sign, report, receptor, rules))
         keep = lo != 0
         if keep.any():
             parts.append(_part(proj, f"{proj.name}[{label}lo]", pre[pick][keep], post[pick][keep],
                                sign * lo[keep], delay[pick][keep], 0, sign, dict(report),
-                               receptor))
+                               receptor, rules))
     return tuple(parts)
 
 
-def _part(proj, name, pre, post, mant, delay, exp, sign, report, receptor) -> QuantizedProjection:
+def _part(proj, name, pre, post, mant, delay, exp, sign, report, receptor, rules) -> QuantizedProjection:
     """A single-sign projection over the given synapses (CSR over the presynaptic population)."""
     order = np.lexsort((post, pre))  # rows in order; within a row the original order
     pre, post, mant, delay = pre[order], post[order], mant[order], delay[order]
@@ -73,12 +74,8 @@ def _part(proj, name, pre, post, mant, delay, exp, sign, report, receptor) -> Qu
     np.cumsum(np.bincount(pre, minlength=proj.pre.size), out=indptr[1:])
     report.update(weight_exp=exp, sign_mode="excitatory" if sign > 0 else "inhibitory",
                   mantissa_max=int(np.max(np.abs(mant), initial=0)), synapses_zeroed=0)
-    stp, stp_report = quantize_stp(proj.stp, proj.dt)
-    gate, gate_report = quantize_gate(proj, proj.dt)
-    if stp is not None:
-        report["stp"] = stp_report
-    if gate is not None:
-        report["nmda_gate"] = gate_report
+    stp, gate, rule_report = rules
+    report.update(rule_report)
     return QuantizedProjection(
         name=name, pre=proj.pre.name, post=proj.post.name, indptr=indptr, post_index=post.astype(np.int32),
         weight_mant=mant.astype(np.int16), delay_steps=delay.astype(np.int16), weight_exp=exp,

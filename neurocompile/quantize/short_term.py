@@ -57,3 +57,16 @@ def quantize_gate(proj, dt: float) -> tuple[np.ndarray | None, dict]:
     realised = float(coefficient.mant[0]) / 2.0**int(coefficient.shift[0])
     report = {"a": (a, realised), "tau_rise": (tau_rise, float(rise_eff)), "tau_decay": (tau_decay, float(decay_eff))}
     return row, report
+
+
+def presynaptic_rules(proj) -> tuple[np.ndarray | None, np.ndarray | None, dict]:
+    """``(stp, gate, report)``: the projection's short-term plasticity and NMDA gate rows
+    (None where it has neither) and their report entries (``"stp"``, ``"nmda_gate"``)."""
+    stp, stp_report = quantize_stp(proj.stp, proj.dt)
+    gate, gate_report = quantize_gate(proj, proj.dt)
+    report = {}
+    if stp is not None:
+        report["stp"] = stp_report
+    if gate is not None:
+        report["nmda_gate"] = gate_report
+    return stp, gate, report

@@ -66,6 +66,11 @@ class QuantizedPopulation:
     def is_source(self) -> bool:
         return self.model == "source"
 
+    def channel(self, receptor: str) -> str:
+        """The input a projection onto ``receptor`` feeds: that receptor's elements, or ""
+        (the soma's own input) for a population without ``receptors=``."""
+        return receptor if self.receptors is not None else ""
+
     def channel_gain(self, receptor: str) -> np.ndarray:
         """Dendritic input LSBs per unit of weight into ``receptor`` ("" = the soma)."""
         if not receptor:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import BuildError
-from .short_term import quantize_gate, quantize_stp, stp_resolution_issues
+from .short_term import presynaptic_rules, stp_resolution_issues
 from .synapse_sums import chunks
 from .types import QuantizedProjection, QuantIssue
 
@@ -32,7 +32,7 @@ def quantize_projection(proj, post_q, precision, max_delay_steps: int, strict: b
     w = proj.weights.data
     post = proj.weights.indices
     delay = proj.delay_steps
-    receptor = proj.receptor if post_q.receptors is not None else ""
+    receptor = post_q.channel(proj.receptor)
     gain_of = post_q.channel_gain(receptor)
     bits = precision.weight_mantissa_bits
     # Per-synapse float temporaries are made chunk by chunk (networks have 10^8 synapses).
@@ -87,16 +87,11 @@ def quantize_projection(proj, post_q, precision, max_delay_steps: int, strict: b
         issues.append(QuantIssue(proj.name, "weight", lost,
                                  "weights smaller than half an LSB of the shared exponent became 0"))
     rms = float(np.sqrt(error_sq / w.size) / max(np.sqrt(target_sq / w.size), 1e-300)) if w.size else 0.0
-    stp, stp_report = quantize_stp(proj.stp, proj.dt)
-    gate, gate_report = quantize_gate(proj, proj.dt)
+    stp, gate, rule_report = presynaptic_rules(proj)
     if stp is not None and w.size:
         issues.extend(stp_resolution_issues(proj.name, mant, exp))
     report = {"rel_rms_error": rms, "weight_exp": exp, "sign_mode": mode,
-              "synapses_zeroed": lost, "mantissa_max": int(np.max(np.abs(mant), initial=0))}
-    if stp is not None:
-        report["stp"] = stp_report
-    if gate is not None:
-        report["nmda_gate"] = gate_report
+              "synapses_zeroed": lost, "mantissa_max": int(np.max(np.abs(mant), initial=0)), **rule_report}
     return QuantizedProjection(
         name=proj.name, pre=proj.pre.name, post=proj.post.name,
         indptr=proj.weights.indptr.astype(np.int64, copy=False),
