@@ -3,6 +3,8 @@
     python docs/make_gallery.py            # plots and table (a few minutes on two cores)
     python docs/make_gallery.py --plots    # plots only
     python docs/make_gallery.py --table    # table only
+    python docs/make_gallery.py --table --decision-runs float.json chip.json
+                                           # decision_making from saved trial runs
 
 Needs the plot, examples and nir extras: pip install '.[plot,examples,nir]', and
 ../shared/nir-paper, ../shared/nir-clients beside the repository (nir_lif, snntorch_digits).
@@ -11,6 +13,7 @@ The table is printed as Markdown and also written to docs/gallery/results.md.
 from __future__ import annotations
 
 import argparse
+import json
 import runpy
 import sys
 import time
@@ -27,6 +30,8 @@ from neurocompile.plots import plot_rates, plot_raster, plot_traces  # noqa: E40
 
 GALLERY = ROOT / "docs" / "gallery"
 COMMAND = "python docs/make_gallery.py --table"
+#: Trials per coherence of the decision-making row when no saved runs are given (~6 s each).
+DECISION_TRIALS = 10
 
 
 def example(name: str) -> dict:
@@ -58,7 +63,7 @@ def make_plots() -> list[Path]:
     return written
 
 
-def results_table() -> str:
+def results_table(decision_runs=None) -> str:
     rows = []
 
     # The rate networks: cuba (one synaptic time constant), brette_cuba (two receptors), coba
@@ -108,13 +113,18 @@ def results_table() -> str:
                  time.perf_counter() - start))
 
     start = time.perf_counter()
-    d = example("decision_making")["evaluate"]()
+    dm = example("decision_making")
+    if decision_runs:  # trial rates written by examples/decision_making.py --only ... --out
+        runs = {run["backend"]: run for run in (json.loads(Path(p).read_text()) for p in decision_runs)}
+    else:
+        runs = {b: dm["run_trials"](b, DECISION_TRIALS) for b in ("float", "chip")}
+    d = dm["psychometric"](runs)
     fmt = lambda xs: " ".join(f"{x:.0%}" for x in xs)  # noqa: E731
-    diff = np.max(np.abs(np.array(d["float"]) - np.array(d["chip"])))
-    rows.append(("decision_making", "P(choose A) at c = " + " ".join(
-                 f"{x:.1%}" for x in d["coherences"]) + " (40 trials each)",
-                 fmt(d["float"]), fmt(d["chip"]),
-                 f"max {diff:.0%} points; {d['changed']:.0%} of trials flip",
+    rows.append(("decision_making", "Wang (2002): P(choose A) at c = " + " ".join(
+                 f"{x:.1%}" for x in d["coherences"]) + f" ({d['float']['trials']} trials each)",
+                 fmt(d["float"]["p_a"]), fmt(d["chip"]["p_a"]),
+                 f"inside each other's 95% interval at {sum(d['agree'])}/{len(d['agree'])} coherences; "
+                 f"{d['changed']:.0%} of trials choose differently",
                  time.perf_counter() - start))
 
     start = time.perf_counter()
@@ -166,13 +176,16 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plots", action="store_true", help="only the plots")
     parser.add_argument("--table", action="store_true", help="only the table")
+    parser.add_argument("--decision-runs", nargs=2, metavar=("FLOAT.json", "CHIP.json"),
+                        help="decision_making's trial rates, written by examples/decision_making.py "
+                             "--only float|chip --out (default: run DECISION_TRIALS trials per coherence)")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")  # quantization notes; `neurocompile build` shows them
     if not args.table:
         for path in make_plots():
             print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KB)")
     if not args.plots:
-        table = results_table()
+        table = results_table(args.decision_runs)
         (GALLERY / "results.md").write_text(
             f"Made by `{COMMAND}`.\n\n{table}\n", encoding="utf-8")
         print(table)

@@ -19,6 +19,7 @@ from ..target import LOIHI_PRECISION
 from .numbers import (decay_element, saturate_element, scale_by_exponent, slice_length, table_rows, writable_int64,
                       wrap_element)
 from .overflow import check_range, overflow_error
+from .relaxation import relax_element
 
 #: The integer state registers of a LIF neuron, and the probe variables they hold.
 LIF_REGISTERS = ("u", "v")
@@ -143,13 +144,15 @@ class LifParams:
 
 @njit(inline="always")
 def lif_element(u, v, a_in, refractory_left, du, dv, vth_mant, refractory_steps, reset_value,
-                reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, bias, extra, decay_bits,
-                shift, half, limit):
+                reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, bias, extra, load,
+                decay_bits, shift, half, limit):
     """One LIF soma update of one neuron (docs/chip.md sections 4.2 and 4.3).
 
     Parameters are the neuron's :class:`LifParams` fields as scalars, ``bias`` the effective
     bias, ``extra`` the summed contribution of its receptor elements (section 4.5; 0 without
-    receptors), added to ``v`` like ``u`` and the bias. Returns ``(u, v, spiked, refractory_left, u before the wrap, v before saturation)``;
+    receptors), added to ``v`` like ``u`` and the bias, and ``load`` their conductances' load:
+    when not 0 the step's change of ``v`` is scaled by ``phi(load)`` (exponential Euler,
+    :mod:`.relaxation`; 0 leaves the update as it was). Returns ``(u, v, spiked, refractory_left, u before the wrap, v before saturation)``;
     the last two let callers detect overflow. Written without data-dependent branches (every
     choice is a select), so that compiled loops over neurons that share parameters vectorise;
     with the extensions 0 the compiler removes their arithmetic.
@@ -160,7 +163,8 @@ def lif_element(u, v, a_in, refractory_left, du, dv, vth_mant, refractory_steps,
     unwrapped = decay_element(u, du + 1, decay_bits) + (a_in << shift) + current_bias
     u_new = wrap_element(unwrapped, half)
     held = refractory_left > 0
-    integrated = v if held else decay_element(v, dv, decay_bits) + u_new + (bias - current_bias) + extra
+    change = decay_element(v, dv, decay_bits) - v + u_new + (bias - current_bias) + extra
+    integrated = v if held else v + relax_element(change, load)
     # A reset one step late: the neuron spiked in the last step iff v, left unreset, is above.
     pending = reset_delay == 1 and spiking == 1 and (not held) and v > fire_above
     if pending:
@@ -174,14 +178,14 @@ def lif_element(u, v, a_in, refractory_left, du, dv, vth_mant, refractory_steps,
 
 
 @njit(inline="always")
-def lif_row_element(u, v, a_in, refractory_left, table, row, bias, extra, decay_bits, shift, half, limit):
+def lif_row_element(u, v, a_in, refractory_left, table, row, bias, extra, load, decay_bits, shift, half, limit):
     """:func:`lif_element` with the parameters read from row ``row`` of a :data:`LIF_COLUMNS`
     table (``bias`` given apart: bias updates and run inputs change it)."""
     return lif_element(u, v, a_in, refractory_left, table[row, LIF_DU], table[row, LIF_DV],
                        table[row, LIF_VTH_MANT], table[row, LIF_REFRACTORY_STEPS],
                        table[row, LIF_RESET_VALUE], table[row, LIF_RESET_SUBTRACT],
                        table[row, LIF_SPIKING], table[row, LIF_RESET_DELAY], table[row, LIF_BIAS_TO_CURRENT],
-                       table[row, LIF_THRESHOLD_INCLUSIVE], bias, extra, decay_bits, shift, half, limit)
+                       table[row, LIF_THRESHOLD_INCLUSIVE], bias, extra, load, decay_bits, shift, half, limit)
 
 
 class LifStepResult(NamedTuple):
@@ -194,16 +198,16 @@ class LifStepResult(NamedTuple):
 
 
 @njit
-def _lif_loop(u, v, a_in, refractory_left, table, bias, extra, decay_bits, shift, half, limit,
+def _lif_loop(u, v, a_in, refractory_left, table, bias, extra, load, decay_bits, shift, half, limit,
               u_out, v_out, spiked_out, refractory_out, unwrapped_out, integrated_out):
     for k in range(u.size):
         (u_out[k], v_out[k], spiked_out[k], refractory_out[k], unwrapped_out[k],
          integrated_out[k]) = lif_row_element(u[k], v[k], a_in[k], refractory_left[k], table, k, bias[k],
-                                              extra[k], decay_bits, shift, half, limit)
+                                              extra[k], load[k], decay_bits, shift, half, limit)
 
 
 def lif_soma_step(u, v, a_in, params: LifParams, precision=LOIHI_PRECISION, *,
-                  refractory_left=None, bias=None, extra=None, strict: bool = False, step: int = 0,
+                  refractory_left=None, bias=None, extra=None, load=None, strict: bool = False, step: int = 0,
                   owner: str = "LIF", neuron_ids=None) -> LifStepResult:
     """One soma update of a LIF slice (docs/chip.md section 4.2).
 
@@ -211,7 +215,8 @@ def lif_soma_step(u, v, a_in, params: LifParams, precision=LOIHI_PRECISION, *,
     dendritic input (already read with :func:`~.dendrite.read_dendrite`), in units of
     ``2**-alignment_shift`` state LSBs. ``refractory_left``: steps each neuron is still held
     (``None`` = zeros). ``bias`` overrides ``params.bias`` (bias updates). ``extra``: the
-    receptor elements' contribution per neuron (None = 0). ``step`` and ``neuron_ids`` only
+    receptor elements' contribution per neuron (None = 0), ``load`` their conductance load
+    (None = 0, :mod:`.relaxation`). ``step`` and ``neuron_ids`` only
     label overflow errors. Inputs are not modified.
 
     Order: ``u <- wrap(decay(u, du + 1) + (a_in << 6))``; unless refractory,
@@ -222,22 +227,23 @@ def lif_soma_step(u, v, a_in, params: LifParams, precision=LOIHI_PRECISION, *,
     """
     size = slice_length(params.size, u, v, a_in, refractory_left, bias, extra)
     return lif_table_step(u, v, a_in, table_rows(params.columns(), size), params.bias if bias is None else bias,
-                          precision, refractory_left=refractory_left, extra=extra, strict=strict, step=step,
-                          owner=owner, neuron_ids=neuron_ids)
+                          precision, refractory_left=refractory_left, extra=extra, load=load, strict=strict,
+                          step=step, owner=owner, neuron_ids=neuron_ids)
 
 
 def lif_table_step(u, v, a_in, table: np.ndarray, bias, precision=LOIHI_PRECISION, *, refractory_left=None,
-                   extra=None, strict: bool = False, step: int = 0, owner: str = "LIF",
+                   extra=None, load=None, strict: bool = False, step: int = 0, owner: str = "LIF",
                    neuron_ids=None) -> LifStepResult:
     """:func:`lif_soma_step` with the parameters as a :data:`LIF_COLUMNS` table, one row per
     neuron (its bias column ignored: ``bias`` gives each neuron's effective bias)."""
     size = table.shape[0]
     u, v, a_in, bias = (writable_int64(x, (size,)) for x in (u, v, a_in, bias))
     extra = writable_int64(0 if extra is None else extra, (size,))
+    load = writable_int64(0 if load is None else load, (size,))
     refractory_left = writable_int64(0 if refractory_left is None else refractory_left, (size,))
     u_new, v_new, refractory_new, unwrapped, integrated = (np.empty(size, dtype=np.int64) for _ in range(5))
     spiked = np.empty(size, dtype=np.bool_)
-    _lif_loop(u, v, a_in, refractory_left, writable_int64(table, table.shape), bias, extra, precision.decay_bits,
+    _lif_loop(u, v, a_in, refractory_left, writable_int64(table, table.shape), bias, extra, load, precision.decay_bits,
               precision.alignment_shift_bits, precision.state_half, precision.saturation_limit,
               u_new, v_new, spiked, refractory_new, unwrapped, integrated)
     if strict:

@@ -14,6 +14,8 @@ step, before the somas update, with ``q = a_in << S``::
                        k = clamp((v - block_origin) >> block_shift, 0, block_size - 1)
                        c = sat(((G * (e_rev - v) + 2**(F-1)) >> F) * lut[block_offset + k] + 2**15) >> 16)
 
+A conductance also reports its load ``G >> (F - 20)`` (times the block), summed per owner: a
+LIF owner relaxes by exponential Euler with it (:mod:`.relaxation`).
 ``decay(x, d) = sign(p) (|p| >> 24)``, ``p = x (2**24 - d)``: the LIF decay of section 4.2
 with 24 bits (it reaches 0). ``R(x * c)`` is the rounding multiply of section 5.2 (16-bit
 mantissa, right shift). ``v`` is the owner's voltage register before this step's update
@@ -29,6 +31,7 @@ import numpy as np
 
 from ..jit import njit
 from .numbers import coefficient_element, decay_element, saturate_element
+from .relaxation import conductance_load
 
 #: Fraction bits of an element's decays (``decay(x, d)`` keeps ``x (2**24 - d) / 2**24``).
 RECEPTOR_DECAY_BITS = 24
@@ -53,9 +56,11 @@ RECEPTOR_OVERFLOW_R0, RECEPTOR_OVERFLOW_R1, RECEPTOR_OVERFLOW_C = 1, 2, 4
 def receptor_element(r0, r1, a_in, v, row, lut, shift, limit):
     """One element's update (module docstring); ``row``: its :data:`RECEPTOR_COLUMNS`.
 
-    Returns ``(r0, r1, contribution, overflow, r0_raw, r1_raw, c_raw)``: ``overflow`` has the
-    ``RECEPTOR_OVERFLOW_*`` bits of the registers that saturated, the raw values are those
-    before saturation (strict-mode messages).
+    Returns ``(r0, r1, contribution, overflow, r0_raw, r1_raw, c_raw, load)``: ``overflow`` has
+    the ``RECEPTOR_OVERFLOW_*`` bits of the registers that saturated, the raw values are those
+    before saturation (strict-mode messages); ``load`` is a conductance's ``G / 2**F`` (times
+    its block) with 20 fraction bits, its share of the owner's relaxation (:mod:`.relaxation`),
+    0 for a current.
     """
     return receptor_update(r0, r1, a_in, v, row[R_KIND], row[R_INPUT_TO], row[R_DECAY0], row[R_DECAY1],
                            row[R_COUPLE], row[R_COUPLE_SHIFT], row[R_MEAN0], row[R_MEAN0_SHIFT], row[R_MEAN1],
@@ -83,35 +88,39 @@ def receptor_update(r0, r1, a_in, v, kind, input_to, decay0, decay1, couple, cou
     r0_new = saturate_element(r0_raw, -limit, limit)
     r1_new = saturate_element(r1_raw, -limit, limit)
     weighted = coefficient_element(r0_new, mean0, mean0_shift)
+    load = 0
     if kind == CURRENT_KIND:
         c_raw = weighted
     else:
         total = weighted + coefficient_element(r1_new, mean1, mean1_shift)
         c_raw = (total * (e_rev - v) + ((1 << drive_shift) >> 1)) >> drive_shift
+        load = conductance_load(total, drive_shift)
         if block_offset >= 0:
             k = min(max((v - block_origin) >> block_shift, 0), block_size - 1)
             c_raw = (c_raw * lut[block_offset + k] + (1 << (BLOCK_FRACTION_BITS - 1))) >> BLOCK_FRACTION_BITS
+            load = (load * lut[block_offset + k] + (1 << (BLOCK_FRACTION_BITS - 1))) >> BLOCK_FRACTION_BITS
     if c_raw < -limit or c_raw > limit:
         overflow |= RECEPTOR_OVERFLOW_C
-    return r0_new, r1_new, saturate_element(c_raw, -limit, limit), overflow, r0_raw, r1_raw, c_raw
+    return r0_new, r1_new, saturate_element(c_raw, -limit, limit), overflow, r0_raw, r1_raw, c_raw, load
 
 
 @njit
 def _receptor_loop(r0, r1, a_in, v, table, lut, shift, limit, r0_out, r1_out, c_out, overflow, r0_raw, r1_raw,
-                   c_raw):
+                   c_raw, load):
     for k in range(r0.size):
-        (r0_out[k], r1_out[k], c_out[k], overflow[k], r0_raw[k], r1_raw[k], c_raw[k]) = receptor_element(
+        (r0_out[k], r1_out[k], c_out[k], overflow[k], r0_raw[k], r1_raw[k], c_raw[k], load[k]) = receptor_element(
             r0[k], r1[k], a_in[k], v[k], table[k], lut, shift, limit)
 
 
 def receptor_step(r0, r1, a_in, v_owner, table: np.ndarray, lut: np.ndarray, precision) -> tuple:
     """:func:`receptor_element` over arrays of elements; ``table`` has one row per element,
     ``v_owner`` each element's owner voltage, ``lut`` the magnesium-block tables the rows
-    point into. Returns ``(r0, r1, contribution, overflow, r0_raw, r1_raw, c_raw)`` (int64)."""
+    point into. Returns ``(r0, r1, contribution, overflow, r0_raw, r1_raw, c_raw, load)`` (int64;
+    ``load``: the element's share of its owner's load, :mod:`.relaxation`)."""
     size = table.shape[0]
     arrays = [np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=np.int64), (size,))).copy()
               for x in (r0, r1, a_in, v_owner)]
-    outs = [np.zeros(size, dtype=np.int64) for _ in range(7)]
+    outs = [np.zeros(size, dtype=np.int64) for _ in range(8)]
     _receptor_loop(*arrays, np.ascontiguousarray(table, dtype=np.int64), np.ascontiguousarray(lut, dtype=np.int64),
                    precision.alignment_shift_bits, precision.saturation_limit, *outs)
     return tuple(outs)
@@ -124,3 +133,10 @@ def add_contributions(contribution, owner, out, limit):
         out[owner[k]] += contribution[k]
     for k in range(out.size):
         out[k] = saturate_element(out[k], -limit, limit)
+
+
+def owner_loads(load, owner, size: int) -> np.ndarray:
+    """Each owner's load: the sum of its elements' loads (int64, ``size`` owners)."""
+    out = np.zeros(size, dtype=np.int64)
+    np.add.at(out, owner, np.asarray(load, dtype=np.int64))
+    return out

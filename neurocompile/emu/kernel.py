@@ -54,17 +54,17 @@ ALL = GATHER | SOMA | ROUTE
 
 
 @njit(inline="always")
-def _lif_neuron(n, slot, u, v, refractory_left, bias, extra, flags, du, dv, vth_mant, refractory_steps,
+def _lif_neuron(n, slot, u, v, refractory_left, bias, extra, load, flags, du, dv, vth_mant, refractory_steps,
                 reset_value, reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, decay_bits,
                 shift, half, limit, low, high):
     """Update neuron ``n`` of a run from its slot (cleared); ``extra``: its receptor elements'
-    summed contribution (0 without receptors)."""
+    summed contribution, ``load`` their conductance load (0 and 0 without receptors)."""
     total = slot[n]
     slot[n] = 0
     a_in = dendrite_element(total, low, high)
     u_new, v_new, fired, refractory, _, _ = lif_element(
         u[n], v[n], a_in, refractory_left[n], du, dv, vth_mant, refractory_steps, reset_value,
-        reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, bias[n], extra,
+        reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, bias[n], extra, load,
         decay_bits, shift, half, limit)
     u[n] = u_new
     v[n] = v_new
@@ -79,19 +79,20 @@ def _lif_segment(slot, u, v, refractory_left, bias, flags, du, dv, vth_mant, ref
     """Update one run of neurons sharing a parameter set (views from 0: no negative-index
     checks, no branches, no appends, so that the loop vectorises)."""
     for n in range(slot.size):
-        _lif_neuron(n, slot, u, v, refractory_left, bias, 0, flags, du, dv, vth_mant, refractory_steps,
+        _lif_neuron(n, slot, u, v, refractory_left, bias, 0, 0, flags, du, dv, vth_mant, refractory_steps,
                     reset_value, reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive,
                     decay_bits, shift, half, limit, low, high)
 
 
 @njit(inline="always")
-def _lif_segment_extra(slot, u, v, refractory_left, bias, extra, flags, du, dv, vth_mant, refractory_steps,
+def _lif_segment_extra(slot, u, v, refractory_left, bias, extra, load, flags, du, dv, vth_mant, refractory_steps,
                        reset_value, reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive,
                        decay_bits, shift, half, limit, low, high):
     """:func:`_lif_segment` for neurons with receptor elements: ``extra`` is their summed
-    contribution this step (section 4.5)."""
+    contribution this step and ``load`` their conductance load (section 4.5)."""
     for n in range(slot.size):
-        _lif_neuron(n, slot, u, v, refractory_left, bias, extra[n], flags, du, dv, vth_mant, refractory_steps,
+        _lif_neuron(n, slot, u, v, refractory_left, bias, extra[n], load[n], flags, du, dv, vth_mant,
+                    refractory_steps,
                     reset_value, reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive,
                     decay_bits, shift, half, limit, low, high)
 
@@ -125,14 +126,16 @@ def lif_pass(slot, u, v, refractory_left, bias, flags, sets, segments, segment_s
 
 @njit(nogil=True)
 def lif_pass_extra(slot, u, v, refractory_left, bias, flags, sets, segments, segment_set, batch, decay_bits,
-                   shift, half, limit, low, high, extra):
+                   shift, half, limit, low, high, extra, load):
     """:func:`lif_pass` for programs with receptor elements: ``extra`` holds their summed
-    contributions per neuron and sample (a separate function: the plain pass stays as it was)."""
+    contributions per neuron and sample, ``load`` their conductance loads (a separate function:
+    the plain pass stays as it was)."""
     for seg in range(segment_set.size):
         p = sets[segment_set[seg]]
         start, stop = segments[seg] * batch, segments[seg + 1] * batch
         _lif_segment_extra(slot[start:stop], u[start:stop], v[start:stop], refractory_left[start:stop],
-                           bias[start:stop], extra[start:stop], flags[start:stop], p[LIF_DU], p[LIF_DV],
+                           bias[start:stop], extra[start:stop], load[start:stop], flags[start:stop], p[LIF_DU],
+                           p[LIF_DV],
                            p[LIF_VTH_MANT], p[LIF_REFRACTORY_STEPS], p[LIF_RESET_VALUE], p[LIF_RESET_SUBTRACT],
                            p[LIF_SPIKING], p[LIF_RESET_DELAY], p[LIF_BIAS_TO_CURRENT], p[LIF_THRESHOLD_INCLUSIVE],
                            decay_bits, shift, half, limit, low, high)
@@ -196,10 +199,10 @@ def floor_group_slot(proj, p, delay_group, step, d, target):
 
 
 @njit(inline="always")
-def _element_segment(slot, r0, r1, v, extra, cores, core, row, lut, shift, limit, low, high, batch, counts,
+def _element_segment(slot, r0, r1, v, extra, load, cores, core, row, lut, shift, limit, low, high, batch, counts,
                      step_active):
     """Update one run of elements sharing ``row`` (views from 0, aligned with their owners'
-    voltages ``v``, contributions ``extra`` and cores ``cores``, one per owner); adds to
+    voltages ``v``, contributions ``extra``, loads ``load`` and cores ``cores``, one per owner); adds to
     ``counts[kind, b]`` the dendrites (0) and elements (1) that saturated and, when all owners
     sit on core ``core`` (>= 0), the elements with input (2); otherwise an element with input
     counts on its owner's core directly."""
@@ -213,13 +216,14 @@ def _element_segment(slot, r0, r1, v, extra, cores, core, row, lut, shift, limit
         total = slot[n]
         slot[n] = 0
         a_in = dendrite_element(total, low, high)
-        r0_new, r1_new, c, overflow, _, _, _ = receptor_update(
+        r0_new, r1_new, c, overflow, _, _, _, element_load = receptor_update(
             r0[n], r1[n], a_in, v[n], kind, input_to, decay0, decay1, couple, couple_shift, mean0, mean0_shift,
             mean1, mean1_shift, e_rev, drive_shift, block_offset, block_origin, block_shift, block_size, lut, shift,
             limit)
         r0[n] = r0_new
         r1[n] = r1_new
         extra[n] += c
+        load[n] += element_load
         if batch == 1:  # loop-invariant: a single sample sums in registers
             saturated_input += a_in != total
             saturated += overflow != 0
@@ -286,8 +290,9 @@ def receptor_pass(slot, elements, lif_v, adex_x, n_lif, batch, shift, limit, low
     ``elements.extra`` (saturated: docs/chip.md section 4.5). One loop per run of elements
     with one row (``Elements.segments``). Counts saturations under the owner's population and
     an element with input as an active compartment of its owner's core."""
-    extra, r0, r1 = elements.extra, elements.r0, elements.r1
+    extra, load, r0, r1 = elements.extra, elements.load, elements.r0, elements.r1
     extra[:] = 0
+    load[:] = 0
     counts = np.zeros((2, batch), dtype=np.int64)
     for seg in range(elements.segment_set.size):
         start, stop = elements.segments[seg] * batch, elements.segments[seg + 1] * batch
@@ -298,6 +303,7 @@ def receptor_pass(slot, elements, lif_v, adex_x, n_lif, batch, shift, limit, low
                                                                             first - n_lif * batch + count]
         counts[:] = 0
         _element_segment(slot[start:stop], r0[start:stop], r1[start:stop], v, extra[first:first + count],
+                         load[first:first + count],
                          core_of[owner:owner + count // batch], elements.segment_core[seg],
                          elements.sets[elements.segment_set[seg]],
                          elements.lut, shift, limit, low, high, batch, counts, step_active)
@@ -385,7 +391,8 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
                     lif_pass_extra(ring[base:base + n_lif * batch], lif_u, lif_v, lif.refractory, lif.bias,
                                    lif.flags, lif_table.sets, lif_table.segments, lif_table.segment_set, batch,
                                    registers.decay_bits, registers.shift, registers.half, registers.limit,
-                                   registers.dendrite_low, registers.dendrite_high, elements.extra[:n_lif * batch])
+                                   registers.dendrite_low, registers.dendrite_high, elements.extra[:n_lif * batch],
+                                   elements.load[:n_lif * batch])
                 else:
                     lif_pass(ring[base:base + n_lif * batch], lif_u, lif_v, lif.refractory, lif.bias, lif.flags,
                              lif_table.sets, lif_table.segments, lif_table.segment_set, batch, registers.decay_bits,

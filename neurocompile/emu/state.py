@@ -67,8 +67,8 @@ class Elements(NamedTuple):
     """Receptor elements (docs/chip.md section 4.5): distinct
     :data:`~neurocompile.chip.receptors.RECEPTOR_COLUMNS` rows ``sets``, each element's row
     ``set_of`` and owner neuron ``owner`` (global index), its registers ``r0``/``r1`` (int32,
-    ``element * B + b``) and ``extra``, the summed contributions per neuron and sample (int64,
-    scratch of the step). Programs without receptors have no elements. ``segments`` (starts,
+    ``element * B + b``), ``extra`` and ``load``, the summed contributions and conductance loads
+    per neuron and sample (int64, scratch of the step). Programs without receptors have no elements. ``segments`` (starts,
     and the end) cut the elements into runs of one row whose owners are consecutive neurons of
     one population: ``segment_set``, ``segment_owner`` (the first owner), ``segment_core`` (the
     owners' core when they share one, else -1), ``segment_pop``; the kernel updates a run with its row hoisted. ``lut``:
@@ -86,6 +86,7 @@ class Elements(NamedTuple):
     r0: np.ndarray
     r1: np.ndarray
     extra: np.ndarray
+    load: np.ndarray
 
 
 class ShortTerm(NamedTuple):
@@ -194,6 +195,7 @@ class RunState:
         self.elements = Elements(table.sets, table.set_of, table.owner, *layout.element_segments, layout.block_lut,
                                  np.repeat(layout.initial["elements"][0], batch),
                                  np.repeat(layout.initial["elements"][1], batch),
+                                 np.zeros((n_lif + n_adex) * batch if layout.n_elements else 1, dtype=np.int64),
                                  np.zeros((n_lif + n_adex) * batch if layout.n_elements else 1, dtype=np.int64))
         self.lif_bias = per_sample(layout.lif_bias).reshape(n_lif, batch)
         self.adex_bias = per_sample(layout.adex_bias).reshape(n_adex, batch)

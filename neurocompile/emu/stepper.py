@@ -17,8 +17,8 @@ from ..chip.adex import ADEX_X, adex_table_step
 from ..chip.dendrite import read_dendrite
 from ..chip.lif import LIF_V, lif_table_step
 from ..chip.overflow import overflow_error
-from ..chip.receptors import (RECEPTOR_OVERFLOW_C, RECEPTOR_OVERFLOW_R0, RECEPTOR_OVERFLOW_R1, add_contributions,
-                              receptor_step)
+from ..chip.receptors import (RECEPTOR_OVERFLOW_C, RECEPTOR_OVERFLOW_R0, RECEPTOR_OVERFLOW_R1,
+                              add_contributions, owner_loads, receptor_step)
 from .kernel import GATHER, ROUTE
 from .state import HostSpikes, soma_flags_array
 
@@ -64,13 +64,14 @@ class Stepper:
         precision, batch = layout.precision, s.batch
         base = (step % s.dimensions.ring_length) * s.dimensions.n_slots * batch
         n_lif, n_adex = s.dimensions.n_lif * batch, s.dimensions.n_adex * batch
-        extra = self._elements(step, base + n_lif + n_adex) if layout.n_elements else None
+        extra, load = self._elements(step, base + n_lif + n_adex) if layout.n_elements else (None, None)
         if n_lif:
             slot = s.dendrites.ring[base:base + n_lif]
             a_in = self._read(slot, step, "LIF", 0)
             r = lif_table_step(*s.lif.registers, a_in, self.lif_rows, s.lif.bias, precision,
                                refractory_left=s.lif.refractory, strict=self.strict, step=step, owner="LIF",
-                               neuron_ids=self._labels(0), extra=None if extra is None else extra[:n_lif])
+                               neuron_ids=self._labels(0), extra=None if extra is None else extra[:n_lif],
+                               load=None if load is None else load[:n_lif])
             self._store(s.lif, SOMAS["LIF"], r, a_in, slot)
         if n_adex:
             slot = s.dendrites.ring[base + n_lif:base + n_lif + n_adex]
@@ -83,7 +84,8 @@ class Stepper:
 
     def _elements(self, step: int, start: int) -> np.ndarray:
         """The receptor elements' update (docs/chip.md section 4.5) from their accumulators at
-        ``start`` of the ring; returns the summed contributions per neuron and sample. Counts
+        ``start`` of the ring; returns the summed contributions and conductance loads per neuron
+        and sample. Counts
         what the kernel counts; strict mode raises on any saturation."""
         s, layout = self.state, self.layout
         precision, batch = layout.precision, s.batch
@@ -95,8 +97,8 @@ class Stepper:
                              neuron_ids=self._element_label)
         owner = self.element_owner
         v = np.concatenate([s.lif.registers[LIF_V], s.adex.registers[ADEX_X]]).astype(np.int64)[owner]
-        r0, r1, c, overflow, r0_raw, r1_raw, c_raw = receptor_step(e.r0, e.r1, a_in, v, self.element_rows, e.lut,
-                                                                   precision)
+        r0, r1, c, overflow, r0_raw, r1_raw, c_raw, load = receptor_step(e.r0, e.r1, a_in, v, self.element_rows,
+                                                                         e.lut, precision)
         if self.strict and overflow.any():
             for bit, name, raw in ((RECEPTOR_OVERFLOW_R0, "r0", r0_raw), (RECEPTOR_OVERFLOW_R1, "r1", r1_raw),
                                    (RECEPTOR_OVERFLOW_C, "contribution", c_raw)):
@@ -117,7 +119,7 @@ class Stepper:
         np.add.at(saturations, (pops, 1, samples), (overflow != 0).astype(np.int64))
         cores = layout.fabric.core_of[owner // batch] * batch + samples
         np.add.at(s.counters.step_active, cores, (a_in != 0).astype(np.int64))
-        return extra
+        return extra, owner_loads(load, owner, neurons)
 
     def _element_label(self, position: int) -> str:
         """An element's flat position named for a user: population, neuron and receptor."""

@@ -51,7 +51,7 @@ def kernel_arguments(ring_dtype="int32") -> tuple:
         Counters(a(i64, 1, 1, 1), a(np.float64, 1, 1), a(np.float64, 1, 1), a(i64, 1, 1), a(i64, 1, 1),
                  a(i64), a(i64), a(i64, 1, 1, 1)),
         Elements(a(i64, 1, 16), a(i32), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64), a(i32), a(i32),
-                 a(i64)), ShortTerm(a(i32), a(i32)), Gates(a(i32), a(i32)),
+                 a(i64), a(i64)), ShortTerm(a(i32), a(i32)), Gates(a(i32), a(i32)),
     )
 
 

@@ -43,7 +43,7 @@ from neurocompile.chip.host import bias_value
 from neurocompile.chip.lif import LIF_REGISTERS, lif_soma_step
 from neurocompile.chip.nmda import (G_A, G_A_SHIFT, G_D_DECAY, G_D_RISE, GATE_FRACTION_BITS, GATE_ONE, GATE_X_LIMIT,
                                     nmda_gate_array)
-from neurocompile.chip.receptors import add_contributions, receptor_step
+from neurocompile.chip.receptors import add_contributions, owner_loads, receptor_step
 from neurocompile.chip.short_term import (STP_D_FAC, STP_D_REC, STP_ONE, STP_U, stp_relax_array, stp_scaled_array,
                                           stp_spike_array)
 
@@ -131,12 +131,13 @@ class _ChipSomaModel(PyLoihiProcessModel):
     #: The state registers (Vars of the process, fields of the update's result).
     registers: tuple = ()
 
-    def update(self, a_in: np.ndarray, step: int, extra):
+    def update(self, a_in: np.ndarray, step: int, elements):
         raise NotImplementedError
 
     def contributions(self, step: int):
-        """The receptor elements' summed contributions per neuron (None without elements)."""
-        return None
+        """The receptor elements' summed contributions and conductance loads per neuron
+        (``(None, None)`` without elements)."""
+        return None, None
 
     def run_spk(self):
         step = self.time_step - 1  # Lava's time_step k is our step k - 1
@@ -159,10 +160,11 @@ class _LifModel(_ChipSomaModel):
     bias_exp: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=3)
     registers = LIF_REGISTERS
 
-    def update(self, a_in, step, extra):
+    def update(self, a_in, step, elements):
+        extra, load = elements
         return lif_soma_step(self.u, self.v, a_in, self.proc_params["params"], self.proc_params["precision"],
                              refractory_left=self.refractory_left, bias=bias_value(self.bias_mant, self.bias_exp),
-                             extra=extra, step=step, owner=self.proc_params["name"])
+                             extra=extra, load=load, step=step, owner=self.proc_params["name"])
 
 
 class _AdexModel(_ChipSomaModel):
@@ -174,7 +176,8 @@ class _AdexModel(_ChipSomaModel):
     bias: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
     registers = ADEX_REGISTERS
 
-    def update(self, a_in, step, extra):
+    def update(self, a_in, step, elements):
+        extra, _ = elements  # the AdEx integrates its conductances in its own update
         return adex_soma_step(self.x, self.w, self.i_syn, a_in, self.proc_params["params"],
                               self.proc_params["table"], self.proc_params["precision"],
                               bias=self.bias.astype(np.int64), refractory_left=self.refractory_left,
@@ -212,13 +215,13 @@ class _ReceptorElements:
                              owner=f"dendrite ({self.proc_params['name']}, receptor elements)")
         v = getattr(self, self.voltage).astype(np.int64)
         owner = np.arange(self.r0.size, dtype=np.int64) % v.size  # receptor-major elements
-        r0, r1, c, *_ = receptor_step(self.r0, self.r1, e_in, v[owner], self.proc_params["receptor_rows"],
-                                      self.proc_params["receptor_lut"], precision)
+        r0, r1, c, *_, load = receptor_step(self.r0, self.r1, e_in, v[owner], self.proc_params["receptor_rows"],
+                                            self.proc_params["receptor_lut"], precision)
         self.r0[:] = r0
         self.r1[:] = r1
         extra = np.zeros(v.size, dtype=np.int64)
         add_contributions(c, owner, extra, precision.saturation_limit)
-        return extra
+        return extra, owner_loads(load, owner, v.size)
 
 
 @implements(proc=NcLifReceptors, protocol=LoihiProtocol)

@@ -25,7 +25,7 @@ from ..quantize.receptors import QuantizedReceptors
 from ..quantize.types import BiasUpdate, QuantizedNetwork, QuantizedPopulation, QuantizedProjection, QuantIssue
 
 FORMAT_NAME = "neurocompile-program"
-FORMAT_VERSION = 3  # 3: receptor elements (QuantizedReceptors, QuantizedProjection.receptor)
+FORMAT_VERSION = 4  # 3: receptor elements; 4: their conductances load a LIF's relaxation (the leak element)
 
 _CLASSES = {cls.__name__: cls for cls in (
     AdexParams, ExpTable, FixedCoefficient, LifParams, Placement, RouteTable, CoreUsage,

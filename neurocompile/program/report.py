@@ -63,11 +63,17 @@ def receptor_quant_table(program) -> Table | None:
                 "E_rev mV (req -> chip)", "scale"):
         t.add_column(col)
     for q, name, r in rows:
-        tau = r["tau"] if r["kind"] == "current" else r["tau_decay"]
+        tau = r["tau"] if r["kind"] in ("current", "leak") else r["tau_decay"]
         rise = f"{_range(r['tau_rise'][0])} -> {_range(r['tau_rise'][1])}" if "tau_rise" in r else "-"
         e_rev = f"{_range(r['E_rev'][0])} -> {_range(r['E_rev'][1])}" if "E_rev" in r else "-"
-        scale = (f"{r['extra_bits']} extra bits" if r["kind"] == "current"
-                 else f"g LSB {r['g_lsb']:.3g}, F = {r['drive_shift']}")
+        if r["kind"] == "leak":
+            scale = f"the leak (a 12-bit dv would be {r['dv_rel_error']:.1%} off), F = {r['drive_shift']}"
+        elif r["kind"] == "current":
+            scale = f"{r['extra_bits']} extra bits"
+        else:
+            scale = f"g LSB {r['g_lsb']:.3g}, F = {r['drive_shift']}"
+        if r.get("sizing") == "measured":
+            scale += " (sized on float runs)"
         if "mg_block" in r:
             b = r["mg_block"]
             scale += f"; Mg {b['mg']:g} mM: {b['entries']} x {b['spacing_mV']:.3g} mV, err {b['max_error']:.1e}"

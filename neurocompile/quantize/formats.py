@@ -9,6 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 DECAY_UNITY_BITS = 12
+#: Registers sized on calibration runs (``ranges=``) hold this many times the largest value
+#: the runs reached.
+RANGE_MARGIN = 2.0
 
 
 def decay_constant(tau: np.ndarray, dt: float, bits: int = DECAY_UNITY_BITS, offset: int = 0):

@@ -42,13 +42,16 @@ LI_NO_LEAK_HORIZON_STEPS = 1000
 
 
 def quantize_lif(pop, dt: float, precision, incoming_abs_weight: np.ndarray,
-                 largest_weight: np.ndarray | None = None) -> QuantizedPopulation:
+                 largest_weight: np.ndarray | None = None, exact_leak: bool = False) -> QuantizedPopulation:
     """Integer parameters and initial state of a LIF or LI population.
 
     ``incoming_abs_weight`` is the per-neuron sum of |weights| over all incoming synapses
     (model units), used to bound the range of an LI population; ``largest_weight`` the largest
     |weight| onto each neuron: the voltage scale is lowered, if needed, so that it fits the
     largest weight mantissa at the largest exponent instead of being clipped.
+    ``exact_leak``: the population has receptor elements; its leak is then the leak element's
+    (:func:`.receptors.leak_element`, ``dv = 0``) and the bias is set for the first-order leak
+    ``y = dt / tau_mem`` that the soma's exponential-Euler step turns into the exact one.
     """
     p = pop.params
     spiking = pop.model.spiking
@@ -101,7 +104,12 @@ def quantize_lif(pop, dt: float, precision, incoming_abs_weight: np.ndarray,
 
     # The bias sets the steady state through the chip's own decay (exact v_inf); with no
     # realisable decay it sets the initial slope instead.
-    leak_per_step = np.where(dv > 0, dv / unity, 1 - p22)
+    if exact_leak:
+        with np.errstate(divide="ignore"):
+            leak_per_step = np.where(np.isinf(p["tau_mem"]), 0.0, dt / p["tau_mem"])
+        dv = np.zeros_like(dv)
+    else:
+        leak_per_step = np.where(dv > 0, dv / unity, 1 - p22)
     bias_int = scale * bias_drive * leak_per_step
     bias_mant, bias_exp, bias_clipped = split_mantissa_exponent(
         bias_int, precision.bias_mantissa_bits, precision.bias_exponent_min, precision.bias_exponent_max)

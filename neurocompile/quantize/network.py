@@ -12,8 +12,9 @@ from ..models import AdEx, DiscreteLI, DiscreteLIF, LI, LIF
 from .adex import quantize_adex
 from .currents import bias_updates
 from .discrete import bias_onsets, quantize_discrete
+from .formats import RANGE_MARGIN
 from .precise_weights import quantize_projection_parts
-from .receptors import quantize_receptors, receptor_weight_sums
+from .receptors import LEAK_ELEMENT, quantize_receptors, receptor_weight_sums
 from .lif import quantize_lif
 from .risk import overflow_risks
 from .support import model_support
@@ -28,8 +29,6 @@ class QuantizationWarning(UserWarning):
 
 #: Choices of ``weight_precision``.
 WEIGHT_PRECISIONS = ("auto", "single", "double")
-#: Registers are sized to this many times the largest value reached in calibration runs.
-RANGE_MARGIN = 2.0
 
 
 def quantize(network, target, strict: bool = False, *, weight_precision: str = "auto",
@@ -43,9 +42,10 @@ def quantize(network, target, strict: bool = False, *, weight_precision: str = "
     networks, whose spikes depend on every weight) and ``"single"`` elsewhere.
 
     ``ranges``: float runs of the network (Results, e.g. ``nc.simulate`` on calibration
-    inputs) whose state extremes size the registers of discrete-time populations to
-    :data:`RANGE_MARGIN` times what each neuron reached, instead of the worst case no input can
-    exceed; finer, and a run that goes further saturates (counted per population).
+    inputs) whose state extremes size the registers of discrete-time populations (per neuron)
+    and of receptor elements (per population and receptor) to :data:`RANGE_MARGIN` times what
+    was reached, instead of the worst case no input can exceed; finer (receptor weights keep
+    more mantissa bits), and a run that goes further saturates (counted per population).
 
     Clipping is a :class:`QuantizationWarning` with numbers, or a BuildError with
     ``strict=True``. Models the target cannot run are a BuildError.
@@ -65,6 +65,7 @@ def quantize(network, target, strict: bool = False, *, weight_precision: str = "
     for inj in network.currents:
         np.maximum.at(injected[inj.population.name], inj.indices, float(np.max(np.abs(inj.current.amplitudes))))
     measured = measured_reach(ranges, network) if ranges is not None else {}
+    receptor_reach = measured_receptor_reach(ranges, network) if ranges is not None else {}
     uses_adex = any(isinstance(pop.model, AdEx) for pop in network.populations.values())
     model_support(network, target)
     exp_table = exp_table_of(target) if uses_adex else None
@@ -74,7 +75,8 @@ def quantize(network, target, strict: bool = False, *, weight_precision: str = "
         pops[pop.name] = _quantize_population(pop, network.dt, target, exp_table, incoming[pop.name],
                                               largest[pop.name], injected[pop.name], measured.get(pop.name))
         if not pop.is_source and pop.model.has_receptors:
-            pops[pop.name] = _with_receptors(pops[pop.name], pop, network.dt, precision, receptor_sums)
+            pops[pop.name] = _with_receptors(pops[pop.name], pop, network.dt, precision, receptor_sums,
+                                             receptor_reach.get(pop.name))
     projs = []
     for p in network.projections:
         discrete = isinstance(p.post.model, (DiscreteLIF, DiscreteLI))
@@ -111,20 +113,49 @@ def measured_reach(results, network) -> dict:
     return reach
 
 
-def _with_receptors(q: QuantizedPopulation, pop, dt, precision, weight_sums) -> QuantizedPopulation:
+def measured_receptor_reach(results, network) -> dict:
+    """Population -> receptor -> {state variable: largest |value| over its neurons} reached in
+    float runs, for every receptor state (``I_``, ``g_``, ``h_``) of populations with receptors."""
+    results = results if isinstance(results, (list, tuple)) else [results]
+    reach: dict = {}
+    for name, pop in network.populations.items():
+        if pop.is_source or not pop.model.has_receptors:
+            continue
+        for receptor in pop.model.receptors:
+            for prefix in ("I_", "g_", "h_"):
+                variable = prefix + receptor
+                if variable not in pop.model.state_variables:
+                    continue
+                peak = 0.0
+                for result in results:
+                    low, high = result.state_extremes(name, variable)
+                    peak = max(peak, float(np.max(np.abs(low), initial=0.0)), float(np.max(np.abs(high), initial=0.0)))
+                reach.setdefault(name, {}).setdefault(receptor, {})[variable] = peak
+    return reach
+
+
+def _with_receptors(q: QuantizedPopulation, pop, dt, precision, weight_sums, reach=None) -> QuantizedPopulation:
     """``q`` with its receptor elements (:mod:`.receptors`) quantized against its registers."""
     if q.model == "AdEx":
         v_lsb, e_l = q.to_physical["v"]
         soma = {"bank": "AdEx", "v_lsb": v_lsb, "i_lsb": q.to_physical["w"][0], "E_L": e_l}
     else:
         v_lsb, origin = q.to_physical["v"]
-        soma = {"bank": "LIF", "scale": 1.0 / v_lsb, "v_origin": origin,
-                "kappa": np.asarray(q.params.dv, dtype=np.float64) / precision.decay_unity}
-    receptors = quantize_receptors(pop, dt, precision, soma, weight_sums)
+        # the leak element carries the leak (quantize_lif set dv = 0 and the bias for it): every
+        # element computes its first-order term with y = dt / tau_mem, the soma's
+        # exponential-Euler factor makes the step exact (docs/chip.md section 4.5)
+        tau_mem = np.broadcast_to(np.asarray(pop.params["tau_mem"], dtype=np.float64), (pop.size,))
+        with np.errstate(divide="ignore"):
+            y = np.where(np.isinf(tau_mem), 0.0, dt / tau_mem)
+        soma = {"bank": "LIF", "scale": 1.0 / v_lsb, "v_origin": origin, "kappa": y,
+                "kappa_chip": np.asarray(q.params.dv, dtype=np.float64) / precision.decay_unity}
+    receptors = quantize_receptors(pop, dt, precision, soma, weight_sums, reach)
     to_physical = dict(q.to_physical)
     to_physical.pop("I_syn", None)
     report = dict(q.report, receptors=receptors.report)
     report.pop("tau_syn", None)
+    if LEAK_ELEMENT in receptors.report:
+        report["tau_mem"] = receptors.report[LEAK_ELEMENT]["tau"]
     return replace(q, receptors=receptors, to_physical=to_physical, report=report,
                    issues=q.issues + receptors.issues)
 
@@ -137,7 +168,7 @@ def _quantize_population(pop, dt, target, exp_table, incoming_abs_weight, larges
     if isinstance(model, (LIF, LI)):
         # with receptors=, weights feed the receptor elements, which have their own scales
         return quantize_lif(pop, dt, target.precision, incoming_abs_weight,
-                            None if model.has_receptors else largest_weight)
+                            None if model.has_receptors else largest_weight, exact_leak=model.has_receptors)
     if isinstance(model, AdEx):
         return quantize_adex(pop, dt, target.precision, exp_table)
     if isinstance(model, (DiscreteLIF, DiscreteLI)):

@@ -35,7 +35,8 @@ from ..reference.lif import lif_propagators
 from ..reference.receptors import COND_DUAL, COND_EXP, CURRENT, receptor_kind
 from ..models.receptors import conductance_params, dual_exp_norm, mg_block
 from .adex import quantize_coefficient
-from .formats import decay_constant
+from .formats import RANGE_MARGIN, decay_constant
+from .synapse_sums import chunks
 from .types import QuantIssue
 
 #: Registers are sized to this many times the state a receptor reaches when all its inputs
@@ -45,6 +46,15 @@ RECEPTOR_HEADROOM = 4.0
 ASSUMED_RATE_KHZ = 0.1
 #: The conductance x driving-force product is kept below 2**this (int64 with margin).
 PRODUCT_BITS = 60
+#: Name of the element that tops a LIF soma's 12-bit leak up to the exact one (not a receptor
+#: name a model can have: those are identifiers).
+LEAK_ELEMENT = "(leak)"
+#: The leak element's constant register.
+LEAK_R0 = 1 << 22
+#: Projections with at most this many distinct weights steer the choice of an element's scale.
+FEW_LEVELS = 16
+#: Candidate scales searched between half and all of the largest one the register allows.
+SCALE_SEARCH_STEPS = 256
 #: ``e_rev`` is a signed column of this many bits.
 E_REV_BITS = 32
 #: Coefficient width of ``mean0``/``mean1``/``couple`` (the rounding multiply of section 5.2).
@@ -102,8 +112,10 @@ class QuantizedReceptors:
 
 
 def receptor_weight_sums(network) -> dict:
-    """(population, receptor) -> per-neuron sum of |weight| over its incoming synapses; and
-    under (population, receptor, "largest") the largest single |weight| onto the receptor."""
+    """(population, receptor) -> per-neuron sum of |weight| over its incoming synapses; under
+    (population, receptor, "largest") the largest single |weight| onto the receptor; and under
+    (population, receptor, "levels") per projection its largest |weight| and its distinct
+    |weights| when it has at most :data:`FEW_LEVELS` (else None)."""
     sums: dict = {}
     for proj in network.projections:
         post = proj.post
@@ -115,7 +127,44 @@ def receptor_weight_sums(network) -> dict:
         sums[key] = sums.get(key, 0.0) + incoming
         largest = float(np.max(np.abs(w.data), initial=0.0))
         sums[key + ("largest",)] = max(sums.get(key + ("largest",), 0.0), largest)
+        sums.setdefault(key + ("levels",), []).append((largest, _few_levels(w.data)))
     return sums
+
+
+def _few_levels(weights: np.ndarray):
+    """The distinct |weights| when there are at most :data:`FEW_LEVELS`, else None (chunked:
+    projections have up to 10^8 synapses)."""
+    levels = np.zeros(0)
+    for part in chunks(weights.size):
+        levels = np.union1d(levels, np.abs(weights[part]))
+        if levels.size > FEW_LEVELS:
+            return None
+    return levels
+
+
+def _rounding_friendly(scale: float, levels, precision) -> float:
+    """The input scale at most ``scale`` (and at least half of it) at which the projections
+    whose weights take few values (:data:`FEW_LEVELS`; Wang's blocks take one each) round
+    best: a uniform weight's mantissa error is systematic, not averaged over synapses, and in
+    a recurrent network a 0.2 % stronger inhibition moves rates by percents. Projections with
+    many weight values average their rounding and do not steer the choice."""
+    few = [(largest, values[values > 0]) for largest, values in levels or () if values is not None]
+    if not few or not np.isfinite(scale):
+        return scale
+    top = (1 << (precision.weight_mantissa_bits - 1)) - 1
+    shift = precision.alignment_shift_bits
+    candidates = scale * (1.0 - np.arange(SCALE_SEARCH_STEPS) / (2.0 * SCALE_SEARCH_STEPS))
+    worst = np.zeros(candidates.size)
+    for largest, values in few:
+        if largest <= 0 or values.size == 0:
+            continue
+        gain = candidates / (1 << shift)  # input LSBs per unit weight, as quantize_projection sees it
+        exp = np.maximum(np.ceil(np.log2(largest * gain / top)), 0.0)
+        exp += np.rint(largest * gain / 2.0**exp) > top
+        exact = values[None, :] * gain[:, None] / 2.0**exp[:, None]
+        error = np.abs(np.rint(exact) - exact) / exact
+        worst = np.maximum(worst, error.max(axis=1))
+    return float(candidates[int(np.argmin(worst))])
 
 
 def _weight_fit(largest: float, precision) -> float:
@@ -134,6 +183,22 @@ def _scale_for(worst: np.ndarray, limit: int) -> np.ndarray:
     return limit / (RECEPTOR_HEADROOM * (largest if largest > 0 else 1.0))
 
 
+def _measured_scale(register_peak, limit: int) -> float:
+    """LSB per unit so that :data:`RANGE_MARGIN` x the largest register value measured in float
+    runs (in units of the scale) fits the register."""
+    return limit / (RANGE_MARGIN * float(np.max(register_peak)))
+
+
+def _rise_coupling(tau_r, tau_d, dt):
+    """``K_q``: the step's coupling of a dual exponential's rise ``h`` into ``g``, from the
+    realised 24-bit decays, corrected so that the area of ``g`` per unit of ``h`` is exact."""
+    unity = 1 << RECEPTOR_DECAY_BITS
+    pd, pdq = np.exp(-dt / tau_d), 1.0 - decay_constant(tau_d, dt, RECEPTOR_DECAY_BITS)[0] / unity
+    pr, prq = np.exp(-dt / tau_r), 1.0 - decay_constant(tau_r, dt, RECEPTOR_DECAY_BITS)[0] / unity
+    k_exact = (pd - pr) / (1.0 / tau_r - 1.0 / tau_d)
+    return k_exact * (1 - pdq) * (1 - prq) / ((1 - pd) * (1 - pr))
+
+
 def _coefficient(values, owner: str, name: str):
     c = quantize_coefficient(values, COEFFICIENT_BITS, owner, name)
     return np.asarray(c.mant, dtype=np.int64), np.asarray(c.shift, dtype=np.int64)
@@ -150,12 +215,20 @@ def _drive_shift(largest_conductance: float, owner: str) -> int:
     return shift
 
 
-def quantize_receptors(pop, dt: float, precision, soma: dict, weight_sums: dict) -> QuantizedReceptors:
+def quantize_receptors(pop, dt: float, precision, soma: dict, weight_sums: dict,
+                       reach: dict | None = None) -> QuantizedReceptors:
     """Elements of ``pop``'s receptors. ``soma`` describes the owner's registers:
 
     LIF/LI: ``{"bank": "LIF", "scale": s (LSB/mV), "v_origin": mV of register 0,
-    "kappa": dv/4096, "p22q": 1 - kappa}``; AdEx: ``{"bank": "AdEx", "v_lsb", "i_lsb",
-    "E_L"}``. ``weight_sums``: (population, receptor) -> per-neuron sum of |weights|.
+    "kappa": dt/tau_mem, "kappa_chip": dv/4096}`` (the leak's first-order rate per step, which
+    the elements assume, and the soma's own, 0: the leak element, :func:`leak_element`, carries
+    the leak); AdEx: ``{"bank": "AdEx", "v_lsb", "i_lsb", "E_L"}``.
+    ``weight_sums``: (population, receptor) -> per-neuron sum of |weights|.
+    ``reach`` (calibrated sizing): receptor name -> ``{state variable: largest |value|}``
+    reached in float runs (``I_<name>``, ``g_<name>``, ``h_<name>``); a receptor found there
+    with a non-zero value gets registers for :data:`RANGE_MARGIN` times it instead of the
+    worst case, so its weights keep more mantissa bits (a run that goes further saturates,
+    counted per population).
     """
     size = pop.size
     limit = precision.saturation_limit
@@ -173,6 +246,8 @@ def quantize_receptors(pop, dt: float, precision, soma: dict, weight_sums: dict)
     lif = soma["bank"] == "LIF"
     for k, (name, receptor) in enumerate(pop.model.receptors.items()):
         owner = f"Population '{pop.name}', receptor '{name}'"
+        measured = (reach or {}).get(name, {})
+        calibrated = any(value > 0 for value in measured.values())
         p = conductance_params(receptor, pop.receptor_params[name])
         kind = receptor_kind(receptor)
         row = rows[k]
@@ -201,8 +276,14 @@ def quantize_receptors(pop, dt: float, precision, soma: dict, weight_sums: dict)
                 # the coefficient gives the mean current over the step (its integral per dt,
                 # from the realised decay); tau = 0: w / dt, a voltage jump of w / C
                 mean = np.where(instant, 1.0 / dt, tau * (1 - keep_q) / dt)
-            # r0 = I * unit * 2**extra: fraction bits below the owner's LSB, removed by the coefficient
-            extra = np.floor(np.log2(np.minimum(_scale_for(worst * unit, limit), fit / np.max(unit))))
+            # r0 = I * unit * 2**extra: fraction bits below the owner's LSB, removed by the coefficient;
+            # a probed I is r0's current decayed over the step, so r0 reached I / p11
+            if calibrated:
+                after_jump = measured.get(f"I_{name}", 0.0) / np.where(instant, 1.0, np.maximum(p11, 1e-300))
+                room = _measured_scale(after_jump * unit, limit)
+            else:
+                room = _scale_for(worst * unit, limit)
+            extra = np.floor(np.log2(np.minimum(room, fit / np.max(unit))))
             extra = int(np.min(np.clip(extra, 0, MAX_EXTRA_BITS)))
             mean_c = mean * 2.0**-extra
             r0_scale = unit * 2.0**extra
@@ -212,6 +293,7 @@ def quantize_receptors(pop, dt: float, precision, soma: dict, weight_sums: dict)
             gain[k] = r0_scale / (1 << shift)
             to_physical[f"I_{name}"] = (k, "r0", np.where(instant, 0.0, p11 / r0_scale))
             report[name] = {"kind": "current", "tau": (tau, tau_eff), "extra_bits": extra,
+                            "sizing": "measured" if calibrated else "worst case",
                             "coefficient_rel_error": float(np.max(np.abs(mant * 2.0**-sh - mean_c) / mean_c))}
             continue
         # conductances: r0 = g * s0 (the conductance), for dual exponentials r1 = h * s1
@@ -223,7 +305,20 @@ def quantize_receptors(pop, dt: float, precision, soma: dict, weight_sums: dict)
             peak = worst  # a spike of weight w peaks at g = w (normalised)
         d0, tau_d_eff = decay_constant(tau_d, dt, RECEPTOR_DECAY_BITS)
         pd, pdq = np.exp(-dt / tau_d), 1.0 - d0 / unity
-        s0 = np.full(size, min(_scale_for(peak, limit), fit))
+        if calibrated:
+            # registers in units of s0: r0 = g / pd (exponential) or g (dual; then also the
+            # rise register, r1 / s0 = h K_q / pr, measured from h)
+            register = measured.get(f"g_{name}", 0.0) / (pd if kind == COND_EXP else 1.0)
+            if kind == COND_DUAL:
+                register = np.maximum(register, measured.get(f"h_{name}", 0.0) * _rise_coupling(
+                    p["tau_rise"], tau_d, dt) / np.exp(-dt / p["tau_rise"]))
+            room = _measured_scale(register, limit)
+        else:
+            room = _scale_for(peak, limit)
+        s0 = min(room, fit)
+        if kind == COND_EXP:
+            s0 = _rounding_friendly(s0, weight_sums.get((pop.name, name, "levels")), precision)
+        s0 = np.full(size, s0)
         if kind == COND_EXP:
             mean_g = tau_d * (1 - pdq) / dt  # realised decay: each spike's integral is exact
             mean_h = np.zeros(size)
@@ -233,9 +328,7 @@ def quantize_receptors(pop, dt: float, precision, soma: dict, weight_sums: dict)
             d1, tau_r_eff = decay_constant(tau_r, dt, RECEPTOR_DECAY_BITS)
             pr, prq = np.exp(-dt / tau_r), 1.0 - d1 / unity
             rate = 1.0 / tau_r - 1.0 / tau_d
-            k_exact = (pd - pr) / rate
-            # the coupling h -> g per step, corrected so the area of g per unit h is exact
-            k_q = k_exact * (1 - pdq) * (1 - prq) / ((1 - pd) * (1 - pr))
+            k_q = _rise_coupling(tau_r, tau_d, dt)
             s1 = k_q * s0  # couple = K s0 / s1 = 1
             mean_g = tau_d * (1 - pd) / dt
             mean_h = (tau_d * (1 - pd) - tau_r * (1 - pr)) / rate / dt
@@ -266,7 +359,8 @@ def quantize_receptors(pop, dt: float, precision, soma: dict, weight_sums: dict)
         gain[k] = input_scale / (1 << shift)
         to_physical[f"g_{name}"] = (k, "r0", pd / s0 if kind == COND_EXP else 1.0 / s0)
         entry = {"kind": "conductance", "tau_decay": (tau_d, tau_d_eff), "E_rev": (p["E_rev"], e_realised),
-                 "g_lsb": float(np.max(1.0 / s0)), "drive_shift": drive}
+                 "g_lsb": float(np.max(1.0 / s0)), "drive_shift": drive,
+                 "sizing": "measured" if calibrated else "worst case"}
         if kind == COND_DUAL:
             to_physical[f"h_{name}"] = (k, "r1", pr / s1)
             entry["tau_rise"] = (tau_r, tau_r_eff)
@@ -276,7 +370,47 @@ def quantize_receptors(pop, dt: float, precision, soma: dict, weight_sums: dict)
             for column, value in columns.items():
                 row[:, column] = value
         report[name] = entry
+    if lif and np.any(soma["kappa"] > 0):
+        leak_row, leak_r0, report[LEAK_ELEMENT] = leak_element(soma, dt, owner=f"Population '{pop.name}'")
+        names += (LEAK_ELEMENT,)
+        rows = np.concatenate([rows, leak_row[None]])
+        block_tables.append(np.zeros(0, dtype=np.int64))
+        gain = np.concatenate([gain, np.zeros((1, size))])
+        state = {"r0": np.concatenate([state["r0"], leak_r0[None]]),
+                 "r1": np.concatenate([state["r1"], np.zeros((1, size), dtype=np.int64)])}
     return QuantizedReceptors(names, rows, state, gain, to_physical, report, tuple(issues), tuple(block_tables))
+
+
+def leak_element(soma: dict, dt: float, owner: str):
+    """The leak element of a LIF/LI population with receptors: ``(row, r0, report)``.
+
+    The soma's 12-bit leak ``dv/4096`` misses ``1 - exp(-dt/tau_mem)`` by up to 2 % (tau_mem
+    20 ms at dt 0.1 ms: 20/4096 for 0.004988), which shifts the membrane's time constant and,
+    in a fluctuation-driven network, its rates by tens of percent. Such a population's soma
+    has ``dv = 0``; the leak is this element: a constant conductance ``y = dt / tau_mem`` (the
+    leak's first-order rate, what the soma's exponential-Euler factor expects, :mod:`neurocompile.chip.relaxation`)
+    with its reversal at register 0, where the soma used to decay to (the bias supplies the
+    rest): the element rule of section 4.5 with ``decay0 = 0`` and a constant ``r0 = 2**22``,
+    exact to the 16-bit coefficient. Its load is the leak's share of the soma's load.
+    """
+    fix = np.asarray(soma["kappa"], dtype=np.float64) - np.asarray(soma["kappa_chip"], dtype=np.float64)
+    size = fix.size
+    drive = _drive_shift(float(np.max(np.abs(fix))), owner)
+    r0 = np.full(size, LEAK_R0, dtype=np.int64)
+    mant, sh = _coefficient(fix * 2.0**drive / LEAK_R0, owner, "leak coefficient")
+    row = np.zeros((size, len(RECEPTOR_COLUMNS)), dtype=np.int64)
+    row[:, R_KIND], row[:, R_DECAY0], row[:, R_BLOCK_OFFSET] = CONDUCTANCE_KIND, 0, -1
+    row[:, R_MEAN0], row[:, R_MEAN0_SHIFT] = mant, sh
+    row[:, R_E_REV], row[:, R_DRIVE_SHIFT] = 0, drive
+    realised = soma["kappa_chip"] + mant * 2.0**-sh.astype(np.float64) * LEAK_R0 / 2.0**drive
+    with np.errstate(divide="ignore"):
+        tau_req = np.where(soma["kappa"] > 0, dt / np.asarray(soma["kappa"]), np.inf)
+        tau_chip = np.where(realised > 0, dt / realised, np.inf)
+    exact = -np.expm1(-np.asarray(soma["kappa"], dtype=np.float64))
+    twelve_bit = np.rint(exact * 4096) / 4096  # what the soma's dv would realise
+    report = {"kind": "leak", "tau": (tau_req, tau_chip), "drive_shift": drive,
+              "dv_rel_error": float(np.max(np.abs(twelve_bit - exact) / np.maximum(exact, 1e-300)))}
+    return row, r0, report
 
 
 def block_table(mg, scale: float, origin: float, owner: str):

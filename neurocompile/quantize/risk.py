@@ -53,7 +53,8 @@ def overflow_risks(network, pops: dict, projs, precision):
                 continue
             sums = channels.setdefault(p.receptor, [np.zeros(q.size) for _ in range(4)])
             scale = 2.0**p.weight_exp
-            fraction = max_spike_fraction(network.populations[p.pre], network.dt)
+            # an NMDA gate s <= 1 holds g = sum w s below one volley's sum at any rate
+            fraction = 0.0 if p.gate is not None else max_spike_fraction(network.populations[p.pre], network.dt)
             pos = chunked_bincount(p.post_index, lambda m: np.maximum(m, 0) * scale, p.weight_mant, q.size)
             neg = chunked_bincount(p.post_index, lambda m: np.maximum(-m, 0) * scale, p.weight_mant, q.size)
             sums[0] += pos
@@ -89,9 +90,12 @@ def overflow_risks(network, pops: dict, projs, precision):
 def _element_risks(name, q, channels, shift, state_max):
     """Receptor elements: the register fed by the input (``r0``, or ``r1`` of a dual
     exponential) in steady state when every input fires at its largest sustained rate; an
-    element saturates there (counted per population at run time)."""
+    element saturates there (counted per population at run time). Elements sized on float
+    runs (``ranges=``) are not judged by the worst case."""
     worst = 0.0
     for receptor, (excit, inhib, excit_rate, inhib_rate) in channels.items():
+        if q.receptors.report[receptor].get("sizing") == "measured":
+            continue  # sized on float runs: a run that goes further saturates, counted
         row = q.receptors.rows[q.receptors.index(receptor)]
         fed = np.where(row[:, R_INPUT_TO] == 1, row[:, R_DECAY1], row[:, R_DECAY0])
         leak = np.maximum(fed / float(1 << RECEPTOR_DECAY_BITS), 1.0 / (1 << RECEPTOR_DECAY_BITS))

@@ -14,6 +14,7 @@ import pytest
 import neurocompile as nc
 from neurocompile.chip import ChipOverflowError
 from neurocompile.errors import NetworkError
+from neurocompile.quantize.receptors import LEAK_ELEMENT
 from tests.helpers import compile_quietly
 
 RECEPTORS = {"ampa": nc.CondExp(tau=5.0, E_rev=0.0), "gaba": nc.CondExp(tau=10.0, E_rev=-80.0),
@@ -112,7 +113,7 @@ def test_chip_rates_follow_float():
 def test_quantization_reports_realised_kinetics():
     program = nc.compile(_mixed_network(), "emu")
     report = program.quantized.populations["exc"].report["receptors"]
-    assert set(report) == set(RECEPTORS)
+    assert set(report) == set(RECEPTORS) | {LEAK_ELEMENT}   # LIF: the leak element tops up dv/4096
     for name in ("ampa", "gaba"):
         requested, realised = report[name]["tau_decay"]
         assert np.allclose(realised, requested, rtol=1e-4)
@@ -127,8 +128,9 @@ def test_quantization_reports_realised_kinetics():
 
 def test_elements_take_neuron_slots_of_their_core():
     program = nc.compile(_mixed_network(), "emu")
-    assert program.info["compartments_per_neuron"] == 1 + len(RECEPTORS)
-    limit = program.target.core.neurons // (1 + len(RECEPTORS))
+    # the LIF population: soma, its receptors and the leak element
+    assert program.info["compartments_per_neuron"] == 2 + len(RECEPTORS)
+    limit = program.target.core.neurons // (2 + len(RECEPTORS))
     assert int(program.usage.neurons.max()) <= limit
 
 
@@ -163,10 +165,10 @@ def test_lava_plan_feeds_receptors_through_the_element_port():
     program = nc.compile(_mixed_network(), "emu")
     from neurocompile.lava.plan import plan_program
     plan = plan_program(program)
-    assert plan.neurons["exc"].receptors == tuple(RECEPTORS)
+    assert plan.neurons["exc"].receptors == tuple(RECEPTORS) + (LEAK_ELEMENT,)   # the leak: last, no input
     block = next(b for b in plan.blocks if b.projection == "inh->exc")
     first = list(RECEPTORS).index("gaba") * 120
-    assert block.port == "e_in" and block.weights.shape == (len(RECEPTORS) * 120, 40)
+    assert block.port == "e_in" and block.weights.shape == ((len(RECEPTORS) + 1) * 120, 40)
     assert block.weights.tocoo().row.min() >= first and block.weights.tocoo().row.max() < first + 120
 
 

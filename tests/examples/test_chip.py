@@ -94,18 +94,38 @@ def test_brunel_asynchronous_irregular_on_float_and_chip():
     assert exc.criterion == "distribution" and exc.rate_ks < 0.2
 
 
-def test_decision_making_accuracy_curve_on_float_and_chip():
+def test_decision_making_trial_inputs_are_poisson_and_the_stimulus_is_biased():
     dm = run_example("decision_making")
-    out = dm["evaluate"](trials=12)
-    f, c = np.array(out["float"]), np.array(out["chip"])
-    for curve in (f, c):
-        assert curve[-1] == 1.0                     # 51.2 % coherence: always A
-        assert curve[-2] >= 0.75
-        assert 0.15 <= curve[0] <= 0.85             # zero coherence: chance
-    assert np.max(np.abs(f - c)) <= 0.2
-    assert out["changed"] <= 0.25
-    for rates in (out["rates_float"], out["rates_chip"]):
-        assert rates["A"] > 2 * rates["B"]          # the favoured group wins, the other is suppressed
+    rasters = dm["trial_inputs"](0.512, seed=5)
+    n_steps = int(round(dm["TRIAL_MS"] / dm["DT"]))
+    background = rasters["background_NS"]
+    assert background.shape == (n_steps, dm["N_NONSELECTIVE"] * dm["BACKGROUND_SOURCES"])
+    rate = background.sum() / dm["N_NONSELECTIVE"] / (dm["TRIAL_MS"] * 1e-3)
+    assert abs(rate - dm["BACKGROUND_HZ"]) < 0.01 * dm["BACKGROUND_HZ"], rate
+    # a neuron's spikes per step are a Poisson count (variance = mean), not a Bernoulli draw
+    counts = background.reshape(n_steps, dm["N_NONSELECTIVE"], dm["BACKGROUND_SOURCES"]).sum(axis=2)
+    assert abs(counts.var() / counts.mean() - 1.0) < 0.01
+    on = int(round(dm["STIMULUS_ON_MS"] / dm["DT"]))
+    assert not rasters["stimulus_A"][:on].any()
+    stim_ms = dm["STIMULUS_MS"] * 1e-3
+    rate_a = rasters["stimulus_A"][on:].sum() / dm["N_SELECTIVE"] / stim_ms
+    rate_b = rasters["stimulus_B"][on:].sum() / dm["N_SELECTIVE"] / stim_ms
+    assert abs(rate_a - 40.0 * 1.512) < 3.0 and abs(rate_b - 40.0 * 0.488) < 3.0, (rate_a, rate_b)
+    again = dm["trial_inputs"](0.512, seed=5)
+    assert all(np.array_equal(rasters[k], again[k]) for k in rasters)
+
+
+def test_decision_making_chip_decides_like_float_on_the_same_inputs():
+    dm = run_example("decision_making")
+    runs = {backend: dm["run_trials"](backend, trials=2, coherences=(0.512,)) for backend in ("float", "chip")}
+    out = dm["psychometric"](runs)
+    rates = {backend: np.asarray(run["rates"])[0] for backend, run in runs.items()}
+    for backend in ("float", "chip"):
+        assert out[backend]["p_a"] == [1.0]
+        assert np.all(rates[backend][:, 0] > 20.0) and np.all(rates[backend][:, 1] < 5.0), rates
+    # measured: winners 33.1 / 34.6 Hz float, 32.5 / 33.2 Hz chip
+    assert np.all(np.abs(rates["chip"][:, 0] - rates["float"][:, 0]) < 0.15 * rates["float"][:, 0]), rates
+    assert out["changed"] == 0.0 and out["agree"] == [True]
 
 
 def test_cann_bump_holds_and_tracks_on_float_and_chip():

@@ -110,7 +110,7 @@ CASES = {
     "adex_patterns_packed": (lambda: run_example("adex_patterns")["build_packed"](),
                              "spectral", 150.0, None),
     "cann": (lambda: _example("cann", n=128, duration=60.0), "spectral", 60.0, None),
-    "decision_making": (lambda: _example("decision_making", trials=2), "spectral", 30.0, None),
+    "decision_making": (lambda: _example("decision_making"), "spectral", 30.0, None),
     "paths_lif": (lif_network, "sequential", 30.0, None),
     "paths_lif_spectral": (lif_network, "spectral", 30.0, None),
     "paths_negative_exponent": (negative_exponent_network, "sequential", 30.0, None),

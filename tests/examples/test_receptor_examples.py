@@ -11,7 +11,7 @@ from tests.examples.test_chip import build
 from tests.helpers import run_example
 
 #: example -> (float rate bounds in Hz from the peers' range, largest chip-vs-float error)
-EXPECTED = {"coba": ((19.0, 24.0), 0.03), "brette_cuba": ((5.0, 6.5), 0.05)}
+EXPECTED = {"coba": ((19.0, 24.0), 0.03), "brette_cuba": ((5.0, 6.5), 0.03)}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
