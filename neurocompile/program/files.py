@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,7 @@ from ..place.routing import RouteTable
 from ..place.usage import CoreUsage
 from ..quantize.receptors import QuantizedReceptors
 from ..quantize.types import BiasUpdate, QuantizedNetwork, QuantizedPopulation, QuantizedProjection, QuantIssue
+from .archive import Archive, ProgramFileError, _one_line, size_budget
 
 FORMAT_NAME = "neurocompile-program"
 FORMAT_VERSION = 4  # 3: receptor elements; 4: their conductances load a LIF's relaxation (the leak element)
@@ -32,9 +32,8 @@ _CLASSES = {cls.__name__: cls for cls in (
     BiasUpdate, QuantizedNetwork, QuantizedPopulation, QuantizedProjection, QuantizedReceptors, QuantIssue)}
 
 
-class ProgramFileError(NeurocompileError):
-    """A ``.ncp`` file is missing, truncated, of another format or of an unsupported version."""
-
+#: Deepest nesting a manifest may have (a real one is about ten levels deep).
+MAX_DEPTH = 64
 
 class _Encoder:
     def __init__(self):
@@ -116,37 +115,60 @@ def save_program(program, path) -> None:
 
 def read_program(path) -> dict:
     """The fields of the :class:`~neurocompile.program.Program` stored in ``path`` (keyword
-    arguments of its constructor), read without executing anything from the file; clear
-    :class:`ProgramFileError` for bad files."""
+    arguments of its constructor), read without executing anything from the file and without
+    decompressing anything its manifest does not name (:mod:`.archive`); clear
+    :class:`ProgramFileError` for bad files. The values are checked by :mod:`.validate`."""
     from ..target import Target
 
     path = Path(path)
     if not path.is_file():
         raise ProgramFileError(f"program file '{path}' does not exist")
+    with Archive(path) as archive:
+        tree = archive.manifest()
+        if tree.get("format") != FORMAT_NAME:
+            raise ProgramFileError(f"'{path}' is not a neurocompile program (format {tree.get('format')!r})")
+        if tree.get("version") != FORMAT_VERSION:
+            raise ProgramFileError(
+                f"'{path}' has program format version {tree.get('version')!r}; this neurocompile "
+                f"reads version {FORMAT_VERSION}. Recompile the network with this version.")
+        keys = _array_keys(tree, path)
+        arrays = archive.arrays(keys, size_budget(tree, archive.on_disk))
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            if "manifest" not in archive.files:
-                raise ProgramFileError(f"'{path}' is not a neurocompile program (no manifest)")
-            tree = json.loads(bytes(archive["manifest"]).decode("utf-8"))
-            if tree.get("format") != FORMAT_NAME:
-                raise ProgramFileError(f"'{path}' is not a neurocompile program (format "
-                                       f"{tree.get('format')!r})")
-            if tree.get("version") != FORMAT_VERSION:
-                raise ProgramFileError(
-                    f"'{path}' has program format version {tree.get('version')!r}; this neurocompile "
-                    f"reads version {FORMAT_VERSION}. Recompile the network with this version.")
-            arrays = {name: archive[name] for name in archive.files if name != "manifest"}
-    except ProgramFileError:
-        raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, UnicodeDecodeError) as exc:
-        raise ProgramFileError(f"'{path}' is truncated or corrupt and cannot be read as a "
-                               f"neurocompile program ({type(exc).__name__}: {exc})") from None
+        target = Target.from_dict(tree["target"], source=str(tree.get("target_source", path)))
+    except NeurocompileError as exc:
+        raise ProgramFileError(f"'{path}': its target: {_one_line(exc)}") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ProgramFileError(f"'{path}': its target is malformed ({type(exc).__name__}: {_one_line(exc)})") from None
     try:
-        target = Target.from_dict(tree["target"], source=tree.get("target_source", str(path)))
         return dict(
             name=tree["name"], target=target, quantized=_decode(tree["quantized"], arrays),
             placement=_decode(tree["placement"], arrays), routes=_decode(tree["routes"], arrays),
             usage=_decode(tree["usage"], arrays), sources=_decode(tree["sources"], arrays),
             probes=_decode(tree["probes"], arrays), info=_decode(tree["info"], arrays))
-    except (KeyError, TypeError) as exc:
-        raise ProgramFileError(f"'{path}' is incomplete: missing or malformed entry {exc}") from None
+    except KeyError as exc:
+        raise ProgramFileError(f"'{path}' is incomplete: missing or malformed entry {_one_line(exc)}") from None
+    except ProgramFileError as exc:
+        raise ProgramFileError(f"'{path}': {_one_line(exc)}") from None
+    except (NeurocompileError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        # a dataclass or source refused its fields, or a node has the wrong kind of value
+        raise ProgramFileError(f"'{path}' is malformed: {type(exc).__name__}: {_one_line(exc)}") from None
+
+
+def _array_keys(tree, path) -> set:
+    """The array members ``tree`` names; the tree must nest at most :data:`MAX_DEPTH` deep
+    (the decoder recurses, and a real manifest is about ten levels deep)."""
+    keys, stack = set(), [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ProgramFileError(f"'{path}' is malformed: its manifest nests deeper than {MAX_DEPTH} levels")
+        if isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node)
+        elif isinstance(node, dict):
+            if "__array__" in node:
+                key = node["__array__"]
+                if not isinstance(key, str):
+                    raise ProgramFileError(f"'{path}' is malformed: an array reference is {key!r}, not a member name")
+                keys.add(key)
+            stack.extend((child, depth + 1) for child in node.values())
+    return keys

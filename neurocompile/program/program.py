@@ -94,5 +94,12 @@ class Program:
 
 
 def load_program(path) -> Program:
-    """Read a program written by :meth:`Program.save` (``nc.load``); clear errors for bad files."""
-    return Program(**read_program(path))
+    """Read a program written by :meth:`Program.save` (``nc.load``); clear errors for bad files.
+
+    Every value is checked against the program's own target before it is returned
+    (:func:`~.validate.validate_program`): a file that loads runs as written."""
+    from .validate import validate_program
+
+    program = Program(**read_program(path))
+    validate_program(program, path)
+    return program
