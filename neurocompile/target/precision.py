@@ -53,9 +53,11 @@ class Precision:
         "int", "signed bias mantissa width incl. sign", lo=2, hi=32)
     bias_exponent_min: int = spec_field("int", "smallest bias exponent", lo=-32, hi=32)
     bias_exponent_max: int = spec_field("int", "largest bias exponent", lo=-32, hi=32)
+    # 15: the emulator holds refractory counters as int16
     refractory_counter_bits: int = spec_field(
-        "int", "width of the refractory counter", lo=1, hi=16)
-    max_delay_steps: int = spec_field("int", "longest synaptic delay in steps", lo=0, hi=65535)
+        "int", "width of the refractory counter", lo=1, hi=15)
+    # 32767: delays are int16 in programs and in the emulator's synapse arrays
+    max_delay_steps: int = spec_field("int", "longest synaptic delay in steps", lo=0, hi=32767)
 
     # ---- mantissas ----------------------------------------------------------------------
     @property

@@ -183,6 +183,16 @@ MALFORMED = [
         r"format_version = 2 is not supported",
         id="format-version",
     ),
+    pytest.param(  # delays are int16 in programs and the emulator: 6000 ms at 0.1 ms would wrap
+        lambda t: replace_line(t, "max_delay_steps", "max_delay_steps = 60000"),
+        r"max_delay_steps = 60000 must be .*32767",
+        id="delay-beyond-int16",
+    ),
+    pytest.param(
+        lambda t: replace_line(t, "refractory_counter_bits", "refractory_counter_bits = 16"),
+        r"refractory_counter_bits = 16 must be .*15",
+        id="refractory-beyond-int16",
+    ),
     pytest.param(
         lambda t: replace_line(t, "neurons", "neurons = true"),
         r"core\.neurons = True must be an integer >= 1 \(got a boolean\)",
