@@ -95,12 +95,18 @@ def _decode(node, arrays):
     return {k: _decode(v, arrays) for k, v in node.items()}
 
 
+def _portable_source(source) -> str:
+    """The target's origin as the file name only: the full path would make the same program
+    from two checkouts differ byte for byte (the target itself is in the file, as data)."""
+    return Path(str(source).strip("'\"")).name if source else ""
+
+
 def save_program(program, path) -> None:
     """Write ``program`` to ``path`` (parent folders are created)."""
     enc = _Encoder()
     tree = {
         "format": FORMAT_NAME, "version": FORMAT_VERSION, "name": program.name,
-        "target": program.target.to_dict(), "target_source": program.target.source,
+        "target": program.target.to_dict(), "target_source": _portable_source(program.target.source),
         "quantized": enc.encode(program.quantized), "placement": enc.encode(program.placement),
         "routes": enc.encode(program.routes), "usage": enc.encode(program.usage),
         "sources": enc.encode(program.sources), "probes": enc.encode(program.probes),

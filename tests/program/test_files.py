@@ -39,3 +39,20 @@ def test_wrong_version_file(tmp_path, monkeypatch):
     monkeypatch.undo()
     with pytest.raises(nc.ProgramFileError, match="format version 99"):
         nc.load(tmp_path / "v99.ncp")
+
+
+def test_same_program_from_target_files_in_two_places_has_the_same_bytes(tmp_path):
+    """The manifest keeps the target as data and its file's name, not the checkout's path."""
+    from tests.helpers import TARGETS_DIR
+
+    text = (TARGETS_DIR / "emu.toml").read_text(encoding="utf-8")
+    written = []
+    for folder in ("one/clone/targets", "elsewhere/targets"):
+        target = tmp_path / folder / "emu.toml"
+        target.parent.mkdir(parents=True)
+        target.write_text(text, encoding="utf-8")
+        out = tmp_path / folder / "single.ncp"
+        nc.compile(single_lif_driven(), target).save(out)
+        written.append(out.read_bytes())
+    assert written[0] == written[1]
+    assert nc.load(tmp_path / "elsewhere/targets/single.ncp").target.source.endswith("emu.toml")
