@@ -32,6 +32,7 @@ from ..errors import BuildError
 from ..io.network_files import NIR_OPTIONS, load_network
 from ..models import DiscreteLI, DiscreteLIF
 from ..nir.mapping import SEMANTICS
+from ..program.preflight import check_before_reference
 from ..program.report import tables as program_tables
 from ..quantize.support import model_support
 from ..validate import compare
@@ -96,6 +97,7 @@ def load_stage(ctx: BuildContext) -> None:
 def validate_stage(ctx: BuildContext) -> None:
     ctx.target = load_target(ctx.target_name)
     ctx.model_support = model_support(ctx.network, ctx.target)
+    check_before_reference(ctx.network, ctx.target)  # before the float run, not after it
     ctx.console.print(f"target {ctx.target.summary()}", markup=False, soft_wrap=True)
     groups: dict = {}
     for name, how in ctx.model_support.items():

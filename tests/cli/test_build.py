@@ -187,3 +187,31 @@ def test_tolerance_turns_a_rate_mismatch_into_exit_code_1(capsys, tmp_path):
                              "--out", tmp_path)
     assert code == 0, err
     assert "validation passed" in out
+
+
+@pytest.mark.parametrize("text, message", [
+    ("""
+import neurocompile as nc
+net = nc.Network("far", dt=0.1)
+a = net.population("a", 2, nc.LIF(tau_mem=20.0, v_rest=-70.0, v_reset=-70.0, v_th=-50.0, tau_syn=5.0))
+net.connect(a, a, nc.AllToAll(), weight=1.0, delay=10.0)
+""", r"Projection 'a->a': delay = 10 ms \(100 steps at dt = 0.1 ms\) exceeds target 'emu''s max_delay_steps = 62"),
+    ("""
+import neurocompile as nc
+net = nc.Network("huge", dt=0.1)
+net.population("a", 300000, nc.LIF(tau_mem=20.0, v_rest=-70.0, v_reset=-70.0, v_th=-50.0, tau_syn=5.0))
+""", r"300000 neuron slots need at least 293 cores of 1024 \(core.neurons\)"),
+    ("""
+import neurocompile as nc
+lif = nc.LIF(tau_mem=20.0, v_rest=-70.0, v_reset=-70.0, v_th=-50.0,
+             receptors={"ampa": nc.CondExp(tau=2.0, E_rev=0.0), "gaba": nc.CondExp(tau=5.0, E_rev=-80.0)})
+net = nc.Network("slots", dt=0.1)
+net.population("a", 70000, lif)     # soma, 2 receptors and the leak element: 280000 slots
+""", r"280000 neuron slots need at least 274 cores"),
+])
+def test_build_stops_before_the_float_run_when_the_network_cannot_fit(capsys, tmp_path, text, message):
+    net_file = write_text(tmp_path / "net.py", text)
+    code, out, err = run_cli(capsys, "build", net_file, "--out", tmp_path)
+    assert code == 1
+    assert re.search(message, err), err
+    assert "reference" not in out and not (tmp_path / "build").exists()
