@@ -7,6 +7,7 @@ rejected, never ignored.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import MISSING, fields
 
 from ..errors import TargetError, describe_value, invalid, unknown_names
@@ -94,6 +95,9 @@ def _require_str(obj: str, data: dict, key: str) -> str:
     if not isinstance(value, str):
         raise invalid(obj, key, value, f"must be a string (got a {type_name(value)})",
                       cls=TargetError)
+    # the name and description reach the terminal: no escape sequences or other control characters
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise TargetError(f"{obj}: {key} = {value!r} must be printable text (no control characters)")
     return value
 
 

@@ -183,6 +183,11 @@ MALFORMED = [
         r"format_version = 2 is not supported",
         id="format-version",
     ),
+    pytest.param(
+        lambda t: replace_line(t, "name", 'name = "emu\\\\u001b[31mred"'),  # re.sub turns \\\\ into one backslash
+        r"name = 'emu\\x1b\[31mred' must be printable text \(no control characters\)",
+        id="escape-sequence-in-name",
+    ),
     pytest.param(  # delays are int16 in programs and the emulator: 6000 ms at 0.1 ms would wrap
         lambda t: replace_line(t, "max_delay_steps", "max_delay_steps = 60000"),
         r"max_delay_steps = 60000 must be .*32767",
