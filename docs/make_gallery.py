@@ -123,8 +123,9 @@ def results_table(decision_runs=None) -> str:
     rows.append(("decision_making", "Wang (2002): P(choose A) at c = " + " ".join(
                  f"{x:.1%}" for x in d["coherences"]) + f" ({d['float']['trials']} trials each)",
                  fmt(d["float"]["p_a"]), fmt(d["chip"]["p_a"]),
-                 f"inside each other's 95% interval at {sum(d['agree'])}/{len(d['agree'])} coherences; "
-                 f"{d['changed']:.0%} of trials choose differently",
+                 f"95% intervals overlap at {sum(d['agree'])}/{len(d['agree'])} coherences, each inside the "
+                 f"other's at {sum(d['inside'])}; paired McNemar p >= {min(d['mcnemar_p']):.2f}; "
+                 f"{d['changed']:.1%} of trials choose differently",
                  time.perf_counter() - start))
 
     start = time.perf_counter()
