@@ -51,12 +51,64 @@ def _to_str(value):
     return value.decode("utf8") if isinstance(value, bytes) else value
 
 
-def _group_to_dict(group, h5py) -> dict:
+#: Deepest nesting of HDF5 groups read (a NIR graph of graphs of ... nodes); real files nest a few.
+MAX_NESTING = 64
+#: A dataset larger than this (bytes) must not be more than :data:`MAX_EXPANSION` times larger
+#: than what it occupies in the file: a compressed or unallocated block of zeros is not a model.
+EXPANSION_CHECK_BYTES = 64 << 20
+MAX_EXPANSION = 1000
+
+
+class _Budget:
+    """Bytes the datasets of one file may take in memory: half of what the machine has free."""
+
+    def __init__(self, file):
+        self.file = file
+        self.left = available_memory_bytes() // 2
+        self.limit = self.left
+
+    def take(self, item, where: str) -> None:
+        nbytes = int(item.size) * int(item.dtype.itemsize)
+        if nbytes > EXPANSION_CHECK_BYTES:
+            stored = int(item.id.get_storage_size())
+            if nbytes > MAX_EXPANSION * max(stored, 1):
+                raise NirFileError(
+                    f"NIR file '{self.file}': dataset '{where}' declares {nbytes / 2**20:.0f} MiB but stores "
+                    f"{stored} bytes (more than {MAX_EXPANSION}x expansion); refusing to read it")
+        if nbytes > self.left:
+            raise NirFileError(
+                f"NIR file '{self.file}': dataset '{where}' needs {nbytes / 2**30:.2f} GiB; the file's datasets "
+                f"may take at most {self.limit / 2**30:.1f} GiB (half of this machine's available memory)")
+        self.left -= nbytes
+
+
+def available_memory_bytes() -> int:
+    """The machine's available memory (``MemAvailable`` on Linux, else physical memory)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        import os
+
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 8 << 30
+
+
+def _group_to_dict(group, h5py, budget: _Budget, path: str = "node", depth: int = 0) -> dict:
+    if depth > MAX_NESTING:
+        raise NirFileError(f"NIR file '{budget.file}': group '{path}' is nested deeper than {MAX_NESTING} levels")
     out = {}
     for key, item in group.items():
+        where = f"{path}/{_to_str(key)}"
         if isinstance(item, h5py.Group):
-            out[_to_str(key)] = _group_to_dict(item, h5py)
+            out[_to_str(key)] = _group_to_dict(item, h5py, budget, where, depth + 1)
         else:
+            budget.take(item, where)
             out[_to_str(key)] = _to_str(item[()])
     return out
 
@@ -74,7 +126,7 @@ def read_flat_graph(path) -> FlatGraph:
     with handle:
         if "node" not in handle or not isinstance(handle["node"], h5py.Group):
             raise NirFileError(f"NIR file '{file}' has no top-level group 'node' (not a NIR graph)")
-        root = _group_to_dict(handle["node"], h5py)
+        root = _group_to_dict(handle["node"], h5py, _Budget(file))
     if root.get("type") != "NIRGraph":
         raise NirFileError(f"NIR file '{file}': the top-level node is a {root.get('type')!r}, "
                            "not a NIRGraph")

@@ -34,10 +34,13 @@ from ..errors import NetworkError, invalid
 from ..ir import Explicit, Network, SpikeTrains
 from ..ir.inputs import SpikeSourceModel
 from .conv import conv_matrix, pool_matrix
-from .files import NirFileError, read_flat_graph
+from .files import NirFileError, available_memory_bytes, read_flat_graph
 from .mapping import (NEURONS, NON_SPIKING, RESETS, SEMANTICS, implied_dt_ms, map_neuron,  # noqa: F401
                       map_neuron_discrete, node_size)
 from .signals import Signal
+
+#: Memory one neuron of an imported population takes, roughly (state, parameters, counters).
+BYTES_PER_NEURON = 256
 
 
 class NirImportWarning(UserWarning):
@@ -251,6 +254,12 @@ class _Importer:
         if shape is None:
             raise NirFileError(f"{self.owner(node_name)}: has no shape")
         size = int(np.prod(shape))
+        # a population holds a few arrays of its size: refuse what the machine cannot hold
+        # before allocating (a 17 KB file declaring 10^9 inputs took 7.7 GB and a MemoryError)
+        if size * BYTES_PER_NEURON > available_memory_bytes():
+            raise NirFileError(f"{self.owner(node_name)}: input shape {tuple(shape)} declares {size} neurons; "
+                               f"at about {BYTES_PER_NEURON} bytes each that exceeds this machine's "
+                               f"{available_memory_bytes() / 2**30:.1f} GiB of available memory")
         model = self.inputs.get(node_name, SpikeTrains([], []))
         if not isinstance(model, SpikeSourceModel):
             raise invalid("read_nir", f"inputs['{node_name}']", model,

@@ -284,3 +284,40 @@ def test_malformed_node_parameters(tmp_path):
 def test_unknown_input_name(nir_paper_dir):
     with pytest.raises(NetworkError, match="Input nodes"):
         read_nir(nir_paper_dir / "lif_norse.nir", dt=0.1, inputs={"inp": nc.SpikeTrains([], [])})
+
+
+# -- files that would exhaust the machine -----------------------------------------------------
+
+def _small_graph(tmp_path, input_shape=(2,)):
+    graph = nir.NIRGraph(
+        nodes={"input": nir.Input(input_type=np.array(input_shape)), "fc": nir.Linear(weight=np.ones((2, 2))),
+               "lif": nir.LIF(tau=np.full(2, 0.01), r=np.ones(2), v_leak=np.zeros(2), v_threshold=np.ones(2)),
+               "output": nir.Output(output_type=np.array([2]))},
+        edges=[("input", "fc"), ("fc", "lif"), ("lif", "output")], type_check=False)
+    return write_graph(tmp_path, graph)
+
+
+def test_input_declaring_more_neurons_than_memory_is_refused_before_allocating(tmp_path):
+    path = _small_graph(tmp_path, input_shape=(10**9,))
+    with pytest.raises(NirFileError, match=r"NIR node 'input'.*1000000000 neurons.*available memory"):
+        read_nir(path, dt=0.1)
+
+
+def test_a_compressed_gigabyte_of_nothing_is_not_read(tmp_path):
+    path = _small_graph(tmp_path)
+    with h5py.File(path, "a") as f:   # 1 GiB declared, nothing stored (unallocated chunks)
+        f["node/nodes/fc"].create_dataset("junk", shape=(2**28,), dtype="float32", chunks=(2**20,),
+                                          compression="gzip")
+    assert path.stat().st_size < 100_000
+    with pytest.raises(NirFileError, match=r"dataset 'node/nodes/fc/junk' declares 1024 MiB but stores"):
+        read_nir(path, dt=0.1)
+
+
+def test_graph_nested_600_deep_is_a_named_error_not_a_recursion_error(tmp_path):
+    path = _small_graph(tmp_path)
+    with h5py.File(path, "a") as f:
+        group = f["node/nodes"]
+        for level in range(600):
+            group = group.create_group(f"g{level}")
+    with pytest.raises(NirFileError, match=r"nested deeper than 64 levels"):
+        read_nir(path, dt=0.1)
