@@ -22,6 +22,7 @@ from ..errors import invalid
 from ..ir.run_inputs import prepare_inputs
 from ..quantize.currents import bias_registers
 from ..reference.simulator import steps_for
+from ..resources import check_run_memory
 from ..result import Recorder, Result
 from .layout import HOST, ChipLayout
 from .state import (S_ACTIVE, S_EW, S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, HostSpikes,
@@ -59,6 +60,8 @@ def emulate(program, duration: float, strict: bool = False, *, inputs=None, engi
         f"Program '{program.name}'.run", inputs, n_steps, {name: q.size for name, q in pops.items()},
         {name for name, q in pops.items() if q.is_source}, {u.population for u in program.quantized.bias_updates},
         {name: ("pA" if q.model == "AdEx" else "mV") for name, q in pops.items()})
+    check_run_memory(f"Program '{program.name}'.run", n_steps, program.quantized.dt, program.probes,
+                     run_inputs.samples, emulator=True)
     layout = ChipLayout(program)
     stepwise = engine == "numpy" or strict
     samples = run_inputs.samples

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import NetworkError
+from ..resources import available_memory_bytes
 
 INSTALL_HINT = "install the optional extra: pip install 'neurocompile[nir]' (or pip install '.[nir]')"
 
@@ -80,23 +81,6 @@ class _Budget:
                 f"NIR file '{self.file}': dataset '{where}' needs {nbytes / 2**30:.2f} GiB; the file's datasets "
                 f"may take at most {self.limit / 2**30:.1f} GiB (half of this machine's available memory)")
         self.left -= nbytes
-
-
-def available_memory_bytes() -> int:
-    """The machine's available memory (``MemAvailable`` on Linux, else physical memory)."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as info:
-            for line in info:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        import os
-
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-    except (ValueError, OSError, AttributeError):
-        return 8 << 30
 
 
 def _group_to_dict(group, h5py, budget: _Budget, path: str = "node", depth: int = 0) -> dict:

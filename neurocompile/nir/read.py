@@ -34,7 +34,8 @@ from ..errors import NetworkError, invalid
 from ..ir import Explicit, Network, SpikeTrains
 from ..ir.inputs import SpikeSourceModel
 from .conv import conv_matrix, pool_matrix
-from .files import NirFileError, available_memory_bytes, read_flat_graph
+from ..resources import available_memory_bytes
+from .files import NirFileError, read_flat_graph
 from .mapping import (NEURONS, NON_SPIKING, RESETS, SEMANTICS, implied_dt_ms, map_neuron,  # noqa: F401
                       map_neuron_discrete, node_size)
 from .signals import Signal

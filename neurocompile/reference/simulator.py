@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import NetworkError, invalid
 from ..ir.run_inputs import RunInputs, prepare_inputs
+from ..resources import check_run_memory
 from ..models import AdEx, DiscreteLI, DiscreteLIF, LI, LIF
 from ..result import Recorder, Result
 from .adex import AdexUpdater
@@ -99,6 +100,7 @@ def simulate(network, duration: float, *, inputs=None):
         f"simulate('{network.name}')", inputs, n_steps, {p.name: p.size for p in pops},
         {p.name for p in pops if p.is_source}, {inj.population.name for inj in network.currents},
         {p.name: p.model.current_unit for p in pops if not p.is_source})
+    check_run_memory(f"simulate('{network.name}')", n_steps, network.dt, probe_specs(network), run_inputs.samples)
     results = [_simulate_one(network, n_steps, run_inputs.sample(k) if run_inputs.batch is not None
                              else run_inputs) for k in range(run_inputs.samples)]
     return results if run_inputs.batch is not None else results[0]

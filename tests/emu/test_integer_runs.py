@@ -101,3 +101,16 @@ def test_bias_updates_follow_step_current():
         assert set(ids.tolist()) == {1}
         assert steps.min() >= 20 and steps.max() < 61
     assert abs(out.counts["n"][1] - ref.counts["n"][1]) <= 1
+
+
+def test_a_run_whose_recordings_cannot_fit_is_refused_before_it_starts():
+    """100 probed traces over 10^10 steps need ~8 TB: a named error, not a MemoryError mid-way."""
+    from neurocompile.resources import MemoryBudgetError
+
+    net = nc.Network("long", dt=0.1)
+    pop = net.population("n", 100, nc.LIF(tau_mem=20.0, v_rest=-70.0, v_reset=-70.0, v_th=-50.0, tau_syn=5.0))
+    net.probe(pop, "v")
+    program = nc.compile(net, "emu")
+    for run in (lambda: program.run(1e9), lambda: nc.simulate(net, 1e9)):
+        with pytest.raises(MemoryBudgetError, match=r"10000000000 steps \(dt = 0.1 ms\).*100 traced values.*available"):
+            run()
