@@ -95,10 +95,14 @@ def _decode(node, arrays):
     return {k: _decode(v, arrays) for k, v in node.items()}
 
 
-def _portable_source(source) -> str:
-    """The target's origin as the file name only: the full path would make the same program
-    from two checkouts differ byte for byte (the target itself is in the file, as data)."""
-    return Path(str(source).strip("'\"")).name if source else ""
+def _portable_source(source: str) -> str:
+    """The target's origin with a file named by its name only (``file 'emu.toml'``): the full
+    path would make the same program from two checkouts differ byte for byte (the target
+    itself is in the file, as data)."""
+    prefix = "file '"
+    if source.startswith(prefix) and source.endswith("'"):
+        return f"{prefix}{Path(source[len(prefix):-1]).name}'"
+    return source
 
 
 def save_program(program, path) -> None:

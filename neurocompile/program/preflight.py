@@ -4,17 +4,13 @@ a 300k-neuron network that then failed placement)."""
 from __future__ import annotations
 
 from ..errors import BuildError
+from ..quantize.receptors import element_count
 
 
 def slots_per_neuron(pop) -> int:
-    """Neuron slots one neuron of ``pop`` takes at least (docs/chip.md 4.5): its soma, one per
-    receptor and, for a LIF/LI with receptors, the leak element. Plasticity and NMDA gate state
-    come on top (counted when compiling)."""
-    model = pop.model
-    if pop.is_source or not model.has_receptors:
-        return 1
-    leak = 1 if type(model).__name__ in ("LIF", "LI") else 0
-    return 1 + len(model.receptors) + leak
+    """Neuron slots one neuron of ``pop`` takes at least (docs/chip.md 4.5): its soma and its
+    receptor elements. Plasticity and NMDA gate state come on top (counted when compiling)."""
+    return 1 + element_count(pop)
 
 
 def check_before_reference(network, target) -> None:

@@ -30,6 +30,7 @@ from ..place.placement import HOST, Placement
 from ..place.routing import RouteTable
 from ..place.usage import LIMITS, CoreUsage
 from ..quantize.receptors import COEFFICIENT_BITS, E_REV_BITS, QuantizedReceptors
+from ..quantize.weights import mantissa_range
 from ..quantize.types import BiasUpdate, QuantizedNetwork, QuantizedPopulation, QuantizedProjection
 from .archive import ProgramFileError
 
@@ -334,7 +335,7 @@ def _projection(c: Checker, target, k: int, qp, pops: dict) -> None:
     if mode not in SIGN_MODES:
         raise c.fail(where, "sign_mode", mode, f"must be one of {', '.join(SIGN_MODES)}")
     mant = c.array(where, "weight_mant", qp.weight_mant, INTEGER, (n,))
-    low, high = _mantissa_range(mode, precision.weight_mantissa_bits)
+    low, high = mantissa_range(mode, precision.weight_mantissa_bits)
     c.within(where, "weight_mant", mant, low, high, f"must be in {low}..{high} ({mode} synapses, "
                                                    f"{precision.weight_mantissa_bits}-bit mantissas)")
     if mode == "mixed" and np.any(mant % 2):
@@ -357,16 +358,6 @@ def _projection(c: Checker, target, k: int, qp, pops: dict) -> None:
         c.within(where, "gate.a.shift", gate[G_A_SHIFT], 0, MAX_SHIFT)
         for index in (G_D_RISE, G_D_DECAY):
             c.within(where, f"gate.{GATE_COLUMNS[index]}", gate[index], 0, 1 << GATE_DECAY_BITS)
-
-
-def _mantissa_range(mode: str, bits: int) -> tuple[int, int]:
-    """The mantissas the quantizer writes for a sign mode (:mod:`neurocompile.quantize.weights`)."""
-    top = (1 << (bits - 1)) - 1
-    if mode == "excitatory":
-        return 0, top
-    if mode == "inhibitory":
-        return -top, 0
-    return -(top + 1), top - 1
 
 
 def _bias_update(c: Checker, target, update, pops: dict) -> None:

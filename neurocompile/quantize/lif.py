@@ -41,6 +41,15 @@ LI_ASSUMED_SPIKE_FRACTION = 0.01
 LI_NO_LEAK_HORIZON_STEPS = 1000
 
 
+def first_order_leak(tau_mem, dt: float) -> np.ndarray:
+    """``y = dt / tau_mem`` per neuron (0 without a leak, ``tau_mem = inf``): the leak's
+    first-order rate per step, which the leak element of a population with receptors carries
+    and the soma's exponential-Euler factor turns into ``1 - exp(-y)`` (docs/chip.md 4.5)."""
+    tau_mem = np.asarray(tau_mem, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return np.where(np.isinf(tau_mem), 0.0, dt / tau_mem)
+
+
 def quantize_lif(pop, dt: float, precision, incoming_abs_weight: np.ndarray,
                  largest_weight: np.ndarray | None = None, exact_leak: bool = False) -> QuantizedPopulation:
     """Integer parameters and initial state of a LIF or LI population.
@@ -105,8 +114,7 @@ def quantize_lif(pop, dt: float, precision, incoming_abs_weight: np.ndarray,
     # The bias sets the steady state through the chip's own decay (exact v_inf); with no
     # realisable decay it sets the initial slope instead.
     if exact_leak:
-        with np.errstate(divide="ignore"):
-            leak_per_step = np.where(np.isinf(p["tau_mem"]), 0.0, dt / p["tau_mem"])
+        leak_per_step = first_order_leak(p["tau_mem"], dt)
         dv = np.zeros_like(dv)
     else:
         leak_per_step = np.where(dv > 0, dv / unity, 1 - p22)

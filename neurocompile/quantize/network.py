@@ -15,7 +15,7 @@ from .discrete import bias_onsets, quantize_discrete
 from .formats import RANGE_MARGIN
 from .precise_weights import quantize_projection_parts
 from .receptors import LEAK_ELEMENT, quantize_receptors, receptor_weight_sums
-from .lif import quantize_lif
+from .lif import first_order_leak, quantize_lif
 from .risk import overflow_risks
 from .support import model_support
 from .synapse_sums import chunked_bincount, chunked_max_abs
@@ -145,10 +145,8 @@ def _with_receptors(q: QuantizedPopulation, pop, dt, precision, weight_sums, rea
         # element computes its first-order term with y = dt / tau_mem, the soma's
         # exponential-Euler factor makes the step exact (docs/chip.md section 4.5)
         tau_mem = np.broadcast_to(np.asarray(pop.params["tau_mem"], dtype=np.float64), (pop.size,))
-        with np.errstate(divide="ignore"):
-            y = np.where(np.isinf(tau_mem), 0.0, dt / tau_mem)
-        soma = {"bank": "LIF", "scale": 1.0 / v_lsb, "v_origin": origin, "kappa": y,
-                "kappa_chip": np.asarray(q.params.dv, dtype=np.float64) / precision.decay_unity}
+        soma = {"bank": "LIF", "scale": 1.0 / v_lsb, "v_origin": origin, "tau_mem": tau_mem,
+                "kappa": first_order_leak(tau_mem, dt)}
     receptors = quantize_receptors(pop, dt, precision, soma, weight_sums, reach)
     to_physical = dict(q.to_physical)
     to_physical.pop("I_syn", None)

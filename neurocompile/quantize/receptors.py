@@ -5,11 +5,15 @@ One element per (neuron, receptor), with the rule of :mod:`neurocompile.chip.rec
 this step's arrivals, ``r0 = S0 x`` and ``r1 = S1 h``; its contribution ``c`` is what the
 float reference adds to the owner in that step:
 
-* LIF/LI (``v`` in LSBs of ``s`` per mV, leak ``kappa = dv / 4096`` per step): a current
-  receptor contributes ``P21' I`` (``P21'``: the exact propagator of current into voltage,
-  with the area correction of :mod:`.lif`); a conductance ``kappa G (E_rev - v)`` with ``G``
-  the conductance's mean over the step in units of the leak conductance (first order in
-  ``kappa G`` against the exact exponential-Euler step of the reference).
+* LIF/LI (``v`` in LSBs of ``s`` per mV; the leak ``kappa = dt / tau_mem`` per step is the
+  leak element's, :func:`leak_element`): a current receptor contributes ``P21' I / phi(kappa)``
+  (``P21'``: the exact propagator of current into voltage; ``phi``: the soma's
+  exponential-Euler factor, :mod:`neurocompile.chip.relaxation`, with no conductance open); a
+  conductance the first-order ``kappa G (E_rev - v)``, with ``G`` the conductance's mean over
+  the step in units of the leak conductance, and its load ``kappa G``, which the soma's factor
+  turns into the reference's exponential-Euler step. A uniform projection's weights choose the
+  scale at which they round best (:func:`_rounding_friendly`); ``ranges=`` sizes registers on
+  float runs instead of the worst case.
 * AdEx (``x`` in ``V_lsb``, currents in ``I_lsb``): a current receptor contributes the mean
   current over the step (``tau = 0``: ``w / dt``, a voltage jump of ``w / C``); a
   conductance ``G (E_rev - V)`` in pA with ``G`` in nS.
@@ -35,9 +39,10 @@ from ..reference.lif import lif_propagators
 from ..reference.receptors import COND_DUAL, COND_EXP, CURRENT, receptor_kind
 from ..models.receptors import conductance_params, dual_exp_norm, mg_block
 from .adex import quantize_coefficient
-from .formats import RANGE_MARGIN, decay_constant
+from .formats import DECAY_UNITY_BITS, RANGE_MARGIN, decay_constant
 from .synapse_sums import chunks
 from .types import QuantIssue
+from .weights import mantissa_range
 
 #: Registers are sized to this many times the state a receptor reaches when all its inputs
 #: fire together at :data:`ASSUMED_RATE_KHZ` (at least one volley of all of them).
@@ -46,8 +51,8 @@ RECEPTOR_HEADROOM = 4.0
 ASSUMED_RATE_KHZ = 0.1
 #: The conductance x driving-force product is kept below 2**this (int64 with margin).
 PRODUCT_BITS = 60
-#: Name of the element that tops a LIF soma's 12-bit leak up to the exact one (not a receptor
-#: name a model can have: those are identifiers).
+#: Name of the element that carries the leak of a LIF/LI with receptors (not a receptor name a
+#: model can have: those are identifiers).
 LEAK_ELEMENT = "(leak)"
 #: The leak element's constant register.
 LEAK_R0 = 1 << 22
@@ -151,7 +156,7 @@ def _rounding_friendly(scale: float, levels, precision) -> float:
     few = [(largest, values[values > 0]) for largest, values in levels or () if values is not None]
     if not few or not np.isfinite(scale):
         return scale
-    top = (1 << (precision.weight_mantissa_bits - 1)) - 1
+    top = mantissa_range("excitatory", precision.weight_mantissa_bits)[1]  # conductance weights are >= 0
     shift = precision.alignment_shift_bits
     candidates = scale * (1.0 - np.arange(SCALE_SEARCH_STEPS) / (2.0 * SCALE_SEARCH_STEPS))
     worst = np.zeros(candidates.size)
@@ -220,9 +225,9 @@ def quantize_receptors(pop, dt: float, precision, soma: dict, weight_sums: dict,
     """Elements of ``pop``'s receptors. ``soma`` describes the owner's registers:
 
     LIF/LI: ``{"bank": "LIF", "scale": s (LSB/mV), "v_origin": mV of register 0,
-    "kappa": dt/tau_mem, "kappa_chip": dv/4096}`` (the leak's first-order rate per step, which
-    the elements assume, and the soma's own, 0: the leak element, :func:`leak_element`, carries
-    the leak); AdEx: ``{"bank": "AdEx", "v_lsb", "i_lsb", "E_L"}``.
+    "tau_mem": ms, "kappa": dt/tau_mem}`` (the leak's first-order rate per step, which the
+    elements assume; the soma has no leak of its own, the leak element carries it,
+    :func:`leak_element`); AdEx: ``{"bank": "AdEx", "v_lsb", "i_lsb", "E_L"}``.
     ``weight_sums``: (population, receptor) -> per-neuron sum of |weights|.
     ``reach`` (calibrated sizing): receptor name -> ``{state variable: largest |value|}``
     reached in float runs (``I_<name>``, ``g_<name>``, ``h_<name>``); a receptor found there
@@ -370,7 +375,7 @@ def quantize_receptors(pop, dt: float, precision, soma: dict, weight_sums: dict,
             for column, value in columns.items():
                 row[:, column] = value
         report[name] = entry
-    if lif and np.any(soma["kappa"] > 0):
+    if lif and has_leak_element(pop):
         leak_row, leak_r0, report[LEAK_ELEMENT] = leak_element(soma, dt, owner=f"Population '{pop.name}'")
         names += (LEAK_ELEMENT,)
         rows = np.concatenate([rows, leak_row[None]])
@@ -379,6 +384,21 @@ def quantize_receptors(pop, dt: float, precision, soma: dict, weight_sums: dict,
         state = {"r0": np.concatenate([state["r0"], leak_r0[None]]),
                  "r1": np.concatenate([state["r1"], np.zeros((1, size), dtype=np.int64)])}
     return QuantizedReceptors(names, rows, state, gain, to_physical, report, tuple(issues), tuple(block_tables))
+
+
+def has_leak_element(pop) -> bool:
+    """Whether a population with receptors gets the leak element: a LIF or LI (their soma's
+    leak is 12-bit) with a leak (some finite ``tau_mem``)."""
+    model = pop.model
+    return (model.has_receptors and type(model).__name__ in ("LIF", "LI")
+            and bool(np.any(np.isfinite(np.asarray(pop.params["tau_mem"], dtype=np.float64)))))
+
+
+def element_count(pop) -> int:
+    """Receptor elements one neuron of ``pop`` has: one per receptor, and the leak element."""
+    if pop.is_source or not pop.model.has_receptors:
+        return 0
+    return len(pop.model.receptors) + int(has_leak_element(pop))
 
 
 def leak_element(soma: dict, dt: float, owner: str):
@@ -393,22 +413,21 @@ def leak_element(soma: dict, dt: float, owner: str):
     rest): the element rule of section 4.5 with ``decay0 = 0`` and a constant ``r0 = 2**22``,
     exact to the 16-bit coefficient. Its load is the leak's share of the soma's load.
     """
-    fix = np.asarray(soma["kappa"], dtype=np.float64) - np.asarray(soma["kappa_chip"], dtype=np.float64)
-    size = fix.size
-    drive = _drive_shift(float(np.max(np.abs(fix))), owner)
+    kappa = np.asarray(soma["kappa"], dtype=np.float64)
+    size = kappa.size
+    drive = _drive_shift(float(np.max(kappa)), owner)
     r0 = np.full(size, LEAK_R0, dtype=np.int64)
-    mant, sh = _coefficient(fix * 2.0**drive / LEAK_R0, owner, "leak coefficient")
+    mant, sh = _coefficient(kappa * 2.0**drive / LEAK_R0, owner, "leak coefficient")
     row = np.zeros((size, len(RECEPTOR_COLUMNS)), dtype=np.int64)
     row[:, R_KIND], row[:, R_DECAY0], row[:, R_BLOCK_OFFSET] = CONDUCTANCE_KIND, 0, -1
     row[:, R_MEAN0], row[:, R_MEAN0_SHIFT] = mant, sh
     row[:, R_E_REV], row[:, R_DRIVE_SHIFT] = 0, drive
-    realised = soma["kappa_chip"] + mant * 2.0**-sh.astype(np.float64) * LEAK_R0 / 2.0**drive
+    realised = mant * 2.0**-sh.astype(np.float64) * LEAK_R0 / 2.0**drive
     with np.errstate(divide="ignore"):
-        tau_req = np.where(soma["kappa"] > 0, dt / np.asarray(soma["kappa"]), np.inf)
         tau_chip = np.where(realised > 0, dt / realised, np.inf)
-    exact = -np.expm1(-np.asarray(soma["kappa"], dtype=np.float64))
-    twelve_bit = np.rint(exact * 4096) / 4096  # what the soma's dv would realise
-    report = {"kind": "leak", "tau": (tau_req, tau_chip), "drive_shift": drive,
+    exact = -np.expm1(-kappa)
+    twelve_bit = decay_constant(soma["tau_mem"], dt)[0] / (1 << DECAY_UNITY_BITS)  # what a soma's dv would do
+    report = {"kind": "leak", "tau": (soma["tau_mem"], tau_chip), "drive_shift": drive,
               "dv_rel_error": float(np.max(np.abs(twelve_bit - exact) / np.maximum(exact, 1e-300)))}
     return row, r0, report
 

@@ -22,6 +22,17 @@ from .short_term import presynaptic_rules, stp_resolution_issues
 from .synapse_sums import chunks
 from .types import QuantizedProjection, QuantIssue
 
+def mantissa_range(mode: str, bits: int) -> tuple[int, int]:
+    """Smallest and largest mantissa of a projection's sign ``mode`` (module docstring): single
+    sign 0..2^(b-1)-1 (negated for inhibitory), mixed even values in -2^(b-1)..2^(b-1)-2."""
+    top = (1 << (bits - 1)) - 1
+    if mode == "excitatory":
+        return 0, top
+    if mode == "inhibitory":
+        return -top, 0
+    return -(top + 1), top - 1
+
+
 def quantize_projection(proj, post_q, precision, max_delay_steps: int, strict: bool) -> QuantizedProjection:
     """Integer form of ``proj`` for a post population quantized as ``post_q``."""
     issues: list[QuantIssue] = []
@@ -51,7 +62,9 @@ def quantize_projection(proj, post_q, precision, max_delay_steps: int, strict: b
         mode = "inhibitory"
     else:
         mode = "mixed"
-    top = (1 << (bits - 1)) - 1 if mode != "mixed" else (1 << (bits - 1)) - 2
+    lowest, highest = mantissa_range(mode, bits)
+    # the largest magnitude the exponent is chosen to fit (mixed: the positive side's, which is 2 less)
+    top = highest if mode == "mixed" else max(-lowest, highest)
     step = 2 if mode == "mixed" else 1
 
     if peak == 0.0:
@@ -73,12 +86,11 @@ def quantize_projection(proj, post_q, precision, max_delay_steps: int, strict: b
             raise BuildError(f"Projection '{proj.name}': {message}")
         issues.append(QuantIssue(proj.name, "weight", n_clip, message))
         exp = precision.weight_exponent_max
-    lowest = -top if mode != "mixed" else -(top + 2)  # mixed: -2^(b-1) is representable
     mant = np.empty(w.size, dtype=np.int16)
     lost, error_sq, target_sq = 0, 0.0, 0.0
     for part in chunks(w.size):
         w_eff = w[part] * gain_of[post[part]]
-        chunk = np.clip(np.rint(w_eff / 2.0**exp / step) * step, lowest, top).astype(np.int16)
+        chunk = np.clip(np.rint(w_eff / 2.0**exp / step) * step, lowest, highest).astype(np.int16)
         mant[part] = chunk
         lost += int(np.sum((chunk == 0) & (w[part] != 0)))
         error_sq += float(np.sum((chunk * 2.0**exp - w_eff) ** 2))
