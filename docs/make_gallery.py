@@ -50,6 +50,10 @@ def make_plots() -> list[Path]:
     net = adex["build_packed"]()
     ref, chip = nc.simulate(net, 450.0), nc.compile(net, "emu").run(450.0)
     written.append(plot_traces(ref, chip, GALLERY / "traces.png", max_traces=3, t_max=450.0))
+
+    izhikevich = example("izhikevich_types")
+    izhikevich["draw"](izhikevich["evaluate"](), GALLERY / "izhikevich.png")
+    written.append(GALLERY / "izhikevich.png")
     try:
         from neurocompile.plots.mesh import plot_mesh
     except ImportError:
@@ -110,6 +114,16 @@ def results_table(decision_runs=None) -> str:
                  f"{ok}/10 as documented", f"{same}/10 same class as float",
                  "max spike-count diff "
                  f"{max(abs(r['float_spikes'] - r['chip_spikes']) for r in a.values())}",
+                 time.perf_counter() - start))
+
+    start = time.perf_counter()
+    z = example("izhikevich_types")["evaluate"]()
+    equal = sum(r["float_spikes"] == r["chip_spikes"] for r in z.values())
+    rows.append(("izhikevich_types", "the 20 features of Izhikevich (2004, Fig. 1), a check per feature",
+                 f"{sum(r['float_shows'] for r in z.values())}/20 shown",
+                 f"{sum(r['chip_shows'] for r in z.values())}/20 shown, {sum(r['kept'] for r in z.values())}/20 kept",
+                 f"spike counts within {max(abs(r['float_spikes'] - r['chip_spikes']) for r in z.values())} "
+                 f"({equal} equal), first spike within {max(r['first_spike_diff_ms'] for r in z.values()):.1f} ms",
                  time.perf_counter() - start))
 
     start = time.perf_counter()

@@ -163,6 +163,33 @@ def adex_network() -> nc.Network:
     return net
 
 
+def nonlinear_network(dt: float = 0.1, seed: int = 9) -> nc.Network:
+    """Izhikevich cells of four of the 2003 paper's classes (per-neuron parameters, exponential
+    and instantaneous synapses, recurrent inhibition, a step current) and an ExpIF population,
+    all on the nonlinear soma, driven by Poisson input."""
+    net = nc.Network("paths-nonlinear", dt=dt, seed=seed)
+    classes = np.array([[0.02, 0.2, -65.0, 8.0], [0.1, 0.2, -65.0, 2.0], [0.02, 0.2, -50.0, 2.0],
+                        [0.02, 0.2, -55.0, 4.0]])  # regular / fast spiking, chattering, bursting
+    table = np.repeat(classes, 5, axis=0)
+    izh = net.population("izh", 20, nc.Izhikevich(a=table[:, 0], b=table[:, 1], c=table[:, 2], d=table[:, 3],
+                                                  tau_syn=np.where(np.arange(20) % 2, 5.0, 0.0)),
+                         v_init=nc.Uniform(-70.0, -60.0))
+    expif = net.population("expif", 8, nc.ExpIF(C=200.0, g_L=10.0, E_L=-70.0, V_T=-50.0, delta_T=2.0,
+                                                V_reset=-58.0, V_peak=-40.0, refractory=0.5, tau_syn=5.0))
+    src = net.poisson("src", 40, 100.0)
+    net.connect(src, izh, nc.FixedProbability(0.4, seed=1), weight=nc.Uniform(2.0, 6.0), delay=nc.Uniform(0.1, 0.5))
+    net.connect(izh, izh, nc.FixedProbability(0.3, seed=2), weight=-3.0, delay=0.2)
+    net.connect(src, expif, nc.FixedProbability(0.5, seed=3), weight=150.0)
+    net.connect(izh, expif, nc.FixedProbability(0.5, seed=4), weight=100.0)
+    net.current(izh[:6], nc.StepCurrent(times=[5.0, 15.0], amplitudes=[10.0, 4.0]))
+    for pop in (izh, expif):
+        net.probe(pop, "spikes")
+        net.probe(pop[:4], "v")
+        net.probe(pop[:4], "I_syn")
+    net.probe(izh[:4], "u")
+    return net
+
+
 def input_network() -> nc.Network:
     """A network fed per run: an empty spike source ``pixels`` (16) and currents into ``hidden``."""
     net = nc.Network("paths-inputs", dt=0.1, seed=8)

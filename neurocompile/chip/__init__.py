@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .adex import ADEX_PROBES, ADEX_REGISTERS, AdexParams, ExpTable, FixedCoefficient, adex_soma_step, build_exp_lut
+from .adex import ADEX_PROBES, ADEX_REGISTERS, EXPIF_PROBES, IZHIKEVICH_PROBES, AdexParams, ExpTable, FixedCoefficient, adex_soma_step, build_exp_lut
 from .lif import LIF_PROBES, LIF_REGISTERS, LifParams, lif_soma_step
 from .overflow import ChipOverflowError
 
@@ -39,8 +39,13 @@ class Soma(NamedTuple):
 
 LIF_SOMA = Soma("LIF", LIF_REGISTERS, LIF_PROBES, LifParams, "v")
 ADEX_SOMA = Soma("AdEx", ADEX_REGISTERS, ADEX_PROBES, AdexParams, "w")
+# ExpIF and Izhikevich run on the AdEx bank's soma (docs/chip.md sections 5 and 5.6); the
+# bank counts the saturations of one register for all its neurons.
+EXPIF_SOMA = Soma("AdEx", ADEX_REGISTERS, EXPIF_PROBES, AdexParams, "w")
+IZHIKEVICH_SOMA = Soma("AdEx", ADEX_REGISTERS, IZHIKEVICH_PROBES, AdexParams, "w")
 #: Model name (:attr:`QuantizedPopulation.model`) -> its soma.
-SOMAS = {"LIF": LIF_SOMA, "LI": LIF_SOMA, "DiscreteLIF": LIF_SOMA, "DiscreteLI": LIF_SOMA, "AdEx": ADEX_SOMA}
+SOMAS = {"LIF": LIF_SOMA, "LI": LIF_SOMA, "DiscreteLIF": LIF_SOMA, "DiscreteLI": LIF_SOMA, "AdEx": ADEX_SOMA,
+         "ExpIF": EXPIF_SOMA, "Izhikevich": IZHIKEVICH_SOMA}
 
 __all__ = ["ADEX_SOMA", "AdexParams", "ChipOverflowError", "ExpTable", "FixedCoefficient", "LIF_SOMA",
            "LifParams", "SOMAS", "Soma", "adex_soma_step", "build_exp_lut", "lif_soma_step"]

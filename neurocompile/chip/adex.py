@@ -1,11 +1,16 @@
-"""The chip's fixed-point AdEx neuron (docs/chip.md section 5): parameters, exp table, update.
+"""The chip's two-variable nonlinear soma (docs/chip.md section 5): parameters, exp table, update.
 
-AdEx is the chip's own design: every multiplier is a :class:`FixedCoefficient` (a 16-bit
-mantissa and a right shift, rounding half up), the exponential comes from a per-core lookup
-table with linear interpolation (:class:`ExpTable`), and every register saturates. The update
-is written once, as the scalar :func:`adex_element`; the array API :func:`adex_soma_step`, the
+One soma runs the adaptive exponential integrate-and-fire neuron (AdEx, and ExpIF as AdEx
+without adaptation) and Izhikevich's quadratic model: a voltage register ``x``, a recovery /
+adaptation register ``w`` and a synaptic current ``i_syn``, updated by the same integer step
+whose nonlinear term is chosen per parameter row (``kind``): the exponential from a per-core
+lookup table with linear interpolation (:class:`ExpTable`, section 5.3) or the square of the
+voltage register (section 5.8). Every multiplier is a :class:`FixedCoefficient` (a 16-bit
+mantissa and a right shift, rounding half up) and every register saturates. The update is
+written once, as the scalar :func:`adex_element`; the array API :func:`adex_soma_step`, the
 emulator's kernel and the Lava process model all call it. Converting float parameters into
-these integers is quantization (:mod:`neurocompile.quantize.adex`).
+these integers is quantization (:mod:`neurocompile.quantize.adex`,
+:mod:`neurocompile.quantize.izhikevich`).
 """
 from __future__ import annotations
 
@@ -31,10 +36,18 @@ ADEX_MAX_SHIFT = 62
 #: Fractional bits of the exp-table position (the linear-interpolation weight), section 5.3.
 ADEX_TABLE_INDEX_FRACTION_BITS = 8
 
-#: The integer state registers of an AdEx neuron, and the probe variables they hold.
+#: The integer state registers of the soma, and the probe variables they hold per model.
 ADEX_REGISTERS = ("x", "w", "i_syn")
 ADEX_X, ADEX_W, ADEX_I = range(len(ADEX_REGISTERS))
 ADEX_PROBES = {"v": "x", "w": "w", "I_syn": "i_syn"}
+EXPIF_PROBES = {"v": "x", "I_syn": "i_syn"}
+IZHIKEVICH_PROBES = {"v": "x", "u": "w", "I_syn": "i_syn"}
+
+#: The soma's nonlinear term (the ``kind`` column): the exp table (AdEx, ExpIF) or the square
+#: of the voltage register (Izhikevich, section 5.8).
+KIND_EXP, KIND_SQUARE = 0, 1
+#: Most repetitions of the quadratic voltage update within one step (section 5.8).
+MAX_SUBSTEPS = 4
 
 
 # --------------------------------------------------------------------------------------------
@@ -158,19 +171,27 @@ ADEX_COLUMNS = ("leak.mant", "leak.shift", "gain.mant", "gain.shift", "jump.mant
                 "coupling.mant", "coupling.shift", "adaptation.mant", "adaptation.shift",
                 "synapse.mant", "synapse.shift", "exp_index.mant", "exp_index.shift",
                 "exp_scale.mant", "exp_scale.shift", "exp_origin", "x_peak", "x_reset", "b",
-                "refractory_steps")
+                "refractory_steps", "kind", "square.mant", "square.shift", "square_pre", "substeps", "x_u")
 (ADEX_LEAK, ADEX_LEAK_SHIFT, ADEX_GAIN, ADEX_GAIN_SHIFT, ADEX_JUMP, ADEX_JUMP_SHIFT, ADEX_COUPLING,
  ADEX_COUPLING_SHIFT, ADEX_ADAPTATION, ADEX_ADAPTATION_SHIFT, ADEX_SYNAPSE, ADEX_SYNAPSE_SHIFT,
  ADEX_EXP_INDEX, ADEX_EXP_INDEX_SHIFT, ADEX_EXP_SCALE, ADEX_EXP_SCALE_SHIFT, ADEX_EXP_ORIGIN, ADEX_X_PEAK,
- ADEX_X_RESET, ADEX_B, ADEX_REFRACTORY_STEPS) = range(len(ADEX_COLUMNS))
+ ADEX_X_RESET, ADEX_B, ADEX_REFRACTORY_STEPS, ADEX_KIND, ADEX_SQUARE, ADEX_SQUARE_SHIFT, ADEX_SQUARE_PRE,
+ ADEX_SUBSTEPS, ADEX_X_U) = range(len(ADEX_COLUMNS))
+
+
+def square_pre_shift(precision) -> int:
+    """Right shift that rounds the square of the voltage register to 32 bits (section 5.8):
+    ``x * x`` has ``2 (state_bits - 1)`` magnitude bits; 15 for 24-bit states."""
+    return max(2 * (precision.state_bits - 1) - 31, 1)
 
 
 @dataclass(frozen=True)
 class AdexParams:
-    """Integer AdEx parameters of a slice of neurons (docs/chip.md section 5).
+    """Integer parameters of a slice of neurons of the nonlinear soma (docs/chip.md section 5).
 
-    State units: ``x`` = (V - E_L) in voltage LSBs, ``w`` and ``i_syn`` in current LSBs.
-    Coefficients (:class:`FixedCoefficient`, per step of ``dt``):
+    AdEx / ExpIF (``kind`` = :data:`KIND_EXP`). State units: ``x`` = (V - E_L) in voltage
+    LSBs, ``w`` and ``i_syn`` in current LSBs. Coefficients (:class:`FixedCoefficient`, per
+    step of ``dt``):
 
     * ``leak``: ``dt g_L / C`` (voltage LSB -> voltage LSB).
     * ``gain``: ``dt I_lsb / (C V_lsb)`` (current LSB -> voltage LSB).
@@ -184,7 +205,15 @@ class AdexParams:
 
     Integers: ``exp_origin`` (x at the first table entry), ``x_peak``, ``x_reset``, ``b``
     (current LSBs), ``bias`` (I_e, current LSBs; full state width, replaced for step currents)
-    and ``refractory_steps``.
+    and ``refractory_steps``. ``square`` is 0, ``square_pre`` 0, ``substeps`` 1, ``x_u`` 0.
+
+    Izhikevich (``kind`` = :data:`KIND_SQUARE`, section 5.8): ``x`` = (v - v*) in voltage
+    LSBs, measured from the vertex ``v* = -k1 / (2 k2)`` of the parabola (so the quadratic has
+    no linear term), ``w`` = u and ``i_syn`` in current LSBs (mV/ms); per sub-step of
+    ``h = dt / substeps``: ``square`` = ``h k2 V_lsb 2**square_pre``, ``gain`` =
+    ``h I_lsb / V_lsb``; per step: ``coupling`` = ``dt a b V_lsb / I_lsb``, ``adaptation`` =
+    ``dt a u_leak``; ``x_u`` = (v_u - v*) in voltage LSBs; ``b`` = d and ``bias`` =
+    ``k0 - k1**2 / (4 k2) + I_e`` in current LSBs; ``leak`` and the exp columns are 0.
     """
 
     leak: FixedCoefficient
@@ -201,6 +230,12 @@ class AdexParams:
     b: np.ndarray
     bias: np.ndarray
     refractory_steps: np.ndarray
+    # the quadratic kind's fields; their defaults are the AdEx row's values
+    kind: np.ndarray = KIND_EXP
+    square: FixedCoefficient = FixedCoefficient(np.int64(0), np.int64(0))
+    square_pre: np.ndarray = 0
+    substeps: np.ndarray = 1
+    x_u: np.ndarray = 0
 
     @property
     def size(self) -> int:
@@ -219,7 +254,7 @@ class AdexParams:
         return table
 
     def columns(self) -> np.ndarray:
-        """(size, 21) int64 table in the column order of :data:`ADEX_COLUMNS` (read-only)."""
+        """(size, 27) int64 table in the column order of :data:`ADEX_COLUMNS` (read-only)."""
         return self._columns
 
 
@@ -243,7 +278,7 @@ ADEX_OVERFLOW_I, ADEX_OVERFLOW_X0, ADEX_OVERFLOW_X1, ADEX_OVERFLOW_W = 1, 2, 4, 
 
 @njit(inline="always")
 def adex_element(x, w, i_syn, a_in, refractory_left, table, row, bias, extra, values, align, limit):
-    """One AdEx soma update of one neuron (docs/chip.md section 5.4); ``table[row]``: its
+    """One soma update of one neuron (docs/chip.md sections 5.4 and 5.6); ``table[row]``: its
     parameters (:data:`ADEX_COLUMNS`), ``values``: the exp table, ``extra``: the summed
     contribution of its receptor elements in current LSBs (section 4.5; 0 without receptors).
 
@@ -263,12 +298,29 @@ def adex_element(x, w, i_syn, a_in, refractory_left, table, row, bias, extra, va
     if x0_raw < -limit or x0_raw > limit:
         overflow |= ADEX_OVERFLOW_X0
     x0 = saturate_element(x0_raw, -limit, limit)
-    exp_term = exp_term_element(x0, values, table[row, ADEX_EXP_INDEX], table[row, ADEX_EXP_INDEX_SHIFT],
-                                table[row, ADEX_EXP_ORIGIN], table[row, ADEX_EXP_SCALE],
-                                table[row, ADEX_EXP_SCALE_SHIFT], limit)
-    x1 = (x0 - coefficient_element(x0, table[row, ADEX_LEAK], table[row, ADEX_LEAK_SHIFT]) + exp_term
-          + coefficient_element(i - w + bias + extra, table[row, ADEX_GAIN], table[row, ADEX_GAIN_SHIFT]))
-    w1 = (w + coefficient_element(x0, table[row, ADEX_COUPLING], table[row, ADEX_COUPLING_SHIFT])
+    drive = i - w + bias + extra
+    if table[row, ADEX_KIND] == KIND_SQUARE:
+        # Izhikevich (section 5.8): sub-steps of the quadratic update, u from the new x
+        x_peak = table[row, ADEX_X_PEAK]
+        pre = table[row, ADEX_SQUARE_PRE]
+        x1 = x0
+        for _ in range(table[row, ADEX_SUBSTEPS]):
+            if x1 >= x_peak:
+                break
+            square = (x1 * x1 + (1 << (pre - 1))) >> pre
+            x1 = (x1 + coefficient_element(square, table[row, ADEX_SQUARE], table[row, ADEX_SQUARE_SHIFT])
+                  + coefficient_element(drive, table[row, ADEX_GAIN], table[row, ADEX_GAIN_SHIFT]))
+            if x1 < x_peak:  # below the peak the register saturates; above it the spike decides
+                x1 = saturate_element(x1, -limit, limit)
+        coupled = saturate_element(x1, -limit, limit) - table[row, ADEX_X_U]
+    else:
+        exp_term = exp_term_element(x0, values, table[row, ADEX_EXP_INDEX], table[row, ADEX_EXP_INDEX_SHIFT],
+                                    table[row, ADEX_EXP_ORIGIN], table[row, ADEX_EXP_SCALE],
+                                    table[row, ADEX_EXP_SCALE_SHIFT], limit)
+        x1 = (x0 - coefficient_element(x0, table[row, ADEX_LEAK], table[row, ADEX_LEAK_SHIFT]) + exp_term
+              + coefficient_element(drive, table[row, ADEX_GAIN], table[row, ADEX_GAIN_SHIFT]))
+        coupled = x0
+    w1 = (w + coefficient_element(coupled, table[row, ADEX_COUPLING], table[row, ADEX_COUPLING_SHIFT])
           - coefficient_element(w, table[row, ADEX_ADAPTATION], table[row, ADEX_ADAPTATION_SHIFT]))
     i_next = i - coefficient_element(i, table[row, ADEX_SYNAPSE], table[row, ADEX_SYNAPSE_SHIFT])
     held = refractory_left > 0
@@ -302,10 +354,14 @@ def _adex_loop(x, w, i_syn, a_in, refractory_left, table, bias, extra, values, a
                                                         table, k, bias[k], extra[k], values, align, limit)
 
 
-def adex_soma_step(x, w, i_syn, a_in, params: AdexParams, table: ExpTable, precision=LOIHI_PRECISION, *,
+#: The table values of a slice without exp rows (Izhikevich only; never read).
+NO_EXP_TABLE = np.zeros(2, dtype=np.int64)
+
+
+def adex_soma_step(x, w, i_syn, a_in, params: AdexParams, table: ExpTable | None, precision=LOIHI_PRECISION, *,
                    bias=None, refractory_left=None, extra=None, strict: bool = False, step: int = 0,
                    owner: str = "AdEx", neuron_ids=None) -> AdexStepResult:
-    """One soma update of an AdEx slice (docs/chip.md section 5.4).
+    """One soma update of a slice (docs/chip.md section 5.4; Izhikevich rows: section 5.8).
 
     ``x``: (V - E_L) in voltage LSBs; ``w``, ``i_syn``: current LSBs; ``a_in``: dendritic input
     (units of ``2**alignment_shift`` current LSBs); ``bias`` overrides ``params.bias`` (step
@@ -324,8 +380,9 @@ def adex_soma_step(x, w, i_syn, a_in, params: AdexParams, table: ExpTable, preci
     the spike step itself is discarded by the reset and is not an error).
     """
     size = slice_length(params.size, x, w, i_syn, a_in, bias, refractory_left, extra)
+    values = table.values if table is not None else NO_EXP_TABLE  # Izhikevich rows read none
     return adex_table_step(x, w, i_syn, a_in, table_rows(params.columns(), size),
-                           params.bias if bias is None else bias, table.values, precision,
+                           params.bias if bias is None else bias, values, precision,
                            refractory_left=refractory_left, extra=extra, strict=strict, step=step, owner=owner,
                            neuron_ids=neuron_ids)
 
@@ -359,7 +416,8 @@ def adex_table_step(x, w, i_syn, a_in, table: np.ndarray, bias, exp_values, prec
 
 
 __all__ = ["ADEX_COEFFICIENT_BITS", "ADEX_COLUMNS", "ADEX_MAX_SHIFT", "ADEX_PROBES", "ADEX_REGISTERS",
-           "ADEX_TABLE_INDEX_FRACTION_BITS", "AdexParams", "AdexStepResult", "ExpTable", "FixedCoefficient",
+           "ADEX_TABLE_INDEX_FRACTION_BITS", "EXPIF_PROBES", "IZHIKEVICH_PROBES", "KIND_EXP", "KIND_SQUARE",
+           "MAX_SUBSTEPS", "AdexParams", "square_pre_shift", "AdexStepResult", "ExpTable", "FixedCoefficient",
            "adex_element", "adex_exp_term", "adex_soma_step", "adex_table_step", "build_exp_lut", "exp_table_of",
            "exp_term_element"]
 

@@ -27,7 +27,7 @@ EXIT_INTERRUPTED = 130
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="neurocompile",
-        description="Compile spiking neural networks (LIF, AdEx) to neuromorphic targets.",
+        description="Compile spiking neural networks (LIF, AdEx, ExpIF, Izhikevich) to neuromorphic targets.",
     )
     parser.add_argument("--version", action="version", version=f"neurocompile {__version__}")
     common = argparse.ArgumentParser(add_help=False)

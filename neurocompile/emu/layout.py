@@ -313,7 +313,9 @@ class ChipLayout:
                               np.zeros(2, np.int64)), np.zeros(0, dtype=np.int32))
         sets, set_of = parameter_sets(np.concatenate([q.params.columns() for q in populations]))
         bias = np.concatenate([np.asarray(q.params.bias) for q in populations])
-        return (AdexTable(sets, set_of, contiguous(exp_table.values, np.int64)),
+        # Izhikevich-only banks read no exp table (their rows square the voltage instead)
+        values = exp_table.values if exp_table is not None else np.zeros(2, np.int64)
+        return (AdexTable(sets, set_of, contiguous(values, np.int64)),
                 narrow(bias, np.int32, "AdEx bias"))
 
     def _receptor_elements(self, pops) -> np.ndarray:

@@ -20,6 +20,7 @@ from ..chip.costs import RunStats, energy_and_latency, tiles_in_use
 from ..chip.host import BiasSchedule, bias_value
 from ..errors import invalid
 from ..ir.run_inputs import prepare_inputs
+from ..models import MODELS
 from ..quantize.currents import bias_registers
 from ..reference.simulator import steps_for
 from ..resources import check_run_memory
@@ -59,7 +60,7 @@ def emulate(program, duration: float, strict: bool = False, *, inputs=None, engi
     run_inputs = prepare_inputs(
         f"Program '{program.name}'.run", inputs, n_steps, {name: q.size for name, q in pops.items()},
         {name for name, q in pops.items() if q.is_source}, {u.population for u in program.quantized.bias_updates},
-        {name: ("pA" if q.model == "AdEx" else "mV") for name, q in pops.items()})
+        {name: MODELS[q.model].current_unit for name, q in pops.items() if not q.is_source})
     check_run_memory(f"Program '{program.name}'.run", n_steps, program.quantized.dt, program.probes,
                      run_inputs.samples, emulator=True)
     layout = ChipLayout(program)

@@ -29,6 +29,7 @@ def kernel_arguments(ring_dtype="int32") -> tuple:
     """
     import numpy as np
 
+    from ..chip.adex import ADEX_COLUMNS
     from .layout import AdexTable, Fabric, LifTable, Registers, SynapseTable
     from .state import (BankState, Counters, Dendrites, Dimensions, Elements, Fired, Gates, HostSpikes, Recording,
                         ShortTerm)
@@ -39,7 +40,7 @@ def kernel_arguments(ring_dtype="int32") -> tuple:
     i64, i32, i16 = np.int64, np.int32, np.int16
     return (
         0, 1, 7, Dimensions(0, 0, 0, 2, 1, 0), Registers(12, 6, 1 << 23, (1 << 23) - 1, -1, 1),
-        LifTable(a(i64, 1, 8), a(i32), a(i64), a(i64)), AdexTable(a(i64, 1, 21), a(i32), a(i64)),
+        LifTable(a(i64, 1, 8), a(i32), a(i64), a(i64)), AdexTable(a(i64, 1, len(ADEX_COLUMNS)), a(i32), a(i64)),
         SynapseTable(a(i64, 1, 15), a(i64, 1, 2), a(i64), a(i32), a(i16), a(i16), a(i64), a(i64), a(i64),
                      a(i64), a(i64), a(i32), a(i64, 1, 3), a(i64, 1, 4)),
         Fabric(a(i32), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64), a(np.float64), a(np.float64)),

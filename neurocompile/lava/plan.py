@@ -141,7 +141,8 @@ def _plan_neurons(q, precision, native_lif: bool) -> NeuronPlan:
         return NeuronPlan(q.name, kind, q.size, "receptor elements (docs/chip.md section 4.5)", variables, offsets,
                           tuple(q.receptors.names))
     if SOMAS[q.model].bank == "AdEx":
-        return NeuronPlan(q.name, NC_ADEX, q.size, "AdEx has no Lava process", variables)
+        return NeuronPlan(q.name, NC_ADEX, q.size, f"{q.model} has no Lava process (our NcAdex runs the chip's "
+                          "nonlinear soma)", variables)
     reason = lava_lif_obstacle(q, precision) if native_lif else "native_lif=False"
     return NeuronPlan(q.name, NC_LIF if reason else LAVA_LIF, q.size, reason, variables)
 

@@ -2,12 +2,15 @@
 from .adex import AdEx
 from .base import NeuronModel, Param
 from .discrete import DiscreteLI, DiscreteLIF
+from .expif import ExpIF
+from .izhikevich import Izhikevich
 from .li import LI
 from .lif import LIF
 from .receptors import NMDA, CondDualExp, CondExp, CurrentExp, Receptor
 from .short_term import TsodyksMarkram
 
-MODELS = {"LIF": LIF, "AdEx": AdEx, "LI": LI, "DiscreteLIF": DiscreteLIF, "DiscreteLI": DiscreteLI}
+MODELS = {"LIF": LIF, "AdEx": AdEx, "ExpIF": ExpIF, "Izhikevich": Izhikevich, "LI": LI, "DiscreteLIF": DiscreteLIF,
+          "DiscreteLI": DiscreteLI}
 
-__all__ = ["AdEx", "CondDualExp", "CondExp", "CurrentExp", "DiscreteLI", "DiscreteLIF", "LI", "LIF", "MODELS", "NMDA",
-           "NeuronModel", "Param", "Receptor", "TsodyksMarkram"]
+__all__ = ["AdEx", "CondDualExp", "CondExp", "CurrentExp", "DiscreteLI", "DiscreteLIF", "ExpIF", "Izhikevich", "LI", "LIF",
+           "MODELS", "NMDA", "NeuronModel", "Param", "Receptor", "TsodyksMarkram"]

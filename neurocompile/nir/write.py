@@ -21,7 +21,7 @@ What is written (``nir.read`` accepts the file; :func:`~neurocompile.nir.read_ni
   longer than one step (our one-step minimum is NIR's instantaneous edge);
 * each probed population -> an ``Output`` node ``out_<population>``.
 
-Limits (each a clear error naming the population or projection): AdEx has no NIR primitive;
+Limits (each a clear error naming the population or projection): AdEx, ExpIF and Izhikevich have no NIR primitive;
 refractory periods, injected currents (StepCurrent) and mixed node types inside one
 population cannot be written; a projection is written densely, so ``n_pre * n_post`` must be
 at most :data:`MAX_DENSE_ENTRIES`. Initial states other than rest are not part of NIR (a

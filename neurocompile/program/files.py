@@ -25,7 +25,8 @@ from ..quantize.types import BiasUpdate, QuantizedNetwork, QuantizedPopulation, 
 from .archive import Archive, ProgramFileError, _one_line, size_budget
 
 FORMAT_NAME = "neurocompile-program"
-FORMAT_VERSION = 4  # 3: receptor elements; 4: their conductances load a LIF's relaxation (the leak element)
+FORMAT_VERSION = 5  # 3: receptor elements; 4: their conductances load a LIF's relaxation (the leak element);
+#                    5: the nonlinear soma's kind, square and x_u columns (Izhikevich)
 
 _CLASSES = {cls.__name__: cls for cls in (
     AdexParams, ExpTable, FixedCoefficient, LifParams, Placement, RouteTable, CoreUsage,

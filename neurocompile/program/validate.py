@@ -17,7 +17,7 @@ import numbers
 import numpy as np
 
 from ..chip import SOMAS, AdexParams, ExpTable, FixedCoefficient, LifParams
-from ..chip.adex import ADEX_COEFFICIENT_BITS, ADEX_MAX_SHIFT, exp_table_of
+from ..chip.adex import ADEX_COEFFICIENT_BITS, ADEX_MAX_SHIFT, KIND_EXP, KIND_SQUARE, MAX_SUBSTEPS, exp_table_of
 from ..chip.nmda import GATE_COLUMNS, GATE_DECAY_BITS, G_A, G_A_SHIFT, G_D_DECAY, G_D_RISE
 from ..chip.receptors import (BLOCK_FRACTION_BITS, CONDUCTANCE_KIND, CURRENT_KIND, R_BLOCK_OFFSET,
                               R_BLOCK_ORIGIN, R_BLOCK_SHIFT, R_BLOCK_SIZE, R_COUPLE, R_COUPLE_SHIFT, R_DECAY0,
@@ -124,7 +124,8 @@ def validate_program(program, path) -> None:
     sizes = {}
     for name, pop in pops.items():
         sizes[name] = _population(c, target, name, pop)
-    if any(p.model == "AdEx" for p in pops.values()):
+    if any(p.model != "source" and SOMAS[p.model].bank == "AdEx" and np.any(p.params.kind == KIND_EXP)
+           for p in pops.values()):
         _exp_table(c, target, q.exp_table)
     projections = c.instance("program", "projections", q.projections, (tuple, list))
     for k, qp in enumerate(projections):
@@ -208,7 +209,7 @@ def _adex_params(c: Checker, where: str, params, size: int, precision) -> None:
     c.instance(where, "params", params, AdexParams)
     limit = precision.state_half
     low, high = -(1 << (ADEX_COEFFICIENT_BITS - 1)), (1 << (ADEX_COEFFICIENT_BITS - 1)) - 1
-    for field in ("leak", "gain", "jump", "coupling", "adaptation", "synapse", "exp_index", "exp_scale"):
+    for field in ("leak", "gain", "jump", "coupling", "adaptation", "synapse", "exp_index", "exp_scale", "square"):
         coefficient = c.instance(where, f"params.{field}", getattr(params, field), FixedCoefficient)
         c.within(where, f"params.{field}.mant",
                  c.per_neuron(where, f"params.{field}.mant", coefficient.mant, INTEGER, size), low, high)
@@ -223,6 +224,16 @@ def _adex_params(c: Checker, where: str, params, size: int, precision) -> None:
     c.within(where, "params.refractory_steps",
              c.per_neuron(where, "params.refractory_steps", params.refractory_steps, INTEGER, size),
              0, min(precision.max_refractory_steps, INT16_MAX))
+    c.within(where, "params.kind", c.per_neuron(where, "params.kind", params.kind, INTEGER, size),
+             KIND_EXP, KIND_SQUARE)
+    c.within(where, "params.substeps", c.per_neuron(where, "params.substeps", params.substeps, INTEGER, size),
+             1, MAX_SUBSTEPS)
+    pre = c.per_neuron(where, "params.square_pre", params.square_pre, INTEGER, size)
+    c.within(where, "params.square_pre", pre, 0, MAX_SHIFT)
+    squares = np.broadcast_to(params.kind, (size,)) == KIND_SQUARE
+    if np.any(squares & (np.broadcast_to(pre, (size,)) < 1)):  # the square's rounding adds 2**(pre-1)
+        raise c.fail(where, "params.square_pre", int(np.min(np.broadcast_to(pre, (size,))[squares])),
+                     "must be >= 1 for an Izhikevich row (kind 1)")
 
 
 def _exp_table(c: Checker, target, table) -> None:
@@ -370,7 +381,7 @@ def _bias_update(c: Checker, target, update, pops: dict) -> None:
     precision = target.precision
     mant = c.array(where, "bias_mant", update.bias_mant, INTEGER, (size,))
     exp = c.array(where, "bias_exp", update.bias_exp, INTEGER, (size,))
-    if pops[update.population].model == "AdEx":  # the AdEx bias register is a full-width integer
+    if SOMAS[pops[update.population].model].bank == "AdEx":  # the AdEx bias register is a full-width integer
         c.within(where, "bias_exp", exp, 0, 0)
     else:
         c.within(where, "bias_mant", mant, *precision.bias_mantissa_range)

@@ -13,8 +13,8 @@ from typing import Mapping
 
 import numpy as np
 
-from ..chip.adex import (ADEX_COEFFICIENT_BITS, ADEX_MAX_SHIFT, ADEX_TABLE_INDEX_FRACTION_BITS, AdexParams,
-                         ExpTable, FixedCoefficient)
+from ..chip.adex import (ADEX_COEFFICIENT_BITS, ADEX_MAX_SHIFT, ADEX_TABLE_INDEX_FRACTION_BITS, KIND_EXP,
+                         AdexParams, ExpTable, FixedCoefficient)
 from ..errors import BuildError, invalid
 from .types import QuantizedPopulation, QuantIssue
 
@@ -97,6 +97,7 @@ def _slice_size(owner: str, values: dict) -> int:
 def adex_integer_parameters(params: Mapping[str, object], dt: float, precision, table: ExpTable, *,
                             voltage_range_mV: float | None = None,
                             current_range_pA: float | None = None,
+                            synaptic_reach_pA=0.0,
                             coefficient_bits: int = ADEX_COEFFICIENT_BITS,
                             owner: str = "AdEx") -> AdexQuantized:
     """Convert float AdEx parameters into the chip's integer parameter set.
@@ -109,8 +110,9 @@ def adex_integer_parameters(params: Mapping[str, object], dt: float, precision, 
     LSBs are powers of two shared by the slice: ``v_lsb = R / 2**(state_bits-1)`` with ``R`` the
     smallest power of two >= ``voltage_range_mV``, by default ``2 * max |V - E_L|`` over
     ``V_peak``, ``V_reset`` and the table's lowest input. ``i_lsb`` likewise from
-    ``current_range_pA``, by default ``4 * max(|I_e| + 2|b| + |a| * span, 250 pA)``; pass a
-    larger range if synaptic input can drive currents beyond that.
+    ``current_range_pA``, by default ``4 * max(|I_e| + 2|b| + |a| * span + reach, 250 pA)``
+    with ``reach`` = ``synaptic_reach_pA`` (per neuron: the synaptic current one volley of all
+    its inputs gives); pass a larger range if input can drive currents beyond that.
     """
     missing = [k for k in _ADEX_KEYS if k not in params]
     if missing:
@@ -129,7 +131,7 @@ def adex_integer_parameters(params: Mapping[str, object], dt: float, precision, 
         raise invalid(owner, "voltage_range_mV", voltage_range_mV,
                       f"must cover max |V - E_L| = {span:g} mV", cls=BuildError)
     v_lsb = v_range / half
-    drive = np.max(np.abs(p["I_e"]) + 2.0 * np.abs(p["b"]) + np.abs(p["a"]) * span)
+    drive = np.max(np.abs(p["I_e"]) + 2.0 * np.abs(p["b"]) + np.abs(p["a"]) * span + synaptic_reach_pA)
     i_range = _pow2_at_least(current_range_pA if current_range_pA is not None
                              else 4.0 * max(drive, 250.0))
     i_lsb = i_range / half
@@ -161,6 +163,10 @@ def adex_integer_parameters(params: Mapping[str, object], dt: float, precision, 
                           cls=BuildError)
     ints = {k: v.astype(np.int64) for k, v in ints.items()}
     ints["refractory_steps"] = refractory
+    ints["kind"] = np.full(size, KIND_EXP, dtype=np.int64)
+    ints["square_pre"] = np.zeros(size, dtype=np.int64)
+    ints["substeps"] = np.ones(size, dtype=np.int64)
+    ints["x_u"] = np.zeros(size, dtype=np.int64)
     for arr in ints.values():
         arr.setflags(write=False)
     int_params = AdexParams(
@@ -174,6 +180,7 @@ def adex_integer_parameters(params: Mapping[str, object], dt: float, precision, 
                        "V_lsb*2**F/(delta_T*table step)"),
         exp_scale=coef(dt * p["g_L"] * p["delta_T"] / (p["C"] * v_lsb * 2.0**table.fraction_bits),
                        "dt*g_L*delta_T/(C*V_lsb*2**table_fraction_bits)"),
+        square=coef(np.zeros(size), "square"),
         **ints,
     )
     e_l = p["E_L"].copy()
@@ -181,18 +188,35 @@ def adex_integer_parameters(params: Mapping[str, object], dt: float, precision, 
     return AdexQuantized(int_params, table, v_lsb, i_lsb, i_lsb * 2.0**precision.alignment_shift_bits, e_l)
 
 
-def quantize_adex(pop, dt: float, precision, table: ExpTable) -> QuantizedPopulation:
-    """Integer parameters and initial state of an AdEx population; ``table``: the cores' exp table."""
-    q = adex_integer_parameters(pop.params, dt, precision, table, owner=f"AdEx '{pop.name}'")
-    x0, w0, i0 = q.state_to_int(pop.initial["v"], pop.initial["w"],
+def clipped_initial_state(population: str, precision, registers: dict) -> list:
+    """One :class:`QuantIssue` per initial-state array (name -> integer values) with values
+    beyond the state registers' range (the chip clips them)."""
+    issues = []
+    for name, values in registers.items():
+        bad = np.abs(values) > precision.saturation_limit
+        if bad.any():
+            issues.append(QuantIssue(population, name, int(bad.sum()),
+                                     f"initial value outside the {precision.state_bits}-bit state range; clipped"))
+    return issues
+
+
+def quantize_adex(pop, dt: float, precision, table: ExpTable, incoming_abs_weight=0.0) -> QuantizedPopulation:
+    """Integer parameters and initial state of an AdEx or ExpIF population (an ExpIF is an
+    AdEx without adaptation: ``a = b = 0``, ``w`` stays 0); ``table``: the cores' exp table.
+
+    ``incoming_abs_weight``: per neuron, the sum of |w| (pA) of its incoming synapses; what
+    one volley of them adds to ``I_syn`` is within the current register's range (weights into
+    an instantaneous synapse or into ``receptors=`` do not reach ``I_syn``)."""
+    model = type(pop.model).__name__
+    expif = model == "ExpIF"
+    params = pop.model.adex_parameters(pop.params) if expif else pop.params
+    reaches_i_syn = (params["tau_syn"] > 0) & (not pop.model.has_receptors)
+    q = adex_integer_parameters(params, dt, precision, table, owner=f"{model} '{pop.name}'",
+                                synaptic_reach_pA=np.where(reaches_i_syn, incoming_abs_weight, 0.0))
+    x0, w0, i0 = q.state_to_int(pop.initial["v"], np.zeros(pop.size) if expif else pop.initial["w"],
                                 pop.initial.get("I_syn", np.zeros(pop.size)))  # receptors=: no I_syn
     limit = precision.saturation_limit
-    issues = []
-    for name, arr in (("v_init", x0), ("w_init", w0), ("I_syn_init", i0)):
-        bad = np.abs(arr) > limit
-        if bad.any():
-            issues.append(QuantIssue(pop.name, name, int(bad.sum()),
-                                     f"initial value outside the {precision.state_bits}-bit state range; clipped"))
+    issues = clipped_initial_state(pop.name, precision, {"v_init": x0, "w_init": w0, "I_syn_init": i0})
     ones = np.ones(pop.size)
     report = {
         "voltage_lsb_mV": q.v_lsb_mV,
@@ -202,12 +226,14 @@ def quantize_adex(pop, dt: float, precision, table: ExpTable) -> QuantizedPopula
                                        / np.maximum(np.abs(pop.params["I_e"]), 1e-12),
                                        where=np.abs(pop.params["I_e"]) > 0, initial=0.0)),
     }
+    to_physical = {"v": (q.v_lsb_mV, pop.params["E_L"]), "w": (q.i_lsb_pA, 0.0), "I_syn": (q.i_lsb_pA, 0.0)}
+    if expif:
+        del to_physical["w"]
     return QuantizedPopulation(
-        name=pop.name, model="AdEx", size=pop.size, params=q.params,
+        name=pop.name, model=model, size=pop.size, params=q.params,
         state={"x": np.clip(x0, -limit, limit), "w": np.clip(w0, -limit, limit),
                "i_syn": np.clip(i0, -limit, limit)},
-        to_physical={"v": (q.v_lsb_mV, pop.params["E_L"]), "w": (q.i_lsb_pA, 0.0),
-                     "I_syn": (q.i_lsb_pA, 0.0)},
+        to_physical=to_physical,
         input_gain=ones / q.input_lsb_pA,
         bias_per_unit=ones / q.i_lsb_pA,
         bias_drive=pop.params["I_e"].copy(),

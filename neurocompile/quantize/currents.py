@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..chip import SOMAS
 from ..errors import BuildError
 from .formats import split_mantissa_exponent
 from .types import BiasUpdate
@@ -22,7 +23,7 @@ def bias_registers(q, external, precision, where: str):
     ``where`` names the input in the error raised when the bias does not fit the register.
     """
     target_bias = q.bias_per_unit * (q.bias_drive + external)
-    if q.model == "AdEx":  # the AdEx bias register is a full-width integer
+    if SOMAS[q.model].bank == "AdEx":  # the AdEx bank's bias register is a full-width integer
         mant = np.rint(target_bias).astype(np.int64)
         exp = np.zeros(np.shape(mant), dtype=np.int64)
         clipped = np.abs(mant) > precision.saturation_limit

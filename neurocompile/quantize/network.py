@@ -8,8 +8,9 @@ import numpy as np
 
 from ..chip.adex import exp_table_of
 from ..errors import BuildError, invalid
-from ..models import AdEx, DiscreteLI, DiscreteLIF, LI, LIF
+from ..models import AdEx, DiscreteLI, DiscreteLIF, ExpIF, Izhikevich, LI, LIF
 from .adex import quantize_adex
+from .izhikevich import quantize_izhikevich
 from .currents import bias_updates
 from .discrete import bias_onsets, quantize_discrete
 from .formats import RANGE_MARGIN
@@ -66,7 +67,7 @@ def quantize(network, target, strict: bool = False, *, weight_precision: str = "
         np.maximum.at(injected[inj.population.name], inj.indices, float(np.max(np.abs(inj.current.amplitudes))))
     measured = measured_reach(ranges, network) if ranges is not None else {}
     receptor_reach = measured_receptor_reach(ranges, network) if ranges is not None else {}
-    uses_adex = any(isinstance(pop.model, AdEx) for pop in network.populations.values())
+    uses_adex = any(isinstance(pop.model, (AdEx, ExpIF)) for pop in network.populations.values())
     model_support(network, target)
     exp_table = exp_table_of(target) if uses_adex else None
     receptor_sums = receptor_weight_sums(network)
@@ -136,9 +137,9 @@ def measured_receptor_reach(results, network) -> dict:
 
 def _with_receptors(q: QuantizedPopulation, pop, dt, precision, weight_sums, reach=None) -> QuantizedPopulation:
     """``q`` with its receptor elements (:mod:`.receptors`) quantized against its registers."""
-    if q.model == "AdEx":
+    if q.model in ("AdEx", "ExpIF"):
         v_lsb, e_l = q.to_physical["v"]
-        soma = {"bank": "AdEx", "v_lsb": v_lsb, "i_lsb": q.to_physical["w"][0], "E_L": e_l}
+        soma = {"bank": "AdEx", "v_lsb": v_lsb, "i_lsb": q.to_physical["I_syn"][0], "E_L": e_l}
     else:
         v_lsb, origin = q.to_physical["v"]
         # the leak element carries the leak (quantize_lif set dv = 0 and the bias for it): every
@@ -167,8 +168,10 @@ def _quantize_population(pop, dt, target, exp_table, incoming_abs_weight, larges
         # with receptors=, weights feed the receptor elements, which have their own scales
         return quantize_lif(pop, dt, target.precision, incoming_abs_weight,
                             None if model.has_receptors else largest_weight, exact_leak=model.has_receptors)
-    if isinstance(model, AdEx):
-        return quantize_adex(pop, dt, target.precision, exp_table)
+    if isinstance(model, (AdEx, ExpIF)):
+        return quantize_adex(pop, dt, target.precision, exp_table, incoming_abs_weight)
+    if isinstance(model, Izhikevich):
+        return quantize_izhikevich(pop, dt, target.precision, incoming_abs_weight, injected_abs)
     if isinstance(model, (DiscreteLIF, DiscreteLI)):
         return quantize_discrete(pop, target.precision, incoming_abs_weight, largest_weight, injected_abs, dt,
                                  None if measured is None else RANGE_MARGIN * measured)

@@ -17,9 +17,10 @@ import numpy as np
 from ..errors import NetworkError, invalid
 from ..ir.run_inputs import RunInputs, prepare_inputs
 from ..resources import check_run_memory
-from ..models import AdEx, DiscreteLI, DiscreteLIF, LI, LIF
+from ..models import AdEx, DiscreteLI, DiscreteLIF, ExpIF, Izhikevich, LI, LIF
 from ..result import Recorder, Result
 from .adex import AdexUpdater
+from .izhikevich import IzhikevichUpdater
 from .delivery import DelayedDelivery
 from .discrete import DiscreteUpdater
 from .lif import LifUpdater
@@ -54,6 +55,11 @@ def make_updater(pop, dt: float):
     if isinstance(model, AdEx):
         return AdexUpdater(pop.params, pop.initial, dt,
                            receptors=ReceptorState(pop, dt) if model.has_receptors else None)
+    if isinstance(model, ExpIF):  # AdEx without adaptation: w stays 0
+        return AdexUpdater(model.adex_parameters(pop.params), dict(pop.initial, w=np.zeros(pop.size)), dt,
+                           receptors=ReceptorState(pop, dt) if model.has_receptors else None)
+    if isinstance(model, Izhikevich):
+        return IzhikevichUpdater(pop.params, pop.initial, dt)
     if isinstance(model, (DiscreteLIF, DiscreteLI)):
         return DiscreteUpdater(pop.params, pop.initial, dt, spiking=model.spiking)
     raise NetworkError(f"Population '{pop.name}': the reference simulator has no model "

@@ -14,7 +14,7 @@ BACKENDS = ("emu", "lava")
 # Model names as registered in neurocompile.models.MODELS (neurons), RECEPTORS (receptor kinds)
 # and the short-term plasticity rule. They are repeated here so that this package does not import
 # the models; a test checks that the lists agree.
-KNOWN_MODELS = ("LIF", "LI", "AdEx", "DiscreteLIF", "DiscreteLI", "CurrentExp", "CondExp", "CondDualExp", "NMDA",
+KNOWN_MODELS = ("LIF", "LI", "AdEx", "ExpIF", "Izhikevich", "DiscreteLIF", "DiscreteLI", "CurrentExp", "CondExp", "CondDualExp", "NMDA",
                 "TsodyksMarkram")
 
 #: Section name -> (dataclass, required?), in the order of a target file.

@@ -177,16 +177,22 @@ def _check_model_names(obj: str, param: str, names: tuple[str, ...]) -> None:
                       cls=TargetError)
 
 
+#: Models whose chip update reads the exp table of the [adex] section.
+TABLE_MODELS = ("AdEx", "ExpIF")
+
+
 def _check_adex(obj: str, models, adex) -> None:
-    """The [adex] table is present exactly when the target runs AdEx, and its range is ordered."""
+    """The [adex] table is present exactly when the target runs a model that reads it (AdEx,
+    ExpIF), and its range is ordered."""
     # A custom AdEx process runs the chip's own integer AdEx, table included.
-    runs_adex = "AdEx" in models.native or "AdEx" in models.custom_process
-    if runs_adex and adex is None:
+    listed = set(models.native) | set(models.custom_process)
+    readers = [m for m in TABLE_MODELS if m in listed]
+    if readers and adex is None:
         raise TargetError(f"{obj}: missing section [adex] (exp_table_entries, exp_input_min, "
-                          f"exp_input_max), required because the target runs AdEx")
-    if adex is not None and not runs_adex:
+                          f"exp_input_max), required because the target runs {' and '.join(readers)}")
+    if adex is not None and not readers:
         raise TargetError(f"{obj}: section [adex] is only meaningful when models.native or "
-                          f"models.custom_process lists AdEx (models.native = "
+                          f"models.custom_process lists AdEx or ExpIF (models.native = "
                           f"{describe_value(list(models.native))}); remove it or add AdEx")
     if adex is not None and adex.exp_input_min >= adex.exp_input_max:
         raise invalid(obj, "adex.exp_input_min", adex.exp_input_min,

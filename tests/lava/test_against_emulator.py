@@ -14,7 +14,7 @@ import pytest
 import neurocompile as nc
 from neurocompile.lava import build_lava
 from neurocompile.target import load_target
-from tests.helpers import compile_quietly, random_lif_network
+from tests.helpers import compile_quietly, nonlinear_network, random_lif_network
 
 STEPS = 200
 DT = 0.1
@@ -120,7 +120,7 @@ def lava_adex_network() -> nc.Network:
     src = net.poisson("src", 20, 400.0)
     n = net.population("adex", 15, adex, v_init=nc.Uniform(-70.0, -55.0))
     out = net.population("readout", 5, nc.LI(tau_mem=10.0, tau_syn=5.0, v_rest=-60.0))
-    net.connect(src, n, nc.FixedProbability(0.5, seed=1), weight=nc.Uniform(200.0, 900.0),
+    net.connect(src, n, nc.FixedProbability(0.5, seed=1), weight=nc.Uniform(50.0, 250.0),
                 delay=nc.Uniform(0.1, 0.3))
     net.connect(n, n, nc.FixedProbability(0.3, seed=2), weight=-150.0, delay=0.2)
     net.connect(n, out, nc.AllToAll(), weight=2.0)
@@ -185,3 +185,14 @@ def test_unconnected_parts_of_a_network_all_run(lava):
     emu, _, lava_run = assert_same_run(program, ["a", "b", "c"], [])
     assert all(emu.counts[p].sum() > 0 for p in ("a", "b", "c"))
     assert len(lava_run.graph.links) == 2
+
+
+def test_izhikevich_and_expif_run_as_nc_adex_and_match_emulator(lava):
+    """Both models run on the nonlinear soma's Lava process (Izhikevich rows square the
+    voltage, ExpIF rows read the exp table): spikes and raw traces as the emulator's."""
+    program = compile_quietly(nonlinear_network(), "lava")
+    traces = [("izh", "v"), ("izh", "u"), ("izh", "I_syn"), ("expif", "v"), ("expif", "I_syn")]
+    emu, _, lava_run = assert_same_run(program, ["izh", "expif"], traces)
+    assert emu.counts["izh"].sum() > 20 and emu.counts["expif"].sum() > 5
+    kinds = {n.name: n.kind for n in lava_run.plan.neurons.values()}
+    assert kinds == {"src": "RingBuffer", "izh": "NcAdex", "expif": "NcAdex"}

@@ -148,9 +148,9 @@ MALFORMED = [
         id="unknown-backend",
     ),
     pytest.param(
-        lambda t: replace_line(t, "native", 'native = ["LIF", "Izhikevich"]'),
-        r"unknown model in models\.native 'Izhikevich'; allowed: AdEx, CondDualExp, CondExp, CurrentExp, "
-        r"DiscreteLI, DiscreteLIF, LI, LIF, NMDA, TsodyksMarkram",
+        lambda t: replace_line(t, "native", 'native = ["LIF", "HodgkinHuxley"]'),
+        r"unknown model in models\.native 'HodgkinHuxley'; allowed: AdEx, CondDualExp, CondExp, CurrentExp, "
+        r"DiscreteLI, DiscreteLIF, ExpIF, Izhikevich, LI, LIF, NMDA, TsodyksMarkram",
         id="unknown-model",
     ),
     pytest.param(
