@@ -35,17 +35,13 @@ from ..ir import Explicit, Network, SpikeTrains
 from ..ir.inputs import SpikeSourceModel
 from .conv import conv_matrix, pool_matrix
 from ..resources import available_memory_bytes
-from .files import NirFileError, read_flat_graph
+from .files import NirFileError, NirImportWarning, read_flat_graph
 from .mapping import (NEURONS, NON_SPIKING, RESETS, SEMANTICS, implied_dt_ms, map_neuron,  # noqa: F401
                       map_neuron_discrete, node_size)
 from .signals import Signal
 
 #: Memory one neuron of an imported population takes, roughly (state, parameters, counters).
 BYTES_PER_NEURON = 256
-
-
-class NirImportWarning(UserWarning):
-    """Something in a NIR file was accepted although it is not quite consistent."""
 
 
 def population_name(node_name: str) -> str:
