@@ -108,6 +108,14 @@ class _Reader:
         self.left -= nbytes
         return _to_str(item[()])
 
+    def metadata_value(self, item, where: str):
+        """The value of a metadata entry the import interprets: one number or one string."""
+        if isinstance(item, self.h5py.Dataset) and item.shape != ():
+            raise NirFileError(f"NIR file '{self.file}': dataset '{where}' has shape {item.shape}; "
+                               "a metadata entry read_nir interprets is one value")
+        value = self.dataset(item, where)
+        return value.item() if isinstance(value, np.generic) else value
+
     def node(self, group, where: str, depth: int = 0) -> dict:
         """A node group as a dict: its ``type``, the datasets its primitive is built from (a
         NIRGraph's ``nodes`` and ``edges``) and the metadata entries the import interprets.
@@ -137,12 +145,15 @@ class _Reader:
             if key == "type":
                 continue
             if key == "metadata" and isinstance(item, self.h5py.Group):
-                out["metadata"] = {name: self.dataset(item[name], f"{path}/{name}")
+                out["metadata"] = {name: self.metadata_value(item[name], f"{path}/{name}")
                                    for name in metadata_keys if name in item}
             elif kind == "NIRGraph" and key == "nodes" and isinstance(item, self.h5py.Group):
                 out["nodes"] = {_to_str(name): self.node(sub, f"{path}/{_to_str(name)}", depth + 1)
                                 for name, sub in item.items()}
             elif key in wanted:
+                if kind != "NIRGraph" and isinstance(item, self.h5py.Dataset) and item.dtype.kind not in "biuf":
+                    raise NirFileError(f"NIR file '{self.file}': dataset '{path}' holds {item.dtype} values; "
+                                       "a parameter of a NIR node is numbers")
                 out[key] = self.dataset(item, path)
             else:
                 self.skipped.append(path)

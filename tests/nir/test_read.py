@@ -373,3 +373,58 @@ def test_graph_nested_600_deep_is_a_named_error_not_a_recursion_error(tmp_path):
             group = graph.create_group("nodes")
     with pytest.raises(NirFileError, match=r"graph 'node/nodes/g0(/nodes/g\d+){64}' is nested deeper than 64 levels"):
         read_nir(path, dt=0.1)
+
+
+# -- values of the wrong kind ---------------------------------------------------------------------
+
+def _graph_with_metadata(tmp_path, graph_metadata=None, lif_metadata=None):
+    graph = nir.NIRGraph(
+        nodes={"input": nir.Input(input_type=np.array([2])), "fc": nir.Linear(weight=np.ones((2, 2))),
+               "lif": nir.LIF(tau=np.full(2, 0.01), r=np.ones(2), v_leak=np.zeros(2), v_threshold=np.ones(2),
+                              metadata=lif_metadata or {}),
+               "output": nir.Output(output_type=np.array([2]))},
+        edges=[("input", "fc"), ("fc", "lif"), ("lif", "output")], type_check=False,
+        metadata=graph_metadata or {})
+    return write_graph(tmp_path, graph)
+
+
+@pytest.mark.parametrize("metadata,message", [
+    ({"seed": "abc"}, "metadata['seed'] = 'abc' must be an integer >= 0"),
+    ({"seed": 2.5}, "metadata['seed'] = 2.5 must be an integer >= 0"),
+    ({"neurocompile_dt_ms": "x"}, "metadata['neurocompile_dt_ms'] = 'x' must be a time step > 0 ms"),
+    ({"neurocompile_dt_ms": -0.1}, "metadata['neurocompile_dt_ms'] = -0.1 must be a time step > 0 ms"),
+    ({"neurocompile_semantics": 5},
+     "metadata['neurocompile_semantics'] = 5 must be one of 'snntorch', 'norse', 'sinabs', 'exact'"),
+])
+def test_graph_metadata_of_the_wrong_kind_is_named(tmp_path, metadata, message):
+    path = _graph_with_metadata(tmp_path, metadata)
+    with pytest.raises(NirFileError) as err:
+        read_nir(path, dt=None if "neurocompile_dt_ms" in metadata else 0.1)
+    assert str(err.value) == f"NIR file '{path}': {message}"
+
+
+def test_node_metadata_of_the_wrong_kind_is_named(tmp_path):
+    snntorch = {"neurocompile_semantics": "snntorch"}
+    path = _graph_with_metadata(tmp_path, snntorch, {"bias_onset_ms": "soon"})
+    with pytest.raises(NirFileError) as err:
+        read_nir(path, dt=0.1)
+    assert str(err.value) == (f"NIR node 'lif' (LIF) in '{path}': metadata['bias_onset_ms'] = 'soon' "
+                              "must be a time >= 0 ms")
+    (tmp_path / "reset").mkdir()
+    path = _graph_with_metadata(tmp_path / "reset", snntorch, {"reset": np.array([1, 2])})
+    with pytest.raises(NirFileError) as err:
+        read_nir(path, dt=0.1)
+    assert str(err.value) == (f"NIR file '{path}': dataset 'node/nodes/lif/metadata/reset' has shape (2,); "
+                              "a metadata entry read_nir interprets is one value")
+
+
+def test_a_parameter_that_is_not_numbers_is_named(tmp_path):
+    path = _small_graph(tmp_path)
+    with h5py.File(path, "a") as f:
+        del f["node/nodes/lif/r"]
+        f["node/nodes/lif"].create_dataset("r", data=np.array([b"ab", b"cd"], dtype=object),
+                                           dtype=h5py.string_dtype())
+    with pytest.raises(NirFileError) as err:
+        read_nir(path, dt=0.1)
+    assert str(err.value) == (f"NIR file '{path}': dataset 'node/nodes/lif/r' holds object values; "
+                              "a parameter of a NIR node is numbers")
