@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import io
-import json
 import warnings
-import zipfile
 
 import numpy as np
 import pytest
 
 import neurocompile as nc
 from neurocompile.program.report import population_quant_table, projection_quant_table, receptor_quant_table
-from tests.helpers import run_cli
+from tests.helpers import rewrite_manifest, run_cli
 
 
 def _network() -> nc.Network:
@@ -141,27 +138,20 @@ def test_brackets_in_report_text_are_text_not_markup(program):
     assert "[/oops]" in text and "[bold]current" in text
 
 
-def _with_report_entry(path, population: str, key: str, value):
-    """Rewrite the program file at ``path`` with ``report[key] = value`` for ``population``."""
-    with zipfile.ZipFile(path) as zf:
-        members = {name: zf.read(name) for name in zf.namelist()}
-    tree = json.loads(np.load(io.BytesIO(members["manifest.npy"])).tobytes().decode("utf-8"))
-    for name, pop in tree["quantized"]["fields"]["populations"]["__map__"]:
-        if name == population:
-            entries = pop["fields"]["report"]["__map__"]
-            entries[:] = [entry for entry in entries if entry[0] != key] + [[key, value]]
-    out = io.BytesIO()
-    np.save(out, np.frombuffer(json.dumps(tree).encode("utf-8"), dtype=np.uint8))
-    members["manifest.npy"] = out.getvalue()
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
-        for name, payload in members.items():
-            zf.writestr(name, payload)
+def _with_report_entry(population: str, key: str, value):
+    """A manifest edit setting ``report[key] = value`` for ``population``."""
+    def edit(tree):
+        for name, pop in tree["quantized"]["fields"]["populations"]["__map__"]:
+            if name == population:
+                entries = pop["fields"]["report"]["__map__"]
+                entries[:] = [entry for entry in entries if entry[0] != key] + [[key, value]]
+    return edit
 
 
 def test_inspect_names_the_file_the_population_and_the_key(compiled, tmp_path, capsys):
     path = tmp_path / "damaged.ncp"
     compiled.save(path)
-    _with_report_entry(path, "a", "voltage_lsb_mV", "abc")
+    rewrite_manifest(path, _with_report_entry("a", "voltage_lsb_mV", "abc"))
     program = nc.load(path)  # the loader checks what runs; the report is for people
     assert program.run(1.0).n_steps == 10
     code, _, err = run_cli(capsys, "inspect", path)
