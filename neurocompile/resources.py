@@ -16,7 +16,8 @@ EMULATOR_BYTES_PER_STEP = 9 * 8
 
 
 class MemoryBudgetError(NeurocompileError):
-    """A run or an input would need more memory than the machine has available."""
+    """A run, an input or a projection's synapses would need more memory than the machine
+    has available (projections: :func:`neurocompile.ir.projection.check_synapse_memory`)."""
 
 
 def available_memory_bytes() -> int:

@@ -81,6 +81,25 @@ def run_cli(capsys, *argv):
     return code, out, err
 
 
+def rewrite_manifest(path: Path, edit) -> None:
+    """Rewrite the program file (``.ncp``) at ``path`` with its manifest, the JSON tree of
+    names, numbers and reports, changed in place by ``edit(tree)`` (a crafted file)."""
+    import io
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    tree = json.loads(np.load(io.BytesIO(members["manifest.npy"])).tobytes().decode("utf-8"))
+    edit(tree)
+    out = io.BytesIO()
+    np.save(out, np.frombuffer(json.dumps(tree).encode("utf-8"), dtype=np.uint8))
+    members["manifest.npy"] = out.getvalue()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        for name, payload in members.items():
+            zf.writestr(name, payload)
+
+
 def write_text(path: Path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` and return the path."""
     path.write_text(text, encoding="utf-8")

@@ -31,6 +31,14 @@ class Connectivity:
     def connect(self, n_pre: int, n_post: int, rng, self_pairs):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def min_synapses(self, n_pre: int, n_post: int) -> int:
+        """How many synapses ``connect`` makes at least, known before it runs (0: unknown)."""
+        return 0
+
+    def _without_autapses(self, count: int, n_pre: int, n_post: int) -> int:
+        """``count`` less the self-pairs the rule may drop (at most one per neuron)."""
+        return max(0, count - (0 if self.allow_autapses else min(n_pre, n_post)))
+
 
 class AllToAll(Connectivity):
     """Every presynaptic neuron connects to every postsynaptic neuron.
@@ -47,6 +55,9 @@ class AllToAll(Connectivity):
         post = np.tile(np.arange(n_post, dtype=np.int64), n_pre)
         return _drop_autapses(self, pre, post, self_pairs) + (None,)
 
+    def min_synapses(self, n_pre, n_post):
+        return self._without_autapses(n_pre * n_post, n_pre, n_post)
+
     def __repr__(self):
         return f"AllToAll(allow_autapses={self.allow_autapses})"
 
@@ -61,6 +72,9 @@ class OneToOne(Connectivity):
             )
         idx = np.arange(n_pre, dtype=np.int64)
         return idx, idx.copy(), None
+
+    def min_synapses(self, n_pre, n_post):
+        return n_pre if n_pre == n_post else 0
 
     def __repr__(self):
         return "OneToOne()"
@@ -92,6 +106,11 @@ class FixedProbability(Connectivity):
             flat = _bernoulli_positions(rng, self.p, total)
         pre, post = np.divmod(flat, n_post)
         return _drop_autapses(self, pre, post, self_pairs) + (None,)
+
+    def min_synapses(self, n_pre, n_post):
+        """Six standard deviations below the mean: fewer with probability below 1e-9."""
+        mean = self.p * n_pre * n_post
+        return self._without_autapses(int(mean - 6.0 * np.sqrt(mean * (1.0 - self.p))), n_pre, n_post)
 
     def __repr__(self):
         return f"FixedProbability({self.p:g}, seed={self.seed})"
@@ -167,6 +186,9 @@ class FixedInDegree(Connectivity):
         order = np.lexsort((post, pre))
         return pre[order], post[order], None
 
+    def min_synapses(self, n_pre, n_post):
+        return self.k * n_post
+
     def __repr__(self):
         return f"FixedInDegree({self.k}, seed={self.seed})"
 
@@ -237,6 +259,9 @@ class Explicit(Connectivity):
             raise invalid("Explicit", "matrix shape", self.shape,
                           f"does not match (n_pre, n_post) = ({n_pre}, {n_post})")
         return self.pre, self.post, self.values
+
+    def min_synapses(self, n_pre, n_post):
+        return self.post.size if self.shape == (n_pre, n_post) else 0
 
     def __repr__(self):
         return f"Explicit(shape={self.shape}, nnz={self.post.size})"

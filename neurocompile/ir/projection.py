@@ -14,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import NetworkError, invalid
+from ..resources import MemoryBudgetError, available_memory_bytes
 
 
 @dataclass(eq=False)  # identity: a projection is equal only to itself
@@ -70,8 +71,31 @@ class Projection:
                 f"{plastic})")
 
 
+#: Bytes one synapse takes at least while :func:`build_synapses` makes the sparse matrix: the
+#: finished weight (float64), column (int32) and delay (int32), and the global (row, column)
+#: int64 pair they are built from, all alive at once. A lower bound (the rule's own index
+#: arrays and the drawn weights come on top), so a projection refused for it could not be built.
+BYTES_PER_SYNAPSE_BUILT = 32
+
+
+def check_synapse_memory(owner: str, rule, n_pre: int, n_post: int) -> None:
+    """Raise :class:`~neurocompile.resources.MemoryBudgetError` before ``rule`` runs when the
+    synapses it makes at least would not fit in the machine's available memory."""
+    n_synapses = int(rule.min_synapses(n_pre, n_post))
+    need = n_synapses * BYTES_PER_SYNAPSE_BUILT
+    have = available_memory_bytes()
+    if need > have:
+        raise MemoryBudgetError(
+            f"{owner}: {rule!r} over {n_pre} x {n_post} neurons makes at least {n_synapses} synapses, "
+            f"{BYTES_PER_SYNAPSE_BUILT} bytes each while they are built ({need / 2**30:.1f} GiB); this machine "
+            f"has {have / 2**30:.1f} GiB available. Use a sparser rule or smaller populations")
+
+
 def build_synapses(name, pre_view, post_view, rule, weight, delay, dt, rng, receptor: str = "syn"):
-    """Run ``rule`` on the views and attach weights and delays; returns a :class:`Projection`."""
+    """Run ``rule`` on the views and attach weights and delays; returns a :class:`Projection`.
+
+    Raises MemoryBudgetError, before any synapse is made, when the rule's synapses could not fit
+    in the machine's available memory (:func:`check_synapse_memory`)."""
     from .distributions import Distribution
     from .inputs import _to_steps
 
@@ -84,6 +108,7 @@ def build_synapses(name, pre_view, post_view, rule, weight, delay, dt, rng, rece
             return pre_ids[a] == post_ids[b]
 
     owner = f"Projection '{name}'"
+    check_synapse_memory(owner, rule, pre_ids.size, post_ids.size)
     try:
         local_pre, local_post, values = rule.connect(pre_ids.size, post_ids.size, rng, self_pairs)
     except NetworkError as exc:  # name the projection, not only the rule

@@ -4,7 +4,9 @@ We read the HDF5 groups ourselves and build each node with the ``nir`` package's
 (so parameter defaults such as a missing ``v_reset`` agree with it), but without
 ``nir.read``'s graph type check: shapes are checked later, node by node, with messages that
 name the node, and an ``Output`` whose declared shape disagrees with what reaches it is only
-a warning (it computes nothing), as ``nir.read(type_check=False)`` would allow.
+a warning (it computes nothing), as ``nir.read(type_check=False)`` would allow. Of each node we
+read only what the import uses: its type, its primitive's parameters and the metadata entries
+``read_nir`` interprets; any other dataset stays in the file, unread (a warning names it).
 
 Nested ``NIRGraph`` nodes are flattened: node ``n`` of subgraph ``g`` becomes ``g.n``; the
 subgraph's own ``Input`` and ``Output`` nodes become pass-through nodes. An edge may name a
@@ -12,6 +14,8 @@ subgraph (meaning its only Input, or its only Output) or one of its ports as ``g
 """
 from __future__ import annotations
 
+import dataclasses
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,17 +62,38 @@ MAX_NESTING = 64
 #: than what it occupies in the file: a compressed or unallocated block of zeros is not a model.
 EXPANSION_CHECK_BYTES = 64 << 20
 MAX_EXPANSION = 1000
+#: The NIR primitives neurocompile imports.
+SUPPORTED = frozenset({"Input", "Output", "Affine", "Linear", "Scale", "Conv1d", "Conv2d", "SumPool2d",
+                       "AvgPool2d", "Flatten", "Delay", "Threshold", "I", "IF", "LI", "LIF", "CubaLI",
+                       "CubaLIF"})
 
 
-class _Budget:
-    """Bytes the datasets of one file may take in memory: half of what the machine has free."""
+class NirImportWarning(UserWarning):
+    """Something in a NIR file was accepted although it is not quite consistent."""
 
-    def __init__(self, file):
-        self.file = file
+
+#: The metadata entries :func:`~neurocompile.nir.read_nir` interprets (written by ``write_nir``);
+#: a node's or a graph's other metadata entries are not read.
+NODE_METADATA = ("reset", "reset_delay", "strict", "bias_onset_ms")
+GRAPH_METADATA = ("neurocompile_dt_ms", "neurocompile_semantics", "seed")
+
+
+class _Reader:
+    """Reads the datasets the import uses, each checked first; the others are only named.
+
+    The datasets of one file may take half of what the machine has free in memory.
+    """
+
+    def __init__(self, file, nir, h5py):
+        self.file, self.nir, self.h5py = file, nir, h5py
         self.left = available_memory_bytes() // 2
         self.limit = self.left
+        self.skipped: list[str] = []
 
-    def take(self, item, where: str) -> None:
+    def dataset(self, item, where: str):
+        """The value of dataset ``item`` (at ``where``), refused if it would not fit."""
+        if not isinstance(item, self.h5py.Dataset):
+            raise NirFileError(f"NIR file '{self.file}': '{where}' is a group; expected a dataset")
         nbytes = int(item.size) * int(item.dtype.itemsize)
         if nbytes > EXPANSION_CHECK_BYTES:
             stored = int(item.id.get_storage_size())
@@ -81,24 +106,74 @@ class _Budget:
                 f"NIR file '{self.file}': dataset '{where}' needs {nbytes / 2**30:.2f} GiB; the file's datasets "
                 f"may take at most {self.limit / 2**30:.1f} GiB (half of this machine's available memory)")
         self.left -= nbytes
+        return _to_str(item[()])
 
+    def metadata_value(self, item, where: str):
+        """The value of a metadata entry the import interprets: one number or one string."""
+        if isinstance(item, self.h5py.Dataset) and item.shape != ():
+            raise NirFileError(f"NIR file '{self.file}': dataset '{where}' has shape {item.shape}; "
+                               "a metadata entry read_nir interprets is one value")
+        value = self.dataset(item, where)
+        return value.item() if isinstance(value, np.generic) else value
 
-def _group_to_dict(group, h5py, budget: _Budget, path: str = "node", depth: int = 0) -> dict:
-    if depth > MAX_NESTING:
-        raise NirFileError(f"NIR file '{budget.file}': group '{path}' is nested deeper than {MAX_NESTING} levels")
-    out = {}
-    for key, item in group.items():
-        where = f"{path}/{_to_str(key)}"
-        if isinstance(item, h5py.Group):
-            out[_to_str(key)] = _group_to_dict(item, h5py, budget, where, depth + 1)
+    def node(self, group, where: str, depth: int = 0) -> dict:
+        """A node group as a dict: its ``type``, the datasets its primitive is built from (a
+        NIRGraph's ``nodes`` and ``edges``) and the metadata entries the import interprets.
+        Other datasets are not read (their names go to ``skipped``), nor is anything of a node
+        whose type is not a primitive we import (the error names it later)."""
+        if depth > MAX_NESTING:
+            raise NirFileError(f"NIR file '{self.file}': graph '{where}' is nested deeper than "
+                               f"{MAX_NESTING} levels")
+        if not isinstance(group, self.h5py.Group):
+            return {}  # not a node: the graph's check names it
+        out = {}
+        if "type" in group:
+            kind = self.dataset(group["type"], f"{where}/type")
+            if not isinstance(kind, str):
+                raise NirFileError(f"NIR file '{self.file}': dataset '{where}/type' is not a primitive's name")
+            out["type"] = kind
+        kind = out.get("type")
+        if kind == "NIRGraph":
+            wanted, metadata_keys = {"edges"}, GRAPH_METADATA
+        elif kind in SUPPORTED:
+            wanted, metadata_keys = _parameters(self.nir, kind), NODE_METADATA
         else:
-            budget.take(item, where)
-            out[_to_str(key)] = _to_str(item[()])
-    return out
+            return out
+        for key, item in group.items():
+            key = _to_str(key)
+            path = f"{where}/{key}"
+            if key == "type":
+                continue
+            if key == "metadata" and isinstance(item, self.h5py.Group):
+                out["metadata"] = {name: self.metadata_value(item[name], f"{path}/{name}")
+                                   for name in metadata_keys if name in item}
+            elif kind == "NIRGraph" and key == "nodes" and isinstance(item, self.h5py.Group):
+                out["nodes"] = {_to_str(name): self.node(sub, f"{path}/{_to_str(name)}", depth + 1)
+                                for name, sub in item.items()}
+            elif key in wanted:
+                if kind != "NIRGraph" and isinstance(item, self.h5py.Dataset) and item.dtype.kind not in "biuf":
+                    raise NirFileError(f"NIR file '{self.file}': dataset '{path}' holds {item.dtype} values; "
+                                       "a parameter of a NIR node is numbers")
+                out[key] = self.dataset(item, path)
+            else:
+                self.skipped.append(path)
+        return out
+
+
+def _parameters(nir, kind: str) -> set[str]:
+    """The datasets a node of primitive ``kind`` is built from: its class's constructor fields
+    (an Input's or an Output's ``shape`` stands for its type)."""
+    if kind in ("Input", "Output"):
+        return {"shape"}
+    return {f.name for f in dataclasses.fields(getattr(nir, kind)) if f.init} - {"metadata"}
 
 
 def read_flat_graph(path) -> FlatGraph:
-    """Read and flatten the NIR graph in ``path``."""
+    """Read and flatten the NIR graph in ``path``.
+
+    Only the datasets the import uses are read (each checked before it is read); any other
+    dataset of a node is named in one :class:`NirImportWarning` and left in the file.
+    """
     nir, h5py = require_nir()
     file = Path(path)
     if not file.is_file():
@@ -107,13 +182,17 @@ def read_flat_graph(path) -> FlatGraph:
         handle = h5py.File(file, "r")
     except OSError as exc:
         raise NirFileError(f"NIR file '{file}' is not an HDF5 file ({exc})") from None
+    reader = _Reader(file, nir, h5py)
     with handle:
         if "node" not in handle or not isinstance(handle["node"], h5py.Group):
             raise NirFileError(f"NIR file '{file}' has no top-level group 'node' (not a NIR graph)")
-        root = _group_to_dict(handle["node"], h5py, _Budget(file))
+        root = reader.node(handle["node"], "node")
     if root.get("type") != "NIRGraph":
         raise NirFileError(f"NIR file '{file}': the top-level node is a {root.get('type')!r}, "
                            "not a NIRGraph")
+    if reader.skipped:
+        warnings.warn(f"NIR file '{file}': ignored (not read) datasets that are no parameter of their "
+                      f"node: {', '.join(map(repr, reader.skipped))}", NirImportWarning, stacklevel=3)
     flat = FlatGraph(metadata=dict(root.get("metadata", {})))
     _flatten(nir, root, "", flat, file)
     return flat
@@ -179,10 +258,9 @@ def _endpoint(name, nodes, ports, prefix, role, edge, where) -> str:
 
 def _build_node(nir, data: dict, flat_name: str, where: str):
     kind = data["type"]
-    supported = _supported(nir)
-    if kind not in supported:
+    if kind not in SUPPORTED:
         raise NirFileError(f"{where}: node '{flat_name}' is a {kind!r}, which neurocompile does not "
-                           f"import; supported primitives: {', '.join(sorted(supported))}")
+                           f"import; supported primitives: {', '.join(sorted(SUPPORTED))}")
     fields = dict(data)
     fields.pop("metadata", None)
     try:
@@ -192,9 +270,3 @@ def _build_node(nir, data: dict, flat_name: str, where: str):
         raise NirFileError(f"{where}: node '{flat_name}' ({kind}) is malformed: {detail}") from None
     node.metadata = dict(data.get("metadata", {}))
     return node
-
-
-def _supported(nir) -> set[str]:
-    return {"Input", "Output", "Affine", "Linear", "Scale", "Conv1d", "Conv2d", "SumPool2d",
-            "AvgPool2d", "Flatten", "Delay", "Threshold", "I", "IF", "LI", "LIF", "CubaLI",
-            "CubaLIF"}

@@ -35,17 +35,13 @@ from ..ir import Explicit, Network, SpikeTrains
 from ..ir.inputs import SpikeSourceModel
 from .conv import conv_matrix, pool_matrix
 from ..resources import available_memory_bytes
-from .files import NirFileError, read_flat_graph
+from .files import NirFileError, NirImportWarning, read_flat_graph
 from .mapping import (NEURONS, NON_SPIKING, RESETS, SEMANTICS, implied_dt_ms, map_neuron,  # noqa: F401
                       map_neuron_discrete, node_size)
 from .signals import Signal
 
 #: Memory one neuron of an imported population takes, roughly (state, parameters, counters).
 BYTES_PER_NEURON = 256
-
-
-class NirImportWarning(UserWarning):
-    """Something in a NIR file was accepted although it is not quite consistent."""
 
 
 def population_name(node_name: str) -> str:
@@ -104,11 +100,15 @@ def read_nir(path, dt: float | None = None, *, semantics: str = "auto", reset: s
         raise invalid("read_nir", "reset", reset, "must be 'zero', 'subtract', 'none' (or None)")
     inputs = dict(inputs or {})
     flat = read_flat_graph(path)
-    recorded = flat.metadata.get("neurocompile_dt_ms")
-    implied = float(recorded) if recorded is not None else implied_dt_ms(flat.nodes)
+    recorded = _metadata_number(flat.metadata, "neurocompile_dt_ms", f"NIR file '{path}'",
+                                "must be a time step > 0 ms", lambda v: np.isfinite(v) and v > 0)
+    implied = recorded if recorded is not None else implied_dt_ms(flat.nodes)
     if semantics == "auto":
         semantics = flat.metadata.get("neurocompile_semantics") or (
             "snntorch" if recorded is None and implied is not None else "exact")
+        if semantics not in SEMANTICS[1:]:
+            raise invalid(f"NIR file '{path}'", "metadata['neurocompile_semantics']", semantics,
+                          f"must be one of {', '.join(map(repr, SEMANTICS[1:]))}", cls=NirFileError)
     if semantics == "exact" and reset == "none":
         raise invalid("read_nir", "reset", reset, "'none' needs a framework's semantics (a LIF always resets)")
     how = "given"
@@ -122,7 +122,8 @@ def read_nir(path, dt: float | None = None, *, semantics: str = "auto", reset: s
                       f"but it is read at dt = {dt:g} ms; its decays change with dt", NirImportWarning,
                       stacklevel=2)
     if seed is None:
-        seed = int(flat.metadata.get("seed", 0))
+        seed = int(_metadata_number(flat.metadata, "seed", f"NIR file '{path}'", "must be an integer >= 0",
+                                    lambda v: v >= 0 and v == int(v)) or 0)
     net = Network(name or population_name(Path(path).stem), dt=dt, seed=seed)
     net.provenance.update(nir_file=str(path), semantics=semantics, dt_ms=dt, dt_source=how)
     return _Importer(flat, net, semantics, reset, reset_delay, inputs, str(path)).run()
@@ -196,9 +197,11 @@ class _Importer:
         depth = self._depths(drives)
         for node_name, mapping in self.neuron_maps.items():
             metadata = getattr(self.nodes[node_name], "metadata", None) or {}
-            onset = metadata.get("bias_onset_ms")  # written by write_nir; else the node's depth
+            # written by write_nir; else the node's depth
+            onset = _metadata_number(metadata, "bias_onset_ms", self.owner(node_name), "must be a time >= 0 ms",
+                                     lambda v: v >= 0 and np.isfinite(v))
             model = mapping.model(drives[node_name].const, self.owner(node_name),
-                                  bias_onset=float(onset) if onset is not None else depth.get(node_name, 0) * self.net.dt)
+                                  bias_onset=onset if onset is not None else depth.get(node_name, 0) * self.net.dt)
             self.net.population(self.pop_names[node_name], mapping.size, model)
         for node_name, mapping in self.neuron_maps.items():
             self._connect(node_name, drives[node_name], mapping.spike_gain)
@@ -469,6 +472,20 @@ class _Importer:
                 reached += sorted({src for src, _ in signal.terms})
                 shape = shape or signal.shape
         return list(dict.fromkeys(reached)), shape
+
+
+def _metadata_number(metadata: dict, key: str, owner: str, rule: str, accepts) -> float | None:
+    """``metadata[key]`` as a float (None if absent); an error naming it if ``accepts`` refuses it."""
+    value = metadata.get(key)
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not accepts(number):
+        raise invalid(owner, f"metadata['{key}']", value, rule, cls=NirFileError)
+    return number
 
 
 def _metadata_reset(node):

@@ -95,13 +95,20 @@ def count_parameter_sets(network, core_of: dict, n_cores: int, ids=None) -> np.n
     return np.bincount(pairs // (int(sets.max(initial=0)) + 1), minlength=n_cores)
 
 
-def synapses_per_core(network, core_of: dict, n_cores: int) -> np.ndarray:
-    """Synapse entries stored on every core: synapses whose postsynaptic neuron is on it."""
+def synapse_entries_per_core(synapses, core_of: dict, n_cores: int) -> np.ndarray:
+    """Synapse entries stored on every core (n_cores,): each synapse is one entry on the core of
+    its postsynaptic neuron. ``synapses``: (postsynaptic population name, postsynaptic neuron
+    index of each synapse) per projection; ``core_of``: population name -> core per neuron."""
     out = np.zeros(n_cores, dtype=np.int64)
-    for proj in network.projections:
-        post_core = core_of[proj.post.name]
-        out += np.bincount(post_core[proj.weights.indices], minlength=n_cores)
+    for post, post_index in synapses:
+        out += np.bincount(np.asarray(core_of[post])[post_index].astype(np.int64, copy=False), minlength=n_cores)
     return out
+
+
+def synapses_per_core(network, core_of: dict, n_cores: int) -> np.ndarray:
+    """Synapse entries stored on every core by the projections of ``network``."""
+    return synapse_entries_per_core(((proj.post.name, proj.weights.indices) for proj in network.projections),
+                                    core_of, n_cores)
 
 
 def core_usage(network, placement, target, destinations=None) -> CoreUsage:

@@ -5,10 +5,11 @@ bounds checks, so a row pointer past the synapses or a post index past its popul
 or writes memory it does not own. :func:`validate_program` checks every value the emulator,
 its layout (:mod:`neurocompile.emu.layout`) and the report read: types, dtypes and shapes as
 the quantizer produces them, ranges against the program's target (``[precision]``: mantissas,
-exponents, delays, decays; the core count), and the consistency of sizes across populations,
-projections, placement, routes, probes and host inputs. Each failure is one
-:class:`~.archive.ProgramFileError` line naming the file, the object, the field, the bad value
-and the rule. Nothing here changes a value: a file either runs as written or is refused.
+exponents, delays, decays; the core count; neuron slots and synapse entries per core), and the
+consistency of sizes across populations, projections, placement, routes, probes and host
+inputs. Each failure is one :class:`~.archive.ProgramFileError` line naming the file, the
+object, the field, the bad value and the rule. Nothing here changes a value: a file either
+runs as written or is refused.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from ..errors import NeurocompileError
 from ..ir.inputs import PoissonSource, SpikeTrains
 from ..place.placement import HOST, Placement
 from ..place.routing import RouteTable
-from ..place.usage import LIMITS, CoreUsage
+from ..place.usage import LIMITS, CoreUsage, synapse_entries_per_core
 from ..quantize.receptors import COEFFICIENT_BITS, E_REV_BITS, QuantizedReceptors
 from ..quantize.weights import mantissa_range
 from ..quantize.types import BiasUpdate, QuantizedNetwork, QuantizedPopulation, QuantizedProjection
@@ -135,6 +136,7 @@ def validate_program(program, path) -> None:
     c.instance("program", "issues", q.issues, (tuple, list))
     _sources(c, program.sources, pops, dt)
     _placement(c, target, program.placement, pops)
+    _synapse_entries(c, target, program.placement, projections)
     _routes(c, program.routes, sizes, program.placement.n_cores)
     _usage(c, program.usage, program.placement.n_cores)
     _probes(c, program.probes, pops)
@@ -441,6 +443,18 @@ def _placement(c: Checker, target, placement, pops: dict) -> None:
     if full.any():
         raise c.fail("placement", _at("neuron slots of core", slots, full), _first(slots, full),
                      f"exceeds the {target.core.neurons} neurons a core of target '{target.name}' holds")
+
+
+def _synapse_entries(c: Checker, target, placement, projections) -> None:
+    """Synapse entries per core (counted as placement counts them) within the target's
+    synaptic memory; runs after the projections and the placement are checked."""
+    entries = synapse_entries_per_core(((qp.post, qp.post_index) for qp in projections), placement.core_of,
+                                       placement.n_cores)
+    full = entries > target.core.synapse_entries
+    if full.any():
+        raise c.fail("placement", _at("synapse entries of core", entries, full), _first(entries, full),
+                     f"exceeds the {target.core.synapse_entries} synapse entries a core of target "
+                     f"'{target.name}' holds")
 
 
 def _routes(c: Checker, routes, sizes: dict, n_cores: int) -> None:

@@ -215,3 +215,18 @@ def test_build_stops_before_the_float_run_when_the_network_cannot_fit(capsys, tm
     assert code == 1
     assert re.search(message, err), err
     assert "reference" not in out and not (tmp_path / "build").exists()
+
+
+def test_a_network_too_large_for_memory_is_a_one_line_error(capsys, tmp_path):
+    huge = write_text(tmp_path / "huge.py",
+                      "import neurocompile as nc\nnet = nc.Network('huge', dt=0.1)\n"
+                      "src = net.poisson('src', 10**6, 5.0)\n"
+                      "cells = net.population('cells', 10**6, nc.LIF(tau_mem=10.0, tau_syn=5.0, v_rest=-65.0, "
+                      "v_reset=-65.0, v_th=-50.0))\n"
+                      "net.connect(src, cells, nc.AllToAll(), weight=0.1)\n")
+    code, _, err = run_cli(capsys, "build", huge, "--out", tmp_path)
+    assert code == 1 and err.count("\n") == 1
+    assert re.fullmatch(rf"error: {re.escape(str(huge))}: Projection 'src->cells': AllToAll\(allow_autapses=True\) "
+                        r"over 1000000 x 1000000 neurons makes at least 1000000000000 synapses, 32 bytes each while "
+                        r"they are built \(29802.3 GiB\); this machine has [0-9.]+ GiB available\. Use a sparser rule "
+                        r"or smaller populations \(run with --debug for the traceback\)\n", err)

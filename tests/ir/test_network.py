@@ -353,3 +353,59 @@ def test_network_validate_detects_foreign_projection_population():
     proj.post = other.population("b", 3, lif())
     with pytest.raises(nc.NetworkError, match="Projection 'a->b': population = 'b' is not part of network 'net'"):
         net.validate()
+
+
+# -- synapses that cannot fit in memory ---------------------------------------------------------
+
+GiB = 2**30
+
+
+def test_a_projection_too_large_for_memory_is_refused_before_any_synapse_is_made(monkeypatch):
+    import time
+    import tracemalloc
+
+    import neurocompile.ir.projection as projection
+    from neurocompile.resources import MemoryBudgetError
+
+    monkeypatch.setattr(projection, "available_memory_bytes", lambda: 16 * GiB)
+    net = nc.Network("huge", dt=0.1)
+    src = net.poisson("src", 10**6, 5.0)
+    post = net.population("post", 10**6, lif())
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        with pytest.raises(MemoryBudgetError) as err:
+            net.connect(src, post, nc.AllToAll(), weight=0.1)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - start < 1.0
+    assert peak < 32 * 2**20  # the views' neuron indices (2 x 8 MB), no synapse
+    assert str(err.value) == (
+        "Projection 'src->post': AllToAll(allow_autapses=True) over 1000000 x 1000000 neurons makes at least "
+        "1000000000000 synapses, 32 bytes each while they are built (29802.3 GiB); this machine has 16.0 GiB "
+        "available. Use a sparser rule or smaller populations")
+    assert net.projections == []
+
+
+@pytest.mark.parametrize("rule, n_pre, n_post, at_least", [
+    (nc.AllToAll(), 300, 200, 60000),
+    (nc.AllToAll(allow_autapses=False), 300, 200, 59800),
+    (nc.OneToOne(), 300, 300, 300),
+    (nc.FixedInDegree(7), 300, 200, 1400),
+    (nc.FixedProbability(0.5, seed=1), 300, 200, int(30000 - 6 * np.sqrt(15000))),
+    (nc.Explicit(sp.random(300, 200, density=0.1, random_state=1, format="csr")), 300, 200, 6000),
+])
+def test_memory_check_counts_the_synapses_a_rule_makes_at_least(monkeypatch, rule, n_pre, n_post, at_least):
+    """Exactly at the bound a projection is built; one byte less is refused."""
+    import neurocompile.ir.projection as projection
+    from neurocompile.resources import MemoryBudgetError
+
+    assert rule.min_synapses(n_pre, n_post) == at_least
+    net, a, b = pair(n_pre, n_post)
+    monkeypatch.setattr(projection, "available_memory_bytes", lambda: 32 * at_least - 1)
+    with pytest.raises(MemoryBudgetError, match=f"makes at least {at_least} synapses, 32 bytes each"):
+        net.connect(a, b, rule, weight=0.1, name="refused")
+    monkeypatch.setattr(projection, "available_memory_bytes", lambda: 32 * at_least)
+    proj = net.connect(a, b, rule, weight=0.1)
+    assert proj.n_synapses >= at_least

@@ -303,14 +303,63 @@ def test_input_declaring_more_neurons_than_memory_is_refused_before_allocating(t
         read_nir(path, dt=0.1)
 
 
-def test_a_compressed_gigabyte_of_nothing_is_not_read(tmp_path):
+def test_a_compressed_gigabyte_of_nothing_in_a_parameter_is_refused(tmp_path):
     path = _small_graph(tmp_path)
     with h5py.File(path, "a") as f:   # 1 GiB declared, nothing stored (unallocated chunks)
-        f["node/nodes/fc"].create_dataset("junk", shape=(2**28,), dtype="float32", chunks=(2**20,),
-                                          compression="gzip")
+        del f["node/nodes/fc/weight"]
+        f["node/nodes/fc"].create_dataset("weight", shape=(2**14, 2**14), dtype="float32",
+                                          chunks=(2**10, 2**10), compression="gzip")
     assert path.stat().st_size < 100_000
-    with pytest.raises(NirFileError, match=r"dataset 'node/nodes/fc/junk' declares 1024 MiB but stores"):
+    with pytest.raises(NirFileError, match=r"dataset 'node/nodes/fc/weight' declares 1024 MiB but stores"):
         read_nir(path, dt=0.1)
+
+
+def _add_zeros(group, name, n_values):
+    """A gzip dataset of ``n_values`` float32 zeros, written (and stored) chunk by chunk."""
+    chunk = 2**20
+    data = group.create_dataset(name, shape=(n_values,), dtype="float32", chunks=(chunk,),
+                                compression="gzip", compression_opts=9)
+    zeros = np.zeros(chunk, dtype=np.float32)
+    for start in range(0, n_values, chunk):
+        data[start:start + chunk] = zeros
+
+
+def test_datasets_the_import_does_not_use_are_not_read(tmp_path, monkeypatch):
+    import time
+    import tracemalloc
+    (tmp_path / "clean").mkdir()
+    reference = read_nir(_small_graph(tmp_path / "clean"), dt=0.1)
+    path = _small_graph(tmp_path)
+    with h5py.File(path, "a") as f:   # 48 MiB each, stored compressed: below the expansion check
+        _add_zeros(f["node/nodes/fc"], "junk", 12 * 2**20)
+        _add_zeros(f["node/nodes/lif"].require_group("metadata"), "notes", 12 * 2**20)
+        _add_zeros(f["node"].require_group("metadata"), "history", 12 * 2**20)
+    assert 50_000 < path.stat().st_size < 1_000_000
+    read = []
+    getitem = h5py.Dataset.__getitem__
+
+    def recording(self, key):
+        read.append(self.name)
+        return getitem(self, key)
+
+    monkeypatch.setattr(h5py.Dataset, "__getitem__", recording)
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        with pytest.warns(NirImportWarning) as caught:
+            net = read_nir(path, dt=0.1)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - start < 5.0
+    assert peak < 8 * 2**20
+    assert not {"/node/nodes/fc/junk", "/node/nodes/lif/metadata/notes", "/node/metadata/history"} & set(read)
+    assert "/node/nodes/fc/weight" in read and "/node/nodes/lif/tau" in read
+    assert [str(w.message) for w in caught] == [
+        f"NIR file '{path}': ignored (not read) datasets that are no parameter of their node: "
+        "'node/nodes/fc/junk'"]
+    assert net.projections[0].weights.toarray() == pytest.approx(reference.projections[0].weights.toarray())
+    assert {p.name: p.size for p in net.populations.values()} == {"input": 2, "lif": 2}
 
 
 def test_graph_nested_600_deep_is_a_named_error_not_a_recursion_error(tmp_path):
@@ -318,6 +367,64 @@ def test_graph_nested_600_deep_is_a_named_error_not_a_recursion_error(tmp_path):
     with h5py.File(path, "a") as f:
         group = f["node/nodes"]
         for level in range(600):
-            group = group.create_group(f"g{level}")
-    with pytest.raises(NirFileError, match=r"nested deeper than 64 levels"):
+            graph = group.create_group(f"g{level}")
+            graph.create_dataset("type", data=b"NIRGraph")
+            graph.create_dataset("edges", data=np.zeros((0, 2), dtype=object), dtype=h5py.string_dtype())
+            group = graph.create_group("nodes")
+    with pytest.raises(NirFileError, match=r"graph 'node/nodes/g0(/nodes/g\d+){64}' is nested deeper than 64 levels"):
         read_nir(path, dt=0.1)
+
+
+# -- values of the wrong kind ---------------------------------------------------------------------
+
+def _graph_with_metadata(tmp_path, graph_metadata=None, lif_metadata=None):
+    graph = nir.NIRGraph(
+        nodes={"input": nir.Input(input_type=np.array([2])), "fc": nir.Linear(weight=np.ones((2, 2))),
+               "lif": nir.LIF(tau=np.full(2, 0.01), r=np.ones(2), v_leak=np.zeros(2), v_threshold=np.ones(2),
+                              metadata=lif_metadata or {}),
+               "output": nir.Output(output_type=np.array([2]))},
+        edges=[("input", "fc"), ("fc", "lif"), ("lif", "output")], type_check=False,
+        metadata=graph_metadata or {})
+    return write_graph(tmp_path, graph)
+
+
+@pytest.mark.parametrize("metadata,message", [
+    ({"seed": "abc"}, "metadata['seed'] = 'abc' must be an integer >= 0"),
+    ({"seed": 2.5}, "metadata['seed'] = 2.5 must be an integer >= 0"),
+    ({"neurocompile_dt_ms": "x"}, "metadata['neurocompile_dt_ms'] = 'x' must be a time step > 0 ms"),
+    ({"neurocompile_dt_ms": -0.1}, "metadata['neurocompile_dt_ms'] = -0.1 must be a time step > 0 ms"),
+    ({"neurocompile_semantics": 5},
+     "metadata['neurocompile_semantics'] = 5 must be one of 'snntorch', 'norse', 'sinabs', 'exact'"),
+])
+def test_graph_metadata_of_the_wrong_kind_is_named(tmp_path, metadata, message):
+    path = _graph_with_metadata(tmp_path, metadata)
+    with pytest.raises(NirFileError) as err:
+        read_nir(path, dt=None if "neurocompile_dt_ms" in metadata else 0.1)
+    assert str(err.value) == f"NIR file '{path}': {message}"
+
+
+def test_node_metadata_of_the_wrong_kind_is_named(tmp_path):
+    snntorch = {"neurocompile_semantics": "snntorch"}
+    path = _graph_with_metadata(tmp_path, snntorch, {"bias_onset_ms": "soon"})
+    with pytest.raises(NirFileError) as err:
+        read_nir(path, dt=0.1)
+    assert str(err.value) == (f"NIR node 'lif' (LIF) in '{path}': metadata['bias_onset_ms'] = 'soon' "
+                              "must be a time >= 0 ms")
+    (tmp_path / "reset").mkdir()
+    path = _graph_with_metadata(tmp_path / "reset", snntorch, {"reset": np.array([1, 2])})
+    with pytest.raises(NirFileError) as err:
+        read_nir(path, dt=0.1)
+    assert str(err.value) == (f"NIR file '{path}': dataset 'node/nodes/lif/metadata/reset' has shape (2,); "
+                              "a metadata entry read_nir interprets is one value")
+
+
+def test_a_parameter_that_is_not_numbers_is_named(tmp_path):
+    path = _small_graph(tmp_path)
+    with h5py.File(path, "a") as f:
+        del f["node/nodes/lif/r"]
+        f["node/nodes/lif"].create_dataset("r", data=np.array([b"ab", b"cd"], dtype=object),
+                                           dtype=h5py.string_dtype())
+    with pytest.raises(NirFileError) as err:
+        read_nir(path, dt=0.1)
+    assert str(err.value) == (f"NIR file '{path}': dataset 'node/nodes/lif/r' holds object values; "
+                              "a parameter of a NIR node is numbers")
