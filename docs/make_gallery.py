@@ -54,6 +54,9 @@ def make_plots() -> list[Path]:
     izhikevich = example("izhikevich_types")
     izhikevich["draw"](izhikevich["evaluate"](), GALLERY / "izhikevich.png")
     written.append(GALLERY / "izhikevich.png")
+    hh = example("hh")
+    hh["draw"](hh["evaluate"](), GALLERY / "hh.png")
+    written.append(GALLERY / "hh.png")
     try:
         from neurocompile.plots.mesh import plot_mesh
     except ImportError:
@@ -125,6 +128,14 @@ def results_table(decision_runs=None) -> str:
                  f"spike counts within {max(abs(r['float_spikes'] - r['chip_spikes']) for r in z.values())} "
                  f"({equal} equal), first spike within {max(r['first_spike_diff_ms'] for r in z.values()):.1f} ms",
                  time.perf_counter() - start))
+
+    start = time.perf_counter()
+    h = example("hh")["evaluate"]()
+    rows.append(("hh", "Hodgkin-Huxley f-I, 6.3-100 uA/cm2 (rates at 6.3 / 100); mean spike peak error",
+                 f"{h['float_rates'][0]:.2f} / {h['float_rates'][-1]:.2f} Hz",
+                 f"{h['chip_rates'][0]:.2f} / {h['chip_rates'][-1]:.2f} Hz",
+                 f"rates within {np.max(np.abs(h['rate_rel_error'])):.2%}, peaks within "
+                 f"{np.max(np.abs(h['peak_error_mV'])):.2f} mV", time.perf_counter() - start))
 
     start = time.perf_counter()
     dm = example("decision_making")

@@ -23,6 +23,7 @@ _EXPORTS = {
     "PoissonSource": (".ir", "PoissonSource"), "SpikeTrains": (".ir", "SpikeTrains"),
     "StepCurrent": (".ir", "StepCurrent"), "Uniform": (".ir", "Uniform"),
     "AdEx": (".models", "AdEx"), "ExpIF": (".models", "ExpIF"), "Izhikevich": (".models", "Izhikevich"),
+    "HH": (".models", "HH"),
     "LI": (".models", "LI"), "LIF": (".models", "LIF"),
     "DiscreteLIF": (".models", "DiscreteLIF"), "DiscreteLI": (".models", "DiscreteLI"),
     "CurrentExp": (".models", "CurrentExp"), "CondExp": (".models", "CondExp"),

@@ -209,6 +209,22 @@ def nonlinear_network(dt: float = 0.1, seed: int = 9) -> nc.Network:
     return net
 
 
+def hh_network(dt: float = 0.025, seed: int = 10) -> nc.Network:
+    """Hodgkin-Huxley neurons (exponential and instantaneous synapses, a step current, per-neuron
+    conductances) driven by Poisson input, with every register probed."""
+    net = nc.Network("paths-hh", dt=dt, seed=seed)
+    hh = net.population("hh", 6, nc.HH(g_Na=np.array([120.0, 120.0, 110.0, 120.0, 100.0, 115.0]),
+                                       tau_syn=np.array([0.5, 2.0, 0.0, 0.5, 2.0, 0.0]), I_e=np.linspace(0.0, 8.0, 6)))
+    src = net.poisson("src", 20, 200.0)
+    net.connect(src, hh, nc.FixedProbability(0.5, seed=1), weight=nc.Uniform(1.0, 4.0), delay=nc.Uniform(0.1, 0.5))
+    net.connect(hh, hh, nc.FixedProbability(0.5, seed=2), weight=-2.0, delay=1.0)
+    net.current(hh[:2], nc.StepCurrent(times=[10.0, 20.0], amplitudes=[15.0, 0.0]))
+    net.probe(hh, "spikes")
+    for variable in ("v", "m", "h", "n", "I_syn"):
+        net.probe(hh[:3], variable)
+    return net
+
+
 def input_network() -> nc.Network:
     """A network fed per run: an empty spike source ``pixels`` (16) and currents into ``hidden``."""
     net = nc.Network("paths-inputs", dt=0.1, seed=8)

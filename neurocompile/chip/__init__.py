@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .adex import ADEX_PROBES, ADEX_REGISTERS, EXPIF_PROBES, IZHIKEVICH_PROBES, AdexParams, ExpTable, FixedCoefficient, adex_soma_step, build_exp_lut
+from .adex import (ADEX_PROBES, ADEX_REGISTERS, EXPIF_PROBES, HH_PROBES, HH_REGISTERS, IZHIKEVICH_PROBES,
+                   AdexParams, ExpTable, FixedCoefficient, adex_soma_step, build_exp_lut)
 from .lif import LIF_PROBES, LIF_REGISTERS, LifParams, lif_soma_step
 from .overflow import ChipOverflowError
 
@@ -43,9 +44,11 @@ ADEX_SOMA = Soma("AdEx", ADEX_REGISTERS, ADEX_PROBES, AdexParams, "w")
 # bank counts the saturations of one register for all its neurons.
 EXPIF_SOMA = Soma("AdEx", ADEX_REGISTERS, EXPIF_PROBES, AdexParams, "w")
 IZHIKEVICH_SOMA = Soma("AdEx", ADEX_REGISTERS, IZHIKEVICH_PROBES, AdexParams, "w")
+# An HH row adds its gates; a step outside its gate tables counts as its state saturation.
+HH_SOMA = Soma("AdEx", HH_REGISTERS, HH_PROBES, AdexParams, "w")
 #: Model name (:attr:`QuantizedPopulation.model`) -> its soma.
 SOMAS = {"LIF": LIF_SOMA, "LI": LIF_SOMA, "DiscreteLIF": LIF_SOMA, "DiscreteLI": LIF_SOMA, "AdEx": ADEX_SOMA,
-         "ExpIF": EXPIF_SOMA, "Izhikevich": IZHIKEVICH_SOMA}
+         "ExpIF": EXPIF_SOMA, "Izhikevich": IZHIKEVICH_SOMA, "HH": HH_SOMA}
 
 __all__ = ["ADEX_SOMA", "AdexParams", "ChipOverflowError", "ExpTable", "FixedCoefficient", "LIF_SOMA",
            "LifParams", "SOMAS", "Soma", "adex_soma_step", "build_exp_lut", "lif_soma_step"]

@@ -24,6 +24,7 @@ import numpy as np
 from ..errors import BuildError, invalid
 from ..jit import njit
 from ..target import LOIHI_PRECISION
+from .hh import hh_gates_and_voltage
 from .numbers import (apply_elementwise, coefficient_element, rounding_multiply, saturate_element, slice_length,
                       table_rows, writable_int64)
 from .overflow import overflow_error
@@ -42,10 +43,14 @@ ADEX_X, ADEX_W, ADEX_I = range(len(ADEX_REGISTERS))
 ADEX_PROBES = {"v": "x", "w": "w", "I_syn": "i_syn"}
 EXPIF_PROBES = {"v": "x", "I_syn": "i_syn"}
 IZHIKEVICH_PROBES = {"v": "x", "u": "w", "I_syn": "i_syn"}
+#: An HH row has three more registers, its gates (section 5.9); the bank holds them only when
+#: it has HH rows.
+HH_REGISTERS = ADEX_REGISTERS + ("m", "h", "n")
+HH_PROBES = {"v": "x", "m": "m", "h": "h", "n": "n", "I_syn": "i_syn"}
 
-#: The soma's nonlinear term (the ``kind`` column): the exp table (AdEx, ExpIF) or the square
-#: of the voltage register (Izhikevich, section 5.8).
-KIND_EXP, KIND_SQUARE = 0, 1
+#: The soma's nonlinear term (the ``kind`` column): the exp table (AdEx, ExpIF), the square
+#: of the voltage register (Izhikevich, section 5.8) or the gates (Hodgkin-Huxley, section 5.9).
+KIND_EXP, KIND_SQUARE, KIND_HH = 0, 1, 2
 #: Most repetitions of the quadratic voltage update within one step (section 5.8).
 MAX_SUBSTEPS = 4
 
@@ -171,12 +176,15 @@ ADEX_COLUMNS = ("leak.mant", "leak.shift", "gain.mant", "gain.shift", "jump.mant
                 "coupling.mant", "coupling.shift", "adaptation.mant", "adaptation.shift",
                 "synapse.mant", "synapse.shift", "exp_index.mant", "exp_index.shift",
                 "exp_scale.mant", "exp_scale.shift", "exp_origin", "x_peak", "x_reset", "b",
-                "refractory_steps", "kind", "square.mant", "square.shift", "square_pre", "substeps", "x_u")
+                "refractory_steps", "kind", "square.mant", "square.shift", "square_pre", "substeps", "x_u",
+                "g_na.mant", "g_na.shift", "g_k.mant", "g_k.shift", "x_na", "x_k", "gate_index.mant",
+                "gate_index.shift", "gate_origin", "gate_offset", "gate_entries")
 (ADEX_LEAK, ADEX_LEAK_SHIFT, ADEX_GAIN, ADEX_GAIN_SHIFT, ADEX_JUMP, ADEX_JUMP_SHIFT, ADEX_COUPLING,
  ADEX_COUPLING_SHIFT, ADEX_ADAPTATION, ADEX_ADAPTATION_SHIFT, ADEX_SYNAPSE, ADEX_SYNAPSE_SHIFT,
  ADEX_EXP_INDEX, ADEX_EXP_INDEX_SHIFT, ADEX_EXP_SCALE, ADEX_EXP_SCALE_SHIFT, ADEX_EXP_ORIGIN, ADEX_X_PEAK,
  ADEX_X_RESET, ADEX_B, ADEX_REFRACTORY_STEPS, ADEX_KIND, ADEX_SQUARE, ADEX_SQUARE_SHIFT, ADEX_SQUARE_PRE,
- ADEX_SUBSTEPS, ADEX_X_U) = range(len(ADEX_COLUMNS))
+ ADEX_SUBSTEPS, ADEX_X_U, ADEX_G_NA, ADEX_G_NA_SHIFT, ADEX_G_K, ADEX_G_K_SHIFT, ADEX_X_NA, ADEX_X_K, ADEX_GATE_INDEX,
+ ADEX_GATE_INDEX_SHIFT, ADEX_GATE_ORIGIN, ADEX_GATE_OFFSET, ADEX_GATE_ENTRIES) = range(len(ADEX_COLUMNS))
 
 
 def square_pre_shift(precision) -> int:
@@ -214,6 +222,14 @@ class AdexParams:
     ``h I_lsb / V_lsb``; per step: ``coupling`` = ``dt a b V_lsb / I_lsb``, ``adaptation`` =
     ``dt a u_leak``; ``x_u`` = (v_u - v*) in voltage LSBs; ``b`` = d and ``bias`` =
     ``k0 - k1**2 / (4 k2) + I_e`` in current LSBs; ``leak`` and the exp columns are 0.
+
+    Hodgkin-Huxley (``kind`` = :data:`KIND_HH`, section 5.9): ``x`` = (V - E_L) in voltage
+    LSBs, ``i_syn`` in current LSBs (uA/cm2); per step: ``leak`` = ``dt g_L / C_m``, ``g_na``
+    = ``dt g_Na / C_m``, ``g_k`` = ``dt g_K / C_m``, ``gain`` = ``dt I_lsb / (C_m V_lsb)``;
+    ``x_na``, ``x_k`` the reversal potentials and ``x_peak`` the spike threshold ``V_spike``
+    in voltage LSBs; the gate tables' ``gate_origin`` (x of their first entry),
+    ``gate_index`` (``V_lsb 2**8 / table step``), ``gate_offset`` (where they start in the
+    soma's table memory) and ``gate_entries``.
     """
 
     leak: FixedCoefficient
@@ -236,6 +252,15 @@ class AdexParams:
     square_pre: np.ndarray = 0
     substeps: np.ndarray = 1
     x_u: np.ndarray = 0
+    # the HH kind's fields
+    g_na: FixedCoefficient = FixedCoefficient(np.int64(0), np.int64(0))
+    g_k: FixedCoefficient = FixedCoefficient(np.int64(0), np.int64(0))
+    x_na: np.ndarray = 0
+    x_k: np.ndarray = 0
+    gate_index: FixedCoefficient = FixedCoefficient(np.int64(0), np.int64(0))
+    gate_origin: np.ndarray = 0
+    gate_offset: np.ndarray = 0
+    gate_entries: np.ndarray = 0
 
     @property
     def size(self) -> int:
@@ -254,7 +279,7 @@ class AdexParams:
         return table
 
     def columns(self) -> np.ndarray:
-        """(size, 27) int64 table in the column order of :data:`ADEX_COLUMNS` (read-only)."""
+        """(size, 38) int64 table in the column order of :data:`ADEX_COLUMNS` (read-only)."""
         return self._columns
 
 
@@ -263,13 +288,19 @@ class AdexParams:
 
 
 class AdexStepResult(NamedTuple):
-    """State after one AdEx step (int64 arrays) and the boolean spike vector."""
+    """State after one step of the soma (int64 arrays) and the boolean spike vector; the gates
+    ``m``, ``h``, ``n`` of HH rows (as given for other rows), and ``outside``: HH rows whose
+    voltage lay outside the gate tables."""
 
     x: np.ndarray
     w: np.ndarray
     i_syn: np.ndarray
     spiked: np.ndarray
     refractory_left: np.ndarray
+    m: np.ndarray
+    h: np.ndarray
+    n: np.ndarray
+    outside: np.ndarray
 
 
 #: Bits of the overflow code returned by :func:`adex_element` (which register saturated).
@@ -345,22 +376,80 @@ def adex_element(x, w, i_syn, a_in, refractory_left, table, row, bias, extra, va
     return x1, w1, i_next, spiked, refractory_new, overflow, i_raw, x0_raw, x1_raw, w_raw
 
 
+@njit(inline="always")
+def hh_row_element(x, i_syn, m, h, n, a_in, table, row, bias, extra, values, align, limit):
+    """One update of an HH row (docs/chip.md section 5.9): the synaptic input as in
+    :func:`adex_element`, the gates and the voltage by :func:`~.hh.hh_gates_and_voltage`, a spike
+    when ``x`` crosses ``x_peak`` upwards (no reset, no refractory period).
+
+    Returns ``(x, i_syn, m, h, n, spiked, overflow, outside, i_raw, x0_raw, x1_raw)``;
+    ``outside``: the voltage lay outside the gate tables (their end entries were read).
+    """
+    q = a_in << align
+    instant = table[row, ADEX_JUMP] != 0
+    overflow = 0
+    i_raw = i_syn if instant else i_syn + q
+    if i_raw < -limit or i_raw > limit:
+        overflow |= ADEX_OVERFLOW_I
+    i = saturate_element(i_raw, -limit, limit)
+    x0_raw = x + coefficient_element(q, table[row, ADEX_JUMP], table[row, ADEX_JUMP_SHIFT])
+    if x0_raw < -limit or x0_raw > limit:
+        overflow |= ADEX_OVERFLOW_X0
+    x0 = saturate_element(x0_raw, -limit, limit)
+    x1_raw, m1, h1, n1, outside = hh_gates_and_voltage(
+        x0, m, h, n, i + bias + extra, values, table[row, ADEX_GATE_OFFSET], table[row, ADEX_GATE_ENTRIES],
+        table[row, ADEX_GATE_ORIGIN], table[row, ADEX_GATE_INDEX], table[row, ADEX_GATE_INDEX_SHIFT],
+        table[row, ADEX_G_NA], table[row, ADEX_G_NA_SHIFT], table[row, ADEX_G_K], table[row, ADEX_G_K_SHIFT],
+        table[row, ADEX_X_NA], table[row, ADEX_X_K], table[row, ADEX_LEAK], table[row, ADEX_LEAK_SHIFT],
+        table[row, ADEX_GAIN], table[row, ADEX_GAIN_SHIFT])
+    if x1_raw < -limit or x1_raw > limit:
+        overflow |= ADEX_OVERFLOW_X1
+    x1 = saturate_element(x1_raw, -limit, limit)
+    i_next = i - coefficient_element(i, table[row, ADEX_SYNAPSE], table[row, ADEX_SYNAPSE_SHIFT])
+    spiked = x < table[row, ADEX_X_PEAK] <= x1
+    return x1, i_next, m1, h1, n1, spiked, overflow, outside, i_raw, x0_raw, x1_raw
+
+
 @njit
-def _adex_loop(x, w, i_syn, a_in, refractory_left, table, bias, extra, values, align, limit,
-               x_out, w_out, i_out, spiked_out, refractory_out, overflow_out, i_raw, x0_raw, x1_raw, w_raw):
+def _adex_loop(x, w, i_syn, m, h, n, a_in, refractory_left, table, bias, extra, values, align, limit, x_out, w_out,
+               i_out, m_out, h_out, n_out, spiked_out, refractory_out, overflow_out, outside_out, i_raw, x0_raw, x1_raw,
+               w_raw):
     for k in range(x.size):
-        (x_out[k], w_out[k], i_out[k], spiked_out[k], refractory_out[k], overflow_out[k], i_raw[k],
-         x0_raw[k], x1_raw[k], w_raw[k]) = adex_element(x[k], w[k], i_syn[k], a_in[k], refractory_left[k],
-                                                        table, k, bias[k], extra[k], values, align, limit)
+        if table[k, ADEX_KIND] == KIND_HH:
+            (x_out[k], i_out[k], m_out[k], h_out[k], n_out[k], spiked_out[k], overflow_out[k], outside_out[k],
+             i_raw[k], x0_raw[k], x1_raw[k]) = hh_row_element(x[k], i_syn[k], m[k], h[k], n[k], a_in[k], table, k,
+                                                              bias[k], extra[k], values, align, limit)
+            w_out[k] = w_raw[k] = w[k]
+            refractory_out[k] = 0
+        else:
+            (x_out[k], w_out[k], i_out[k], spiked_out[k], refractory_out[k], overflow_out[k], i_raw[k],
+             x0_raw[k], x1_raw[k], w_raw[k]) = adex_element(x[k], w[k], i_syn[k], a_in[k], refractory_left[k],
+                                                            table, k, bias[k], extra[k], values, align, limit)
+            m_out[k], h_out[k], n_out[k] = m[k], h[k], n[k]
+            outside_out[k] = False
 
 
-#: The table values of a slice without exp rows (Izhikevich only; never read).
+#: The table values of a slice without exp rows (Izhikevich, HH; never read).
 NO_EXP_TABLE = np.zeros(2, dtype=np.int64)
 
 
+def soma_table_memory(exp_table: ExpTable | None, gate_tables=None) -> np.ndarray:
+    """The soma's table memory on every core (docs/chip.md section 5.9): the exp table's
+    values (two unused entries without one), then the six HH gate tables, if any."""
+    parts = [exp_table.values if exp_table is not None else NO_EXP_TABLE]
+    if gate_tables is not None:
+        parts.append(np.asarray(gate_tables.values).reshape(-1))
+    return np.concatenate(parts).astype(np.int64)
+
+
+def gate_table_offset(exp_table: ExpTable | None) -> int:
+    """Where the gate tables start in :func:`soma_table_memory`."""
+    return int(exp_table.values.size) if exp_table is not None else NO_EXP_TABLE.size
+
+
 def adex_soma_step(x, w, i_syn, a_in, params: AdexParams, table: ExpTable | None, precision=LOIHI_PRECISION, *,
-                   bias=None, refractory_left=None, extra=None, strict: bool = False, step: int = 0,
-                   owner: str = "AdEx", neuron_ids=None) -> AdexStepResult:
+                   bias=None, refractory_left=None, extra=None, gates=None, gate_tables=None, strict: bool = False,
+                   step: int = 0, owner: str = "AdEx", neuron_ids=None) -> AdexStepResult:
     """One soma update of a slice (docs/chip.md section 5.4; Izhikevich rows: section 5.8).
 
     ``x``: (V - E_L) in voltage LSBs; ``w``, ``i_syn``: current LSBs; ``a_in``: dendritic input
@@ -378,31 +467,37 @@ def adex_soma_step(x, w, i_syn, a_in, params: AdexParams, table: ExpTable | None
     All registers saturate at ``+-(2**(state_bits-1) - 1)``. Strict mode raises on saturation
     of ``i_syn``, ``w``, or ``x`` in a step where the neuron does not spike (the overshoot of
     the spike step itself is discarded by the reset and is not an error).
+
+    HH rows (section 5.9) take their gates ``gates = (m, h, n)`` and read ``gate_tables``.
     """
     size = slice_length(params.size, x, w, i_syn, a_in, bias, refractory_left, extra)
-    values = table.values if table is not None else NO_EXP_TABLE  # Izhikevich rows read none
     return adex_table_step(x, w, i_syn, a_in, table_rows(params.columns(), size),
-                           params.bias if bias is None else bias, values, precision,
-                           refractory_left=refractory_left, extra=extra, strict=strict, step=step, owner=owner,
-                           neuron_ids=neuron_ids)
+                           params.bias if bias is None else bias, soma_table_memory(table, gate_tables), precision,
+                           refractory_left=refractory_left, extra=extra, gates=gates, strict=strict, step=step,
+                           owner=owner, neuron_ids=neuron_ids)
 
 
-def adex_table_step(x, w, i_syn, a_in, table: np.ndarray, bias, exp_values, precision=LOIHI_PRECISION, *,
-                    refractory_left=None, extra=None, strict: bool = False, step: int = 0, owner: str = "AdEx",
-                    neuron_ids=None) -> AdexStepResult:
+def adex_table_step(x, w, i_syn, a_in, table: np.ndarray, bias, table_memory, precision=LOIHI_PRECISION, *,
+                    refractory_left=None, extra=None, gates=None, strict: bool = False, step: int = 0,
+                    owner: str = "AdEx", neuron_ids=None) -> AdexStepResult:
     """:func:`adex_soma_step` with the parameters as an :data:`ADEX_COLUMNS` table, one row per
-    neuron, ``bias`` per neuron and the exp table's ``values``."""
+    neuron, ``bias`` per neuron and the soma's ``table_memory`` (:func:`soma_table_memory`)."""
     size = table.shape[0]
     limit = precision.saturation_limit
     x, w, i_syn, a_in, bias = (writable_int64(value, (size,)) for value in (x, w, i_syn, a_in, bias))
+    m, h, n = (writable_int64(gate, (size,)) for gate in (gates if gates is not None else (0, 0, 0)))
     extra = writable_int64(0 if extra is None else extra, (size,))
     refractory_left = writable_int64(0 if refractory_left is None else refractory_left, (size,))
-    x_new, w_new, i_new, refractory_new, overflow, i_raw, x0_raw, x1_raw, w_raw = (
-        np.zeros(size, dtype=np.int64) for _ in range(9))
-    spiked = np.empty(size, dtype=np.bool_)
-    _adex_loop(x, w, i_syn, a_in, refractory_left, writable_int64(table, table.shape), bias, extra,
-               writable_int64(exp_values, np.shape(exp_values)), precision.alignment_shift_bits, limit,
-               x_new, w_new, i_new, spiked, refractory_new, overflow, i_raw, x0_raw, x1_raw, w_raw)
+    x_new, w_new, i_new, m_new, h_new, n_new, refractory_new, overflow, i_raw, x0_raw, x1_raw, w_raw = (
+        np.zeros(size, dtype=np.int64) for _ in range(12))
+    spiked, outside = np.empty(size, dtype=np.bool_), np.empty(size, dtype=np.bool_)
+    _adex_loop(x, w, i_syn, m, h, n, a_in, refractory_left, writable_int64(table, table.shape), bias, extra,
+               writable_int64(table_memory, np.shape(table_memory)), precision.alignment_shift_bits, limit,
+               x_new, w_new, i_new, m_new, h_new, n_new, spiked, refractory_new, overflow, outside, i_raw, x0_raw,
+               x1_raw, w_raw)
+    if strict and outside.any():
+        raise overflow_error(owner, step, neuron_ids, outside, "voltage x", x,
+                             "lies outside the HH gate tables (the target's [hh] range)")
     if strict and overflow.any():
         for bit, variable, raw in ((ADEX_OVERFLOW_I, "synaptic current i_syn", i_raw),
                                    (ADEX_OVERFLOW_X0, "voltage x", x0_raw),
@@ -412,12 +507,13 @@ def adex_table_step(x, w, i_syn, a_in, table: np.ndarray, bias, exp_values, prec
             if bad.any():
                 raise overflow_error(owner, step, neuron_ids, bad, variable, raw,
                                      f"saturates to the range {-limit}..{limit}")
-    return AdexStepResult(x_new, w_new, i_new, spiked, refractory_new)
+    return AdexStepResult(x_new, w_new, i_new, spiked, refractory_new, m_new, h_new, n_new, outside)
 
 
 __all__ = ["ADEX_COEFFICIENT_BITS", "ADEX_COLUMNS", "ADEX_MAX_SHIFT", "ADEX_PROBES", "ADEX_REGISTERS",
-           "ADEX_TABLE_INDEX_FRACTION_BITS", "EXPIF_PROBES", "IZHIKEVICH_PROBES", "KIND_EXP", "KIND_SQUARE",
-           "MAX_SUBSTEPS", "AdexParams", "square_pre_shift", "AdexStepResult", "ExpTable", "FixedCoefficient",
+           "ADEX_TABLE_INDEX_FRACTION_BITS", "EXPIF_PROBES", "HH_PROBES", "HH_REGISTERS", "IZHIKEVICH_PROBES",
+           "KIND_EXP", "KIND_HH", "KIND_SQUARE", "MAX_SUBSTEPS", "AdexParams", "gate_table_offset", "hh_row_element",
+           "soma_table_memory", "square_pre_shift", "AdexStepResult", "ExpTable", "FixedCoefficient",
            "adex_element", "adex_exp_term", "adex_soma_step", "adex_table_step", "build_exp_lut", "exp_table_of",
            "exp_term_element"]
 

@@ -30,7 +30,7 @@ from ..program import compile as compile_network
 from ..emu import warmup
 from ..errors import BuildError
 from ..io.network_files import NIR_OPTIONS, load_network
-from ..models import DiscreteLI, DiscreteLIF
+from ..models import HH, DiscreteLI, DiscreteLIF
 from ..nir.mapping import SEMANTICS
 from ..program.preflight import check_before_reference
 from ..program.report import tables as program_tables
@@ -140,8 +140,9 @@ def compile_stage(ctx: BuildContext) -> None:
         if ctx.reference is not None:
             rates = {p.name: ctx.reference.rates(p.name) for p in ctx.network.populations.values()}
         # Discrete-time (trained) populations size their registers from what the float run
-        # reached (with a margin) rather than from the worst case no input reaches.
-        ranges = ctx.reference if _has_discrete(ctx.network) else None
+        # reached (with a margin) rather than from the worst case no input reaches; HH
+        # populations check that run's voltages against their gate tables.
+        ranges = ctx.reference if _uses_float_ranges(ctx.network) else None
         ctx.program = compile_network(ctx.network, ctx.target, strict=ctx.strict, placer=ctx.placer,
                                       rates=rates, ranges=ranges)
     for table in program_tables(ctx.program):
@@ -152,8 +153,8 @@ def compile_stage(ctx: BuildContext) -> None:
         ctx.console.print("quantization: nothing clipped or dropped", markup=False)
 
 
-def _has_discrete(network) -> bool:
-    return any(isinstance(p.model, (DiscreteLIF, DiscreteLI)) for p in network.populations.values())
+def _uses_float_ranges(network) -> bool:
+    return any(isinstance(p.model, (DiscreteLIF, DiscreteLI, HH)) for p in network.populations.values())
 
 
 def emit_stage(ctx: BuildContext) -> None:

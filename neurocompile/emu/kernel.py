@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..chip.adex import ADEX_I, ADEX_W, ADEX_X, adex_element
+from ..chip.adex import ADEX_I, ADEX_KIND, ADEX_W, ADEX_X, KIND_HH, adex_element, hh_row_element
 from ..chip.costs import core_time_ns
 from ..chip.dendrite import arrival_slot, dendrite_element, scaled_sum, scaled_synapse
 from ..chip.numbers import saturate_element
@@ -142,20 +142,34 @@ def lif_pass_extra(slot, u, v, refractory_left, bias, flags, sets, segments, seg
 
 
 @njit(nogil=True)
-def adex_pass(slot, x, w, i_syn, refractory_left, bias, flags, sets, set_of, exp_values, batch, shift, limit,
+def adex_pass(slot, x, w, i_syn, gates, refractory_left, bias, flags, sets, set_of, table_memory, batch, shift, limit,
               low, high, extra, with_extra):
-    """Update every AdEx neuron (of every sample) from its input in ``slot`` (cleared); flags.
-    ``extra``: receptor contributions per neuron and sample, read when ``with_extra``."""
+    """Update every neuron of the nonlinear soma (of every sample) from its input in ``slot``
+    (cleared); flags. ``gates``: the m, h, n registers (rows) when the bank has HH rows, else
+    no rows; ``extra``: receptor contributions per neuron and sample, read when ``with_extra``.
+    An HH row's counted state saturation is a step outside its gate tables."""
     single = sets.shape[0] == 1  # one parameter set (the usual case): no row lookup
     for k in range(set_of.size):
         row = 0 if single else set_of[k]
+        hh = sets[row, ADEX_KIND] == KIND_HH
         for e in range(k * batch, (k + 1) * batch):
             total = slot[e]
             slot[e] = 0
             a_in = dendrite_element(total, low, high)
+            if hh:
+                x_new, i_new, m_new, h_new, n_new, fired, overflow, outside, _, _, _ = hh_row_element(
+                    x[e], i_syn[e], gates[0, e], gates[1, e], gates[2, e], a_in, sets, row, bias[e],
+                    extra[e] if with_extra else 0, table_memory, shift, limit)
+                x[e] = x_new
+                i_syn[e] = i_new
+                gates[0, e] = m_new
+                gates[1, e] = h_new
+                gates[2, e] = n_new
+                flags[e] = soma_flags(fired, a_in, total, limit if outside else w[e], limit)
+                continue
             x_new, w_new, i_new, fired, refractory, _, _, _, _, _ = adex_element(
                 x[e], w[e], i_syn[e], a_in, refractory_left[e], sets, row, bias[e],
-                extra[e] if with_extra else 0, exp_values, shift, limit)
+                extra[e] if with_extra else 0, table_memory, shift, limit)
             x[e] = x_new
             w[e] = w_new
             i_syn[e] = i_new
@@ -346,6 +360,7 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
         flag_words = flags.view(np.uint64)  # flags are padded to whole words
         lif_u, lif_v = lif.registers[LIF_U], lif.registers[LIF_V]
         adex_x, adex_w, adex_i = adex.registers[ADEX_X], adex.registers[ADEX_W], adex.registers[ADEX_I]
+        adex_gates = adex.registers[ADEX_I + 1:]  # m, h, n when the bank has HH rows
         counts, probed, n_recorded = recording.counts, recording.probed, recording.n_recorded
         per_step = counters.per_step
         step_synops, step_active, saturations = counters.step_synops, counters.step_active, counters.saturations
@@ -400,8 +415,8 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
                              registers.dendrite_high)
                 if with_adex:  # a compile-time constant: LIF-only kernels leave the AdEx code out
                     into = base + n_lif * batch
-                    adex_pass(ring[into:into + n_adex * batch], adex_x, adex_w, adex_i, adex.refractory, adex.bias,
-                              adex.flags, adex_table.sets, adex_table.set_of, adex_table.exp_values, batch,
+                    adex_pass(ring[into:into + n_adex * batch], adex_x, adex_w, adex_i, adex_gates, adex.refractory,
+                              adex.bias, adex.flags, adex_table.sets, adex_table.set_of, adex_table.exp_values, batch,
                               registers.shift, registers.limit, registers.dendrite_low, registers.dendrite_high,
                               elements.extra[n_lif * batch:n_neurons * batch] if with_receptors else elements.extra,
                               with_receptors)

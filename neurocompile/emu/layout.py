@@ -29,7 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..chip import SOMAS
-from ..chip.adex import ADEX_COLUMNS
+from ..chip.adex import ADEX_COLUMNS, soma_table_memory
 from ..chip.dendrite import floor_groups, floors_each_group
 from ..chip.lif import LIF_BIAS, LIF_COLUMNS
 from ..chip.receptors import R_BLOCK_OFFSET, RECEPTOR_COLUMNS
@@ -80,8 +80,10 @@ class LifTable(NamedTuple):
 
 
 class AdexTable(NamedTuple):
-    """Parameters of the AdEx bank: distinct :data:`~neurocompile.chip.adex.ADEX_COLUMNS` rows,
-    each neuron's row, and the exp table the cores hold."""
+    """Parameters of the AdEx bank (the nonlinear soma): distinct
+    :data:`~neurocompile.chip.adex.ADEX_COLUMNS` rows, each neuron's row, and the table memory
+    the cores hold (:func:`~neurocompile.chip.adex.soma_table_memory`: the exp table, then the
+    HH gate tables)."""
 
     sets: np.ndarray
     set_of: np.ndarray
@@ -277,11 +279,17 @@ class ChipLayout:
         self.registers = Registers(precision.decay_bits, precision.alignment_shift_bits, precision.state_half,
                                    precision.saturation_limit, low, high)
         self.lif, self.lif_bias = self._lif_bank([pops[n] for n in members["LIF"]])
-        self.adex, self.adex_bias = self._adex_bank([pops[n] for n in members["AdEx"]], qnet.exp_table)
+        self.adex, self.adex_bias = self._adex_bank([pops[n] for n in members["AdEx"]], qnet.exp_table,
+                                                    qnet.gate_tables)
         self.initial = {"elements": self._receptor_elements(pops)}
+        #: bank -> its registers: every register of its models (a bank with HH rows holds their
+        #: gates, zero for its other rows)
+        self.bank_registers = {bank: max((SOMAS[pops[n].model].registers for n in members[bank]), key=len,
+                                         default=SOMAS[bank].registers) for bank in ("LIF", "AdEx")}
         for bank in ("LIF", "AdEx"):
-            registers = SOMAS[bank].registers
-            state = [np.stack([np.asarray(pops[n].state[r], dtype=np.int64) for r in registers]) for n in members[bank]]
+            registers = self.bank_registers[bank]
+            state = [np.stack([np.asarray(pops[n].state.get(r, np.zeros(pops[n].size)), dtype=np.int64)
+                               for r in registers]) for n in members[bank]]
             self.initial[bank] = narrow(np.concatenate(state, axis=1) if state else np.zeros((len(registers), 0)),
                                         np.int32, f"initial state of the {bank} bank")
         self.fabric = self._fabric(program)
@@ -307,15 +315,13 @@ class ChipLayout:
         return (LifTable(sets, set_of, segments, set_of[segments[:-1]].astype(np.int64)),
                 narrow(table[:, LIF_BIAS], np.int32, "LIF bias"))
 
-    def _adex_bank(self, populations, exp_table):
+    def _adex_bank(self, populations, exp_table, gate_tables):
         if not populations:
             return (AdexTable(np.zeros((1, len(ADEX_COLUMNS)), np.int64), np.zeros(0, np.int32),
                               np.zeros(2, np.int64)), np.zeros(0, dtype=np.int32))
         sets, set_of = parameter_sets(np.concatenate([q.params.columns() for q in populations]))
         bias = np.concatenate([np.asarray(q.params.bias) for q in populations])
-        # Izhikevich-only banks read no exp table (their rows square the voltage instead)
-        values = exp_table.values if exp_table is not None else np.zeros(2, np.int64)
-        return (AdexTable(sets, set_of, contiguous(values, np.int64)),
+        return (AdexTable(sets, set_of, contiguous(soma_table_memory(exp_table, gate_tables), np.int64)),
                 narrow(bias, np.int32, "AdEx bias"))
 
     def _receptor_elements(self, pops) -> np.ndarray:

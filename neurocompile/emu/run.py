@@ -223,8 +223,13 @@ def _saturation_counts(layout: ChipLayout, saturations: np.ndarray) -> dict:
     counts = {}
     for k, kind in zip(*np.nonzero(saturations)):  # only chip neurons (never host sources) saturate
         name = layout.order[k]
-        soma = SOMAS[layout.program.quantized.populations[name].model]
-        label = "dendritic input" if kind == 0 else f"state {soma.counted_saturation}"
+        model = layout.program.quantized.populations[name].model
+        if kind == 0:
+            label = "dendritic input"
+        elif model == "HH":  # its counted state saturation is a step outside the gate tables
+            label = "voltage outside the gate tables"
+        else:
+            label = f"state {SOMAS[model].counted_saturation}"
         counts[f"'{name}': {label}"] = int(saturations[k, kind])
     return counts
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..chip import SOMAS
-from ..chip.adex import ADEX_X, adex_table_step
+from ..chip.adex import ADEX_I, ADEX_W, ADEX_X, adex_table_step
 from ..chip.dendrite import read_dendrite
 from ..chip.lif import LIF_V, lif_table_step
 from ..chip.overflow import overflow_error
@@ -72,15 +72,20 @@ class Stepper:
                                refractory_left=s.lif.refractory, strict=self.strict, step=step, owner="LIF",
                                neuron_ids=self._labels(0), extra=None if extra is None else extra[:n_lif],
                                load=None if load is None else load[:n_lif])
-            self._store(s.lif, SOMAS["LIF"], r, a_in, slot)
+            self._store(s.lif, layout.bank_registers["LIF"], getattr(r, SOMAS["LIF"].counted_saturation), r, a_in,
+                        slot)
         if n_adex:
             slot = s.dendrites.ring[base + n_lif:base + n_lif + n_adex]
             a_in = self._read(slot, step, "AdEx", s.dimensions.n_lif)
-            r = adex_table_step(*s.adex.registers, a_in, self.adex_rows, s.adex.bias, layout.adex.exp_values,
-                                precision, refractory_left=s.adex.refractory, strict=self.strict, step=step,
-                                owner="AdEx", neuron_ids=self._labels(s.dimensions.n_lif),
-                                extra=None if extra is None else extra[n_lif:])
-            self._store(s.adex, SOMAS["AdEx"], r, a_in, slot)
+            registers = s.adex.registers
+            gates = tuple(registers[ADEX_I + 1:]) if registers.shape[0] > ADEX_I + 1 else None  # HH rows' m, h, n
+            r = adex_table_step(registers[ADEX_X], registers[ADEX_W], registers[ADEX_I], a_in, self.adex_rows,
+                                s.adex.bias, layout.adex.exp_values, precision, refractory_left=s.adex.refractory,
+                                gates=gates, strict=self.strict, step=step, owner="nonlinear soma",
+                                neuron_ids=self._labels(s.dimensions.n_lif), extra=None if extra is None else extra[n_lif:])
+            # an HH row's counted state saturation is a step outside its gate tables
+            self._store(s.adex, layout.bank_registers["AdEx"], np.where(r.outside, precision.saturation_limit, r.w),
+                        r, a_in, slot)
 
     def _elements(self, step: int, start: int) -> np.ndarray:
         """The receptor elements' update (docs/chip.md section 4.5) from their accumulators at
@@ -139,12 +144,13 @@ class Stepper:
         batch = self.state.batch
         return lambda position: self.layout.label(first_neuron * batch + position, batch)
 
-    def _store(self, bank, soma, result, a_in, slot) -> None:
-        """Write a bank's new state back, clear its slot and set its flags (:mod:`.state`)."""
+    def _store(self, bank, registers, counted, result, a_in, slot) -> None:
+        """Write a bank's new state back (its ``registers``, in order), clear its slot and set its
+        flags (:mod:`.state`); ``counted``: the values whose saturation the flags count."""
         limit = self.layout.precision.saturation_limit
-        for k, register in enumerate(soma.registers):
+        for k, register in enumerate(registers):
             bank.registers[k] = getattr(result, register)
         bank.refractory[:] = result.refractory_left
         total = slot.astype(np.int64)
         slot[:] = 0
-        soma_flags_array(result.spiked, a_in, total, getattr(result, soma.counted_saturation), limit, bank.flags)
+        soma_flags_array(result.spiked, a_in, total, np.asarray(counted, dtype=np.int64), limit, bank.flags)

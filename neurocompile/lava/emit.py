@@ -17,7 +17,8 @@ import numpy as np
 
 from neurocompile.chip.host import BiasSchedule, bias_value
 from neurocompile.errors import BuildError
-from neurocompile.lava.plan import LAVA_LIF, NC_ADEX, NC_LIF, SIGN_MODES, SOURCE, LavaPlan, SynapseBlock
+from neurocompile.lava.plan import (FULL_WIDTH_BIAS, LAVA_LIF, NC_ADEX, NC_HH, NC_LIF, SIGN_MODES, SOURCE, LavaPlan,
+                                    SynapseBlock)
 
 #: Steps the taps buffer; runs proceed in chunks of at most this many steps.
 TAP_BUFFER_STEPS = 256
@@ -60,7 +61,7 @@ def build_graph(program, plan: LavaPlan, horizon_steps: int) -> LavaGraph:
         if n.kind == SOURCE:
             neurons[name] = _ring_buffer(name, source_spikes[name]) if name in has_output else None
         else:
-            neurons[name] = _neuron_process(n.kind, q, plan.precision, qnet.exp_table, initial_bias.get(name))
+            neurons[name] = _neuron_process(n.kind, q, plan.precision, qnet, initial_bias.get(name))
     synapses = {}
     for block in plan.blocks:
         proc = _connection(block)
@@ -100,14 +101,14 @@ def _initial_params(kind: str, q, bias_update):
     """The population's parameter record with its bias registers from step 0."""
     if bias_update is None:
         return q.params
-    if kind == NC_ADEX:
+    if kind in FULL_WIDTH_BIAS:
         return dataclasses.replace(q.params, bias=bias_value(bias_update.bias_mant, bias_update.bias_exp))
     return dataclasses.replace(q.params, bias_mant=bias_update.bias_mant, bias_exp=bias_update.bias_exp)
 
 
-def _neuron_process(kind: str, q, precision, exp_table, bias_update):
-    """The Lava process of population ``q`` (``bias_update``: its registers from step 0, if any);
-    our LIF/AdEx process with receptor elements when ``q`` has them."""
+def _neuron_process(kind: str, q, precision, qnet, bias_update):
+    """The Lava process of population ``q`` of ``qnet`` (``bias_update``: its registers from step
+    0, if any); our LIF/AdEx process with receptor elements when ``q`` has them."""
     shape = (q.size,)
     params = _initial_params(kind, q, bias_update)
     common = dict(shape=shape, params=params, precision=precision, name=q.name)
@@ -119,7 +120,12 @@ def _neuron_process(kind: str, q, precision, exp_table, bias_update):
     if kind == NC_ADEX:
         from neurocompile.lava.processes import NcAdex, NcAdexReceptors
         process = NcAdexReceptors if elements else NcAdex
-        return process(x=q.state["x"], w=q.state["w"], i_syn=q.state["i_syn"], table=exp_table, **common, **elements)
+        return process(x=q.state["x"], w=q.state["w"], i_syn=q.state["i_syn"], table=qnet.exp_table, **common,
+                       **elements)
+    if kind == NC_HH:
+        from neurocompile.lava.processes import NcHH
+        return NcHH(x=q.state["x"], w=q.state["w"], i_syn=q.state["i_syn"], m=q.state["m"], h=q.state["h"],
+                    n=q.state["n"], table=qnet.exp_table, gate_tables=qnet.gate_tables, **common)
     if kind == NC_LIF:
         from neurocompile.lava.processes import NcLif, NcLifReceptors
         process = NcLifReceptors if elements else NcLif

@@ -20,10 +20,14 @@ from neurocompile.chip.dendrite import floor_groups, floors_each_group
 from neurocompile.errors import BuildError
 from neurocompile.target import LOIHI_PRECISION
 
-#: Neuron process kinds: Lava's own LIF, our integer LIF / AdEx processes, host spike source.
+#: Neuron process kinds: Lava's own LIF, our integer LIF / nonlinear-soma (AdEx, ExpIF,
+#: Izhikevich) / HH processes, host spike source.
 LAVA_LIF = "lava.LIF"
 NC_LIF = "NcLif"
 NC_ADEX = "NcAdex"
+NC_HH = "NcHH"
+#: Kinds whose bias register is one full-width integer (``bias``), not a mantissa and exponent.
+FULL_WIDTH_BIAS = (NC_ADEX, NC_HH)
 SOURCE = "RingBuffer"
 
 #: Lava's weight sign modes by our quantizer's ``sign_mode`` (lava.utils.weightutils.SignMode names).
@@ -40,7 +44,7 @@ DENSE_MAX_ENTRIES = 1 << 20
 class NeuronPlan:
     """One population as one Lava process.
 
-    ``kind``: :data:`LAVA_LIF`, :data:`NC_LIF`, :data:`NC_ADEX` or :data:`SOURCE`.
+    ``kind``: :data:`LAVA_LIF`, :data:`NC_LIF`, :data:`NC_ADEX`, :data:`NC_HH` or :data:`SOURCE`.
     ``reason``: why a custom process is used (empty for Lava's own processes).
     ``variables``: our probe variable name -> the process's Var name; ``offsets``: where a
     variable's neurons start in that Var (a receptor's in the elements' ``r0``/``r1``).
@@ -140,6 +144,9 @@ def _plan_neurons(q, precision, native_lif: bool) -> NeuronPlan:
         kind = NC_ADEX if SOMAS[q.model].bank == "AdEx" else NC_LIF
         return NeuronPlan(q.name, kind, q.size, "receptor elements (docs/chip.md section 4.5)", variables, offsets,
                           tuple(q.receptors.names))
+    if q.model == "HH":
+        return NeuronPlan(q.name, NC_HH, q.size, "HH has no Lava process (our NcHH runs the chip's HH row with its "
+                          "gate tables)", variables)
     if SOMAS[q.model].bank == "AdEx":
         return NeuronPlan(q.name, NC_ADEX, q.size, f"{q.model} has no Lava process (our NcAdex runs the chip's "
                           "nonlinear soma)", variables)

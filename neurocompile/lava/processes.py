@@ -2,7 +2,8 @@
 
 * :class:`NcLif`: the chip's integer LIF with its extensions (refractory period, reset by
   subtraction, LI readout, per-neuron decays and thresholds).
-* :class:`NcAdex`: the chip's fixed-point AdEx.
+* :class:`NcAdex`: the chip's fixed-point nonlinear soma (AdEx, ExpIF, Izhikevich rows).
+* :class:`NcHH`: the same with the Hodgkin-Huxley row's gate registers and tables.
 * :class:`NcStpConnection`: a projection with short-term plasticity (docs/chip.md section
   3.4), which Lava's connections cannot express: each spike's synapses scaled by its
   presynaptic neuron's efficacy, with the chip's delays and floors.
@@ -37,7 +38,7 @@ from lava.magma.core.process.variable import Var
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
-from neurocompile.chip.adex import ADEX_REGISTERS, adex_soma_step
+from neurocompile.chip.adex import ADEX_REGISTERS, HH_REGISTERS, adex_soma_step
 from neurocompile.chip.dendrite import read_dendrite
 from neurocompile.chip.host import bias_value
 from neurocompile.chip.lif import LIF_REGISTERS, lif_soma_step
@@ -113,6 +114,20 @@ class NcLifReceptors(NcLif):
         _add_receptor_elements(self, rows, lut, r0, r1)
 
 
+class NcHH(NcAdex):
+    """The chip's Hodgkin-Huxley row of the nonlinear soma (docs/chip.md section 5.9): an
+    :class:`NcAdex` with the gate registers ``m``, ``h``, ``n`` (fractions of 2**22) and the
+    cores' ``gate_tables`` (:class:`~neurocompile.chip.hh.GateTables`)."""
+
+    def __init__(self, *, m, h, n, gate_tables, **kwargs):
+        super().__init__(**kwargs)
+        self.proc_params["gate_tables"] = gate_tables
+        shape = self.x.shape
+        self.m = Var(shape=shape, init=np.asarray(m))
+        self.h = Var(shape=shape, init=np.asarray(h))
+        self.n = Var(shape=shape, init=np.asarray(n))
+
+
 class NcAdexReceptors(NcAdex):
     """:class:`NcAdex` with receptor elements (as :class:`NcLifReceptors`)."""
 
@@ -184,6 +199,23 @@ class _AdexModel(_ChipSomaModel):
                               extra=extra, step=step, owner=self.proc_params["name"])
 
 
+class _HhModel(_AdexModel):
+    """:class:`_AdexModel` with the gates: calls :func:`neurocompile.chip.adex.adex_soma_step`
+    with ``gates`` and the gate tables."""
+
+    m: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
+    h: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
+    n: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
+    registers = HH_REGISTERS
+
+    def update(self, a_in, step, elements):
+        return adex_soma_step(self.x, self.w, self.i_syn, a_in, self.proc_params["params"],
+                              self.proc_params["table"], self.proc_params["precision"],
+                              bias=self.bias.astype(np.int64), refractory_left=self.refractory_left,
+                              gates=(self.m, self.h, self.n), gate_tables=self.proc_params["gate_tables"],
+                              step=step, owner=self.proc_params["name"])
+
+
 @implements(proc=NcLif, protocol=LoihiProtocol)
 @requires(CPU)
 @tag("fixed_pt")
@@ -196,6 +228,13 @@ class PyNcLifModel(_LifModel):
 @tag("fixed_pt")
 class PyNcAdexModel(_AdexModel):
     """The chip's AdEx (:class:`NcAdex`)."""
+
+
+@implements(proc=NcHH, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt")
+class PyNcHHModel(_HhModel):
+    """The chip's HH row (:class:`NcHH`)."""
 
 
 class _ReceptorElements:

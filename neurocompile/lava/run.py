@@ -16,7 +16,7 @@ from neurocompile.chip.host import BiasSchedule, bias_value
 from neurocompile.errors import NeurocompileError
 from neurocompile.reference.simulator import steps_for
 from neurocompile.result import Recorder, Result
-from neurocompile.lava.plan import LAVA_LIF, NC_ADEX, SOURCE, plan_program
+from neurocompile.lava.plan import FULL_WIDTH_BIAS, LAVA_LIF, SOURCE, plan_program
 
 #: Steps the spike sources cover when the graph is built before the run's duration is known.
 DEFAULT_HORIZON_STEPS = 1000
@@ -130,7 +130,7 @@ class LavaRun:
             writes = []
             for upd in updates:
                 proc = self._graph.neurons[upd.population]
-                if self.plan.neurons[upd.population].kind == NC_ADEX:
+                if self.plan.neurons[upd.population].kind in FULL_WIDTH_BIAS:
                     writes.append((proc.bias, bias_value(upd.bias_mant, upd.bias_exp)))
                 else:
                     writes += [(proc.bias_mant, np.asarray(upd.bias_mant)), (proc.bias_exp, np.asarray(upd.bias_exp))]

@@ -147,6 +147,11 @@ class HH(NeuronModel):
     The state is ``v`` (mV), the gates ``m``, ``h``, ``n`` (dimensionless, 0..1) and ``I_syn``
     (uA/cm2). By default a neuron starts at rest: ``V`` at the resting potential with no
     injected current and each gate at its steady state there (:func:`resting_potential`).
+
+    On the chip (docs/chip.md section 5.9) the gates relax from tables over V (the target's
+    ``[hh]`` section) and V takes forward-Euler steps: the compiler needs ``dt (g_Na + g_K +
+    g_L) / C_m <= 4`` (dt <= 0.025 ms for the squid axon) and refuses a float run whose
+    voltages leave the tables' range. The float reference runs at any dt.
     """
 
     parameters = {

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..chip import AdexParams, ExpTable, FixedCoefficient, LifParams
+from ..chip.hh import GateTables
 from ..errors import NeurocompileError
 from ..ir.inputs import PoissonSource, SpikeTrains
 from ..place.placement import Placement
@@ -29,7 +30,7 @@ FORMAT_VERSION = 5  # 3: receptor elements; 4: their conductances load a LIF's r
 #                    5: the nonlinear soma's kind, square and x_u columns (Izhikevich)
 
 _CLASSES = {cls.__name__: cls for cls in (
-    AdexParams, ExpTable, FixedCoefficient, LifParams, Placement, RouteTable, CoreUsage,
+    AdexParams, ExpTable, FixedCoefficient, GateTables, LifParams, Placement, RouteTable, CoreUsage,
     BiasUpdate, QuantizedNetwork, QuantizedPopulation, QuantizedProjection, QuantizedReceptors, QuantIssue)}
 
 

@@ -26,7 +26,8 @@ def compile(network, target="emu", *, strict: bool = False, placer: str = DEFAUL
         weight_precision: ``"single"``, ``"double"`` or ``"auto"`` (default): how weights are
             written into synapses (:func:`neurocompile.quantize.quantize`).
         ranges: float runs (Results) whose state extremes size the registers of discrete-time
-            populations (:func:`neurocompile.quantize.quantize`), e.g. the float reference run.
+            populations and receptor elements, and whose voltages HH populations' gate tables
+            must hold (:func:`neurocompile.quantize.quantize`), e.g. the float reference run.
     """
     from .. import __version__
 

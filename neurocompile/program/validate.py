@@ -18,7 +18,9 @@ import numbers
 import numpy as np
 
 from ..chip import SOMAS, AdexParams, ExpTable, FixedCoefficient, LifParams
-from ..chip.adex import ADEX_COEFFICIENT_BITS, ADEX_MAX_SHIFT, KIND_EXP, KIND_SQUARE, MAX_SUBSTEPS, exp_table_of
+from ..chip.adex import (ADEX_COEFFICIENT_BITS, ADEX_MAX_SHIFT, KIND_EXP, KIND_HH, KIND_SQUARE, MAX_SUBSTEPS,
+                         exp_table_of, gate_table_offset)
+from ..chip.hh import HH_GATE_BITS, GateTables
 from ..chip.nmda import GATE_COLUMNS, GATE_DECAY_BITS, G_A, G_A_SHIFT, G_D_DECAY, G_D_RISE
 from ..chip.receptors import (BLOCK_FRACTION_BITS, CONDUCTANCE_KIND, CURRENT_KIND, R_BLOCK_OFFSET,
                               R_BLOCK_ORIGIN, R_BLOCK_SHIFT, R_BLOCK_SIZE, R_COUPLE, R_COUPLE_SHIFT, R_DECAY0,
@@ -30,6 +32,7 @@ from ..ir.inputs import PoissonSource, SpikeTrains
 from ..place.placement import HOST, Placement
 from ..place.routing import RouteTable
 from ..place.usage import LIMITS, CoreUsage, synapse_entries_per_core
+from ..quantize.hh import gate_tables_for
 from ..quantize.receptors import COEFFICIENT_BITS, E_REV_BITS, QuantizedReceptors
 from ..quantize.weights import mantissa_range
 from ..quantize.types import BiasUpdate, QuantizedNetwork, QuantizedPopulation, QuantizedProjection
@@ -128,6 +131,9 @@ def validate_program(program, path) -> None:
     if any(p.model != "source" and SOMAS[p.model].bank == "AdEx" and np.any(p.params.kind == KIND_EXP)
            for p in pops.values()):
         _exp_table(c, target, q.exp_table)
+    if any(p.model != "source" and SOMAS[p.model].bank == "AdEx" and np.any(p.params.kind == KIND_HH)
+           for p in pops.values()):
+        _gate_tables(c, target, q, pops)
     projections = c.instance("program", "projections", q.projections, (tuple, list))
     for k, qp in enumerate(projections):
         _projection(c, target, k, qp, pops)
@@ -164,6 +170,11 @@ def _population(c: Checker, target, name, pop) -> int:
         _lif_params(c, where, pop.params, size, precision)
     else:
         _adex_params(c, where, pop.params, size, precision)
+        # the kind decides which registers a row updates: an HH row needs the gate registers
+        # only an HH population brings
+        kind = SOMA_KINDS[pop.model]
+        c.within(where, "params.kind", np.broadcast_to(pop.params.kind, (size,)), kind, kind,
+                 f"must be {kind} for the {pop.model} model")
     state = c.instance(where, "state", pop.state, dict)
     for register in SOMAS[pop.model].registers:
         if register not in state:
@@ -211,14 +222,15 @@ def _adex_params(c: Checker, where: str, params, size: int, precision) -> None:
     c.instance(where, "params", params, AdexParams)
     limit = precision.state_half
     low, high = -(1 << (ADEX_COEFFICIENT_BITS - 1)), (1 << (ADEX_COEFFICIENT_BITS - 1)) - 1
-    for field in ("leak", "gain", "jump", "coupling", "adaptation", "synapse", "exp_index", "exp_scale", "square"):
+    for field in ("leak", "gain", "jump", "coupling", "adaptation", "synapse", "exp_index", "exp_scale", "square",
+                  "g_na", "g_k", "gate_index"):
         coefficient = c.instance(where, f"params.{field}", getattr(params, field), FixedCoefficient)
         c.within(where, f"params.{field}.mant",
                  c.per_neuron(where, f"params.{field}.mant", coefficient.mant, INTEGER, size), low, high)
         c.within(where, f"params.{field}.shift",
                  c.per_neuron(where, f"params.{field}.shift", coefficient.shift, INTEGER, size), 0, MAX_SHIFT)
     c.array(where, "params.x_peak", params.x_peak, INTEGER, (size,))  # sets the record's size
-    for field in ("exp_origin", "x_peak", "x_reset", "b"):
+    for field in ("exp_origin", "x_peak", "x_reset", "b", "x_u", "x_na", "x_k", "gate_origin"):
         c.within(where, f"params.{field}", c.per_neuron(where, f"params.{field}", getattr(params, field), INTEGER,
                                                          size), -limit, limit)
     c.within(where, "params.bias", c.array(where, "params.bias", params.bias, INTEGER, (size,)),
@@ -227,7 +239,9 @@ def _adex_params(c: Checker, where: str, params, size: int, precision) -> None:
              c.per_neuron(where, "params.refractory_steps", params.refractory_steps, INTEGER, size),
              0, min(precision.max_refractory_steps, INT16_MAX))
     c.within(where, "params.kind", c.per_neuron(where, "params.kind", params.kind, INTEGER, size),
-             KIND_EXP, KIND_SQUARE)
+             KIND_EXP, KIND_HH)
+    for field in ("gate_offset", "gate_entries"):
+        c.per_neuron(where, f"params.{field}", getattr(params, field), INTEGER, size)
     c.within(where, "params.substeps", c.per_neuron(where, "params.substeps", params.substeps, INTEGER, size),
              1, MAX_SUBSTEPS)
     pre = c.per_neuron(where, "params.square_pre", params.square_pre, INTEGER, size)
@@ -236,6 +250,38 @@ def _adex_params(c: Checker, where: str, params, size: int, precision) -> None:
     if np.any(squares & (np.broadcast_to(pre, (size,)) < 1)):  # the square's rounding adds 2**(pre-1)
         raise c.fail(where, "params.square_pre", int(np.min(np.broadcast_to(pre, (size,))[squares])),
                      "must be >= 1 for an Izhikevich row (kind 1)")
+
+
+#: The row kind (``params.kind``) of each model of the nonlinear soma.
+SOMA_KINDS = {"AdEx": KIND_EXP, "ExpIF": KIND_EXP, "Izhikevich": KIND_SQUARE, "HH": KIND_HH}
+
+
+def _gate_tables(c: Checker, target, q, pops) -> None:
+    """HH rows: the program's gate tables are the target's for the program's dt, the rows
+    point at them, and the gate registers are fractions of at most 1."""
+    where = "HH gate tables"
+    if target.hh is None:
+        raise c.fail("program", "target", target.name, "has no [hh] section, but the program has HH neurons")
+    tables = c.instance("program", "gate_tables", q.gate_tables, GateTables)
+    expected = gate_tables_for(target, q.dt)
+    values = c.array(where, "values", tables.values, INTEGER, expected.values.shape)
+    if not np.array_equal(values, expected.values) or (tables.v_min, tables.v_max) != (expected.v_min, expected.v_max):
+        bad = values != expected.values
+        raise c.fail(where, _at("values", values, bad), _first(values, bad) if bad.any() else tables.v_min,
+                     f"must be the gate tables of target '{target.name}' ([hh] section) at dt = {q.dt:g} ms")
+    offset = gate_table_offset(q.exp_table)
+    for name, pop in pops.items():
+        if pop.model == "source" or SOMAS[pop.model].bank != "AdEx":
+            continue
+        rows = np.broadcast_to(pop.params.kind, (pop.size,)) == KIND_HH
+        if not rows.any():
+            continue
+        where = f"population '{name}'"
+        for field, value in (("gate_offset", offset), ("gate_entries", expected.entries)):
+            c.within(where, f"params.{field}", np.broadcast_to(getattr(pop.params, field), (pop.size,))[rows],
+                     value, value)
+        for gate in ("m", "h", "n"):
+            c.within(where, f"state['{gate}']", np.asarray(pop.state[gate])[rows], 0, 1 << HH_GATE_BITS)
 
 
 def _exp_table(c: Checker, target, table) -> None:

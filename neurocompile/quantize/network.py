@@ -8,8 +8,10 @@ import numpy as np
 
 from ..chip.adex import exp_table_of
 from ..errors import BuildError, invalid
-from ..models import AdEx, DiscreteLI, DiscreteLIF, ExpIF, Izhikevich, LI, LIF
+from ..chip.adex import gate_table_offset
+from ..models import HH, AdEx, DiscreteLI, DiscreteLIF, ExpIF, Izhikevich, LI, LIF
 from .adex import quantize_adex
+from .hh import gate_tables_for, quantize_hh
 from .izhikevich import quantize_izhikevich
 from .currents import bias_updates
 from .discrete import bias_onsets, quantize_discrete
@@ -70,10 +72,13 @@ def quantize(network, target, strict: bool = False, *, weight_precision: str = "
     uses_adex = any(isinstance(pop.model, (AdEx, ExpIF)) for pop in network.populations.values())
     model_support(network, target)
     exp_table = exp_table_of(target) if uses_adex else None
+    uses_hh = any(isinstance(pop.model, HH) for pop in network.populations.values())
+    gate_tables = gate_tables_for(target, network.dt) if uses_hh else None
+    tables = {"exp": exp_table, "gates": gate_tables, "gate_offset": gate_table_offset(exp_table)}
     receptor_sums = receptor_weight_sums(network)
     pops: dict[str, QuantizedPopulation] = {}
     for pop in network.populations.values():
-        pops[pop.name] = _quantize_population(pop, network.dt, target, exp_table, incoming[pop.name],
+        pops[pop.name] = _quantize_population(pop, network.dt, target, tables, incoming[pop.name],
                                               largest[pop.name], injected[pop.name], measured.get(pop.name))
         if not pop.is_source and pop.model.has_receptors:
             pops[pop.name] = _with_receptors(pops[pop.name], pop, network.dt, precision, receptor_sums,
@@ -95,15 +100,24 @@ def quantize(network, target, strict: bool = False, *, weight_precision: str = "
         if strict:
             raise BuildError(f"quantization (strict): {issue}")
         warnings.warn(str(issue), QuantizationWarning, stacklevel=2)
-    return QuantizedNetwork(network.name, network.dt, network.seed, pops, projs, updates, issues, exp_table)
+    return QuantizedNetwork(network.name, network.dt, network.seed, pops, projs, updates, issues, exp_table,
+                            gate_tables)
 
 
 def measured_reach(results, network) -> dict:
-    """Population -> per-neuron largest |v - v_rest| and |I_syn| reached in float runs."""
+    """Population -> per-neuron largest |v - v_rest| and |I_syn| reached in float runs (discrete
+    models), or (lowest, highest) v (HH: the gate tables must hold them)."""
     results = results if isinstance(results, (list, tuple)) else [results]
     reach: dict = {}
     for result in results:
         for name, pop in network.populations.items():
+            if not pop.is_source and isinstance(pop.model, HH):
+                low, high = result.state_extremes(name, "v")
+                low, high = float(np.min(low)), float(np.max(high))
+                if name in reach:
+                    low, high = min(low, reach[name][0]), max(high, reach[name][1])
+                reach[name] = (low, high)
+                continue
             if pop.is_source or not isinstance(pop.model, (DiscreteLIF, DiscreteLI)):
                 continue
             v_low, v_high = result.state_extremes(name, "v")
@@ -159,7 +173,7 @@ def _with_receptors(q: QuantizedPopulation, pop, dt, precision, weight_sums, rea
                    issues=q.issues + receptors.issues)
 
 
-def _quantize_population(pop, dt, target, exp_table, incoming_abs_weight, largest_weight,
+def _quantize_population(pop, dt, target, tables, incoming_abs_weight, largest_weight,
                          injected_abs, measured) -> QuantizedPopulation:
     if pop.is_source:
         return QuantizedPopulation(pop.name, "source", pop.size, None, {}, {}, None, None, None)
@@ -169,9 +183,12 @@ def _quantize_population(pop, dt, target, exp_table, incoming_abs_weight, larges
         return quantize_lif(pop, dt, target.precision, incoming_abs_weight,
                             None if model.has_receptors else largest_weight, exact_leak=model.has_receptors)
     if isinstance(model, (AdEx, ExpIF)):
-        return quantize_adex(pop, dt, target.precision, exp_table, incoming_abs_weight)
+        return quantize_adex(pop, dt, target.precision, tables["exp"], incoming_abs_weight)
     if isinstance(model, Izhikevich):
         return quantize_izhikevich(pop, dt, target.precision, incoming_abs_weight, injected_abs)
+    if isinstance(model, HH):
+        return quantize_hh(pop, dt, target.precision, tables["gates"], tables["gate_offset"], incoming_abs_weight,
+                           injected_abs, measured)
     if isinstance(model, (DiscreteLIF, DiscreteLI)):
         return quantize_discrete(pop, target.precision, incoming_abs_weight, largest_weight, injected_abs, dt,
                                  None if measured is None else RANGE_MARGIN * measured)

@@ -140,7 +140,9 @@ class BiasUpdate:
 class QuantizedNetwork:
     """Integer form of a network. Immutable; the compiled program is built on it.
 
-    ``exp_table``: the AdEx exponential table every core holds (None without AdEx neurons).
+    ``exp_table``: the AdEx exponential table every core holds (None without AdEx or ExpIF
+    neurons); ``gate_tables``: the HH gate tables every core holds
+    (:class:`~neurocompile.chip.hh.GateTables`; None without HH neurons).
     """
 
     name: str
@@ -151,6 +153,7 @@ class QuantizedNetwork:
     bias_updates: tuple
     issues: tuple
     exp_table: object = None
+    gate_tables: object = None
 
     def physical_scales(self, trace_probes: dict) -> dict:
         """(population, variable) -> (scale, offset) over the probed neurons: integer -> unit.

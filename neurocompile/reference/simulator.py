@@ -17,9 +17,10 @@ import numpy as np
 from ..errors import NetworkError, invalid
 from ..ir.run_inputs import RunInputs, prepare_inputs
 from ..resources import check_run_memory
-from ..models import AdEx, DiscreteLI, DiscreteLIF, ExpIF, Izhikevich, LI, LIF
+from ..models import HH, AdEx, DiscreteLI, DiscreteLIF, ExpIF, Izhikevich, LI, LIF
 from ..result import Recorder, Result
 from .adex import AdexUpdater
+from .hh import HHUpdater
 from .izhikevich import IzhikevichUpdater
 from .delivery import DelayedDelivery
 from .discrete import DiscreteUpdater
@@ -60,6 +61,8 @@ def make_updater(pop, dt: float):
                            receptors=ReceptorState(pop, dt) if model.has_receptors else None)
     if isinstance(model, Izhikevich):
         return IzhikevichUpdater(pop.params, pop.initial, dt)
+    if isinstance(model, HH):
+        return HHUpdater(pop.params, pop.initial, dt)
     if isinstance(model, (DiscreteLIF, DiscreteLI)):
         return DiscreteUpdater(pop.params, pop.initial, dt, spiking=model.spiking)
     raise NetworkError(f"Population '{pop.name}': the reference simulator has no model "

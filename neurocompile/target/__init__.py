@@ -17,7 +17,8 @@ Layout of a target file (each section maps onto one dataclass, each key onto one
     [core]       CoreLimits       neurons, fan-in axons, synapse entries ... per core
     [precision]  Precision        bit widths and exponent ranges of the integer formats
     [models]     ModelSupport     neuron models the backend runs
-    [adex]       AdExTable        exp() lookup table; required iff the target runs AdEx
+    [adex]       AdExTable        exp() lookup table; required iff the target runs AdEx or ExpIF
+    [hh]         HHGateTables     gate tables of HH neurons; required iff the target runs HH
     [energy]     EnergyCosts      pJ per operation
     [time]       TimeCosts        ns per operation
 
@@ -43,7 +44,7 @@ from .description import CoreLocation, Hops, Target
 from .layout import BACKENDS, FORMAT_VERSION, KNOWN_MODELS
 from .loading import load_target
 from .precision import LOIHI_PRECISION, Precision
-from .sections import (AdExTable, BoardGeometry, ChipGeometry, CoreLimits, EnergyCosts,
+from .sections import (AdExTable, BoardGeometry, ChipGeometry, CoreLimits, EnergyCosts, HHGateTables,
                        ModelSupport, TimeCosts)
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "CoreLimits",
     "CoreLocation",
     "EnergyCosts",
+    "HHGateTables",
     "FORMAT_VERSION",
     "Hops",
     "KNOWN_MODELS",

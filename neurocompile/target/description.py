@@ -23,7 +23,7 @@ import numpy as np
 from ..errors import BuildError, TargetError, invalid
 from .layout import FORMAT_VERSION, SECTIONS, TOP_LEVEL_KEYS
 from .precision import Precision
-from .sections import (AdExTable, BoardGeometry, ChipGeometry, CoreLimits, EnergyCosts,
+from .sections import (AdExTable, BoardGeometry, ChipGeometry, CoreLimits, EnergyCosts, HHGateTables,
                        ModelSupport, TimeCosts)
 
 __all__ = ["CoreLocation", "Hops", "Target"]
@@ -65,6 +65,7 @@ class Target:
     adex: AdExTable | None
     energy: EnergyCosts
     time: TimeCosts
+    hh: HHGateTables | None = None
     format_version: int = FORMAT_VERSION
     source: str = field(default="<dict>", compare=False)
 

@@ -6,7 +6,7 @@ and its dict form have the same layout.
 from __future__ import annotations
 
 from .precision import Precision
-from .sections import (AdExTable, BoardGeometry, ChipGeometry, CoreLimits, EnergyCosts,
+from .sections import (AdExTable, BoardGeometry, ChipGeometry, CoreLimits, EnergyCosts, HHGateTables,
                        ModelSupport, TimeCosts)
 
 FORMAT_VERSION = 1
@@ -14,7 +14,7 @@ BACKENDS = ("emu", "lava")
 # Model names as registered in neurocompile.models.MODELS (neurons), RECEPTORS (receptor kinds)
 # and the short-term plasticity rule. They are repeated here so that this package does not import
 # the models; a test checks that the lists agree.
-KNOWN_MODELS = ("LIF", "LI", "AdEx", "ExpIF", "Izhikevich", "DiscreteLIF", "DiscreteLI", "CurrentExp", "CondExp", "CondDualExp", "NMDA",
+KNOWN_MODELS = ("LIF", "LI", "AdEx", "ExpIF", "Izhikevich", "HH", "DiscreteLIF", "DiscreteLI", "CurrentExp", "CondExp", "CondDualExp", "NMDA",
                 "TsodyksMarkram")
 
 #: Section name -> (dataclass, required?), in the order of a target file.
@@ -25,6 +25,7 @@ SECTIONS: dict[str, tuple[type, bool]] = {
     "precision": (Precision, True),
     "models": (ModelSupport, True),
     "adex": (AdExTable, False),
+    "hh": (HHGateTables, False),
     "energy": (EnergyCosts, True),
     "time": (TimeCosts, True),
 }

@@ -58,6 +58,7 @@ def parse_target(data, source: str) -> Target:
     _check_precision(obj, sections["precision"])
     _check_models(obj, backend, sections["models"])
     _check_adex(obj, sections["models"], sections["adex"])
+    _check_hh(obj, sections["models"], sections["hh"])
     return Target(backend=backend, name=name, description=description,
                   format_version=FORMAT_VERSION, source=source, **sections)
 
@@ -179,6 +180,20 @@ def _check_model_names(obj: str, param: str, names: tuple[str, ...]) -> None:
 
 #: Models whose chip update reads the exp table of the [adex] section.
 TABLE_MODELS = ("AdEx", "ExpIF")
+
+
+def _check_hh(obj: str, models, hh) -> None:
+    """The [hh] gate tables are present exactly when the target runs HH, over an ordered range."""
+    runs_hh = "HH" in models.native or "HH" in models.custom_process
+    if runs_hh and hh is None:
+        raise TargetError(f"{obj}: missing section [hh] (gate_table_entries, gate_v_min, gate_v_max), "
+                          "required because the target runs HH")
+    if hh is not None and not runs_hh:
+        raise TargetError(f"{obj}: section [hh] is only meaningful when models.native or models.custom_process "
+                          "lists HH; remove it or add HH")
+    if hh is not None and hh.gate_v_min >= hh.gate_v_max:
+        raise invalid(obj, "hh.gate_v_min", hh.gate_v_min, f"must be < hh.gate_v_max = {hh.gate_v_max:g} mV",
+                      cls=TargetError)
 
 
 def _check_adex(obj: str, models, adex) -> None:

@@ -74,7 +74,7 @@ def test_adex_hand_computed_trace():
     ]
     for step, (a_in, want) in enumerate(expected):
         x, w, i, spiked, refractory = adex_soma_step(x, w, i, np.array([a_in]), params, table, FMT,
-                                                     refractory_left=refractory, step=step)
+                                                     refractory_left=refractory, step=step)[:5]
         got = (int(x[0]), int(w[0]), int(i[0]), bool(spiked[0]), int(refractory[0]))
         assert got == want, f"step {step}"
 
@@ -94,7 +94,7 @@ def test_adex_strict_mode_raises_on_adaptation_saturation():
 def test_adex_spike_overshoot_is_not_an_overflow():
     params, table = _toy_adex()
     # Above the table the exponential saturates the voltage: that forces the spike, not an error.
-    x, w, i, spiked, _ = adex_soma_step(np.array([1025]), np.array([0]), np.array([0]),
+    x, w, i, spiked, *_ = adex_soma_step(np.array([1025]), np.array([0]), np.array([0]),
                                         np.array([0]), params, table, FMT, strict=True)
     assert spiked[0] and x[0] == 100
 
@@ -115,7 +115,7 @@ def _spike_steps(names, steps=5000, dt=0.1):
     no_input = np.zeros(n, dtype=np.int64)
     integer_spikes, float_spikes = [], []
     for step in range(steps):
-        x, w, i, s_int, ref_i = adex_soma_step(x, w, i, no_input, q.params, q.table, fmt,
+        x, w, i, s_int, ref_i, *_ = adex_soma_step(x, w, i, no_input, q.params, q.table, fmt,
                                                refractory_left=ref_i, strict=True, step=step)
         v, wf, i_f, s_float, ref_f = adex_shadow_step(v, wf, i_f, np.zeros(n), params, dt,
                                                       refractory_left=ref_f)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import (adex_network, assert_same, compile_quietly, lif_network, load_cuba, negative_exponent_network,
-                           nonlinear_network)
+                           hh_network, nonlinear_network)
 
 
-@pytest.mark.parametrize("build", [lif_network, negative_exponent_network, adex_network, nonlinear_network])
+@pytest.mark.parametrize("build", [lif_network, negative_exponent_network, adex_network, nonlinear_network,
+                                   hh_network])
 def test_fast_and_numpy_engines_agree(build):
     prog = compile_quietly(build(), placer="sequential")
     fast = prog.run(30.0)

@@ -14,7 +14,7 @@ import pytest
 import neurocompile as nc
 from neurocompile.lava import build_lava
 from neurocompile.target import load_target
-from tests.helpers import compile_quietly, nonlinear_network, random_lif_network
+from tests.helpers import compile_quietly, hh_network, nonlinear_network, random_lif_network
 
 STEPS = 200
 DT = 0.1
@@ -196,3 +196,18 @@ def test_izhikevich_and_expif_run_as_nc_adex_and_match_emulator(lava):
     assert emu.counts["izh"].sum() > 20 and emu.counts["expif"].sum() > 5
     kinds = {n.name: n.kind for n in lava_run.plan.neurons.values()}
     assert kinds == {"src": "RingBuffer", "izh": "NcAdex", "expif": "NcAdex"}
+
+
+def test_hh_runs_as_nc_hh_and_matches_emulator(lava):
+    """HH rows with their gate registers and tables: spikes and every raw register as the
+    emulator's, through the step current's spikes (480 steps of 0.025 ms)."""
+    program = compile_quietly(hh_network(), "lava")
+    emu = program.run(12.0)
+    lava_run = program.to_lava()
+    out = lava_run.run(12.0)
+    assert emu.counts["hh"].sum() >= 2
+    np.testing.assert_array_equal(out.spikes("hh"), emu.spikes("hh"))
+    for var in ("v", "m", "h", "n", "I_syn"):
+        np.testing.assert_array_equal(out.trace("hh", var, raw=True), emu.trace("hh", var, raw=True), err_msg=var)
+    assert np.ptp(emu.trace("hh", "m", raw=True)) > 0
+    assert {n.name: n.kind for n in lava_run.plan.neurons.values()} == {"src": "RingBuffer", "hh": "NcHH"}

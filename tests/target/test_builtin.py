@@ -61,7 +61,7 @@ def test_lava_target_is_loihi_like():
 
 def test_emu_target_runs_adex_natively():
     emu = load_target("emu")
-    assert set(emu.models.native) == {"LIF", "LI", "AdEx", "ExpIF", "Izhikevich", "DiscreteLIF", "DiscreteLI",
+    assert set(emu.models.native) == {"LIF", "LI", "AdEx", "ExpIF", "Izhikevich", "HH", "DiscreteLIF", "DiscreteLI",
                                       "CurrentExp", "CondExp", "CondDualExp", "NMDA", "TsodyksMarkram"}
     assert emu.models.custom_process == ()
     assert emu.adex is not None
