@@ -28,7 +28,7 @@ _EXPORTS = {
     "DiscreteLIF": (".models", "DiscreteLIF"), "DiscreteLI": (".models", "DiscreteLI"),
     "CurrentExp": (".models", "CurrentExp"), "CondExp": (".models", "CondExp"),
     "CondDualExp": (".models", "CondDualExp"), "TsodyksMarkram": (".models", "TsodyksMarkram"),
-    "NMDA": (".models", "NMDA"),
+    "NMDA": (".models", "NMDA"), "STDP": (".models", "STDP"),
     "NirFileError": (".nir", "NirFileError"), "read_nir": (".nir", "read_nir"),
     "write_nir": (".nir", "write_nir"),
     "compile": (".program", "compile"),

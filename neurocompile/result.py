@@ -80,10 +80,12 @@ class Result:
     """
 
     def __init__(self, *, backend: str, dt: float, n_steps: int, counts: dict, recorder: Recorder,
-                 stats=None, to_physical: dict | None = None, extremes: dict | None = None):
+                 stats=None, to_physical: dict | None = None, extremes: dict | None = None,
+                 weights: dict | None = None):
         """``to_physical`` (chip runs): (population, variable) -> (scale, offset) arrays over the
         probed neurons; the recorder then holds raw integers. ``extremes`` (float runs):
-        (population, variable) -> (lowest, highest) value of every neuron over the run."""
+        (population, variable) -> (lowest, highest) value of every neuron over the run.
+        ``weights``: plastic projection name -> its weights at the end of the run (csr)."""
         self.backend = backend
         self.dt = dt
         self.n_steps = n_steps
@@ -97,6 +99,19 @@ class Result:
         self._trace_probes = recorder.trace_probes
         self._to_physical = to_physical
         self._extremes = extremes or {}
+        self._weights = weights or {}
+
+    def weights(self, projection):
+        """The weights of a plastic projection (``net.connect(..., plasticity=...)``; its name or
+        the Projection) at the end of the run: a csr matrix (pre.size, post.size) in the post
+        model's weight unit, with the projection's sparsity pattern."""
+        name = getattr(projection, "name", projection)
+        if name not in self._weights:
+            learned = ", ".join(sorted(self._weights)) or "none"
+            raise NetworkError(f"Result ({self.backend}): no learned weights of projection '{name}': only plastic "
+                               f"projections (net.connect(..., plasticity=nc.STDP(...))) have them; this run's: "
+                               f"{learned}")
+        return self._weights[name].copy()
 
     # -- spikes ---------------------------------------------------------------------------
     def rates(self, population: str) -> np.ndarray:

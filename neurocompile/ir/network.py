@@ -132,7 +132,7 @@ class Network:
         return self.population(name, size, SpikeTrains(times, indices))
 
     def connect(self, pre, post, rule, weight=None, delay=None, name: str | None = None,
-                receptor: str | None = None, stp=None) -> Projection:
+                receptor: str | None = None, stp=None, plasticity=None) -> Projection:
         """Connect ``pre`` to ``post`` (populations or views) with a connectivity ``rule``.
 
         Args:
@@ -148,7 +148,12 @@ class Network:
                 ``receptors=`` names); may be omitted when it has only one.
             stp: short-term plasticity, ``nc.TsodyksMarkram(U, tau_rec, tau_fac)``: each spike's
                 weights are scaled by its presynaptic neuron's efficacy ``u x``.
+            plasticity: long-term plasticity, ``nc.STDP(...)``: the weights change with the
+                timing of pre- and postsynaptic spikes during a run (float reference;
+                ``Result.weights(name)`` gives the learned weights). Initial weights must lie
+                within its bounds.
         """
+        from ..models.plasticity import STDP
         from ..models.short_term import TsodyksMarkram
         from .connectivity import Connectivity
 
@@ -174,6 +179,11 @@ class Network:
         receptor = self._receptor(owner, post_view, receptor)
         if stp is not None and not isinstance(stp, TsodyksMarkram):
             raise invalid(owner, "stp", stp, "must be None or nc.TsodyksMarkram(U=..., tau_rec=..., tau_fac=...)")
+        if plasticity is not None and not isinstance(plasticity, STDP):
+            raise invalid(owner, "plasticity", plasticity, "must be None or nc.STDP(tau_plus=..., tau_minus=..., "
+                          "A_plus=..., A_minus=..., w_max=...)")
+        if plasticity is not None and stp is not None:
+            raise invalid(owner, "plasticity", plasticity, "cannot be combined with stp= on one projection")
         rng = derived_rng(self.seed, "projection", base)
         proj = build_synapses(base, pre_view, post_view, rule, weight, delay, self.dt, rng, receptor)
         kind = getattr(post_view.model.receptors[receptor], "kind", "current")
@@ -181,7 +191,10 @@ class Network:
             raise invalid(owner, "weight", float(proj.weights.data.min()),
                           f"must be >= 0: receptor '{receptor}' of '{post_view.name}' is a conductance "
                           f"({post_view.model.conductance_unit}); inhibit through a receptor with a low E_rev")
+        if plasticity is not None:
+            plasticity.check_weights(owner, proj.weights.data)
         proj.stp = stp
+        proj.plasticity = plasticity
         self.projections.append(proj)
         return proj
 

@@ -34,6 +34,8 @@ class Projection:
             current synapse, unless the model has ``receptors=``).
         stp: short-term plasticity (:class:`~neurocompile.TsodyksMarkram`) scaling each
             spike's weights, or None.
+        plasticity: long-term plasticity (:class:`~neurocompile.STDP`) changing the weights
+            during a run, or None.
     """
 
     name: str
@@ -45,6 +47,7 @@ class Projection:
     dt: float
     receptor: str = "syn"
     stp: object = None
+    plasticity: object = None
 
     @property
     def n_synapses(self) -> int:
@@ -66,7 +69,7 @@ class Projection:
 
     def __repr__(self):
         into = "" if self.receptor == "syn" else f" ({self.receptor})"
-        plastic = "" if self.stp is None else f", {self.stp!r}"
+        plastic = "".join(f", {rule!r}" for rule in (self.stp, self.plasticity) if rule is not None)
         return (f"Projection('{self.name}', {self.pre.name} -> {self.post.name}{into}, {self.n_synapses} synapses"
                 f"{plastic})")
 

@@ -7,6 +7,7 @@ from .hh import HH
 from .izhikevich import Izhikevich
 from .li import LI
 from .lif import LIF
+from .plasticity import STDP
 from .receptors import NMDA, CondDualExp, CondExp, CurrentExp, Receptor
 from .short_term import TsodyksMarkram
 
@@ -14,4 +15,4 @@ MODELS = {"LIF": LIF, "AdEx": AdEx, "ExpIF": ExpIF, "Izhikevich": Izhikevich, "H
           "DiscreteLI": DiscreteLI}
 
 __all__ = ["AdEx", "CondDualExp", "CondExp", "CurrentExp", "DiscreteLI", "DiscreteLIF", "ExpIF", "HH", "Izhikevich", "LI", "LIF",
-           "MODELS", "NMDA", "NeuronModel", "Param", "Receptor", "TsodyksMarkram"]
+           "MODELS", "NMDA", "NeuronModel", "Param", "Receptor", "STDP", "TsodyksMarkram"]

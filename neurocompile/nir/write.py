@@ -21,7 +21,8 @@ What is written (``nir.read`` accepts the file; :func:`~neurocompile.nir.read_ni
   longer than one step (our one-step minimum is NIR's instantaneous edge);
 * each probed population -> an ``Output`` node ``out_<population>``.
 
-Limits (each a clear error naming the population or projection): AdEx, ExpIF and Izhikevich have no NIR primitive;
+Limits (each a clear error naming the population or projection): AdEx, ExpIF, Izhikevich, HH, short-term
+and long-term plasticity have no NIR primitive;
 refractory periods, injected currents (StepCurrent) and mixed node types inside one
 population cannot be written; a projection is written densely, so ``n_pre * n_post`` must be
 at most :data:`MAX_DENSE_ENTRIES`. Initial states other than rest are not part of NIR (a
@@ -105,6 +106,9 @@ def write_nir(net, path) -> Path:
     for proj in net.projections:
         owner = f"write_nir: projection '{proj.name}'"
         pre, post = proj.pre, proj.post
+        for rule in (proj.stp, proj.plasticity):
+            if rule is not None:  # NIR weights are fixed
+                raise NetworkError(f"{owner}: {type(rule).__name__} plasticity has no NIR primitive")
         if pre.size * post.size > MAX_DENSE_ENTRIES:
             raise NetworkError(f"{owner}: {pre.size} x {post.size} weights exceed the "
                                f"{MAX_DENSE_ENTRIES} entries written densely per NIR Linear node")

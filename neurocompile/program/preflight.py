@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..errors import BuildError
 from ..quantize.receptors import element_count
+from ..quantize.support import check_no_plasticity
 
 
 def slots_per_neuron(pop) -> int:
@@ -14,8 +15,10 @@ def slots_per_neuron(pop) -> int:
 
 
 def check_before_reference(network, target) -> None:
-    """Raise BuildError for a delay beyond the target's, or for neurons or synapses that need
-    more cores than the target has (lower bounds; the placer may still need more)."""
+    """Raise BuildError for a plastic projection (:func:`check_no_plasticity`), a delay beyond
+    the target's, or for neurons or synapses that need more cores than the target has (lower
+    bounds; the placer may still need more)."""
+    check_no_plasticity(network)
     limit = target.precision.max_delay_steps
     for proj in network.projections:
         if proj.max_delay_steps > limit:

@@ -20,7 +20,7 @@ from .precise_weights import quantize_projection_parts
 from .receptors import LEAK_ELEMENT, quantize_receptors, receptor_weight_sums
 from .lif import first_order_leak, quantize_lif
 from .risk import overflow_risks
-from .support import model_support
+from .support import check_no_plasticity, model_support
 from .synapse_sums import chunked_bincount, chunked_max_abs
 from .types import QuantizedNetwork, QuantizedPopulation
 from .weights import quantize_projection
@@ -57,6 +57,7 @@ def quantize(network, target, strict: bool = False, *, weight_precision: str = "
         raise invalid("quantize", "weight_precision", weight_precision,
                       f"must be one of {', '.join(map(repr, WEIGHT_PRECISIONS))}")
     network.validate()
+    check_no_plasticity(network)
     precision = target.precision
     incoming = {name: np.zeros(pop.size) for name, pop in network.populations.items()}
     largest = {name: np.zeros(pop.size) for name, pop in network.populations.items()}

@@ -41,7 +41,6 @@ from ..models.receptors import conductance_params, dual_exp_norm, mg_block
 from .adex import quantize_coefficient
 from .formats import DECAY_UNITY_BITS, RANGE_MARGIN, decay_constant
 from .synapse_sums import chunks
-from .types import QuantIssue
 from .weights import mantissa_range
 
 #: Registers are sized to this many times the state a receptor reaches when all its inputs
@@ -331,7 +330,7 @@ def quantize_receptors(pop, dt: float, precision, soma: dict, weight_sums: dict,
             input_scale = s0
         else:
             d1, tau_r_eff = decay_constant(tau_r, dt, RECEPTOR_DECAY_BITS)
-            pr, prq = np.exp(-dt / tau_r), 1.0 - d1 / unity
+            pr = np.exp(-dt / tau_r)
             rate = 1.0 / tau_r - 1.0 / tau_d
             k_q = _rise_coupling(tau_r, tau_d, dt)
             s1 = k_q * s0  # couple = K s0 / s1 = 1

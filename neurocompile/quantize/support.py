@@ -6,6 +6,8 @@ plasticity of projections; each is named in the target's ``[models]`` like a neu
 """
 from __future__ import annotations
 
+from ..errors import BuildError
+
 
 def model_support(network, target) -> dict[str, str]:
     """Population name -> how ``target`` runs its model: ``"native"`` (on the chip's cores) or
@@ -27,3 +29,13 @@ def model_support(network, target) -> dict[str, str]:
         if proj.stp is not None:
             target.require_model(type(proj.stp).__name__, f"Projection '{proj.name}'")
     return support
+
+
+def check_no_plasticity(network) -> None:
+    """Raise BuildError for a plastic projection: STDP runs in the float reference
+    (``nc.simulate``) only; the chip's learning rule (issue 19) is not there yet."""
+    for proj in network.projections:
+        if proj.plasticity is not None:
+            raise BuildError(f"Projection '{proj.name}': plasticity = {proj.plasticity!r} runs in the float "
+                             "reference (nc.simulate) only so far; the chip has no learning rule yet, so a "
+                             "network with it cannot be compiled")

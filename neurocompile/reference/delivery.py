@@ -114,7 +114,8 @@ class DelayedDelivery:
         w = projection.weights
         self.indptr = w.indptr.astype(np.int64)
         self.post = w.indices.astype(np.int64)
-        self.weight = w.data
+        # a plastic projection's weights change during the run: the run gets its own copy
+        self.weight = w.data.copy() if projection.plasticity is not None else w.data
         self.delay = projection.delay_steps.astype(np.int64)
         self.ring = ring
         self.ring_flat = ring.reshape(-1)

@@ -13,6 +13,7 @@ This is the ground truth every chip result is compared with. Order within step `
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..errors import NetworkError, invalid
 from ..ir.run_inputs import RunInputs, prepare_inputs
@@ -23,6 +24,7 @@ from .adex import AdexUpdater
 from .hh import HHUpdater
 from .izhikevich import IzhikevichUpdater
 from .delivery import DelayedDelivery
+from .plasticity import PlasticSynapses
 from .discrete import DiscreteUpdater
 from .lif import LifUpdater
 from .receptors import LifReceptorUpdater, ReceptorState
@@ -131,9 +133,13 @@ def _simulate_one(network, n_steps: int, run_inputs: RunInputs) -> Result:
     rings = {name: np.zeros((len(receptor_index[name]), d + 1, network.populations[name].size))
              for name, d in incoming_delay.items()}
     outgoing: dict[str, list[DelayedDelivery]] = {p.name: [] for p in pops}
+    plastic: list[tuple] = []  # (projection, its PlasticSynapses)
     for proj in network.projections:
         ring = rings[proj.post.name][receptor_index[proj.post.name][proj.receptor]]
-        outgoing[proj.pre.name].append(DelayedDelivery(proj, ring))
+        delivery = DelayedDelivery(proj, ring)
+        outgoing[proj.pre.name].append(delivery)
+        if proj.plasticity is not None:
+            plastic.append((proj, PlasticSynapses(proj, delivery.weight)))
     several = {p.name: p.model.has_receptors for p in neurons}  # updaters that take (R, size)
     gated = {name: [d for d in deliveries if d.gate is not None] for name, deliveries in outgoing.items()}
     source_streams = {
@@ -169,6 +175,8 @@ def _simulate_one(network, n_steps: int, run_inputs: RunInputs) -> Result:
                 recorder.spikes(step, name, idx)
             for delivery in gated[name]:  # NMDA gates rise and deliver every step
                 delivery.deliver(step, idx)
+        for proj, synapses in plastic:  # after delivery: a spike carries the weight it found
+            synapses.step(fired[proj.pre.name], fired[proj.post.name])
         for name, var in traced:
             recorder.trace(step, name, var, updaters[name].read(var))
         for (name, var), (low, high) in extremes.items():
@@ -176,5 +184,7 @@ def _simulate_one(network, n_steps: int, run_inputs: RunInputs) -> Result:
             np.minimum(low, value, out=low)
             np.maximum(high, value, out=high)
 
+    learned = {proj.name: sp.csr_matrix((synapses.weight, proj.weights.indices, proj.weights.indptr),
+                                        shape=proj.weights.shape) for proj, synapses in plastic}
     return Result(backend="reference", dt=dt, n_steps=n_steps, counts=counts, recorder=recorder,
-                  extremes={key: tuple(pair) for key, pair in extremes.items()})
+                  extremes={key: tuple(pair) for key, pair in extremes.items()}, weights=learned)
