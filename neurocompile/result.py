@@ -220,4 +220,27 @@ class Result:
         return self._spikes[population]
 
     def __repr__(self):
-        return f"Result({self.backend}, {self.n_steps} steps of {self.dt:g} ms)"
+        from .io.tables import counted
+
+        spikes = int(sum(int(c.sum()) for c in self.counts.values()))
+        return (f"Result({self.backend}, {self.n_steps} steps of {self.dt:g} ms = {self.duration:g} ms, "
+                f"{counted(len(self.counts), 'population')}, {counted(spikes, 'spike')})")
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the firing-rate table ``neurocompile build`` prints for a run, what
+        was probed, and (chip runs) the registers that saturated."""
+        from .io.summaries import rate_summaries
+        from .io.tables import html_block, rate_table
+
+        notes = []
+        if self._spike_probes:
+            notes.append("spikes probed: " + ", ".join(
+                f"{name} ({idx.size})" for name, idx in self._spike_probes.items()))
+        if self._trace_probes:
+            notes.append("traces probed: " + ", ".join(
+                f"{name}.{var} ({idx.size})" for (name, var), idx in self._trace_probes.items()))
+        saturations = getattr(self.stats, "saturations", None)
+        if saturations:
+            notes.append("saturated registers (neuron-steps): "
+                         + ", ".join(f"{k}: {v}" for k, v in saturations.items()))
+        return html_block(repr(self), [rate_table(rate_summaries(self), "Firing rates")], notes)

@@ -1,68 +1,10 @@
-"""Rich tables for the command line, drawn from the plain summaries in :mod:`neurocompile.io.summaries`."""
+"""Rich tables for the command line. The network and rate tables live in
+:mod:`neurocompile.io.tables` (a notebook shows the same ones); the rest are the command line's own."""
 from __future__ import annotations
-
-import math
 
 from rich.table import Table
 
-
-def _number(value: float, unit: str = "") -> str:
-    if isinstance(value, float) and math.isnan(value):
-        return "-"
-    text = f"{value:.3g}"
-    return f"{text} {unit}" if unit else text
-
-
-def population_table(network, summaries) -> Table:
-    """Populations: model, size, synapses in/out, probes."""
-    table = Table(title=f"Network '{network.name}': dt {network.dt:g} ms, "
-                        f"{network.n_neurons} neurons, {network.n_synapses} synapses")
-    table.add_column("population", no_wrap=True)
-    table.add_column("model")
-    table.add_column("size", justify="right")
-    table.add_column("syn in", justify="right")
-    table.add_column("syn out", justify="right")
-    table.add_column("probes")
-    for row in summaries:
-        probes = ", ".join(f"{var} ({count})" for var, count in row.probes.items()) or "-"
-        table.add_row(row.name, row.model, str(row.size), str(row.synapses_in),
-                      str(row.synapses_out), probes)
-    return table
-
-
-def projection_table(summaries) -> Table:
-    """Projections: pre -> post, synapse count, mean |weight| with unit, delay range."""
-    table = Table(title="Projections")
-    table.add_column("projection", no_wrap=True)
-    table.add_column("pre -> post")
-    table.add_column("synapses", justify="right")
-    table.add_column("sign")
-    table.add_column("mean |w|", justify="right")
-    table.add_column("delay ms", justify="right")
-    for row in summaries:
-        if math.isnan(row.delay_min_ms):
-            delays = "-"
-        elif row.delay_min_ms == row.delay_max_ms:
-            delays = f"{row.delay_min_ms:g}"
-        else:
-            delays = f"{row.delay_min_ms:g}..{row.delay_max_ms:g}"
-        table.add_row(row.name, f"{row.pre} -> {row.post}", str(row.synapses),
-                      row.sign, _number(row.mean_abs_weight, row.weight_unit), delays)
-    return table
-
-
-def rate_table(summaries, title: str = "Firing rates") -> Table:
-    """Firing rates per population: mean, min and max, Hz."""
-    table = Table(title=title)
-    table.add_column("population", no_wrap=True)
-    table.add_column("size", justify="right")
-    table.add_column("mean Hz", justify="right")
-    table.add_column("min Hz", justify="right")
-    table.add_column("max Hz", justify="right")
-    for row in summaries:
-        table.add_row(row.population, str(row.size), f"{row.mean_hz:.2f}", f"{row.min_hz:.2f}",
-                      f"{row.max_hz:.2f}")
-    return table
+from ..io.tables import population_table, projection_table, rate_table  # noqa: F401 (used as render.*)
 
 
 def targets_table(targets) -> Table:

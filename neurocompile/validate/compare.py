@@ -28,6 +28,8 @@ from . import metrics
 
 #: Spike-timing agreement (within one step) above which a population is judged spike by spike.
 TIMING_CRITERION = 0.9
+#: Populations listed in a comparison's one-line repr (its tables list them all).
+REPR_POPULATIONS = 6
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,24 @@ class Comparison:
         for table in self.tables():
             console.print(table)
         return console.export_text()
+
+    def __repr__(self) -> str:
+        """One line: per population (the first few) float vs chip rate, error and criterion."""
+        from ..io.tables import counted, shortened
+
+        pops = list(self.populations.values())
+        items = [f"{shortened(p.name, 30)} {p.rate_float:.3g} vs {p.rate_chip:.3g} Hz "
+                 f"({_pct(p.rate_rel_error)}, {p.criterion})" for p in pops[:REPR_POPULATIONS]]
+        if len(pops) > REPR_POPULATIONS:
+            items.append(f"... {len(pops) - REPR_POPULATIONS} more")
+        return (f"Comparison(float vs chip over {self.duration_ms:g} ms, "
+                f"{counted(len(pops), 'population')}: {'; '.join(items)})")
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the tables :meth:`__str__` prints (``neurocompile build`` too)."""
+        from ..io.tables import html_block
+
+        return html_block(f"Float vs chip over {self.duration_ms:g} ms", self.tables())
 
 
 def _pct(x: float) -> str:
