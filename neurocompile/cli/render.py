@@ -60,9 +60,20 @@ def lava_plan_table(plan) -> Table:
     return table
 
 
-def print_saturations(console, saturations: dict) -> None:
-    """One line per population whose registers saturated in a chip run (none: nothing)."""
-    if saturations:
-        console.print("saturated registers (neuron-steps): "
-                      + ", ".join(f"{k}: {v}" for k, v in saturations.items()),
-                      style="yellow", markup=False, soft_wrap=True)
+def saturation_lines(per_population: dict) -> list[str]:
+    """One warning per population whose registers saturated in a chip run (none: no lines)."""
+    lines = []
+    for name, registers in per_population.items():
+        counts = ", ".join(f"{register} {count} time{'s' if count != 1 else ''}"
+                           for register, count in registers.items())
+        lines.append(f"warning: population '{name}' saturated registers in the chip run: {counts} "
+                     "(neuron-steps; each held its register's limit instead of the value), so its "
+                     "spikes can differ from float; `neurocompile run --strict` stops at the first, "
+                     "naming neuron and step")
+    return lines
+
+
+def print_saturations(console, per_population: dict) -> None:
+    """Print :func:`saturation_lines` in yellow; nothing when no register saturated."""
+    for line in saturation_lines(per_population):
+        console.print(line, style="yellow", markup=False, soft_wrap=True)
