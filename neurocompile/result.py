@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import NetworkError, unknown_names
+from .errors import NetworkError, invalid, unknown_names
 
 
 class Recorder:
@@ -119,6 +119,24 @@ class Result:
         counts = self._counts(population)
         return counts / (self.duration * 1e-3)
 
+    def population_rate(self, population: str, bin_ms: float = 10.0) -> np.ndarray:
+        """Rate of the probed neurons of ``population`` over time, Hz, one value per step
+        (at :attr:`times`): their spikes in a sliding window of ``bin_ms`` centred on the step,
+        per neuron and second. Near the ends the window is cut to the run and the rate is
+        over the part inside it."""
+        if not (isinstance(bin_ms, (int, float)) and 0 < bin_ms < float("inf")):
+            raise invalid("Result.population_rate", "bin_ms", bin_ms, "must be a finite time > 0 ms")
+        steps, _ = self._spike_data(population)
+        n_probed = self._spike_probes[population].size
+        per_step = np.bincount(steps, minlength=self.n_steps)
+        width = max(1, int(round(bin_ms / self.dt)))
+        k = np.arange(self.n_steps)
+        start = np.maximum(k - (width - 1) // 2, 0)
+        stop = np.minimum(k - (width - 1) // 2 + width, self.n_steps)
+        total = np.concatenate(([0], np.cumsum(per_step)))
+        spikes, steps_in = total[stop] - total[start], stop - start
+        return spikes / (max(n_probed, 1) * steps_in * self.dt * 1e-3)
+
     def spike_times(self, population: str) -> tuple[np.ndarray, np.ndarray]:
         """(times in ms, neuron indices) of the probed spikes, sorted by time then index."""
         steps, ids = self._spike_data(population)
@@ -217,4 +235,27 @@ class Result:
         return self._spikes[population]
 
     def __repr__(self):
-        return f"Result({self.backend}, {self.n_steps} steps of {self.dt:g} ms)"
+        from .io.tables import counted
+
+        spikes = int(sum(int(c.sum()) for c in self.counts.values()))
+        return (f"Result({self.backend}, {self.n_steps} steps of {self.dt:g} ms = {self.duration:g} ms, "
+                f"{counted(len(self.counts), 'population')}, {counted(spikes, 'spike')})")
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the firing-rate table ``neurocompile build`` prints for a run, what
+        was probed, and (chip runs) the registers that saturated."""
+        from .io.summaries import rate_summaries
+        from .io.tables import html_block, rate_table
+
+        notes = []
+        if self._spike_probes:
+            notes.append("spikes probed: " + ", ".join(
+                f"{name} ({idx.size})" for name, idx in self._spike_probes.items()))
+        if self._trace_probes:
+            notes.append("traces probed: " + ", ".join(
+                f"{name}.{var} ({idx.size})" for (name, var), idx in self._trace_probes.items()))
+        saturations = getattr(self.stats, "saturations", None)
+        if saturations:
+            notes.append("saturated registers (neuron-steps): "
+                         + ", ".join(f"{k}: {v}" for k, v in saturations.items()))
+        return html_block(repr(self), [rate_table(rate_summaries(self), "Firing rates")], notes)

@@ -61,3 +61,24 @@ def test_result_errors_name_what_was_not_probed(small_result):
         small_result.rates("pp")
     assert small_result.trace("p", "v").shape == (2000, 1)
     assert small_result.trace_indices("p", "v").tolist() == [2]
+
+
+def test_population_rate_is_the_probed_spikes_per_neuron_in_a_sliding_window(small_result):
+    steps, _ = small_result.spike_steps("p")
+    per_step = np.bincount(steps, minlength=2000)
+    one_step = small_result.population_rate("p", bin_ms=0.1)
+    assert one_step.shape == (2000,)
+    np.testing.assert_allclose(one_step, per_step / (3 * 0.1e-3))   # 3 probed neurons
+    rate = small_result.population_rate("p", bin_ms=10.0)          # 100 steps
+    k = 1000                                                        # window 951..1050
+    assert rate[k] == pytest.approx(per_step[951:1051].sum() / (3 * 10e-3))
+    assert rate[0] == pytest.approx(per_step[:51].sum() / (3 * 5.1e-3))   # cut to the run
+    mean_probed = small_result.rates("p")[[1, 4, 5]].mean()
+    assert rate.mean() == pytest.approx(mean_probed, rel=0.05)
+
+
+def test_population_rate_errors(small_result):
+    with pytest.raises(nc.NetworkError, match="spikes of population 'q' were not probed"):
+        small_result.population_rate("q")
+    with pytest.raises(nc.NetworkError, match=r"Result.population_rate: bin_ms = 0 must be a finite time > 0 ms"):
+        small_result.population_rate("p", bin_ms=0)

@@ -21,9 +21,10 @@ class RunStats:
 
     Energy in pJ and latency in ns come from the target's constants: energy sums every
     operation; the latency of a step is the busiest core's neuron and synapse time, plus the
-    longest route of the step, plus the barrier over the tiles in use. ``saturations``:
-    ``"'population': dendritic input"`` / ``"'population': state v"`` -> how many times (neuron
-    steps) that population's input register or counted state register saturated.
+    longest route of the step, plus the barrier over the tiles in use.
+    ``saturations_per_population``: population -> register (``"dendritic input"``, ``"state v"``)
+    -> how many times (neuron steps) that register saturated; populations and registers that
+    never did are left out. :attr:`saturations` gives the same counts with one flat label each.
     """
 
     synops_per_step: np.ndarray
@@ -38,7 +39,14 @@ class RunStats:
     neurons_per_core: np.ndarray
     energy_per_step_pj: np.ndarray
     latency_per_step_ns: np.ndarray
-    saturations: dict
+    saturations_per_population: dict
+
+    @property
+    def saturations(self) -> dict:
+        """``"'population': register"`` -> saturations (neuron steps), e.g. ``"'exc': state v"``."""
+        return {f"'{name}': {register}": count
+                for name, registers in self.saturations_per_population.items()
+                for register, count in registers.items()}
 
     @property
     def n_steps(self) -> int:

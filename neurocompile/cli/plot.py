@@ -1,13 +1,15 @@
 """``neurocompile plot NET.py``: run a network in float and on the chip and write PNG plots.
 
     neurocompile plot NET.py [--program build/NAME.ncp] [--target T] [--duration MS]
-                             [--out DIR] [--raster] [--traces] [--rates] [--mesh]
+                             [--out DIR] [--raster] [--traces] [--rates] [--rates-time]
+                             [--bin MS] [--mesh]
 
 The network file supplies the float network (a compiled ``.ncp`` holds only integers); the
 chip run uses ``--program`` if given (a program compiled from the same network, e.g. by
 ``neurocompile build``), else the network compiled for ``--target``. Without any of
-``--raster/--traces/--rates/--mesh`` every plot is written. Files: ``<out>/<name>_raster.png``,
-``_traces.png``, ``_rates.png``, ``_mesh.png``. Needs matplotlib (``pip install '.[plot]'``).
+``--raster/--traces/--rates/--rates-time/--mesh`` every plot is written. Files:
+``<out>/<name>_raster.png``, ``_traces.png``, ``_rates.png``, ``_rates_time.png``,
+``_mesh.png``. Needs matplotlib (``pip install '.[plot]'``).
 """
 from __future__ import annotations
 
@@ -21,15 +23,17 @@ from ..errors import BuildError
 from ..io.network_files import load_network
 from ..program import load_program
 from ..reference import simulate
+from ..plots.rate_time import BIN_MS
 from .arguments import positive_ms, seed
 
-KINDS = ("raster", "traces", "rates", "mesh")
+KINDS = ("raster", "traces", "rates", "rates_time", "mesh")
 
 NAME = "plot"
 HELP = "plot float vs chip runs of a network (PNG)"
 DESCRIPTION = ("Run the network of NET.py in float and on the chip and write PNG plots: "
-               "spike rasters side by side, membrane traces overlaid, per-neuron rate "
-               "scatter, and the core mesh with per-core load and link traffic.")
+               "spike rasters side by side, every probed state variable overlaid, per-neuron "
+               "rate scatter, population rates over time, and the core mesh with per-core load "
+               "and link traffic.")
 
 
 def add_arguments(parser) -> None:
@@ -47,14 +51,17 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", type=Path, default=Path("plots"), metavar="DIR",
                         help="output folder (default: plots)")
     for kind, text in (("raster", "spike rasters, float beside chip"),
-                       ("traces", "membrane traces, float and chip overlaid"),
+                       ("traces", "every probed state variable, float and chip overlaid"),
                        ("rates", "per-neuron rates, chip vs float"),
+                       ("rates_time", "population rates over time, float and chip (see --bin)"),
                        ("mesh", "cores of the chip with load and link traffic")):
-        parser.add_argument(f"--{kind}", action="store_true", help=text)
+        parser.add_argument(f"--{kind.replace('_', '-')}", dest=kind, action="store_true", help=text)
+    parser.add_argument("--bin", dest="bin_ms", type=positive_ms, default=BIN_MS, metavar="MS",
+                        help=f"--rates-time: sliding window of the rates, ms (default: {BIN_MS:g})")
 
 
 def run(args, console: Console) -> int:
-    from ..plots import plot_rates, plot_raster, plot_traces
+    from ..plots import plot_rate_time, plot_rates, plot_raster, plot_traces
 
     kinds = [k for k in KINDS if getattr(args, k)] or list(KINDS)
     net = load_network(args.network_file, seed=args.seed)
@@ -74,9 +81,11 @@ def run(args, console: Console) -> int:
     if "raster" in kinds:
         written.append(plot_raster(ref, chip, f"{stem}_raster.png"))
     if "traces" in kinds:
-        written.append(plot_traces(ref, chip, f"{stem}_traces.png"))
+        written.append(plot_traces(ref, chip, f"{stem}_traces.png", network=net))
     if "rates" in kinds:
         written.append(plot_rates(ref, chip, f"{stem}_rates.png", network=net))
+    if "rates_time" in kinds:
+        written.append(plot_rate_time(ref, chip, f"{stem}_rates_time.png", bin_ms=args.bin_ms))
     if "mesh" in kinds:
         try:
             from ..plots.mesh import plot_mesh

@@ -1,68 +1,10 @@
-"""Rich tables for the command line, drawn from the plain summaries in :mod:`neurocompile.io.summaries`."""
+"""Rich tables for the command line. The network and rate tables live in
+:mod:`neurocompile.io.tables` (a notebook shows the same ones); the rest are the command line's own."""
 from __future__ import annotations
-
-import math
 
 from rich.table import Table
 
-
-def _number(value: float, unit: str = "") -> str:
-    if isinstance(value, float) and math.isnan(value):
-        return "-"
-    text = f"{value:.3g}"
-    return f"{text} {unit}" if unit else text
-
-
-def population_table(network, summaries) -> Table:
-    """Populations: model, size, synapses in/out, probes."""
-    table = Table(title=f"Network '{network.name}': dt {network.dt:g} ms, "
-                        f"{network.n_neurons} neurons, {network.n_synapses} synapses")
-    table.add_column("population", no_wrap=True)
-    table.add_column("model")
-    table.add_column("size", justify="right")
-    table.add_column("syn in", justify="right")
-    table.add_column("syn out", justify="right")
-    table.add_column("probes")
-    for row in summaries:
-        probes = ", ".join(f"{var} ({count})" for var, count in row.probes.items()) or "-"
-        table.add_row(row.name, row.model, str(row.size), str(row.synapses_in),
-                      str(row.synapses_out), probes)
-    return table
-
-
-def projection_table(summaries) -> Table:
-    """Projections: pre -> post, synapse count, mean |weight| with unit, delay range."""
-    table = Table(title="Projections")
-    table.add_column("projection", no_wrap=True)
-    table.add_column("pre -> post")
-    table.add_column("synapses", justify="right")
-    table.add_column("sign")
-    table.add_column("mean |w|", justify="right")
-    table.add_column("delay ms", justify="right")
-    for row in summaries:
-        if math.isnan(row.delay_min_ms):
-            delays = "-"
-        elif row.delay_min_ms == row.delay_max_ms:
-            delays = f"{row.delay_min_ms:g}"
-        else:
-            delays = f"{row.delay_min_ms:g}..{row.delay_max_ms:g}"
-        table.add_row(row.name, f"{row.pre} -> {row.post}", str(row.synapses),
-                      row.sign, _number(row.mean_abs_weight, row.weight_unit), delays)
-    return table
-
-
-def rate_table(summaries, title: str = "Firing rates") -> Table:
-    """Firing rates per population: mean, min and max, Hz."""
-    table = Table(title=title)
-    table.add_column("population", no_wrap=True)
-    table.add_column("size", justify="right")
-    table.add_column("mean Hz", justify="right")
-    table.add_column("min Hz", justify="right")
-    table.add_column("max Hz", justify="right")
-    for row in summaries:
-        table.add_row(row.population, str(row.size), f"{row.mean_hz:.2f}", f"{row.min_hz:.2f}",
-                      f"{row.max_hz:.2f}")
-    return table
+from ..io.tables import population_table, projection_table, rate_table  # noqa: F401 (used as render.*)
 
 
 def targets_table(targets) -> Table:
@@ -118,9 +60,20 @@ def lava_plan_table(plan) -> Table:
     return table
 
 
-def print_saturations(console, saturations: dict) -> None:
-    """One line per population whose registers saturated in a chip run (none: nothing)."""
-    if saturations:
-        console.print("saturated registers (neuron-steps): "
-                      + ", ".join(f"{k}: {v}" for k, v in saturations.items()),
-                      style="yellow", markup=False, soft_wrap=True)
+def saturation_lines(per_population: dict) -> list[str]:
+    """One warning per population whose registers saturated in a chip run (none: no lines)."""
+    lines = []
+    for name, registers in per_population.items():
+        counts = ", ".join(f"{register} {count} time{'s' if count != 1 else ''}"
+                           for register, count in registers.items())
+        lines.append(f"warning: population '{name}' saturated registers in the chip run: {counts} "
+                     "(neuron-steps; each held its register's limit instead of the value), so its "
+                     "spikes can differ from float; `neurocompile run --strict` stops at the first, "
+                     "naming neuron and step")
+    return lines
+
+
+def print_saturations(console, per_population: dict) -> None:
+    """Print :func:`saturation_lines` in yellow; nothing when no register saturated."""
+    for line in saturation_lines(per_population):
+        console.print(line, style="yellow", markup=False, soft_wrap=True)

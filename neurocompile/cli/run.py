@@ -34,7 +34,7 @@ def run(args, console: Console) -> int:
                                     f"'{program.name}' on {program.target.name} ({result.backend}), "
                                     f"{result.duration:g} ms"))
     console.print(render.stats_table(result.stats.totals()))
-    render.print_saturations(console=console, saturations=result.stats.saturations)
+    render.print_saturations(console, result.stats.saturations_per_population)
     console.print(f"{result.n_steps} steps in {wall:.2f} s ({result.n_steps / max(wall, 1e-9):,.0f} steps/s)",
                   markup=False)
     return 0

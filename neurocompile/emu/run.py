@@ -216,11 +216,11 @@ def _results(layout: ChipLayout, state: RunState, recorders: list, n_steps: int)
 
 
 def _saturation_counts(layout: ChipLayout, saturations: np.ndarray) -> dict:
-    """Label -> events of one sample's ``saturations[population, kind]``, populations with
-    none left out: ``"'pop': dendritic input"`` (its summed input was clipped into the
-    input register) and ``"'pop': state v"`` (the soma's counted register sat at its limit);
-    one event per neuron and step."""
-    counts = {}
+    """Population -> register -> events of one sample's ``saturations[population, kind]``,
+    populations and registers with none left out: ``"dendritic input"`` (its summed input was
+    clipped into the input register), ``"state v"`` (the soma's counted register sat at its
+    limit) or, for HH, ``"voltage outside the gate tables"``; one event per neuron and step."""
+    counts: dict = {}
     for k, kind in zip(*np.nonzero(saturations)):  # only chip neurons (never host sources) saturate
         name = layout.order[k]
         model = layout.program.quantized.populations[name].model
@@ -230,7 +230,7 @@ def _saturation_counts(layout: ChipLayout, saturations: np.ndarray) -> dict:
             label = "voltage outside the gate tables"
         else:
             label = f"state {SOMAS[model].counted_saturation}"
-        counts[f"'{name}': {label}"] = int(saturations[k, kind])
+        counts.setdefault(name, {})[label] = int(saturations[k, kind])
     return counts
 
 

@@ -299,8 +299,16 @@ class Network:
         return self
 
     def __repr__(self):
-        return (f"Network('{self.name}', dt={self.dt:g} ms, {len(self.populations)} populations, "
-                f"{self.n_neurons} neurons, {self.n_synapses} synapses)")
+        from ..io.tables import counted, shortened
+
+        return (f"Network('{shortened(self.name)}', dt={self.dt:g} ms, {counted(len(self.populations), 'population')}, "
+                f"{counted(self.n_neurons, 'neuron')}, {counted(self.n_synapses, 'synapse')})")
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the population and projection tables ``neurocompile build`` prints."""
+        from ..io.tables import html_block, network_tables
+
+        return html_block(repr(self), network_tables(self))
 
     # -- helpers ------------------------------------------------------------------------
     def _check_new_name(self, name):

@@ -3,23 +3,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._mpl import pyplot, save
+from ._mpl import colormap, new_figure, save
 
 
-def plot_mesh(program, path, rates=None, load: str = "max"):
-    """Write a PNG of ``program``'s placement on the board-wide tile mesh; returns the path.
+def mesh_figure(program, rates=None, load: str = "max"):
+    """A Figure of ``program``'s placement on the board-wide tile mesh.
 
     Every tile is a square split into its cores, coloured by core load: ``load="max"`` (default)
     is the largest fraction of any per-core limit the core uses (neurons, synapse entries,
     fan-in axons...), or a limit name (``"neurons"``, ``"fanin_axons"``, ...). Arrows between
     tiles are the directed links, their width and colour the expected traversals per step
     under ``rates`` (population -> Hz, e.g. ``{p: result.rates(p) ...}``; default rates
-    otherwise). Thick lines are chip boundaries; the host port is marked at core 0.
+    otherwise); with no traffic at all the figure says "no link traffic" instead of a colour
+    bar. Thick lines are chip boundaries; the host port is marked at core 0.
     """
     from ..place.metrics import placement_metrics
     from ..place.routing import board_tiles
 
-    plt = pyplot()
     from matplotlib import cm, colors
     from matplotlib.patches import FancyArrow, Rectangle
 
@@ -32,8 +32,9 @@ def plot_mesh(program, path, rates=None, load: str = "max"):
     cpt = target.chip.cores_per_tile
     sub_c = int(np.ceil(np.sqrt(cpt)))
     sub_r = int(np.ceil(cpt / sub_c))
-    fig, ax = plt.subplots(figsize=(min(16, 1.2 * cols + 3), min(14, 1.2 * rows + 1.5)))
-    core_cmap = plt.get_cmap("Blues")
+    fig = new_figure((min(16, 1.2 * cols + 3), min(14, 1.2 * rows + 1.5)))
+    ax = fig.subplots()
+    core_cmap = colormap("Blues")
     core_norm = colors.Normalize(0.0, 1.0)
     cores = np.arange(placement.n_cores)
     t_row, t_col = board_tiles(target, cores)
@@ -50,9 +51,9 @@ def plot_mesh(program, path, rates=None, load: str = "max"):
             ax.text(x0 + cell / 2, y0 + cell / 2, f"{core_load[c]:.0%}", ha="center", va="center",
                     fontsize=5, color="white" if core_load[c] > 0.6 else "black")
     links = metrics.link_loads
-    top = max(links.max(), 1e-12)
-    link_cmap = plt.get_cmap("Reds")
-    link_norm = colors.Normalize(0.0, top)
+    top = float(links.max())
+    link_cmap = colormap("Reds")
+    link_norm = colors.Normalize(0.0, top if top > 0 else 1.0)
     shift, reach = 0.07, 1 - tile_size - 0.04
     for arr, dr, dc, sign in ((links.east, 0, 1, 1), (links.west, 0, 1, -1),
                               (links.south, 1, 0, 1), (links.north, 1, 0, -1)):
@@ -80,12 +81,23 @@ def plot_mesh(program, path, rates=None, load: str = "max"):
     ax.set_yticks(range(rows))
     ax.set_xlabel("tile column (board-wide)")
     ax.set_ylabel("tile row (board-wide)")
-    ax.set_title(f"{program.name} on '{target.name}' ({placement.method}): {metrics.cores_used} cores, "
-                 f"{metrics.hop_weighted_traffic:.3g} hop-weighted traversals/step, "
-                 f"max link {metrics.max_link_load:.3g}/step ({metrics.rates} rates)", fontsize=9)
+    traffic = (f"{metrics.hop_weighted_traffic:.3g} hop-weighted traversals/step, "
+               f"max link {metrics.max_link_load:.3g}/step" if top > 0 else "no link traffic")
+    ax.set_title(f"{program.name} on '{target.name}' ({placement.method}): {metrics.cores_used} "
+                 f"core{'s' if metrics.cores_used != 1 else ''}, {traffic} ({metrics.rates} rates)",
+                 fontsize=9)
     fig.colorbar(cm.ScalarMappable(norm=core_norm, cmap=core_cmap), ax=ax, fraction=0.04, pad=0.02,
                  label=f"core load ({load} of limits)")
-    fig.colorbar(cm.ScalarMappable(norm=link_norm, cmap=link_cmap), ax=ax, fraction=0.04, pad=0.08,
-                 orientation="horizontal", label="link traversals / step")
+    if top > 0:
+        fig.colorbar(cm.ScalarMappable(norm=link_norm, cmap=link_cmap), ax=ax, fraction=0.04, pad=0.08,
+                     orientation="horizontal", label="link traversals / step")
+    else:  # a colour bar over 0..0 would read "1e-12"; say what the picture shows instead
+        ax.text(0.5, -0.12, "no link traffic: no spike crosses a tile boundary at these rates",
+                transform=ax.transAxes, ha="center", va="top", fontsize=9, color="#555555")
     fig.tight_layout()
-    return save(fig, path)
+    return fig
+
+
+def plot_mesh(program, path, rates=None, load: str = "max"):
+    """Write :func:`mesh_figure` as a PNG to ``path``; returns the path written."""
+    return save(mesh_figure(program, rates, load), path)

@@ -3,23 +3,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._mpl import PlotError, pyplot, save
+from ._mpl import PlotError, new_figure, save
 
 
-def plot_rates(ref, out, path, populations=None, exclude_sources: bool = True, network=None):
-    """Write a PNG with one scatter panel: per-neuron rate on chip (y) vs float (x), Hz, one
+def rates_figure(ref, out, populations=None, exclude_sources: bool = True, network=None):
+    """A Figure with one scatter panel: per-neuron rate on chip (y) vs float (x), Hz, one
     colour per population, with the identity line.
 
     Spike-source populations (identical by construction) are left out when ``network`` is
-    given and ``exclude_sources`` is true. Returns the path written.
+    given and ``exclude_sources`` is true.
     """
     names = list(populations) if populations is not None else list(ref.populations)
     if network is not None and exclude_sources:
         names = [n for n in names if not network.populations[n].is_source]
     if not names:
         raise PlotError("plot_rates: no population to plot")
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(5.5, 5.0))
+    fig = new_figure((5.5, 5.0))
+    ax = fig.subplots()
     top = 0.0
     for name in names:
         rf, rc = ref.rates(name), out.rates(name)
@@ -37,4 +37,9 @@ def plot_rates(ref, out, path, populations=None, exclude_sources: bool = True, n
     ax.set_title("Per-neuron firing rates: chip vs float")
     ax.legend(loc="upper left", fontsize=7, title="mean float vs chip", title_fontsize=7)
     fig.tight_layout()
-    return save(fig, path)
+    return fig
+
+
+def plot_rates(ref, out, path, populations=None, exclude_sources: bool = True, network=None):
+    """Write :func:`rates_figure` as a PNG to ``path``; returns the path written."""
+    return save(rates_figure(ref, out, populations, exclude_sources, network), path)

@@ -15,6 +15,10 @@ from ..errors import BuildError, invalid
 from .files import read_program, save_program
 
 
+#: Quantization issues listed in a notebook's view of a program (the report has them all).
+MAX_ISSUES_SHOWN = 20
+
+
 @dataclass(frozen=True)
 class Program:
     """What :func:`neurocompile.compile` returns; run it, report it, save it.
@@ -91,6 +95,27 @@ class Program:
             "cores_used": int(used.size),
             "chips_used": int(chips.size),
         }
+
+    def __repr__(self):
+        from ..io.tables import counted, shortened
+
+        s = self.summary()
+        return (f"Program('{shortened(self.name)}' for target '{shortened(self.target.name)}' ({self.target.backend}): "
+                f"{counted(s['neurons'], 'neuron')}, {counted(s['synapses'], 'synapse')} on "
+                f"{counted(s['cores_used'], 'core')} of {counted(s['chips_used'], 'chip')}, "
+                f"dt {self.dt:g} ms)")
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the resource, quantization and placement tables of :meth:`report`."""
+        from ..io.tables import html_block
+        from .report import issues_lines, tables
+
+        issues = issues_lines(self)
+        shown = MAX_ISSUES_SHOWN
+        notes = [f"Quantization issues: {len(issues) or 'none'}", *issues[:shown]]
+        if len(issues) > shown:
+            notes.append(f"... and {len(issues) - shown} more (Program.report() lists them all)")
+        return html_block(repr(self), tables(self), notes)
 
 
 def load_program(path) -> Program:

@@ -247,9 +247,11 @@ def issues_lines(program) -> list[str]:
 
 
 def tables(program) -> list[Table]:
+    """The report's tables; the receptor and projection tables only when there is something in them."""
     receptors = receptor_quant_table(program)
+    projections = [projection_quant_table(program)] if program.quantized.projections else []
     return [resource_table(program), population_quant_table(program), *([receptors] if receptors else []),
-            projection_quant_table(program), placement_table(program)]
+            *projections, placement_table(program)]
 
 
 def render_text(program, width: int = 110) -> str:

@@ -11,8 +11,11 @@ Which criterion judged a population (column "judged by"): ``spike timing`` when 
 of its spikes agree within one step; otherwise ``distribution``, meaning that the spike trains
 have diverged (as they do in recurrent chaotic networks under any perturbation) and only the
 rate error and the distribution statistics are meaningful; ``rates`` when its spikes were not
-probed. ``Comparison.failures(tolerance)`` (``neurocompile build --tolerance``) checks the
-population mean rates, which every criterion shares.
+probed; ``silent`` when no neuron of it fired in either run (there is nothing to compare, so the
+timing columns are left empty rather than reading 100 %). ``Comparison.failures(tolerance)``
+(``neurocompile build`` checks it against :data:`DEFAULT_TOLERANCE` or ``--tolerance``) checks
+the population mean rates, which every criterion shares; ``Comparison.silent()`` names the
+populations that fired no spike in float, on chip or in both.
 """
 from __future__ import annotations
 
@@ -28,6 +31,11 @@ from . import metrics
 
 #: Spike-timing agreement (within one step) above which a population is judged spike by spike.
 TIMING_CRITERION = 0.9
+#: Populations listed in a comparison's one-line repr (its tables list them all).
+REPR_POPULATIONS = 6
+#: Relative error of a population's mean rate that ``neurocompile build`` warns about when no
+#: ``--tolerance`` is given (and fails on under ``--strict``).
+DEFAULT_TOLERANCE = 0.10
 
 
 @dataclass(frozen=True)
@@ -68,11 +76,39 @@ class Comparison:
     def failures(self, tolerance: float) -> list[str]:
         """One line per population whose chip rate is off by more than ``tolerance`` (fraction);
         a population silent in float that fires on chip (infinite error) always fails."""
-        out = []
+        return list(self.failures_by_population(tolerance).values())
+
+    def failures_by_population(self, tolerance: float) -> dict:
+        """Population name -> its line of :meth:`failures`, for the failing populations."""
+        out = {}
         for p in self.populations.values():
             if p.rate_rel_error > tolerance:
-                out.append(f"{p.name}: rate {p.rate_chip:.3g} Hz on chip vs {p.rate_float:.3g} Hz "
-                           f"in float ({p.rate_rel_error:.1%} > {tolerance:.1%})")
+                if p.rate_float == 0:
+                    error = f"no spike in float; any chip rate exceeds {tolerance:.1%}"
+                else:
+                    error = f"{p.rate_rel_error:.1%} > {tolerance:.1%}"
+                    if p.rate_chip == 0:
+                        error += ", no spike on chip"
+                out[p.name] = (f"{p.name}: rate {p.rate_chip:.3g} Hz on chip vs {p.rate_float:.3g} Hz "
+                               f"in float ({error})")
+        return out
+
+    def silent(self) -> list[str]:
+        """One line per population that fired no spike (none of its neurons) in float, on chip
+        or in both: its row of the tables cannot show whether the chip follows float."""
+        return list(self.silent_by_population().values())
+
+    def silent_by_population(self) -> dict:
+        """Population name -> its line of :meth:`silent`, for the silent populations."""
+        out = {}
+        for p in self.populations.values():
+            if p.rate_float == 0 and p.rate_chip == 0:
+                out[p.name] = (f"{p.name}: no spike in float nor on chip over {self.duration_ms:g} ms, "
+                               "so nothing to compare (drive it, or run longer)")
+            elif p.rate_float == 0:
+                out[p.name] = f"{p.name}: no spike in float, {p.rate_chip:.3g} Hz on chip"
+            elif p.rate_chip == 0:
+                out[p.name] = f"{p.name}: no spike on chip, {p.rate_float:.3g} Hz in float"
         return out
 
     def table(self) -> Table:
@@ -142,6 +178,24 @@ class Comparison:
             console.print(table)
         return console.export_text()
 
+    def __repr__(self) -> str:
+        """One line: per population (the first few) float vs chip rate, error and criterion."""
+        from ..io.tables import counted, shortened
+
+        pops = list(self.populations.values())
+        items = [f"{shortened(p.name, 30)} {p.rate_float:.3g} vs {p.rate_chip:.3g} Hz "
+                 f"({_pct(p.rate_rel_error)}, {p.criterion})" for p in pops[:REPR_POPULATIONS]]
+        if len(pops) > REPR_POPULATIONS:
+            items.append(f"... {len(pops) - REPR_POPULATIONS} more")
+        return (f"Comparison(float vs chip over {self.duration_ms:g} ms, "
+                f"{counted(len(pops), 'population')}: {'; '.join(items)})")
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the tables :meth:`__str__` prints (``neurocompile build`` too)."""
+        from ..io.tables import html_block
+
+        return html_block(f"Float vs chip over {self.duration_ms:g} ms", self.tables())
+
 
 def _pct(x: float) -> str:
     return "-" if not np.isfinite(x) else f"{x:.1%}"
@@ -179,8 +233,11 @@ def compare(ref, out, van_rossum_tau: float = 10.0, fano_window: float = 100.0,
         rel = abs(mean_c - mean_f) / mean_f if mean_f > 0 else (0.0 if mean_c == 0 else float("inf"))
         corr = _correlation(ref.counts[name], out.counts[name])
         timing = _timing(ref, out, name, dt, n_steps, van_rossum_tau, fano_window)
+        if mean_f == 0 and mean_c == 0:  # agreement of no spikes with no spikes says nothing
+            timing["same"] = timing["within1"] = float("nan")
         within = timing["within1"]
-        criterion = ("spike timing" if np.isfinite(within) and within >= TIMING_CRITERION
+        criterion = ("silent" if mean_f == 0 and mean_c == 0
+                     else "spike timing" if np.isfinite(within) and within >= TIMING_CRITERION
                      else "distribution" if np.isfinite(within) else "rates")
         rms = {}
         for var in _traced(ref, name):

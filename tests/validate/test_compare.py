@@ -79,6 +79,32 @@ def test_compare_fails_a_population_silent_in_float_but_active_on_chip():
     assert not c.passed(10.0)
 
 
+def test_a_population_silent_in_both_runs_is_judged_silent_not_by_timing():
+    quiet = _spike_net([], name="quiet")
+    ref = nc.simulate(quiet, 20.0)
+    c = nc.compare(ref, ref)
+    p = c.populations["out"]
+    assert p.criterion == "silent"
+    assert np.isnan(p.same_step_fraction) and np.isnan(p.within_one_step_fraction)
+    row = next(line for line in str(c).splitlines() if "│        out │" in line)   # timing table
+    assert row.rstrip("│ ").endswith("silent") and "100.0%" not in row
+    assert c.silent() == [f"{name}: no spike in float nor on chip over 20 ms, so nothing to compare "
+                          "(drive it, or run longer)" for name in ("src", "out")]
+    assert c.failures(0.1) == []
+
+
+def test_silent_names_the_side_that_fired_nothing():
+    silent, active = _spike_net([]), _spike_net([5.0])
+    a, b = nc.simulate(silent, 20.0), nc.simulate(active, 20.0)
+    assert nc.compare(a, b).silent_by_population()["out"] == "out: no spike in float, 25 Hz on chip"
+    assert nc.compare(b, a).silent_by_population()["out"] == "out: no spike on chip, 25 Hz in float"
+    assert nc.compare(a, b).failures(0.1)[-1] == (
+        "out: rate 25 Hz on chip vs 0 Hz in float (no spike in float; any chip rate exceeds 10.0%)")
+    assert nc.compare(b, a).failures_by_population(0.1)["out"] == (
+        "out: rate 0 Hz on chip vs 25 Hz in float (100.0% > 10.0%, no spike on chip)")
+    assert nc.compare(b, b).silent() == []
+
+
 def test_comparison_prints_tables_and_exports_data(runs):
     net, ref, other = runs
     c = nc.compare(ref, other, network=net)
