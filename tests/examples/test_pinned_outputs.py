@@ -82,11 +82,13 @@ def run_digest(result) -> str:
     for name, var in sorted(result.traced):
         add(f"trace:{name}.{var}", result.trace(name, var, raw=True))
     for f in dataclasses.fields(result.stats):
-        value = getattr(result.stats, f.name)
+        name, value = f.name, getattr(result.stats, f.name)
+        if name == "saturations_per_population":  # hashed as its flat view, the field it replaced
+            name, value = "saturations", result.stats.saturations
         if isinstance(value, dict):
-            h.update(f"{f.name}:{sorted(value.items())}".encode())
+            h.update(f"{name}:{sorted(value.items())}".encode())
         else:
-            add(f"stats:{f.name}", value)
+            add(f"stats:{name}", value)
     return h.hexdigest()
 
 
