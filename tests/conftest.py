@@ -3,14 +3,22 @@
 Lava (lava-nc) installs only on Python 3.10 with numpy < 2. Tests that need it take the ``lava``
 fixture: where Lava is missing they are skipped, except when ``NEUROCOMPILE_REQUIRE_LAVA=1`` is
 set (CI's Python 3.10 environment), where a missing Lava is a failure, never a silent skip.
+
+The compiled inner loops (numba) are cached in ``.neurocompile-cache/`` at the project root, not
+in the user's cache directory (see :mod:`neurocompile.jit`), unless ``NEUROCOMPILE_CACHE_DIR``
+is set for the run. It is set here, before any test imports them, and child processes (the
+command line, the kernel's warm-up helper) inherit it.
 """
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
-from tests.helpers import NIR_PAPER_DIR
+os.environ.setdefault("NEUROCOMPILE_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".neurocompile-cache"))
+
+from tests.helpers import NIR_PAPER_DIR  # noqa: E402 - after the cache directory is chosen
 
 
 @pytest.fixture

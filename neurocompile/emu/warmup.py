@@ -1,10 +1,11 @@
 """Load or compile the emulator's kernel in a helper process while the build's front end runs.
 
 The first run after installing compiles the kernel :data:`neurocompile.emu.kernel.run_steps_lif`
-(a few seconds on a 2-core machine) and stores it in numba's on-disk cache; later processes
-load it in milliseconds. ``neurocompile build`` starts a helper before it loads the user's
-network (:func:`start`): a separate Python process compiles the LIF kernel for the argument
-types every run uses (:func:`kernel_argument_types`), which leaves it in the cache (programs
+(a few seconds on a 2-core machine) and stores it in numba's on-disk cache
+(:func:`neurocompile.jit.cache_directory`; the helper inherits the environment, so it uses the
+same folder); later processes load it in milliseconds. ``neurocompile build`` starts a helper
+before it loads the user's network (:func:`start`): a separate Python process compiles the LIF
+kernel for the argument types every run uses (:func:`kernel_argument_types`), which leaves it in the cache (programs
 with AdEx neurons use a second variant, compiled by their first run), while the build loads the
 network, simulates it in float and compiles it on the other core. Before its first chip run the
 build waits for that process (:meth:`KernelWarmUp.wait`) and then loads the kernel from the
