@@ -26,6 +26,11 @@ class BuildError(NeurocompileError):
     """A pipeline stage could not produce its result (for example a network that does not fit)."""
 
 
+class UnreadableFileError(NeurocompileError):
+    """A file the user named is missing, a directory or cannot be read, so nothing of it ran.
+    The command line reports it as a usage error (exit code 2), as it does a bad option."""
+
+
 def describe_value(value) -> str:
     """A short, readable rendering of a parameter value for error messages."""
     if isinstance(value, np.ndarray):
@@ -63,3 +68,21 @@ def unknown_names(obj: str, what: str, names, allowed, cls=NetworkError) -> Neur
     return cls(
         f"{obj}: unknown {what} {', '.join(hints)}; allowed: {', '.join(allowed) or 'none'}"
     )
+
+
+def unreadable_file(path, what: str, cls=UnreadableFileError) -> UnreadableFileError | None:
+    """An error of class ``cls`` if the file at ``path`` cannot be opened for reading, else None.
+
+    Example: ``unreadable_file("nope.py", "network file")`` gives
+    ``network file 'nope.py' does not exist``.
+    """
+    try:
+        with open(path, "rb"):
+            return None
+    except FileNotFoundError:
+        reason = "does not exist"
+    except IsADirectoryError:
+        reason = "is a directory, not a file"
+    except OSError as exc:
+        reason = f"cannot be read ({exc.strerror or exc})"
+    return cls(f"{what} '{path}' {reason}")

@@ -1,9 +1,11 @@
 """Entry point of the ``neurocompile`` command: argument parsing, dispatch and error reporting.
 
 Every command module names itself (``NAME``, ``HELP``, ``DESCRIPTION``), may add its arguments
-(``add_arguments(parser)``) and has a ``run(args, console)`` that returns an exit code. Errors neurocompile raises on purpose (:class:`NeurocompileError`,
-including problems in the user's network file) become one line on stderr and exit code 1; the
-traceback is shown only with ``--debug``. Usage errors exit with 2 (argparse's convention).
+(``add_arguments(parser)``) and has a ``run(args, console)`` that returns an exit code. Errors
+neurocompile raises on purpose (:class:`NeurocompileError`, including problems in the user's
+network file) become one line on stderr and exit code 1; the traceback is shown only with
+``--debug``. Usage errors exit with 2 (argparse's convention): bad arguments, and a network or
+program file that is missing or cannot be read (:class:`UnreadableFileError`, also one line).
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import sys
 from rich.console import Console
 
 from .. import __version__
-from ..errors import NeurocompileError
+from ..errors import NeurocompileError, UnreadableFileError
 from . import build, inspect, plot, run, targets
 
 COMMANDS = (build, run, inspect, targets, plot)
@@ -56,6 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     errors = Console(stderr=True, highlight=False)
     try:
         return args.run(args, console)
+    except UnreadableFileError as exc:  # a file named on the command line: nothing of it ran
+        if args.debug:
+            raise
+        errors.print(f"error: {exc}", markup=False, soft_wrap=True)
+        return EXIT_USAGE
     except NeurocompileError as exc:
         if args.debug:
             raise

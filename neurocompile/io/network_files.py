@@ -4,7 +4,8 @@ The file either defines a module-level ``net`` (a :class:`~neurocompile.Network`
 ``build()`` that returns one; ``build`` may take a ``seed`` keyword. Anything that goes wrong
 (missing file, exception while importing or building, neither name defined) raises a
 :class:`NetworkFileError` whose message names the file; the original exception, if any, is kept
-as ``__cause__`` for debugging.
+as ``__cause__`` for debugging. A file that cannot be read at all raises its subclass
+:class:`UnreadableNetworkFileError` (a usage error on the command line).
 """
 from __future__ import annotations
 
@@ -14,12 +15,16 @@ import re
 import sys
 from pathlib import Path
 
-from ..errors import NeurocompileError
+from ..errors import NeurocompileError, UnreadableFileError, unreadable_file
 from ..ir import Network
 
 
 class NetworkFileError(NeurocompileError):
     """A network file is missing, fails to run, or defines no network."""
+
+
+class UnreadableNetworkFileError(NetworkFileError, UnreadableFileError):
+    """A network file is missing, a directory or cannot be read."""
 
 
 #: Keyword arguments of :func:`load_network` that only ``.nir`` files take (passed on to
@@ -46,15 +51,15 @@ def load_network(path, seed: int | None = None, dt: float | None = None, reset: 
     file = Path(path)
     options = {k: v for k, v in (("dt", dt), ("semantics", semantics), ("reset", reset),
                                  ("reset_delay", reset_delay)) if v is not None}
+    unreadable = unreadable_file(file, "network file", UnreadableNetworkFileError)
+    if unreadable is not None:
+        raise unreadable
     if file.suffix.lower() == ".nir":
         return _load_nir(file, seed, options)
     if options:
         given = ", ".join(f"{k} = {v}" for k, v in options.items())
         raise NetworkFileError(f"{file}: {given} given, but only .nir files take "
                                f"{', '.join(NIR_OPTIONS)} (a Python network file sets them in its own code)")
-    if not file.is_file():
-        reason = "is a directory, not a Python file" if file.is_dir() else "does not exist"
-        raise NetworkFileError(f"network file '{file}' {reason}")
     module = _run_file(file)
 
     builder = getattr(module, "build", None)

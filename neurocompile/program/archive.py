@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import NeurocompileError
+from ..errors import NeurocompileError, UnreadableFileError
 
 #: Largest manifest member (bytes): the manifest holds names, numbers and reports, never arrays.
 MANIFEST_CAP_BYTES = 256 << 20
@@ -53,6 +53,10 @@ READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, Valu
 class ProgramFileError(NeurocompileError):
     """A ``.ncp`` file is missing, truncated, of another format or of an unsupported version,
     or holds values the chip cannot run."""
+
+
+class UnreadableProgramFileError(ProgramFileError, UnreadableFileError):
+    """A ``.ncp`` file is missing, a directory or cannot be read."""
 
 
 class MemberHeader(NamedTuple):

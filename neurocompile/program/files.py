@@ -16,14 +16,14 @@ import numpy as np
 
 from ..chip import AdexParams, ExpTable, FixedCoefficient, LifParams
 from ..chip.hh import GateTables
-from ..errors import NeurocompileError
+from ..errors import NeurocompileError, unreadable_file
 from ..ir.inputs import PoissonSource, SpikeTrains
 from ..place.placement import Placement
 from ..place.routing import RouteTable
 from ..place.usage import CoreUsage
 from ..quantize.receptors import QuantizedReceptors
 from ..quantize.types import BiasUpdate, QuantizedNetwork, QuantizedPopulation, QuantizedProjection, QuantIssue
-from .archive import Archive, ProgramFileError, _one_line, size_budget
+from .archive import Archive, ProgramFileError, UnreadableProgramFileError, _one_line, size_budget
 
 FORMAT_NAME = "neurocompile-program"
 FORMAT_VERSION = 5  # 3: receptor elements; 4: their conductances load a LIF's relaxation (the leak element);
@@ -133,8 +133,9 @@ def read_program(path) -> dict:
     from ..target import Target
 
     path = Path(path)
-    if not path.is_file():
-        raise ProgramFileError(f"program file '{path}' does not exist")
+    unreadable = unreadable_file(path, "program file", UnreadableProgramFileError)
+    if unreadable is not None:
+        raise unreadable
     with Archive(path) as archive:
         tree = archive.manifest()
         if tree.get("format") != FORMAT_NAME:

@@ -3,6 +3,7 @@ user can get wrong (missing or faulty network files, seeds, durations, targets, 
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -54,12 +55,31 @@ def test_build_accepts_a_target_file_path(capsys, tmp_path):
     assert "target lava" in out
 
 
-def test_missing_file_is_a_one_line_error(capsys, tmp_path):
-    missing = tmp_path / "nope.py"
-    code, out, err = run_cli(capsys, "build", missing, "--out", tmp_path)
+def test_missing_or_unreadable_file_is_a_one_line_usage_error(capsys, tmp_path):
+    for name in ("nope.py", "nope.nir"):
+        code, _, err = run_cli(capsys, "build", tmp_path / name, "--out", tmp_path)
+        assert code == 2
+        assert err == f"error: network file '{tmp_path / name}' does not exist\n"
+    code, _, err = run_cli(capsys, "build", tmp_path, "--out", tmp_path)
+    assert code == 2
+    assert err == f"error: network file '{tmp_path}' is a directory, not a file\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads any file")
+def test_file_without_read_permission_is_a_usage_error(capsys, tmp_path):
+    locked = write_text(tmp_path / "locked.py", "net = None\n")
+    locked.chmod(0)
+    code, _, err = run_cli(capsys, "build", locked, "--out", tmp_path)
+    assert code == 2
+    assert err == f"error: network file '{locked}' cannot be read (Permission denied)\n"
+
+
+def test_missing_file_opened_by_the_network_file_is_a_build_error(capsys, tmp_path):
+    """Only the file named on the command line is a usage error; the file's own code is not."""
+    reader = write_text(tmp_path / "reader.py", "open('weights-that-are-not-there.npy')\n")
+    code, _, err = run_cli(capsys, "build", reader, "--out", tmp_path)
     assert code == 1
-    assert "nope.py" in err and "does not exist" in err
-    assert "Traceback" not in err
+    assert "FileNotFoundError while importing" in err
 
 
 def test_file_without_net_or_build(capsys, tmp_path):

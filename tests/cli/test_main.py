@@ -8,7 +8,7 @@ import pytest
 
 import neurocompile
 from neurocompile.cli.main import main
-from tests.helpers import EXAMPLES_DIR, run_cli
+from tests.helpers import EXAMPLES_DIR, run_cli, write_text
 
 CUBA = EXAMPLES_DIR / "cuba.py"
 
@@ -43,7 +43,9 @@ def test_exit_codes_through_a_real_process(tmp_path):
 
     ok = run("targets")
     assert ok.returncode == 0 and "lava" in ok.stdout
-    missing = run("build", tmp_path / "nope.py")
-    assert missing.returncode == 1
-    assert missing.stderr.strip().startswith("error:") and len(missing.stderr.strip().splitlines()) == 1
+    missing = run("build", "nope.py")  # a usage error: nothing of the file ran
+    assert missing.returncode == 2
+    assert missing.stderr == "error: network file 'nope.py' does not exist\n"
     assert run("build").returncode == 2
+    failing = run("build", write_text(tmp_path / "bad.py", "raise RuntimeError('my own mistake')\n"))
+    assert failing.returncode == 1  # an error in the file's own code

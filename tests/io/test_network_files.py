@@ -1,10 +1,12 @@
-"""Loading network files (neurocompile.io.load_network): ``dt`` and ``reset`` belong to .nir files."""
+"""Loading network files (neurocompile.io.load_network): ``dt`` and ``reset`` belong to .nir files;
+missing files."""
 from __future__ import annotations
 
 import pytest
 
 from neurocompile.cli.main import main
-from neurocompile.io import NetworkFileError, load_network
+from neurocompile.errors import UnreadableFileError
+from neurocompile.io import NetworkFileError, UnreadableNetworkFileError, load_network
 
 
 def test_nir_file_needs_dt(nir_paper_dir):
@@ -23,3 +25,14 @@ def test_dt_refused_for_python_files(tmp_path, capsys):
     code = main(["build", str(script), "--dt", "0.1", "--out", str(tmp_path)])
     captured = capsys.readouterr()
     assert code != 0 and "only .nir files take dt" in captured.out + captured.err
+
+
+def test_a_missing_file_is_an_unreadable_network_file(tmp_path):
+    """Also a NetworkFileError, as before; the command line makes it a usage error (exit 2)."""
+    for name in ("nope.py", "nope.nir"):
+        with pytest.raises(UnreadableNetworkFileError) as info:
+            load_network(tmp_path / name)
+        assert isinstance(info.value, NetworkFileError) and isinstance(info.value, UnreadableFileError)
+        assert str(info.value) == f"network file '{tmp_path / name}' does not exist"
+    with pytest.raises(UnreadableNetworkFileError, match="is a directory, not a file"):
+        load_network(tmp_path)

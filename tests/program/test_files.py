@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import neurocompile as nc
+from neurocompile.program import UnreadableProgramFileError
 from tests.helpers import rewrite_manifest, single_lif_driven
 
 
@@ -26,7 +27,7 @@ def test_save_load_identical_and_bad_files(tmp_path):
     (tmp_path / "text.ncp").write_text("hello")
     with pytest.raises(nc.ProgramFileError, match="truncated or corrupt"):
         nc.load(tmp_path / "text.ncp")
-    with pytest.raises(nc.ProgramFileError, match="does not exist"):
+    with pytest.raises(UnreadableProgramFileError, match="does not exist"):  # a ProgramFileError too
         nc.load(tmp_path / "missing.ncp")
 
 
