@@ -66,7 +66,7 @@ def make_plots() -> list[Path]:
         program = nc.compile(net, "emu")
         chip = program.run(200.0)
         written.append(plot_mesh(program, GALLERY / "mesh.png",
-                                 rates={n: chip.rates(n) for n in chip.populations}))
+                                 rates={n: chip.rates(n) for n in chip.populations}, rates_from="chip run"))
     return written
 
 

@@ -146,7 +146,8 @@ def compile_stage(ctx: BuildContext) -> None:
         ranges = ctx.reference if _uses_float_ranges(ctx.network) else None
         ctx.program = compile_network(ctx.network, ctx.target, strict=ctx.strict, placer=ctx.placer,
                                       rates=rates, ranges=ranges)
-    for table in program_tables(ctx.program):
+    # The placement metrics under the rates the placer weighted traffic by.
+    for table in program_tables(ctx.program, rates, rates_from="float reference"):
         ctx.console.print(table)
     for w in caught:
         ctx.console.print(f"warning: {w.message}", style="yellow", markup=False, soft_wrap=True)

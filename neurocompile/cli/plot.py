@@ -92,7 +92,7 @@ def run(args, console: Console) -> int:
         except ImportError as exc:
             raise BuildError(f"plot: --mesh is not available in this installation ({exc})") from exc
         rates = {name: chip.rates(name) for name in chip.populations}
-        written.append(plot_mesh(program, f"{stem}_mesh.png", rates=rates))
+        written.append(plot_mesh(program, f"{stem}_mesh.png", rates=rates, rates_from="chip run"))
     for path in written:
         console.print(f"wrote {path}", markup=False, soft_wrap=True)
     return 0

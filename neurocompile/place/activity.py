@@ -32,3 +32,21 @@ def spikes_per_step(populations, dt: float, rates=None) -> dict[str, np.ndarray]
             hz = np.full(size, DEFAULT_RATE_HZ)
         out[name] = np.asarray(hz, dtype=float) * dt * 1e-3
     return out
+
+
+def rates_label(populations, rates=None, rates_from: str | None = None) -> str:
+    """What :func:`spikes_per_step` weights traffic by, in words for reports and plots.
+
+    With ``rates``: ``"<rates_from> rates"`` (``rates_from`` says where they come from, e.g.
+    ``"float reference"``; default ``"given"``). Without: ``"uniform 10 Hz"``, with ``", Poisson
+    sources at their own rate"`` when ``populations`` (as :func:`spikes_per_step` takes them)
+    include Poisson sources.
+    """
+    from ..ir.inputs import PoissonSource
+
+    if rates:
+        return f"{rates_from or 'given'} rates"
+    uniform = f"uniform {DEFAULT_RATE_HZ:g} Hz"
+    if any(isinstance(model, PoissonSource) for _, model in populations.values()):
+        return f"{uniform}, Poisson sources at their own rate"
+    return uniform

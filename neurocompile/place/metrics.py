@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .activity import spikes_per_step
+from .activity import rates_label, spikes_per_step
 from .destinations import destination_matrices
 from .placement import HOST
 from .routing import board_tiles, route_tables, tree_segments
@@ -83,7 +83,8 @@ class LinkLoads:
 
 @dataclass(frozen=True)
 class PlacementMetrics:
-    """Quality of one placement; per-step values are expectations under the given rates.
+    """Quality of one placement; per-step values are expectations under the rates ``rates``
+    names (:func:`~.activity.rates_label`: e.g. "float reference rates", "uniform 10 Hz").
 
     utilisation: limit name -> float array (n_cores,), fraction of the limit used per core.
     """
@@ -116,7 +117,7 @@ class PlacementMetrics:
             ("cores / tiles / chips used", f"{self.cores_used} / {self.tiles_used} / {self.chips_used}"),
             ("max utilisation", util or "-"),
             ("limit violations", str(self.violations)),
-            (f"spike messages/step ({self.rates} rates)", f"{self.messages_per_step:.4g}"),
+            (f"spike messages/step ({self.rates})", f"{self.messages_per_step:.4g}"),
             ("hops/step E-W, N-S, inter-chip", f"{self.hops_east_west_per_step:.4g}, "
              f"{self.hops_north_south_per_step:.4g}, {self.hops_inter_chip_per_step:.4g}"),
             ("hop-weighted traffic/step", f"{self.hop_weighted_traffic:.4g}"),
@@ -172,12 +173,16 @@ def _synapse_lists(source):
     return [(p.pre.name, p.post.name, p.weights.indptr, p.weights.indices) for p in source.projections]
 
 
-def placement_metrics(network_or_program, placement=None, target=None, rates=None) -> PlacementMetrics:
+def placement_metrics(network_or_program, placement=None, target=None, rates=None,
+                      rates_from: str | None = None) -> PlacementMetrics:
     """Evaluate a placement under the exact multicast traffic model (expected values per step).
 
     ``network_or_program``: a :class:`~neurocompile.Network` (then ``placement`` and
     ``target`` are required) or a compiled :class:`~neurocompile.program.Program` (its own
-    placement, routes and target are used unless given). ``rates``: population -> Hz.
+    placement, routes and target are used unless given). ``rates``: population -> Hz;
+    without them, the defaults of :func:`~.activity.spikes_per_step`. ``rates_from``: where
+    ``rates`` come from, for the label ``PlacementMetrics.rates`` (e.g. ``"float reference"``,
+    giving "float reference rates"; default "given").
 
     Two quantities are estimates: a neuron counts as *active* in a step with probability
     ``1 - (1 - p_spike) * exp(-expected input spikes)`` (Poisson input), and the routing part
@@ -252,7 +257,7 @@ def placement_metrics(network_or_program, placement=None, target=None, rates=Non
         hop_weighted_traffic=ew + ns + target.board.inter_chip_link_cost * ic,
         max_link_load=loads.max(), link_loads=loads, synaptic_ops_per_step=float(synops_core.sum()),
         energy_per_step_pj=float(energy), latency_per_step_ns=latency,
-        rates="given" if rates else "default")
+        rates=rates_label(pops, rates, rates_from))
 
 
 def tile_coordinates(target, cores):

@@ -6,16 +6,17 @@ import numpy as np
 from ._mpl import colormap, new_figure, save
 
 
-def mesh_figure(program, rates=None, load: str = "max"):
+def mesh_figure(program, rates=None, load: str = "max", rates_from: str | None = None):
     """A Figure of ``program``'s placement on the board-wide tile mesh.
 
     Every tile is a square split into its cores, coloured by core load: ``load="max"`` (default)
     is the largest fraction of any per-core limit the core uses (neurons, synapse entries,
     fan-in axons...), or a limit name (``"neurons"``, ``"fanin_axons"``, ...). Arrows between
     tiles are the directed links, their width and colour the expected traversals per step
-    under ``rates`` (population -> Hz, e.g. ``{p: result.rates(p) ...}``; default rates
-    otherwise); with no traffic at all the figure says "no link traffic" instead of a colour
-    bar. Thick lines are chip boundaries; the host port is marked at core 0.
+    under ``rates`` (population -> Hz, e.g. ``{p: result.rates(p) ...}``, and ``rates_from``
+    where they come from, e.g. "chip run"; default rates otherwise), which the title names;
+    with no traffic at all the figure says "no link traffic" instead of a colour bar. Thick
+    lines are chip boundaries; the host port is marked at core 0.
     """
     from ..place.metrics import placement_metrics
     from ..place.routing import board_tiles
@@ -24,7 +25,7 @@ def mesh_figure(program, rates=None, load: str = "max"):
     from matplotlib.patches import FancyArrow, Rectangle
 
     target, placement = program.target, program.placement
-    metrics = placement_metrics(program, rates=rates)
+    metrics = placement_metrics(program, rates=rates, rates_from=rates_from)
     util = metrics.utilisation
     core_load = np.max(np.stack(list(util.values())), axis=0) if load == "max" else util[load]
     rows = target.board.chip_rows * target.chip.mesh_rows
@@ -84,7 +85,7 @@ def mesh_figure(program, rates=None, load: str = "max"):
     traffic = (f"{metrics.hop_weighted_traffic:.3g} hop-weighted traversals/step, "
                f"max link {metrics.max_link_load:.3g}/step" if top > 0 else "no link traffic")
     ax.set_title(f"{program.name} on '{target.name}' ({placement.method}): {metrics.cores_used} "
-                 f"core{'s' if metrics.cores_used != 1 else ''}, {traffic} ({metrics.rates} rates)",
+                 f"core{'s' if metrics.cores_used != 1 else ''}, {traffic} ({metrics.rates})",
                  fontsize=9)
     fig.colorbar(cm.ScalarMappable(norm=core_norm, cmap=core_cmap), ax=ax, fraction=0.04, pad=0.02,
                  label=f"core load ({load} of limits)")
@@ -98,6 +99,6 @@ def mesh_figure(program, rates=None, load: str = "max"):
     return fig
 
 
-def plot_mesh(program, path, rates=None, load: str = "max"):
+def plot_mesh(program, path, rates=None, load: str = "max", rates_from: str | None = None):
     """Write :func:`mesh_figure` as a PNG to ``path``; returns the path written."""
-    return save(mesh_figure(program, rates, load), path)
+    return save(mesh_figure(program, rates, load, rates_from), path)

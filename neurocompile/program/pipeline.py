@@ -22,7 +22,8 @@ def compile(network, target="emu", *, strict: bool = False, placer: str = DEFAUL
             the default, or ``"sequential"``; ``"ours"`` is the deprecated name of ``"spectral"``).
         rates: optional population name -> firing rate in Hz (scalar or per neuron), e.g. from a
             float reference run (``{p: ref.rates(p) for p in ...}``); the placer weights spike
-            traffic by it (activity-aware placement). Without it rates are uniform.
+            traffic by it (activity-aware placement). Without it every neuron counts at
+            10 Hz and a Poisson source at its own rate (:mod:`neurocompile.place.activity`).
         weight_precision: ``"single"``, ``"double"`` or ``"auto"`` (default): how weights are
             written into synapses (:func:`neurocompile.quantize.quantize`).
         ranges: float runs (Results) whose state extremes size the registers of discrete-time

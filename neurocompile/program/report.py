@@ -223,7 +223,10 @@ def projection_quant_table(program) -> Table:
     return t
 
 
-def placement_table(program) -> Table:
+def placement_table(program, rates=None, rates_from: str | None = None) -> Table:
+    """Where each population sits and the whole placement's metrics, expected per step under
+    ``rates`` (population -> Hz, labelled by ``rates_from``) or, without them, the default
+    rates (:func:`neurocompile.place.placement_metrics`); the table names which."""
     t = Table(title=Text(f"Placement ({program.placement.method})"))
     for col in ("population", "cores", "destinations/spike", "hops/spike (E-W, N-S, chip)"):
         t.add_column(col)
@@ -233,11 +236,10 @@ def placement_table(program) -> Table:
         where = f"{on_chip.min()}..{on_chip.max()}" if on_chip.size else "host"
         add_text_row(t, name, where, f"{r.messages.mean():.2f}",
                  f"{r.east_west.mean():.2f}, {r.north_south.mean():.2f}, {r.inter_chip.mean():.2f}")
-    # Whole-placement metrics (docs/placement.md), expected per step at default rates.
     from ..place.metrics import placement_metrics
 
     t.add_section()
-    for label, value in placement_metrics(program).rows():
+    for label, value in placement_metrics(program, rates=rates, rates_from=rates_from).rows():
         add_text_row(t, label, value, "", "")
     return t
 
@@ -246,12 +248,13 @@ def issues_lines(program) -> list[str]:
     return [str(i) for i in program.quantized.issues]
 
 
-def tables(program) -> list[Table]:
-    """The report's tables; the receptor and projection tables only when there is something in them."""
+def tables(program, rates=None, rates_from: str | None = None) -> list[Table]:
+    """The report's tables; the receptor and projection tables only when there is something in
+    them. ``rates``, ``rates_from``: see :func:`placement_table`."""
     receptors = receptor_quant_table(program)
     projections = [projection_quant_table(program)] if program.quantized.projections else []
     return [resource_table(program), population_quant_table(program), *([receptors] if receptors else []),
-            *projections, placement_table(program)]
+            *projections, placement_table(program, rates, rates_from)]
 
 
 def render_text(program, width: int = 110) -> str:

@@ -35,6 +35,7 @@ def test_build_cuba_prints_tables_and_writes_reference(capsys, tmp_path):
     assert "exc -> inh" in out                          # projection table
     assert "1.62 mV" in out and "9 mV" in out
     assert "Float reference, 20 ms" in out
+    assert "spike messages/step (float reference rates)" in out  # the rates the placer weighted
     report = json.loads((tmp_path / "cuba.reference.json").read_text())
     assert report["duration_ms"] == pytest.approx(20.0)
     assert [r["population"] for r in report["rates_hz"]] == ["exc", "inh"]

@@ -26,6 +26,21 @@ def test_link_loads_add_up_to_hops():
     assert sum(loads.as_dict().values()) == pytest.approx(loads.total())
 
 
+def test_the_metrics_name_the_rates_behind_them():
+    net = sheet(side=10)
+    target = small_core_target(neurons=8)
+    placement = place(net, target, "sequential")
+    rates = {"sheet": 20.0}
+    assert placement_metrics(net, placement, target).rates == "uniform 10 Hz"
+    assert placement_metrics(net, placement, target, rates).rates == "given rates"
+    m = placement_metrics(net, placement, target, rates, rates_from="float reference")
+    assert m.rates == "float reference rates"
+    assert ("spike messages/step (float reference rates)", f"{m.messages_per_step:.4g}") in m.rows()
+    driven = random_ei(n=100)  # with a Poisson source, which keeps its own rate
+    assert placement_metrics(driven, place(driven, target, "sequential"), target).rates == (
+        "uniform 10 Hz, Poisson sources at their own rate")
+
+
 @pytest.mark.parametrize("placer", CURRENT_PLACERS)
 def test_emulator_counters_equal_model_prediction(placer):
     net = random_ei()

@@ -246,6 +246,29 @@ def test_mesh_without_traffic_says_so():
             assert "e-12" not in label.get_text().replace("\u2212", "-")
 
 
+def test_the_mesh_title_names_the_rates(runs, tmp_path, capsys, monkeypatch):
+    mesh = pytest.importorskip("neurocompile.plots.mesh")
+    program = compile_quietly(load_cuba())
+    assert _drawn(mesh.mesh_figure(program)).axes[0].get_title().endswith("(uniform 10 Hz)")
+    chip_rates = {"exc": 5.0, "inh": 5.0}
+    title = _drawn(mesh.mesh_figure(program, chip_rates, rates_from="chip run")).axes[0].get_title()
+    assert title.endswith("(chip run rates)")
+
+    titles = []  # `neurocompile plot --mesh` draws the chip run's rates
+
+    def recorded(*args, **kwargs):
+        figure = drawn(*args, **kwargs)
+        titles.append(figure.axes[0].get_title())
+        return figure
+
+    drawn = mesh.mesh_figure
+    monkeypatch.setattr(mesh, "mesh_figure", recorded)
+    path, _, _, _ = runs
+    code = main(["plot", str(path), "--duration", "20", "--out", str(tmp_path), "--mesh"])
+    assert code == 0, capsys.readouterr().err
+    assert len(titles) == 1 and titles[0].endswith("(chip run rates)")
+
+
 def test_raster_without_spike_probes_is_an_error(tmp_path):
     net = nc.Network("quiet", dt=0.1)
     net.population("p", 2, nc.LIF(tau_mem=10.0, tau_syn=0.0, v_rest=0.0, v_reset=0.0, v_th=1.0))

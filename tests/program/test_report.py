@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import neurocompile as nc
-from neurocompile.program.report import population_quant_table, projection_quant_table, receptor_quant_table
+from neurocompile.program.report import (placement_table, population_quant_table, projection_quant_table,
+                                         receptor_quant_table)
 from tests.helpers import rewrite_manifest, run_cli
 
 
@@ -45,6 +46,15 @@ def _row(table, first: str) -> list[str]:
     columns = [[str(cell) for cell in column.cells] for column in table.columns]
     k = columns[0].index(first)
     return [column[k] for column in columns]
+
+
+def test_the_placement_metrics_name_their_rates(program):
+    """Without rates, the default ones, said as such; with rates, where they come from."""
+    assert _row(placement_table(program), "spike messages/step (uniform 10 Hz)")[1] == "0.01"
+    rates = {name: np.full(q.size, 20.0) for name, q in program.quantized.populations.items()}
+    assert _row(placement_table(program, rates, "float reference"),
+                "spike messages/step (float reference rates)")[1] == "0.02"
+    assert "(uniform 10 Hz)" in program.report()  # the text report wraps the label
 
 
 def test_the_report_of_a_good_program_shows_every_entry(program):
