@@ -308,6 +308,24 @@ ADEX_OVERFLOW_I, ADEX_OVERFLOW_X0, ADEX_OVERFLOW_X1, ADEX_OVERFLOW_W = 1, 2, 4, 
 
 
 @njit(inline="always")
+def synaptic_input_element(x, i_syn, a_in, table, row, align, limit):
+    """A step's synaptic input to one neuron of the soma (every row kind, sections 5.4 and 5.9):
+    ``q = a_in << align`` joins the synaptic current (``tau_syn > 0``) or makes the voltage
+    jump by ``R(q * jump)`` (``tau_syn = 0``). Returns ``(i, x0, overflow, i_raw, x0_raw)``:
+    the saturated registers, the ``ADEX_OVERFLOW_I``/``_X0`` bits and the values before
+    saturation."""
+    q = a_in << align
+    overflow = 0
+    i_raw = i_syn if table[row, ADEX_JUMP] != 0 else i_syn + q
+    if i_raw < -limit or i_raw > limit:
+        overflow |= ADEX_OVERFLOW_I
+    x0_raw = x + coefficient_element(q, table[row, ADEX_JUMP], table[row, ADEX_JUMP_SHIFT])
+    if x0_raw < -limit or x0_raw > limit:
+        overflow |= ADEX_OVERFLOW_X0
+    return saturate_element(i_raw, -limit, limit), saturate_element(x0_raw, -limit, limit), overflow, i_raw, x0_raw
+
+
+@njit(inline="always")
 def adex_element(x, w, i_syn, a_in, refractory_left, table, row, bias, extra, values, align, limit):
     """One soma update of one neuron (docs/chip.md sections 5.4 and 5.6); ``table[row]``: its
     parameters (:data:`ADEX_COLUMNS`), ``values``: the exp table, ``extra``: the summed
@@ -318,17 +336,7 @@ def adex_element(x, w, i_syn, a_in, refractory_left, table, row, bias, extra, va
     of the spike step itself excluded, see :func:`adex_soma_step`), the ``*_raw`` values are
     those registers before saturation (for strict-mode messages).
     """
-    q = a_in << align
-    instant = table[row, ADEX_JUMP] != 0
-    overflow = 0
-    i_raw = i_syn if instant else i_syn + q
-    if i_raw < -limit or i_raw > limit:
-        overflow |= ADEX_OVERFLOW_I
-    i = saturate_element(i_raw, -limit, limit)
-    x0_raw = x + coefficient_element(q, table[row, ADEX_JUMP], table[row, ADEX_JUMP_SHIFT])
-    if x0_raw < -limit or x0_raw > limit:
-        overflow |= ADEX_OVERFLOW_X0
-    x0 = saturate_element(x0_raw, -limit, limit)
+    i, x0, overflow, i_raw, x0_raw = synaptic_input_element(x, i_syn, a_in, table, row, align, limit)
     drive = i - w + bias + extra
     if table[row, ADEX_KIND] == KIND_SQUARE:
         # Izhikevich (section 5.8): sub-steps of the quadratic update, u from the new x
@@ -385,17 +393,7 @@ def hh_row_element(x, i_syn, m, h, n, a_in, table, row, bias, extra, values, ali
     Returns ``(x, i_syn, m, h, n, spiked, overflow, outside, i_raw, x0_raw, x1_raw)``;
     ``outside``: the voltage lay outside the gate tables (their end entries were read).
     """
-    q = a_in << align
-    instant = table[row, ADEX_JUMP] != 0
-    overflow = 0
-    i_raw = i_syn if instant else i_syn + q
-    if i_raw < -limit or i_raw > limit:
-        overflow |= ADEX_OVERFLOW_I
-    i = saturate_element(i_raw, -limit, limit)
-    x0_raw = x + coefficient_element(q, table[row, ADEX_JUMP], table[row, ADEX_JUMP_SHIFT])
-    if x0_raw < -limit or x0_raw > limit:
-        overflow |= ADEX_OVERFLOW_X0
-    x0 = saturate_element(x0_raw, -limit, limit)
+    i, x0, overflow, i_raw, x0_raw = synaptic_input_element(x, i_syn, a_in, table, row, align, limit)
     x1_raw, m1, h1, n1, outside = hh_gates_and_voltage(
         x0, m, h, n, i + bias + extra, values, table[row, ADEX_GATE_OFFSET], table[row, ADEX_GATE_ENTRIES],
         table[row, ADEX_GATE_ORIGIN], table[row, ADEX_GATE_INDEX], table[row, ADEX_GATE_INDEX_SHIFT],
