@@ -31,6 +31,16 @@ class UnreadableFileError(NeurocompileError):
     The command line reports it as a usage error (exit code 2), as it does a bad option."""
 
 
+def printable(text) -> str:
+    """``text`` with every character that is not printable escaped as Python writes it
+    (``\\x1b``, ``\\n``, ``\\u202e``): a name read from a file (a key, a model, a path) then
+    cannot move the cursor, recolour the terminal or break an error message into two lines."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 def describe_value(value) -> str:
     """A short, readable rendering of a parameter value for error messages."""
     if isinstance(value, np.ndarray):
@@ -62,9 +72,9 @@ def unknown_names(obj: str, what: str, names, allowed, cls=NetworkError) -> Neur
     for name in names:
         close = difflib.get_close_matches(name, allowed, n=1)
         if close:
-            hints.append(f"'{name}' (did you mean '{close[0]}'?)")
+            hints.append(f"'{printable(name)}' (did you mean '{close[0]}'?)")
         else:
-            hints.append(f"'{name}'")
+            hints.append(f"'{printable(name)}'")
     return cls(
         f"{obj}: unknown {what} {', '.join(hints)}; allowed: {', '.join(allowed) or 'none'}"
     )

@@ -6,8 +6,10 @@ fixtures.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import runpy
+import signal
 import warnings
 from pathlib import Path
 from typing import Mapping, NamedTuple
@@ -98,6 +100,37 @@ def rewrite_manifest(path: Path, edit) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
         for name, payload in members.items():
             zf.writestr(name, payload)
+
+
+class Overrun(BaseException):
+    """A block under :func:`deadline` ran too long (a BaseException: no ``except Exception``
+    in the code under test swallows it)."""
+
+
+@contextlib.contextmanager
+def deadline(seconds: float, what: str):
+    """Raise :class:`Overrun` naming ``what`` if the block takes longer than ``seconds`` of wall
+    time, so that a hang fails the test instead of stalling the suite (SIGALRM: Unix, main
+    thread; code inside a compiled kernel is interrupted when it returns to Python)."""
+    def expire(signum, frame):
+        raise Overrun(f"{what} took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def assert_one_named_line(message: str, *names: str) -> None:
+    """``message`` is one line of printable text (control characters from a file are escaped)
+    that contains every string of ``names``."""
+    assert message and "\n" not in message, message
+    assert message.isprintable(), repr(message)
+    for name in names:
+        assert name in message, (name, message)
 
 
 def write_text(path: Path, text: str) -> Path:

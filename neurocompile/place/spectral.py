@@ -134,7 +134,8 @@ def _legal_placements(network, graph, coords, target, structured, late=None) -> 
     alpha, clamped, margin = 0.0, False, 0.0
     for _ in range(MAX_ATTEMPTS):
         shares = core_shares(graph, limits, alpha) * (1.0 + margin)
-        k_min = int(np.ceil(cores_needed(shares) - 1e-9))
+        # at least one core: with limits of 10^9 per core a few neurons need less than 1e-9 of one
+        k_min = max(1, int(np.ceil(cores_needed(shares) - 1e-9)))
         if k_min > target.total_cores:
             if clamped or cores_needed(core_shares(graph, limits, 0.0)) > target.total_cores:
                 raise_too_large(network, graph, target, coords)

@@ -10,6 +10,8 @@ from dataclasses import dataclass, make_dataclass
 from .spec import spec_field
 
 __all__ = [
+    "MAX_BOARD_CORES",
+    "MAX_CORE_COUNT",
     "AdExTable",
     "HHGateTables",
     "BoardGeometry",
@@ -22,19 +24,29 @@ __all__ = [
 ]
 
 
+#: Most cores a board may have. The largest machines built hold about 1.5e5 (Hala Point: 1152
+#: Loihi 2 chips of 128 cores); placement keeps arrays per core and per tile of the board, so a
+#: 10^4 x 10^4 mesh (10^8 cores, gigabytes before the first neuron is placed) is refused.
+MAX_BOARD_CORES = 1 << 20
+#: Largest per-core count (neurons, axons, synapse entries, parameter sets): far beyond any chip,
+#: and small enough that a count times the cores of a tile or a board stays a 64-bit integer.
+MAX_CORE_COUNT = (1 << 31) - 1
+
+
 @dataclass(frozen=True)
 class ChipGeometry:
     """Mesh of one chip: ``mesh_rows x mesh_cols`` tiles (routers), each with ``cores_per_tile`` cores.
 
     ``cores`` repeats the product ``mesh_rows * mesh_cols * cores_per_tile``. The loader checks
-    that they agree, which catches a mesh edited without updating the core count.
+    that they agree, which catches a mesh edited without updating the core count. Each count,
+    and the cores of the whole board, is at most :data:`MAX_BOARD_CORES`.
     """
 
-    mesh_rows: int = spec_field("int", "tile rows of the on-chip mesh", lo=1)
-    mesh_cols: int = spec_field("int", "tile columns of the on-chip mesh", lo=1)
-    cores_per_tile: int = spec_field("int", "cores sharing one router", lo=1)
+    mesh_rows: int = spec_field("int", "tile rows of the on-chip mesh", lo=1, hi=MAX_BOARD_CORES)
+    mesh_cols: int = spec_field("int", "tile columns of the on-chip mesh", lo=1, hi=MAX_BOARD_CORES)
+    cores_per_tile: int = spec_field("int", "cores sharing one router", lo=1, hi=MAX_BOARD_CORES)
     cores: int = spec_field(
-        "int", "cores per chip (= mesh_rows * mesh_cols * cores_per_tile)", lo=1)
+        "int", "cores per chip (= mesh_rows * mesh_cols * cores_per_tile)", lo=1, hi=MAX_BOARD_CORES)
 
 
 @dataclass(frozen=True)
@@ -46,11 +58,11 @@ class BoardGeometry:
     one-chip board needs only ``chips = 1``.
     """
 
-    chips: int = spec_field("int", "chips on the board (= chip_rows * chip_cols)", lo=1)
+    chips: int = spec_field("int", "chips on the board (= chip_rows * chip_cols)", lo=1, hi=MAX_BOARD_CORES)
     inter_chip_link_cost: float = spec_field(
         "float", "placement cost of one inter-chip link relative to one on-chip hop", lo=0)
-    chip_rows: int = spec_field("int", "rows of the board's chip mesh", lo=1, default=1)
-    chip_cols: int = spec_field("int", "columns of the board's chip mesh", lo=1, default=1)
+    chip_rows: int = spec_field("int", "rows of the board's chip mesh", lo=1, hi=MAX_BOARD_CORES, default=1)
+    chip_cols: int = spec_field("int", "columns of the board's chip mesh", lo=1, hi=MAX_BOARD_CORES, default=1)
 
 
 @dataclass(frozen=True)
@@ -64,15 +76,18 @@ class CoreLimits:
       leaving the core. ``None`` means no limit.
     * ``neuron_parameter_sets``: optional; distinct neuron parameter combinations the core can
       hold (chips with shared parameter tables). ``None`` means parameters are per neuron.
+
+    Each is at most :data:`MAX_CORE_COUNT`.
     """
 
-    neurons: int = spec_field("int", "neurons per core", lo=1)
-    fanin_axons: int = spec_field("int", "distinct presynaptic sources per core", lo=1)
-    synapse_entries: int = spec_field("int", "synapses stored per core", lo=1)
+    neurons: int = spec_field("int", "neurons per core", lo=1, hi=MAX_CORE_COUNT)
+    fanin_axons: int = spec_field("int", "distinct presynaptic sources per core", lo=1, hi=MAX_CORE_COUNT)
+    synapse_entries: int = spec_field("int", "synapses stored per core", lo=1, hi=MAX_CORE_COUNT)
     fanout_axons: int | None = spec_field(
-        "int", "routing entries (source neuron, destination core) per core", lo=1, default=None)
+        "int", "routing entries (source neuron, destination core) per core", lo=1, hi=MAX_CORE_COUNT,
+        default=None)
     neuron_parameter_sets: int | None = spec_field(
-        "int", "distinct neuron parameter sets per core", lo=1, default=None)
+        "int", "distinct neuron parameter sets per core", lo=1, hi=MAX_CORE_COUNT, default=None)
 
 
 @dataclass(frozen=True)
@@ -100,12 +115,14 @@ class AdExTable:
     ``exp_table_entries`` evenly spaced points of ``exp_input_min..exp_input_max``, where
     ``x = (V - V_T) / delta_T`` is dimensionless. Inputs below the range use the first entry;
     above it the exponential term saturates the voltage register so that the neuron spikes in
-    that step (docs/chip.md section 5.3).
+    that step (docs/chip.md section 5.3). The range lies within -64..64 (exp(-64) is 1.6e-28,
+    nothing next to the leak), and ``exp(exp_input_max)`` must fit a table entry of
+    ``state_bits - 1`` bits (the loader checks both).
     """
 
     exp_table_entries: int = spec_field("int", "points of the exp() table", lo=2, hi=1 << 20)
-    exp_input_min: float = spec_field("float", "smallest tabulated (V - V_T) / delta_T")
-    exp_input_max: float = spec_field("float", "largest tabulated (V - V_T) / delta_T")
+    exp_input_min: float = spec_field("float", "smallest tabulated (V - V_T) / delta_T", lo=-64, hi=64)
+    exp_input_max: float = spec_field("float", "largest tabulated (V - V_T) / delta_T", lo=-64, hi=64)
 
     @property
     def exp_input_step(self) -> float:

@@ -7,12 +7,14 @@ rejected, never ignored.
 """
 from __future__ import annotations
 
+import math
 import unicodedata
 from dataclasses import MISSING, fields
 
 from ..errors import TargetError, describe_value, invalid, unknown_names
 from .description import Target
 from .layout import BACKENDS, FORMAT_VERSION, KNOWN_MODELS, SECTIONS, TOP_LEVEL_KEYS
+from .sections import MAX_BOARD_CORES
 from .spec import check_value, expected_text, type_name
 
 __all__ = ["parse_target"]
@@ -57,7 +59,7 @@ def parse_target(data, source: str) -> Target:
     _check_geometry(obj, sections["chip"], sections["board"])
     _check_precision(obj, sections["precision"])
     _check_models(obj, backend, sections["models"])
-    _check_adex(obj, sections["models"], sections["adex"])
+    _check_adex(obj, sections["models"], sections["adex"], sections["precision"])
     _check_hh(obj, sections["models"], sections["hh"])
     return Target(backend=backend, name=name, description=description,
                   format_version=FORMAT_VERSION, source=source, **sections)
@@ -105,7 +107,8 @@ def _require_str(obj: str, data: dict, key: str) -> str:
 # ---- rules that relate several keys ----------------------------------------------------------
 
 def _check_geometry(obj: str, chip, board) -> None:
-    """The core and chip counts agree with the meshes they repeat."""
+    """The core and chip counts agree with the meshes they repeat, and the board's cores are at
+    most MAX_BOARD_CORES."""
     product = chip.mesh_rows * chip.mesh_cols * chip.cores_per_tile
     if chip.cores != product:
         raise invalid(obj, "chip.cores", chip.cores,
@@ -117,6 +120,10 @@ def _check_geometry(obj: str, chip, board) -> None:
                       f"must equal board.chip_rows * board.chip_cols = {board.chip_rows} * "
                       f"{board.chip_cols} = {board.chip_rows * board.chip_cols} "
                       f"(chip_rows and chip_cols default to 1)", cls=TargetError)
+    if chip.cores * board.chips > MAX_BOARD_CORES:
+        raise invalid(obj, "board.chips", board.chips,
+                      f"times chip.cores = {chip.cores} is {chip.cores * board.chips} cores; a board may "
+                      f"have at most {MAX_BOARD_CORES} (placement keeps arrays per core)", cls=TargetError)
 
 
 def _check_precision(obj: str, prec) -> None:
@@ -196,9 +203,9 @@ def _check_hh(obj: str, models, hh) -> None:
                       cls=TargetError)
 
 
-def _check_adex(obj: str, models, adex) -> None:
+def _check_adex(obj: str, models, adex, prec) -> None:
     """The [adex] table is present exactly when the target runs a model that reads it (AdEx,
-    ExpIF), and its range is ordered."""
+    ExpIF), its range is ordered and its largest value fits a table entry."""
     # A custom AdEx process runs the chip's own integer AdEx, table included.
     listed = set(models.native) | set(models.custom_process)
     readers = [m for m in TABLE_MODELS if m in listed]
@@ -212,3 +219,9 @@ def _check_adex(obj: str, models, adex) -> None:
     if adex is not None and adex.exp_input_min >= adex.exp_input_max:
         raise invalid(obj, "adex.exp_input_min", adex.exp_input_min,
                       f"must be < adex.exp_input_max = {adex.exp_input_max:g}", cls=TargetError)
+    # the table's entries are unsigned with state_bits - 1 bits; exp(exp_input_max) is the largest
+    if adex is not None and adex.exp_input_max > math.log(prec.saturation_limit):
+        raise invalid(obj, "adex.exp_input_max", adex.exp_input_max,
+                      f"must be <= ln(2**(precision.state_bits - 1) - 1) = "
+                      f"{math.log(prec.saturation_limit):.4g}, so that exp(exp_input_max) fits a table "
+                      f"entry of precision.state_bits - 1 = {prec.state_bits - 1} bits", cls=TargetError)

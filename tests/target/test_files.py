@@ -92,7 +92,7 @@ MALFORMED = [
     ),
     pytest.param(
         lambda t: replace_line(t, "neurons", "neurons = 1024.0"),
-        r"core\.neurons = 1024 must be an integer >= 1 \(got a float\)",
+        r"core\.neurons = 1024 must be an integer in 1\.\.2147483647 \(got a float\)",
         id="float-for-int",
     ),
     pytest.param(
@@ -107,7 +107,7 @@ MALFORMED = [
     ),
     pytest.param(
         lambda t: replace_line(t, "neurons", "neurons = 0"),
-        r"core\.neurons = 0 must be an integer >= 1",
+        r"core\.neurons = 0 must be an integer in 1\.\.2147483647",
         id="non-positive-count",
     ),
     pytest.param(
@@ -200,7 +200,7 @@ MALFORMED = [
     ),
     pytest.param(
         lambda t: replace_line(t, "neurons", "neurons = true"),
-        r"core\.neurons = True must be an integer >= 1 \(got a boolean\)",
+        r"core\.neurons = True must be an integer in 1\.\.2147483647 \(got a boolean\)",
         id="bool-for-int",
     ),
 ]
@@ -272,5 +272,5 @@ def test_round_trip_to_dict_from_dict():
 def test_from_dict_validates_too():
     data = load_target("emu").to_dict()
     data["core"]["synapse_entries"] = -1
-    with pytest.raises(TargetError, match=r"core\.synapse_entries = -1 must be an integer >= 1"):
+    with pytest.raises(TargetError, match=r"core\.synapse_entries = -1 must be an integer in 1\.\.2147483647"):
         Target.from_dict(data, source="saved program")
