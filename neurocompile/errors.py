@@ -11,7 +11,15 @@ import numpy as np
 
 
 class NeurocompileError(Exception):
-    """Base class of every error neurocompile raises on purpose."""
+    """Base class of every error neurocompile raises on purpose.
+
+    Its text is one printable line: characters that are not printable, which can only come from
+    a name or a path read from a file, are escaped (:func:`printable`), so that an error never
+    moves the cursor or recolours the terminal it is shown on. ``args`` keep the raw text.
+    """
+
+    def __str__(self) -> str:
+        return printable(super().__str__())
 
 
 class NetworkError(NeurocompileError, ValueError):
@@ -46,6 +54,8 @@ def describe_value(value) -> str:
     if isinstance(value, np.ndarray):
         if value.size <= 6:
             return np.array2string(value, separator=", ")
+        if value.dtype.kind not in "biuf":
+            return f"array of shape {value.shape} ({value.dtype})"
         finite = value[np.isfinite(value)] if value.dtype.kind == "f" else value
         if finite.size:
             return f"array of shape {value.shape} (min {finite.min():g}, max {finite.max():g})"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import faulthandler
 import runpy
 import signal
 import warnings
@@ -111,15 +112,19 @@ class Overrun(BaseException):
 def deadline(seconds: float, what: str):
     """Raise :class:`Overrun` naming ``what`` if the block takes longer than ``seconds`` of wall
     time, so that a hang fails the test instead of stalling the suite (SIGALRM: Unix, main
-    thread; code inside a compiled kernel is interrupted when it returns to Python)."""
+    thread). A loop inside C code (a compiled kernel, the HDF5 library) never returns to Python
+    to see the signal: at four times ``seconds`` faulthandler prints every thread's traceback
+    and ends the test process, which then fails instead of hanging."""
     def expire(signum, frame):
         raise Overrun(f"{what} took longer than {seconds:g} s")
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
+    faulthandler.dump_traceback_later(4 * seconds, exit=True)
     try:
         yield
     finally:
+        faulthandler.cancel_dump_traceback_later()
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 

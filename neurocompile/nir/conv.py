@@ -13,10 +13,17 @@ before. Pooling is a grouped convolution with a kernel of ones (``SumPool2d``) o
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.sparse as sp
 
 from ..errors import NetworkError
+from ..resources import available_memory_bytes
+
+#: Bytes the map of a convolution takes per (output, input) pair it may hold: its row and
+#: column index and its value, and the index grids of one kernel offset.
+BYTES_PER_ENTRY = 32
 
 
 def per_axis(value, n_axes: int, owner: str, param: str) -> tuple[int, ...]:
@@ -87,6 +94,8 @@ def conv_matrix(in_shape, weight, stride, padding, dilation, groups, owner):
         raise NetworkError(f"{owner}: an input of shape {tuple(in_shape)} gives an empty output "
                            f"{out_spatial} (kernel {kernel}, stride {stride}, padding {before})")
     out_shape = (c_out, *out_spatial)
+    _check_memory(owner, "the map of this convolution",
+                  math.prod((c_out, c_in_group, *out_spatial, *kernel)) * BYTES_PER_ENTRY)
 
     # Index grids over (output channel, input channel within its group, *output positions).
     co = np.arange(c_out).reshape((c_out, 1) + (1,) * n_axes)
@@ -122,7 +131,18 @@ def pool_matrix(in_shape, kernel_size, stride, padding, average: bool, owner):
     if len(in_shape) != 3:
         raise NetworkError(f"{owner}: pooling needs an input of shape (C, H, W), got {tuple(in_shape)}")
     kernel = per_axis(kernel_size, 2, owner, "kernel_size")
+    if min(kernel) < 1:
+        raise NetworkError(f"{owner}: kernel_size = {kernel} must be >= 1")
     channels = int(in_shape[0])
+    _check_memory(owner, f"a pooling kernel of {kernel}", math.prod((channels, *kernel)) * 8)
     value = 1.0 / (kernel[0] * kernel[1]) if average else 1.0
     weight = np.full((channels, 1, *kernel), value)
     return conv_matrix(in_shape, weight, stride, padding, 1, channels, owner)
+
+
+def _check_memory(owner: str, what: str, n_bytes: int) -> None:
+    """Refuse, before allocating, what would need more than half the machine's available memory."""
+    budget = available_memory_bytes() // 2
+    if n_bytes > budget:
+        raise NetworkError(f"{owner}: {what} needs up to {n_bytes / 2**30:.3g} GiB; at most "
+                           f"{budget / 2**30:.1f} GiB (half of this machine's available memory) may be used")

@@ -15,6 +15,7 @@ subgraph (meaning its only Input, or its only Output) or one of its ports as ``g
 from __future__ import annotations
 
 import dataclasses
+import mmap
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +54,8 @@ class FlatGraph:
 
 
 def _to_str(value):
-    return value.decode("utf8") if isinstance(value, bytes) else value
+    # a name that is not UTF-8 (a damaged file) keeps its bytes as backslash escapes; an error names it
+    return value.decode("utf8", errors="backslashreplace") if isinstance(value, bytes) else value
 
 
 #: Deepest nesting of HDF5 groups read (a NIR graph of graphs of ... nodes); real files nest a few.
@@ -89,9 +91,11 @@ class _Reader:
         self.left = available_memory_bytes() // 2
         self.limit = self.left
         self.skipped: list[str] = []
+        self.at = "node"  # the group or dataset being read, for the error of a damaged file
 
     def dataset(self, item, where: str):
         """The value of dataset ``item`` (at ``where``), refused if it would not fit."""
+        self.at = where
         if not isinstance(item, self.h5py.Dataset):
             raise NirFileError(f"NIR file '{self.file}': '{where}' is a group; expected a dataset")
         nbytes = int(item.size) * int(item.dtype.itemsize)
@@ -124,6 +128,7 @@ class _Reader:
         if depth > MAX_NESTING:
             raise NirFileError(f"NIR file '{self.file}': graph '{where}' is nested deeper than "
                                f"{MAX_NESTING} levels")
+        self.at = where
         if not isinstance(group, self.h5py.Group):
             return {}  # not a node: the graph's check names it
         out = {}
@@ -168,6 +173,65 @@ def _parameters(nir, kind: str) -> set[str]:
     return {f.name for f in dataclasses.fields(getattr(nir, kind)) if f.init} - {"metadata"}
 
 
+#: The signature of an HDF5 superblock, found at byte 0 or at 512, 1024, 2048, ... after a user block.
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+#: The signature of an HDF5 global heap collection, which holds a file's variable-length strings
+#: (node types, edges).
+GLOBAL_HEAP_SIGNATURE = b"GCOL"
+
+
+def _check_global_heaps(file: Path) -> None:
+    """Refuse a file whose global heap collections HDF5 would decode forever.
+
+    HDF5 (up to 2.0 at least) decodes a collection object by object, each step as long as the
+    object's recorded size; a damaged size can make a step of 0 bytes (or one that wraps
+    around), and reading any string of the file then never returns. The collections are found
+    by their signature and walked here by the same rule first (a few microseconds per object).
+    """
+    with open(file, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        length_size = _length_size(data)
+        if length_size is None:
+            return  # no superblock HDF5 reads: it refuses the file itself
+        header = 8 + length_size  # signature, version, 3 reserved bytes, collection size
+        start = data.find(GLOBAL_HEAP_SIGNATURE)
+        while start != -1:
+            if data[start + 4:start + 8] == b"\x01\x00\x00\x00" and start + header <= len(data):
+                size = int.from_bytes(data[start + 8:start + header], "little")
+                if start + size <= len(data):  # else HDF5 cannot read the collection: its error
+                    _walk_global_heap(file, data, start, size, length_size)
+            start = data.find(GLOBAL_HEAP_SIGNATURE, start + 1)
+
+
+def _length_size(data) -> int | None:
+    """The "size of lengths" field of the file's superblock, None if there is no superblock."""
+    offset = 0
+    while offset + 16 <= len(data):
+        if data[offset:offset + 8] == HDF5_SIGNATURE:
+            version = data[offset + 8]
+            return data[offset + (14 if version < 2 else 10)]
+        offset = 512 if offset == 0 else 2 * offset
+    return None
+
+
+def _walk_global_heap(file: Path, data, start: int, size: int, length_size: int) -> None:
+    """Step through the objects of the collection at ``start`` as HDF5 does (H5HGcache.c)."""
+    object_header = 8 + length_size  # index, reference count, 4 reserved bytes, object size
+    wrap = 1 << 64
+    position = 8 + length_size
+    while position < size:
+        if position + object_header > size:
+            return  # the rest is free space
+        at = start + position
+        index = int.from_bytes(data[at:at + 2], "little")
+        stored = int.from_bytes(data[at + 8:at + object_header], "little")
+        # an object is padded to 8 bytes; the free-space object (index 0) counts its header
+        step = (object_header + (stored + 7) // 8 * 8) % wrap if index else stored
+        if step == 0 or step >= wrap // 2:
+            raise NirFileError(f"NIR file '{file}' is damaged: its HDF5 global heap at byte {start} has an "
+                               f"object of size {stored} at byte {at}, which HDF5 would read forever")
+        position += step
+
+
 def read_flat_graph(path) -> FlatGraph:
     """Read and flatten the NIR graph in ``path``.
 
@@ -184,9 +248,18 @@ def read_flat_graph(path) -> FlatGraph:
         raise NirFileError(f"NIR file '{file}' is not an HDF5 file ({exc})") from None
     reader = _Reader(file, nir, h5py)
     with handle:
-        if "node" not in handle or not isinstance(handle["node"], h5py.Group):
-            raise NirFileError(f"NIR file '{file}' has no top-level group 'node' (not a NIR graph)")
-        root = reader.node(handle["node"], "node")
+        _check_global_heaps(file)
+        try:
+            if "node" not in handle or not isinstance(handle["node"], h5py.Group):
+                raise NirFileError(f"NIR file '{file}' has no top-level group 'node' (not a NIR graph)")
+            root = reader.node(handle["node"], "node")
+        except NirFileError:
+            raise
+        # what h5py raises for a damaged file (ValueError, TypeError: a type with no numpy dtype)
+        except (OSError, RuntimeError, KeyError, ValueError, TypeError) as exc:
+            detail = exc.args[0] if exc.args else type(exc).__name__
+            raise NirFileError(f"NIR file '{file}' is damaged: HDF5 cannot read '{reader.at}' "
+                               f"({detail})") from None
     if root.get("type") != "NIRGraph":
         raise NirFileError(f"NIR file '{file}': the top-level node is a {root.get('type')!r}, "
                            "not a NIRGraph")
@@ -228,6 +301,8 @@ def _flatten(nir, graph: dict, prefix: str, flat: FlatGraph, file) -> tuple[list
         raise NirFileError(f"{where}: 'edges' has shape {edges.shape}; expected (n, 2) node names")
     for src, dst in edges.reshape(-1, 2):
         src, dst = _to_str(src), _to_str(dst)
+        if not (isinstance(src, str) and isinstance(dst, str)):
+            raise NirFileError(f"{where}: edge ({src!r}, {dst!r}) is not a pair of node names")
         a = _endpoint(src, nodes, ports, prefix, "source", (src, dst), where)
         b = _endpoint(dst, nodes, ports, prefix, "destination", (src, dst), where)
         flat.edges.append((a, b))

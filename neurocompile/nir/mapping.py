@@ -213,16 +213,20 @@ def implied_dt_ms(nodes: dict) -> float | None:
     ratios, resistances = [], []
     for node in nodes.values():
         kind = type(node).__name__
-        if kind in ("LIF", "LI", "CubaLIF", "CubaLI"):
-            resistances.append(np.ravel(np.asarray(node.r, dtype=np.float64)))
+        if kind not in ("LIF", "LI", "CubaLIF", "CubaLI"):
+            continue
+        r = np.ravel(np.asarray(node.r, dtype=np.float64))
+        resistances.append(r)
         if kind in ("LIF", "LI"):
-            ratios.append(np.asarray(node.tau, dtype=np.float64) / np.asarray(node.r, dtype=np.float64))
-        elif kind in ("CubaLIF", "CubaLI"):
-            ratios.append(np.asarray(node.tau_mem, dtype=np.float64) / np.asarray(node.r, dtype=np.float64))
-            tau_syn = np.asarray(node.tau_syn, dtype=np.float64).ravel()
-            w_in = np.broadcast_to(np.asarray(node.w_in, dtype=np.float64).ravel(), tau_syn.shape)
-            ratios.append(np.where(tau_syn > 0, tau_syn / np.where(w_in != 0, w_in, np.nan), np.nan))
-    values = np.concatenate([np.ravel(r) for r in ratios]) if ratios else np.zeros(0)
+            ratios.append(_ratio(node.tau, r))
+        else:
+            ratios.append(_ratio(node.tau_mem, r))
+            tau_syn = np.ravel(np.asarray(node.tau_syn, dtype=np.float64))
+            w_in = np.ravel(np.asarray(node.w_in, dtype=np.float64))
+            ratios.append(_ratio(np.where(tau_syn > 0, tau_syn, np.nan), np.where(w_in != 0, w_in, np.nan)))
+    if any(ratio is None for ratio in ratios):
+        return None  # parameters of disagreeing sizes: the mapping names the node
+    values = np.concatenate(ratios) if ratios else np.zeros(0)
     values = values[~np.isnan(values)]
     if values.size == 0 or not np.all(np.isfinite(values)) or np.any(values <= 0):
         return None
@@ -234,6 +238,17 @@ def implied_dt_ms(nodes: dict) -> float | None:
     dt_ms = float(np.median(values)) * 1e3
     rounded = float(f"{dt_ms:.3g}")
     return rounded if abs(dt_ms - rounded) <= 1e-4 * rounded else None
+
+
+def _ratio(numerator, denominator) -> np.ndarray | None:
+    """``numerator / denominator`` element by element (flat), or None when their sizes neither
+    agree nor one is a single value."""
+    a = np.ravel(np.asarray(numerator, dtype=np.float64))
+    b = np.ravel(np.asarray(denominator, dtype=np.float64))
+    if a.size != b.size and 1 not in (a.size, b.size):
+        return None
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return np.ravel(a / b)
 
 
 def map_neuron_discrete(node, dt_ms: float, semantics: str, reset: str | None, reset_delay: bool | None,

@@ -23,6 +23,7 @@ with a digit (Sinabs' ``"0"`` becomes ``"n0"``): see :func:`population_name`.
 """
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from pathlib import Path
@@ -42,6 +43,8 @@ from .signals import Signal
 
 #: Memory one neuron of an imported population takes, roughly (state, parameters, counters).
 BYTES_PER_NEURON = 256
+#: Longest Delay node read, in steps (a chip's delay field has far fewer: compiling checks it).
+MAX_DELAY_STEPS = 2**31 - 1
 
 
 def population_name(node_name: str) -> str:
@@ -123,10 +126,17 @@ def read_nir(path, dt: float | None = None, *, semantics: str = "auto", reset: s
                       stacklevel=2)
     if seed is None:
         seed = int(_metadata_number(flat.metadata, "seed", f"NIR file '{path}'", "must be an integer >= 0",
-                                    lambda v: v >= 0 and v == int(v)) or 0)
+                                    lambda v: 0 <= v < np.inf and v == int(v)) or 0)
     net = Network(name or population_name(Path(path).stem), dt=dt, seed=seed)
     net.provenance.update(nir_file=str(path), semantics=semantics, dt_ms=dt, dt_source=how)
-    return _Importer(flat, net, semantics, reset, reset_delay, inputs, str(path)).run()
+    try:
+        return _Importer(flat, net, semantics, reset, reset_delay, inputs, str(path)).run()
+    except NirFileError:
+        raise
+    except NetworkError as exc:  # a population or projection the file describes: name the file
+        if str(path) in str(exc):
+            raise
+        raise NirFileError(f"NIR file '{path}': {exc}") from None
 
 
 class _Importer:
@@ -254,10 +264,10 @@ class _Importer:
 
     def _add_input(self, node_name):
         node = self.nodes[node_name]
-        shape = _shape_of_type(node.input_type, "input")
+        shape = _shape_of_type(node.input_type, "input", self.owner(node_name))
         if shape is None:
             raise NirFileError(f"{self.owner(node_name)}: has no shape")
-        size = int(np.prod(shape))
+        size = math.prod(shape)  # Python ints: (2**32, 2**32) is not 0
         # a population holds a few arrays of its size: refuse what the machine cannot hold
         # before allocating (a 17 KB file declaring 10^9 inputs took 7.7 GB and a MemoryError)
         if size * BYTES_PER_NEURON > available_memory_bytes():
@@ -350,14 +360,15 @@ class _Importer:
                 shape, node.kernel_size, node.stride, node.padding, kind == "AvgPool2d", owner))
             return x.map(matrix, out_shape)
         if kind == "Flatten":
-            declared = _shape_of_type(node.input_type, "input")
+            declared = _shape_of_type(node.input_type, "input", owner)
             shape = x.shape
             if declared is not None:
-                if int(np.prod(declared)) != x.size:
+                if math.prod(declared) != x.size:
                     raise NirFileError(f"{owner}: declared input shape {declared} does not match its "
                                        f"input of shape {x.shape}")
                 shape = declared
-            return x.reshape(_flatten_shape(shape, int(node.start_dim), int(node.end_dim), owner))
+            return x.reshape(_flatten_shape(shape, _integer(node.start_dim, owner, "start_dim"),
+                                            _integer(node.end_dim, owner, "end_dim"), owner))
         if kind == "Delay":
             delay = np.asarray(node.delay, dtype=np.float64).ravel()
             if delay.size == 1 and x.size != 1:
@@ -367,9 +378,13 @@ class _Importer:
                                    f"shape {x.shape}")
             dt_s = self.net.dt * 1e-3
             steps = np.rint(delay / dt_s)
-            if np.any(delay < 0) or np.any(np.abs(steps * dt_s - delay) > 1e-6 * np.maximum(dt_s, delay)):
-                raise NirFileError(f"{owner}: delays (s) {describe(delay)} must be >= 0 and multiples "
+            if not np.all(np.isfinite(delay)) or np.any(delay < 0) \
+                    or np.any(np.abs(steps * dt_s - delay) > 1e-6 * np.maximum(dt_s, delay)):
+                raise NirFileError(f"{owner}: delays (s) {describe(delay)} must be finite, >= 0 and multiples "
                                    f"of dt = {dt_s:g} s")
+            if steps.size and steps.max() > MAX_DELAY_STEPS:
+                raise NirFileError(f"{owner}: delays (s) {describe(delay)} reach {steps.max():g} steps of "
+                                   f"dt = {dt_s:g} s; at most {MAX_DELAY_STEPS} steps are read")
             return x.delay(steps.astype(np.int64))
         raise NirFileError(f"{owner}: cannot be used here")  # pragma: no cover
 
@@ -393,15 +408,16 @@ class _Importer:
         n_axes = 1 if self.kind(node_name) == "Conv1d" else 2
         declared = None
         if getattr(node, "input_shape", None) is not None:
-            declared = tuple(int(v) for v in np.atleast_1d(node.input_shape))
+            declared = _shape(node.input_shape, owner, "input_shape")
         shape = self._spatial_shape(node_name, x, n_axes, declared)
         weight = np.asarray(node.weight, dtype=np.float64)
-        if weight.ndim == n_axes + 2 and shape[0] != weight.shape[1] * int(node.groups):
-            raise NirFileError(f"{owner}: weight {weight.shape} with groups = {int(node.groups)} "
-                               f"expects {weight.shape[1] * int(node.groups)} input channels, "
+        groups = _integer(node.groups, owner, "groups")
+        if weight.ndim == n_axes + 2 and shape[0] != weight.shape[1] * groups:
+            raise NirFileError(f"{owner}: weight {weight.shape} with groups = {groups} "
+                               f"expects {weight.shape[1] * groups} input channels, "
                                f"its input has shape {x.shape}")
         matrix, out_shape = _wrap(owner, lambda: conv_matrix(
-            shape, weight, node.stride, node.padding, node.dilation, node.groups, owner))
+            shape, weight, node.stride, node.padding, node.dilation, groups, owner))
         bias = np.asarray(node.bias, dtype=np.float64).ravel()
         if bias.size not in (0, 1, out_shape[0]):
             raise NirFileError(f"{owner}: bias has {bias.size} values for {out_shape[0]} channels")
@@ -437,7 +453,7 @@ class _Importer:
             self.net.connect(pre, post, Explicit(weights), delay=(1 + delay) * self.net.dt, name=name)
 
     def _probe_output(self, node_name):
-        declared = _shape_of_type(self.nodes[node_name].output_type, "output")
+        declared = _shape_of_type(self.nodes[node_name].output_type, "output", self.owner(node_name))
         reached, shape = self._sources_of(node_name)
         if declared is not None and shape is not None and tuple(declared) != tuple(shape):
             warnings.warn(f"{self.owner(node_name)}: declares shape {tuple(declared)} but receives "
@@ -455,7 +471,7 @@ class _Importer:
             if kind in NEURONS or self.is_top_input(pred):
                 reached.append(pred)
                 node_shape = np.shape(_first_param(self.nodes[pred])) if kind in NEURONS else \
-                    _shape_of_type(self.nodes[pred].input_type, "input")
+                    _shape_of_type(self.nodes[pred].input_type, "input", self.owner(pred))
                 shape = shape or tuple(node_shape)
             elif kind == "Threshold":
                 reached.append(self.threshold_of[pred])
@@ -502,13 +518,32 @@ def _first_param(node) -> np.ndarray:
     return np.asarray(getattr(node, _FIRST_PARAM[type(node).__name__]))
 
 
-def _shape_of_type(types, key):
+def _shape_of_type(types, key, owner):
+    """The shape a node's ``input_type`` or ``output_type`` declares (None if it declares none)."""
     if not isinstance(types, dict):
         return None
     value = types.get(key)
     if value is None:
         return None
-    return tuple(int(v) for v in np.atleast_1d(np.asarray(value)))
+    return _shape(value, owner, f"{key} shape")
+
+
+def _shape(value, owner: str, what: str) -> tuple[int, ...]:
+    """A shape read from the file as a tuple of ints >= 1, or an error naming the node."""
+    arr = np.atleast_1d(np.asarray(value))
+    if arr.ndim != 1 or arr.dtype.kind not in "iuf" or not np.all(np.isfinite(arr)) \
+            or np.any(arr != np.rint(arr)) or np.any(arr < 1):
+        raise NirFileError(f"{owner}: {what} = {describe(value)} must be a list of integers >= 1")
+    return tuple(int(v) for v in arr)
+
+
+def _integer(value, owner: str, what: str) -> int:
+    """One integer read from the file (``groups``, ``start_dim``), or an error naming the node."""
+    arr = np.asarray(value)
+    if arr.size != 1 or arr.dtype.kind not in "iuf" or not np.isfinite(arr).all() \
+            or arr.ravel()[0] != np.rint(arr.ravel()[0]) or abs(arr.ravel()[0]) > 2**31:
+        raise NirFileError(f"{owner}: {what} = {describe(value)} must be one integer")
+    return int(arr.ravel()[0])
 
 
 def _flatten_shape(shape, start, end, owner):
