@@ -11,10 +11,13 @@ import sys
 
 def main() -> int:
     argv = sys.argv[1:]
-    if argv[:1] == ["build"] and not ({"-h", "--help"} & set(argv)):
-        from ..emu import warmup
+    try:
+        if argv[:1] == ["build"] and not ({"-h", "--help"} & set(argv)):
+            from ..emu import warmup
 
-        warmup.start()
-    from .main import main as run_command_line
-
+            warmup.start()
+        from .main import main as run_command_line
+    except KeyboardInterrupt:  # Ctrl-C during the imports, before main() can catch it
+        print("interrupted", file=sys.stderr)
+        return 130
     return run_command_line(argv)
