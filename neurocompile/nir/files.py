@@ -64,6 +64,11 @@ MAX_NESTING = 64
 #: than what it occupies in the file: a compressed or unallocated block of zeros is not a model.
 EXPANSION_CHECK_BYTES = 64 << 20
 MAX_EXPANSION = 1000
+#: HDF5 datatype classes by number (H5Tpublic.h), and those a NIR file's datasets use: numbers,
+#: text and booleans (h5py stores them as an enum).
+HDF5_CLASSES = {0: "integer", 1: "float", 2: "time", 3: "string", 4: "bitfield", 5: "opaque", 6: "compound",
+                7: "reference", 8: "enum", 9: "variable-length sequence", 10: "array"}
+READABLE_CLASSES = frozenset({0, 1, 3, 8})
 #: The NIR primitives neurocompile imports.
 SUPPORTED = frozenset({"Input", "Output", "Affine", "Linear", "Scale", "Conv1d", "Conv2d", "SumPool2d",
                        "AvgPool2d", "Flatten", "Delay", "Threshold", "I", "IF", "LI", "LIF", "CubaLI",
@@ -98,6 +103,12 @@ class _Reader:
         self.at = where
         if not isinstance(item, self.h5py.Dataset):
             raise NirFileError(f"NIR file '{self.file}': '{where}' is a group; expected a dataset")
+        # HDF5 2.0 crashes (SIGSEGV in H5T__conv_vlen) reading a variable-length type whose kind
+        # is damaged, which h5py shows as a sequence; NIR stores only numbers and text
+        kind = item.id.get_type().get_class()
+        if kind not in READABLE_CLASSES:
+            raise NirFileError(f"NIR file '{self.file}': dataset '{where}' holds HDF5 "
+                               f"{HDF5_CLASSES.get(kind, f'class {kind}')} data; a NIR dataset is numbers or text")
         nbytes = int(item.size) * int(item.dtype.itemsize)
         if nbytes > EXPANSION_CHECK_BYTES:
             stored = int(item.id.get_storage_size())

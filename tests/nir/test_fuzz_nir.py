@@ -367,10 +367,33 @@ def test_damaged_hdf5_structures_are_named(nir_paper_dir, tmp_path):
     assert_one_named_line(str(info.value), path.name)
 
 
+def _read_in_a_process(path) -> str:
+    """What ``read_nir(path)`` raises, as '<type> <message>', read in a fresh process (a loop or
+    a crash inside HDF5 cannot be caught in this one)."""
+    script = ("import sys\nfrom neurocompile.nir import read_nir\ntry:\n    read_nir(sys.argv[1], dt=0.1)\n"
+              "except Exception as exc:\n    print(type(exc).__name__, exc)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def test_a_damaged_string_type_hdf5_would_crash_on_is_named(nir_paper_dir, tmp_path):
+    """The kind of the top-level node's variable-length string type changed from 1 (string) to 5:
+    h5py shows it as a sequence and HDF5 2.0 ends the process with SIGSEGV in H5T__conv_vlen
+    when it is read."""
+    data = bytearray((nir_paper_dir / "braille_noDelay_bias_zero_subgraph.nir").read_bytes())
+    assert data[6320:6322] == b"\x19\x01"  # datatype message: version 1, variable-length; string
+    data[6321] = 5
+    path = tmp_path / "vlen_kind.nir"
+    path.write_bytes(bytes(data))
+    assert _read_in_a_process(path) == (f"NirFileError NIR file '{path}': dataset 'node/type' holds HDF5 "
+                                        "variable-length sequence data; a NIR dataset is numbers or text\n")
+
+
 def test_a_global_heap_hdf5_would_decode_forever_is_named(nir_paper_dir, tmp_path):
     """An object size in the heap that holds the strings (node types, edges) pointing into free
     space of size 0: HDF5 2.0 loops forever in H5HG__cache_heap_deserialize on the first string
-    read. Run in a fresh process, as a loop inside HDF5 cannot be interrupted."""
+    read."""
     data = bytearray((nir_paper_dir / "lif_rockpool.nir").read_bytes())
     heap = data.index(b"GCOL")
     fifth = heap + 16 + 4 * 24  # the fifth object (the first four take 24 bytes each)
@@ -378,8 +401,5 @@ def test_a_global_heap_hdf5_would_decode_forever_is_named(nir_paper_dir, tmp_pat
     data[fifth + 8:fifth + 16] = (2051).to_bytes(8, "little")  # its next object: size-0 free space
     path = tmp_path / "loops.nir"
     path.write_bytes(bytes(data))
-    script = ("import sys\nfrom neurocompile.nir import read_nir\ntry:\n    read_nir(sys.argv[1], dt=0.1)\n"
-              "except Exception as exc:\n    print(type(exc).__name__, exc)\n")
-    done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.startswith(f"NirFileError NIR file '{path}' is damaged: its HDF5 global heap at byte {heap}")
+    assert _read_in_a_process(path).startswith(
+        f"NirFileError NIR file '{path}' is damaged: its HDF5 global heap at byte {heap}")

@@ -5,8 +5,9 @@ key or a section deleted, values replaced by other types and by extreme or edge 
 and sections duplicated, unknown keys and sections added, control characters in strings, the
 text truncated, bits flipped. Every case must end in a one-line TargetError naming the file, or
 in a target on which a tiny network (LIF with a delay and a refractory period, plus an AdEx
-neuron where the target runs AdEx) compiles and runs 5 ms or is refused by a one-line
-NeurocompileError; never another exception, a hang or an absurd allocation.
+neuron where the target runs AdEx) compiles and runs 5 ms (every fourth case also saved and
+loaded back) or is refused by a one-line NeurocompileError; never another exception, a hang or
+an absurd allocation.
 """
 from __future__ import annotations
 
@@ -194,12 +195,17 @@ def _networks(target: Target) -> list[nc.Network]:
     return nets
 
 
-def _compile_and_run(target: Target) -> None:
+def _compile_and_run(target: Target, saved=None) -> None:
+    """Compile and run the networks on ``target``; with ``saved`` (a path), save each program
+    there and run it as loaded back (the loader checks the target it carries again)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for net in _networks(target):
-            result = nc.compile(net, target).run(5.0)
-            assert result.n_steps == 50
+            program = nc.compile(net, target)
+            if saved is not None:
+                program.save(saved)
+                program = nc.load(saved)
+            assert program.run(5.0).n_steps == 50
 
 
 @pytest.fixture(scope="module")
@@ -224,7 +230,7 @@ def test_every_target_mutant_is_a_named_error_or_a_run(warm, tmp_path):
                 outcomes[(kind, "named error")] += 1
                 continue
             try:
-                _compile_and_run(target)
+                _compile_and_run(target, saved=tmp_path / "program.ncp" if case % 4 == 0 else None)
             except NeurocompileError as exc:  # e.g. a model the target no longer runs
                 assert_one_named_line(str(exc))
                 outcomes[(kind, "refused by compile or run")] += 1
