@@ -11,6 +11,7 @@ import dataclasses
 import faulthandler
 import runpy
 import signal
+import sys
 import warnings
 from pathlib import Path
 from typing import Mapping, NamedTuple
@@ -120,7 +121,7 @@ def deadline(seconds: float, what: str):
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
-    faulthandler.dump_traceback_later(4 * seconds, exit=True)
+    faulthandler.dump_traceback_later(4 * seconds, exit=True, file=sys.__stderr__)  # not a captured stream
     try:
         yield
     finally:

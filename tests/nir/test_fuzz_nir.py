@@ -4,9 +4,10 @@ The real files of the NIR paper (../shared/nir-paper) are mutated in seeded ways
 groups deleted, values replaced by NaN, infinities, huge, tiny, zero and negative numbers,
 datasets rewritten in other dtypes and shapes, node types renamed, nodes renamed, edges broken
 (missing nodes, escape sequences in names, wrong shapes), metadata of the wrong kind, the file
-truncated, bits flipped. Every case must end in a one-line NeurocompileError naming the file,
-or in a network that compiles for the emulator and runs 1 ms, or is refused there by a one-line
-NeurocompileError; never another exception, a hang or an absurd allocation.
+truncated, bits flipped. Every case must end in a one-line NeurocompileError naming the file
+(``neurocompile build`` prints it as one line too), or in a network that compiles for the
+emulator and runs 1 ms, or is refused there by a one-line NeurocompileError; never another
+exception, a hang or an absurd allocation.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import pytest
 
 import neurocompile as nc
 from neurocompile.errors import NeurocompileError
-from tests.helpers import NIR_PAPER_DIR, assert_one_named_line, deadline
+from tests.helpers import NIR_PAPER_DIR, assert_one_named_line, deadline, run_cli
 
 h5py = pytest.importorskip("h5py", reason="NIR import needs the 'nir' extra (pip install '.[nir]')")
 pytest.importorskip("nir", reason="NIR import needs the 'nir' extra (pip install '.[nir]')")
@@ -232,7 +233,7 @@ def warm(nir_paper_dir):
         nc.compile(read_nir(nir_paper_dir / "lif_norse.nir", dt=0.1), "emu").run(1.0)
 
 
-def test_every_nir_mutant_is_a_named_error_or_a_run(warm, tmp_path):
+def test_every_nir_mutant_is_a_named_error_or_a_run(warm, tmp_path, capsys):
     outcomes = Counter()
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     for case, (kind, name, path) in enumerate(_mutants(tmp_path)):
@@ -244,6 +245,10 @@ def test_every_nir_mutant_is_a_named_error_or_a_run(warm, tmp_path):
             except NeurocompileError as exc:
                 assert_one_named_line(str(exc), "mutant.nir")
                 outcomes[(kind, "named error")] += 1
+                if case % 5 == 0:  # the command line says it in one line too, no traceback
+                    dt = ["--dt", "0.1"] if case % 2 else []
+                    code, _, err = run_cli(capsys, "build", path, *dt, "--out", tmp_path / "out")
+                    assert code == 1 and err.startswith("error: ") and err.count("\n") == 1, err
                 continue
             try:
                 result = nc.compile(net, "emu", placer="sequential").run(1.0)

@@ -3,7 +3,8 @@
 The built-in target files (targets/emu.toml, targets/lava.toml) are mutated in seeded ways: a
 key or a section deleted, values replaced by other types and by extreme or edge numbers, keys
 and sections duplicated, unknown keys and sections added, control characters in strings, the
-text truncated, bits flipped. Every case must end in a one-line TargetError naming the file, or
+text truncated, bits flipped. Every case must end in a one-line TargetError naming the file
+(``neurocompile build --target`` prints it as one line too), or
 in a target on which a tiny network (LIF with a delay and a refractory period, plus an AdEx
 neuron where the target runs AdEx) compiles and runs 5 ms (every fourth case also saved and
 loaded back) or is refused by a one-line NeurocompileError; never another exception, a hang or
@@ -24,7 +25,7 @@ import neurocompile as nc
 from neurocompile.errors import NeurocompileError, TargetError
 from neurocompile.target import Target, load_target
 from neurocompile.target.layout import SECTIONS
-from tests.helpers import TARGETS_DIR, assert_one_named_line, deadline
+from tests.helpers import TARGETS_DIR, assert_one_named_line, deadline, run_cli, write_text
 
 SEED = 20240612
 CASES = {"delete key": 40, "delete section": 14, "wrong type": 80, "edge number": 100, "several numbers": 100,
@@ -215,9 +216,16 @@ def warm():
         _compile_and_run(load_target(name))
 
 
-def test_every_target_mutant_is_a_named_error_or_a_run(warm, tmp_path):
+NET_FILE = """import neurocompile as nc
+net = nc.Network("tiny", dt=0.1)
+net.population("n", 2, nc.LIF(tau_mem=10.0, tau_syn=2.0, v_rest=0.0, v_reset=0.0, v_th=1.0))
+"""
+
+
+def test_every_target_mutant_is_a_named_error_or_a_run(warm, tmp_path, capsys):
     outcomes = Counter()
     path = tmp_path / "mutant.toml"
+    net_file = write_text(tmp_path / "tiny.py", NET_FILE)
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     for case, (kind, base, data) in enumerate(_mutants()):
         path.write_bytes(data)
@@ -228,6 +236,9 @@ def test_every_target_mutant_is_a_named_error_or_a_run(warm, tmp_path):
             except TargetError as exc:
                 assert_one_named_line(str(exc), "mutant.toml")
                 outcomes[(kind, "named error")] += 1
+                if case % 8 == 0:  # the command line says it in one line too, no traceback
+                    code, _, err = run_cli(capsys, "build", net_file, "--target", path, "--out", tmp_path / "out")
+                    assert code == 1 and err.startswith("error: ") and err.count("\n") == 1, err
                 continue
             try:
                 _compile_and_run(target, saved=tmp_path / "program.ncp" if case % 4 == 0 else None)
