@@ -76,7 +76,8 @@ def test_a_bug_in_a_command_is_one_line_naming_command_file_and_exception(capsys
     monkeypatch.setattr(build, "run", _raising(KeyError("x")))
     code, _, err = run_cli(capsys, "build", tmp_path / "net.py")
     assert code == 1
-    assert _one_line(err).startswith(f"neurocompile: internal error in build of '{tmp_path / 'net.py'}' (KeyError: 'x')")
+    net_file = tmp_path / "net.py"
+    assert _one_line(err).startswith(f"neurocompile: internal error in build of '{net_file}' (KeyError: 'x')")
     with pytest.raises(KeyError):  # --debug: the traceback
         main(["build", str(tmp_path / "net.py"), "--debug"])
 

@@ -304,7 +304,8 @@ def test_the_largest_board_and_cores_still_compile_quickly():
 def test_names_from_the_file_are_escaped_in_errors(tmp_path):
     text = (TARGETS_DIR / "emu.toml").read_text(encoding="utf-8")
     for line, shown in ((r'"\u001b[2Jneurons" = 1', r"'\x1b[2Jneurons' (did you mean 'neurons'?)"),
-                        (r'native = ["LIF", "line\nbreak\u009b"]', r"unknown model in models.native 'line\nbreak\x9b'")):
+                        (r'native = ["LIF", "line\nbreak\u009b"]',
+                         r"unknown model in models.native 'line\nbreak\x9b'")):
         key = line.split(" = ")[0]
         edited = text.replace("\n[core]\n", f"\n[core]\n{line}\n") if "neurons" in key else \
             re.sub(r"^native = .*$", line.replace("\\", "\\\\"), text, count=1, flags=re.MULTILINE)
