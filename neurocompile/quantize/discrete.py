@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import BuildError, invalid
 from .formats import relative_error, split_mantissa_exponent
 from .types import QuantizedPopulation, QuantIssue
 
@@ -93,6 +94,10 @@ def quantize_discrete(pop, precision, incoming_abs_weight: np.ndarray, largest_w
         vth_mant = np.minimum(np.floor(scale * span / (1 << shift)), precision.threshold_mantissa_max)
         vth_mant = np.maximum(vth_mant, 1).astype(np.int64)
         scale = (vth_mant << shift) / span
+        if not np.all(np.isfinite(scale)):  # a subnormal span: its voltage step is no float
+            raise invalid(f"Population '{pop.name}'", "threshold - v_rest", float(np.min(span)),
+                          "mV is too small for the chip's integer voltage: one step of it would be "
+                          "smaller than the smallest float", cls=BuildError)
     else:
         vth_mant = np.full(pop.size, precision.threshold_mantissa_max, dtype=np.int64)
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..chip.lif import LifParams
-from ..errors import BuildError
+from ..errors import BuildError, invalid
 from ..reference.lif import lif_propagators
 from .formats import decay_constant, relative_error, split_mantissa_exponent
 from .types import QuantizedPopulation, QuantIssue
@@ -101,6 +101,10 @@ def quantize_lif(pop, dt: float, precision, incoming_abs_weight: np.ndarray,
                 ratio = float(np.min(fit / scale))
                 vth_mant = np.full(pop.size, max(1, int(vth_mant[0] * ratio)), dtype=np.int64)
                 scale = (vth_mant << shift) / span
+        if not np.all(np.isfinite(scale)):  # a subnormal span: its voltage step is no float
+            raise invalid(f"Population '{pop.name}'", "v_th - v_reset", float(np.min(span)),
+                          "mV is too small for the chip's integer voltage: one step of it would be "
+                          "smaller than the smallest float", cls=BuildError)
     else:
         steady_input = incoming_abs_weight * LI_ASSUMED_SPIKE_FRACTION * transfer / np.maximum(
             1 - p11, 1e-12)

@@ -78,7 +78,7 @@ def _bad_values(rng, array: np.ndarray) -> np.ndarray:
     if flat.size == 0:
         return np.array([np.nan])
     if out.dtype.kind == "f":
-        value = rng.choice([np.nan, np.inf, -np.inf, 1e30, -1e30, 1e300, -1e300, 1e-300, 0.0, -1.0, 3.4e38])
+        value = rng.choice([np.nan, np.inf, -np.inf, 1e30, -1e30, 1e300, -1e300, 1e-300, 5e-324, 0.0, -1.0, 3.4e38])
     else:
         value = rng.choice([0, -1, -(2**31), 2**31, 2**62, 10**6, 10**9])
         if out.dtype.kind == "u" and value < 0:

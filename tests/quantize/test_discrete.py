@@ -104,3 +104,16 @@ def test_exact_lif_networks_keep_single_weights_by_default():
     pop = net.population("n", 3, nc.LIF(tau_mem=10.0, tau_syn=2.0, v_rest=0.0, v_reset=0.0, v_th=1.0))
     net.connect(src, pop, nc.AllToAll(), weight=0.3)
     assert [p.name for p in quantized(net).projections] == [p.name for p in net.projections]
+
+
+def test_a_subnormal_threshold_is_named():
+    """threshold - v_rest = 5.6e-309 (a damaged snnTorch file) made the scale inf and the weight
+    split an OverflowError."""
+    net = nc.Network("tiny_threshold", dt=0.1)
+    src = net.spike_source("src", 1, times=[0.5], indices=[0])
+    pop = net.population("n", 2, nc.DiscreteLIF(beta=0.9, threshold=5.56e-309))
+    net.connect(src, pop, nc.AllToAll(), weight=0.01)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(nc.BuildError, match=r"Population 'n': threshold - v_rest = 5\.56e-309 mV is too small"):
+            nc.compile(net, "emu")
