@@ -140,12 +140,13 @@ class HHGateTables:
     the model's rate functions and the network's ``dt``; a voltage outside the range reads the
     end entries (counted; strict mode raises), and a compile whose float run leaves the range is
     refused. 512 entries over -100..60 mV keep the squid axon's f-I curve within 1 % of float at
-    dt = 0.025 ms (measured, section 5.9).
+    dt = 0.025 ms (measured, section 5.9). The range lies within -1000..1000 mV (a volt either
+    way is no membrane's; -1e308..1e308 made the compiler's scale an OverflowError).
     """
 
     gate_table_entries: int = spec_field("int", "points of each gate table", lo=2, hi=1 << 16)
-    gate_v_min: float = spec_field("float", "lowest tabulated membrane potential, mV")
-    gate_v_max: float = spec_field("float", "highest tabulated membrane potential, mV")
+    gate_v_min: float = spec_field("float", "lowest tabulated membrane potential, mV", lo=-1000, hi=1000)
+    gate_v_max: float = spec_field("float", "highest tabulated membrane potential, mV", lo=-1000, hi=1000)
 
 
 # ---- costs ---------------------------------------------------------------------------------

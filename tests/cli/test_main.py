@@ -105,7 +105,7 @@ def test_escape_sequences_from_files_and_paths_are_escaped(capsys, monkeypatch, 
 
     missing = tmp_path / "\x1b[2Jnet.py"
     code, _, err = run_cli(capsys, "build", missing)
-    assert code == 1 and "\\x1b[2Jnet.py" in _one_line(err) and "does not exist" in err
+    assert code == 2 and "\\x1b[2Jnet.py" in _one_line(err) and "does not exist" in err  # a usage error
     net_file = tmp_path / "\x1b[31mred.py"
     net_file.write_text("import neurocompile as nc\nnet = nc.Network('x', dt=0.1)\n"
                         "net.population('\\x1b[31mexc', 2, nc.LIF(tau_mem=10.0, tau_syn=2.0, v_rest=0.0, v_reset=0.0, "

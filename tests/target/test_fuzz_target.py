@@ -6,7 +6,7 @@ and sections duplicated, unknown keys and sections added, control characters in 
 text truncated, bits flipped. Every case must end in a one-line TargetError naming the file
 (``neurocompile build --target`` prints it as one line too), or
 in a target on which a tiny network (LIF with a delay and a refractory period, plus an AdEx
-neuron where the target runs AdEx) compiles and runs 5 ms (every fourth case also saved and
+and an HH neuron where the target runs them) compiles and runs 5 ms (every fourth case also saved and
 loaded back) or is refused by a one-line NeurocompileError; never another exception, a hang or
 an absurd allocation.
 """
@@ -175,7 +175,8 @@ def _mutants():
 
 
 def _networks(target: Target) -> list[nc.Network]:
-    """A LIF neuron behind a delayed spike source, and an AdEx neuron where the target runs it."""
+    """A LIF neuron behind a delayed spike source, and an AdEx and an HH neuron where the target
+    runs them."""
     net = nc.Network("fuzz-lif", dt=0.1, seed=1)
     src = net.spike_source("src", 2, times=[0.5, 1.0, 2.0], indices=[0, 1, 0])
     lif = net.population("lif", 3, nc.LIF(tau_mem=10.0, tau_syn=2.0, v_rest=0.0, v_reset=0.0, v_th=1.0,
@@ -193,6 +194,13 @@ def _networks(target: Target) -> list[nc.Network]:
         adex.connect(src, pop, nc.AllToAll(), weight=300.0)
         adex.probe(pop, "spikes")
         nets.append(adex)
+    if target.model_support("HH") is not None:
+        hh = nc.Network("fuzz-hh", dt=0.025, seed=1)
+        src = hh.spike_source("src", 1, times=[0.5], indices=[0])
+        pop = hh.population("hh", 1, nc.HH(tau_syn=2.0))
+        hh.connect(src, pop, nc.AllToAll(), weight=5.0)
+        hh.probe(pop, "spikes")
+        nets.append(hh)
     return nets
 
 
@@ -206,7 +214,7 @@ def _compile_and_run(target: Target, saved=None) -> None:
             if saved is not None:
                 program.save(saved)
                 program = nc.load(saved)
-            assert program.run(5.0).n_steps == 50
+            assert program.run(5.0).n_steps == round(5.0 / net.dt)
 
 
 @pytest.fixture(scope="module")
@@ -280,6 +288,8 @@ def _emu_with(**sections) -> dict:
      r"adex\.exp_input_max = 16 must be <= ln\(2\*\*\(precision\.state_bits - 1\) - 1\) = 15\.94"),
     ({"adex": dict(exp_input_min=-1000.0, exp_input_max=-900.0)},  # was a ZeroDivisionError
      r"adex\.exp_input_min = -1000 must be a number in -64\.\.64"),
+    ({"hh": dict(gate_v_min=-1e308, gate_v_max=1e308)},  # was an OverflowError compiling an HH neuron
+     r"hh\.gate_v_min = -1e\+308 must be a number in -1000\.\.1000"),
 ])
 def test_absurd_sizes_and_ranges_are_refused_by_name(sections, message):
     with pytest.raises(TargetError, match=message) as info:
