@@ -5,7 +5,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..errors import TargetError, invalid, unknown_names
+from ..errors import TargetError, UnreadableFileError, invalid, unknown_names
 from .builtin import builtin_files
 from .description import Target
 from .validate import parse_target
@@ -50,8 +50,12 @@ def load_target(name_or_path: str | os.PathLike = "emu") -> Target:
     path = Path(text).expanduser()
     if not path.is_file():
         reason = "is a directory, not a file" if path.is_dir() else "not found"
-        raise TargetError(f"target file '{path}' {reason}; built-in targets: {listing}")
+        raise UnreadableTargetFileError(f"target file '{path}' {reason}; built-in targets: {listing}")
     return _load_path(path)
+
+
+class UnreadableTargetFileError(TargetError, UnreadableFileError):
+    """A target file that is missing or a directory: a usage error on the command line (exit 2)."""
 
 
 def _load_path(path: Path) -> Target:

@@ -127,3 +127,19 @@ def test_a_bug_through_a_real_process_is_one_line(tmp_path):
     assert done.returncode == 1
     assert done.stderr == ("neurocompile: internal error in targets (IndexError: list index out of range); "
                            "run with --debug for the traceback and please report it\n")
+
+
+def test_missing_target_file_is_a_usage_error(capsys, tmp_path):
+    """A target file that does not exist is a usage error (exit 2), like a missing network file;
+    from Python it is still a TargetError."""
+    code, _, err = run_cli(capsys, "build", write_text(tmp_path / "net.py", "import neurocompile as nc\n"
+                                                      "net = nc.Network('n')\n"
+                                                      "net.population('p', 2, nc.LIF(tau_mem=10.0, tau_syn=2.0, "
+                                                      "v_rest=0.0, v_reset=0.0, v_th=1.0))\n"),
+                           "--target", tmp_path / "nope.toml", "--out", tmp_path)
+    assert code == 2
+    assert f"error: target file '{tmp_path / 'nope.toml'}' not found; built-in targets: emu, lava" in err
+    from neurocompile.target import load_target
+
+    with pytest.raises(neurocompile.TargetError, match="not found"):
+        load_target(str(tmp_path / "nope.toml"))
