@@ -4,7 +4,20 @@ from __future__ import annotations
 from .base import NeuronModel, Param
 
 
-class AdEx(NeuronModel):
+class ExponentialSpikeCut:
+    """The rules AdEx and ExpIF share: ``V_T`` and ``V_reset`` below the spike cut ``V_peak``,
+    and no conductance receptor whose reversal potential lies between ``V_reset`` and ``V_T``."""
+
+    def _check_relations(self) -> None:
+        self._require_less("V_T", "V_peak")
+        self._require_less("V_reset", "V_peak")
+
+    def _check_receptors(self) -> None:
+        super()._check_receptors()
+        self._check_reversal("V_reset", "V_T")
+
+
+class AdEx(ExponentialSpikeCut, NeuronModel):
     r"""Adaptive exponential integrate-and-fire neuron with an exponential synaptic current.
 
     Parameter names follow Brette & Gerstner (2005) and units follow NEST/Brian2::
@@ -53,14 +66,6 @@ class AdEx(NeuronModel):
     conductance_unit = "nS"
     spiking = True
     accepts_receptors = True
-
-    def _check_relations(self) -> None:
-        self._require_less("V_T", "V_peak")
-        self._require_less("V_reset", "V_peak")
-
-    def _check_receptors(self) -> None:
-        super()._check_receptors()
-        self._check_reversal("V_reset", "V_T")
 
     def default_state(self) -> dict[str, object]:
         """Initial state when the population gives none: V at E_L, no adaptation or input."""

@@ -1,10 +1,11 @@
 """Exponential integrate-and-fire neuron (Fourcaud-Trocme et al. 2003)."""
 from __future__ import annotations
 
-from .base import NeuronModel, Param
+from .adex import AdEx, ExponentialSpikeCut
+from .base import NeuronModel
 
 
-class ExpIF(NeuronModel):
+class ExpIF(ExponentialSpikeCut, NeuronModel):
     r"""Exponential integrate-and-fire neuron with an exponential synaptic current.
 
     Units and names as :class:`~neurocompile.models.AdEx` (NEST/Brian2 habits)::
@@ -32,31 +33,13 @@ class ExpIF(NeuronModel):
     Like AdEx it accepts ``receptors=`` (conductance and current receptors) instead of ``tau_syn``.
     """
 
-    parameters = {
-        "C": Param("pF", "positive", doc="membrane capacitance"),
-        "g_L": Param("nS", "positive", doc="leak conductance"),
-        "E_L": Param("mV", doc="leak reversal potential"),
-        "V_T": Param("mV", doc="exponential threshold"),
-        "delta_T": Param("mV", "positive", doc="slope factor"),
-        "V_reset": Param("mV", doc="reset potential"),
-        "V_peak": Param("mV", doc="spike cut-off"),
-        "refractory": Param("ms", "nonnegative", default=0.0, doc="absolute refractory period"),
-        "tau_syn": Param("ms", "nonnegative", doc="synaptic current time constant"),
-        "I_e": Param("pA", default=0.0, doc="constant injected current"),
-    }
+    #: AdEx's parameters without the adaptation (``a``, ``tau_w``, ``b``).
+    parameters = {name: spec for name, spec in AdEx.parameters.items() if name not in ("a", "tau_w", "b")}
     state_variables = {"v": "mV", "I_syn": "pA"}
     current_unit = "pA"
     conductance_unit = "nS"
     spiking = True
     accepts_receptors = True
-
-    def _check_relations(self) -> None:
-        self._require_less("V_T", "V_peak")
-        self._require_less("V_reset", "V_peak")
-
-    def _check_receptors(self) -> None:
-        super()._check_receptors()
-        self._check_reversal("V_reset", "V_T")
 
     def default_state(self) -> dict[str, object]:
         """Initial state when the population gives none: V at E_L, no input."""

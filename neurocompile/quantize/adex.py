@@ -16,6 +16,7 @@ import numpy as np
 from ..chip.adex import (ADEX_COEFFICIENT_BITS, ADEX_MAX_SHIFT, ADEX_TABLE_INDEX_FRACTION_BITS, KIND_EXP,
                          AdexParams, ExpTable, FixedCoefficient)
 from ..errors import BuildError, invalid
+from .formats import pow2_at_least, relative_error
 from .types import QuantizedPopulation, QuantIssue
 
 _ADEX_KEYS = ("C", "g_L", "E_L", "V_T", "delta_T", "a", "tau_w", "b", "V_reset", "V_peak",
@@ -55,6 +56,12 @@ def quantize_coefficient(c, bits: int = ADEX_COEFFICIENT_BITS, obj: str = "AdEx"
     return FixedCoefficient(mant, shift)
 
 
+def coefficient_errors(coefficients: dict, exact: dict) -> dict:
+    """Name -> largest relative error of each :class:`FixedCoefficient` against the real value
+    it stands for (0 where that is 0), for the quantization report."""
+    return {name: relative_error(coefficients[name].value(), value) for name, value in exact.items()}
+
+
 @dataclass(frozen=True)
 class AdexQuantized:
     """Result of :func:`adex_integer_parameters`: the chip's parameters and the state LSBs.
@@ -81,10 +88,6 @@ class AdexQuantized:
         """Integer state -> float (V mV, w pA, I_syn pA)."""
         return (self.E_L + np.asarray(x) * self.v_lsb_mV, np.asarray(w) * self.i_lsb_pA,
                 np.asarray(i_syn) * self.i_lsb_pA)
-
-
-def _pow2_at_least(value: float) -> float:
-    return 2.0 ** math.ceil(math.log2(value))
 
 
 def _slice_size(owner: str, values: dict) -> int:
@@ -126,13 +129,13 @@ def adex_integer_parameters(params: Mapping[str, object], dt: float, precision, 
     span = np.max(np.maximum.reduce([
         np.abs(p["V_peak"] - p["E_L"]), np.abs(p["V_reset"] - p["E_L"]),
         np.abs(p["V_T"] + table.input_min * p["delta_T"] - p["E_L"]), np.ones(size)]))
-    v_range = _pow2_at_least(voltage_range_mV if voltage_range_mV is not None else 2.0 * span)
+    v_range = pow2_at_least(voltage_range_mV if voltage_range_mV is not None else 2.0 * span)
     if voltage_range_mV is not None and voltage_range_mV < span:
         raise invalid(owner, "voltage_range_mV", voltage_range_mV,
                       f"must cover max |V - E_L| = {span:g} mV", cls=BuildError)
     v_lsb = v_range / half
     drive = np.max(np.abs(p["I_e"]) + 2.0 * np.abs(p["b"]) + np.abs(p["a"]) * span + synaptic_reach_pA)
-    i_range = _pow2_at_least(current_range_pA if current_range_pA is not None
+    i_range = pow2_at_least(current_range_pA if current_range_pA is not None
                              else 4.0 * max(drive, 250.0))
     i_lsb = i_range / half
 
@@ -222,9 +225,7 @@ def quantize_adex(pop, dt: float, precision, table: ExpTable, incoming_abs_weigh
         "voltage_lsb_mV": q.v_lsb_mV,
         "current_lsb_pA": q.i_lsb_pA,
         "exp_table": f"{q.table.values.size} entries over [{q.table.input_min:g}, {q.table.input_max:g}]",
-        "bias_rel_error": float(np.max(np.abs(q.params.bias * q.i_lsb_pA - pop.params["I_e"])
-                                       / np.maximum(np.abs(pop.params["I_e"]), 1e-12),
-                                       where=np.abs(pop.params["I_e"]) > 0, initial=0.0)),
+        "bias_rel_error": relative_error(q.params.bias * q.i_lsb_pA, pop.params["I_e"]),
     }
     to_physical = {"v": (q.v_lsb_mV, pop.params["E_L"]), "w": (q.i_lsb_pA, 0.0), "I_syn": (q.i_lsb_pA, 0.0)}
     if expif:

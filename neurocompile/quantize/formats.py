@@ -6,6 +6,8 @@ clips silently: they report what they had to clip so the caller can warn (or rai
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 DECAY_UNITY_BITS = 12
@@ -54,6 +56,11 @@ def split_mantissa_exponent(values: np.ndarray, mant_bits: int, exp_min: int, ex
     exp = np.minimum(exp, exp_max)
     mant = np.clip(np.rint(values / 2.0**exp), -limit, limit).astype(np.int64)
     return mant, exp, clipped
+
+
+def pow2_at_least(value: float) -> float:
+    """The smallest power of two >= ``value`` (> 0): a register range whose LSB is a power of two."""
+    return 2.0 ** math.ceil(math.log2(max(value, 1e-30)))
 
 
 def relative_error(realised, wanted) -> float:

@@ -11,15 +11,14 @@ the forward-Euler voltage step must stay stable.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..chip.adex import KIND_HH, AdexParams, FixedCoefficient
 from ..chip.hh import HH_GATE_BITS, HH_INDEX_FRACTION_BITS, GateTables, build_gate_tables
 from ..errors import BuildError, invalid
 from ..models.hh import gate_steady_state
-from .adex import clipped_initial_state, quantize_coefficient
+from .adex import clipped_initial_state, coefficient_errors, quantize_coefficient
+from .formats import pow2_at_least, relative_error
 from .types import QuantizedPopulation
 
 #: Largest ``dt (g_Na + g_K + g_L) / C_m`` the chip's forward-Euler voltage step takes. The
@@ -28,10 +27,6 @@ from .types import QuantizedPopulation
 HH_MAX_STEP_CONDUCTANCE = 4.0
 #: Smallest current range, uA/cm2 (the squid axon's whole f-I curve lies below 100).
 MIN_CURRENT_RANGE = 64.0
-
-
-def _pow2_at_least(value: float) -> float:
-    return 2.0 ** math.ceil(math.log2(max(value, 1e-30)))
 
 
 def gate_tables_for(target, dt: float) -> GateTables:
@@ -82,10 +77,10 @@ def quantize_hh(pop, dt: float, precision, tables: GateTables, table_offset: int
 
     e_l = p["E_L"]
     span = np.max(np.abs(np.array([tables.v_min - e_l, tables.v_max - e_l, p["E_Na"] - e_l, p["E_K"] - e_l])))
-    v_lsb = _pow2_at_least(float(span)) / half
+    v_lsb = pow2_at_least(float(span)) / half
     instant = p["tau_syn"] == 0
     drive = np.abs(p["I_e"]) + injected_abs + np.where(instant, 0.0, incoming_abs_weight)
-    i_lsb = _pow2_at_least(max(4.0 * float(np.max(drive)), MIN_CURRENT_RANGE)) / half
+    i_lsb = pow2_at_least(max(4.0 * float(np.max(drive)), MIN_CURRENT_RANGE)) / half
 
     def coef(c, name):
         return quantize_coefficient(c, obj=owner, name=name)
@@ -121,14 +116,12 @@ def quantize_hh(pop, dt: float, precision, tables: GateTables, table_offset: int
     issues = clipped_initial_state(pop.name, precision, {"v_init": state["x"], "I_syn_init": state["i_syn"]})
     limit = precision.saturation_limit
     state["x"], state["i_syn"] = (np.clip(state[k], -limit, limit) for k in ("x", "i_syn"))
-    errors = {name: float(np.max(np.abs(coefficients[name].value() - value) / np.abs(value), where=value != 0,
-                                 initial=0.0)) for name, value in exact.items()}
+    errors = coefficient_errors(coefficients, exact)
     report = {"voltage_lsb_mV": v_lsb, "current_lsb": i_lsb, "current_unit": "uA/cm2",
               "coefficient_rel_error": max(errors.values()), "coefficient_errors": errors,
               "gate_tables": f"{tables.entries} entries over [{tables.v_min:g}, {tables.v_max:g}] mV",
               "step_conductance": float(np.max(step_conductance)),
-              "bias_rel_error": float(np.max(np.abs(ints["bias"] * i_lsb - p["I_e"]) / np.maximum(np.abs(p["I_e"]), 1e-12),
-                                             where=np.abs(p["I_e"]) > 0, initial=0.0))}
+              "bias_rel_error": relative_error(ints["bias"] * i_lsb, p["I_e"])}
     gate_lsb = 1.0 / one
     ones = np.ones(size)
     return QuantizedPopulation(

@@ -18,21 +18,16 @@ The LSBs are powers of two shared by the population:
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..chip.adex import KIND_SQUARE, MAX_SUBSTEPS, AdexParams, FixedCoefficient, square_pre_shift
 from ..errors import BuildError, invalid
-from .adex import clipped_initial_state, quantize_coefficient
+from .adex import clipped_initial_state, coefficient_errors, quantize_coefficient
+from .formats import pow2_at_least, relative_error
 from .types import QuantizedPopulation
 
 #: Smallest voltage span the register covers, mV (a neuron's hyperpolarised excursions).
 MIN_VOLTAGE_SPAN_MV = 100.0
-
-
-def _pow2_at_least(value: float) -> float:
-    return 2.0 ** math.ceil(math.log2(max(value, 1e-30)))
 
 
 def quantize_izhikevich(pop, dt: float, precision, incoming_abs_weight, injected_abs) -> QuantizedPopulation:
@@ -59,12 +54,12 @@ def quantize_izhikevich(pop, dt: float, precision, incoming_abs_weight, injected
                               np.abs(pop.initial["v"] - vertex), np.full(size, MIN_VOLTAGE_SPAN_MV)])
     drive = (np.abs(k0_x) + np.abs(p["I_e"]) + injected_abs + synaptic + np.abs(p["b"]) * span
              + 4.0 * np.abs(p["d"]) + np.abs(pop.initial["u"]))
-    i_range = _pow2_at_least(2.0 * float(np.max(drive)))
+    i_range = pow2_at_least(2.0 * float(np.max(drive)))
     i_lsb = i_range / half
     peak = p["v_peak"]
     overshoot = h * (p["k2"] * (peak - vertex) ** 2 + drive)
     v_span = np.maximum(span, np.abs(peak - vertex) + overshoot)
-    v_range = _pow2_at_least(float(np.max(v_span)))
+    v_range = pow2_at_least(float(np.max(v_span)))
     v_lsb = v_range / half
     pre = square_pre_shift(precision)
 
@@ -97,14 +92,11 @@ def quantize_izhikevich(pop, dt: float, precision, incoming_abs_weight, injected
     w0 = np.rint(pop.initial["u"] / i_lsb).astype(np.int64)
     i0 = np.rint(pop.initial["I_syn"] / i_lsb).astype(np.int64)
     issues = clipped_initial_state(pop.name, precision, {"v_init": x0, "u_init": w0, "I_syn_init": i0})
-    errors = {name: float(np.max(np.abs(coefficients[name].value() - value) / np.maximum(np.abs(value), 1e-300),
-                                 where=value != 0, initial=0.0)) for name, value in exact.items()}
+    errors = coefficient_errors(coefficients, exact)
     ones = np.ones(size)
     report = {"voltage_lsb_mV": v_lsb, "current_lsb": i_lsb, "current_unit": "mV/ms",
               "coefficient_rel_error": max(errors.values()), "coefficient_errors": errors,
-              "bias_rel_error": float(np.max(np.abs(ints["bias"] * i_lsb - (k0_x + p["I_e"]))
-                                             / np.maximum(np.abs(k0_x + p["I_e"]), 1e-12),
-                                             where=np.abs(k0_x + p["I_e"]) > 0, initial=0.0)),
+              "bias_rel_error": relative_error(ints["bias"] * i_lsb, k0_x + p["I_e"]),
               "square_pre_shift": pre}
     return QuantizedPopulation(
         name=pop.name, model="Izhikevich", size=size, params=params,

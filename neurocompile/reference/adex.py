@@ -69,6 +69,7 @@ class AdexUpdater:
 
     def _decay(self, duration):
         """Factor by which I_syn decays over ``duration`` ms (0 for instantaneous synapses)."""
+        # lif.synaptic_decay, with tau_syn's zeros masked once in __init__ (RK4's hot path)
         return np.where(self.instantaneous, 0.0, np.exp(-duration / self.safe_tau_syn))
 
     def _drive(self, t, constant):

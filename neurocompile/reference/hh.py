@@ -28,6 +28,7 @@ import numpy as np
 
 from ..errors import BuildError
 from ..models.hh import HH_GATES, gate_rates
+from .lif import synaptic_decay
 
 #: Default upper bound on the RK4 sub-step, ms (see the module docstring for the measured error).
 DEFAULT_MAX_SUBSTEP = 0.025
@@ -51,7 +52,6 @@ class HHUpdater:
         self.sub = dt / self.n_sub
         tau_syn = params["tau_syn"]
         self.instantaneous = tau_syn == 0
-        self.safe_tau_syn = np.where(self.instantaneous, 1.0, tau_syn)
         self.inv_C = 1.0 / params["C_m"]
         self.jump = np.where(self.instantaneous, 1.0 * self.inv_C, 0.0)  # mV per uA/cm2 (times 1 ms)
         self._i_start = self.I_syn  # I_syn at the start of the step, after its arrivals
@@ -60,7 +60,7 @@ class HHUpdater:
 
     def _decay(self, duration):
         """Factor by which I_syn decays over ``duration`` ms (0 for instantaneous synapses)."""
-        return np.where(self.instantaneous, 0.0, np.exp(-duration / self.safe_tau_syn))
+        return synaptic_decay(self.p["tau_syn"], duration)
 
     def _rhs(self, v, m, h, n, current):
         p = self.p

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .lif import synaptic_decay
+
 
 class IzhikevichUpdater:
     """State and one-step update of an Izhikevich population (float64, vectorised)."""
@@ -27,8 +29,7 @@ class IzhikevichUpdater:
         self.u = initial["u"].astype(np.float64).copy()
         self.I_syn = initial["I_syn"].astype(np.float64).copy()
         self.instantaneous = params["tau_syn"] == 0
-        self.decay = np.where(self.instantaneous, 0.0,
-                              np.exp(-dt / np.where(self.instantaneous, 1.0, params["tau_syn"])))
+        self.decay = synaptic_decay(params["tau_syn"], dt)
         self.substeps = np.rint(params["substeps"]).astype(np.int64)
         self.h = dt / self.substeps
         self.max_substeps = int(self.substeps.max()) if self.substeps.size else 1

@@ -21,12 +21,20 @@ from __future__ import annotations
 import numpy as np
 
 
+def synaptic_decay(tau_syn, duration):
+    """Factor by which an exponential synaptic current decays over ``duration`` ms:
+    ``exp(-duration / tau_syn)``, and 0 for instantaneous synapses (``tau_syn = 0``)."""
+    tau_syn = np.asarray(tau_syn)
+    instantaneous = tau_syn == 0
+    return np.where(instantaneous, 0.0, np.exp(-duration / np.where(instantaneous, 1.0, tau_syn)))
+
+
 def lif_propagators(tau_mem: np.ndarray, tau_syn: np.ndarray, dt: float):
     """Return (P11, P21, P22) arrays for one step of ``dt`` ms (see module docstring)."""
     p22 = np.exp(-dt / tau_mem)
     instantaneous = tau_syn == 0
     safe_tau_syn = np.where(instantaneous, 1.0, tau_syn)
-    p11 = np.where(instantaneous, 0.0, np.exp(-dt / safe_tau_syn))
+    p11 = synaptic_decay(tau_syn, dt)
     diff = safe_tau_syn - tau_mem
     # Near-equal time constants: use the analytic limit to avoid cancellation.
     close = np.abs(diff) < 1e-9 * np.maximum(safe_tau_syn, tau_mem)
