@@ -81,11 +81,13 @@ class Result:
 
     def __init__(self, *, backend: str, dt: float, n_steps: int, counts: dict, recorder: Recorder,
                  stats=None, to_physical: dict | None = None, extremes: dict | None = None,
-                 weights: dict | None = None):
+                 weights: dict | None = None, weight_traces: dict | None = None):
         """``to_physical`` (chip runs): (population, variable) -> (scale, offset) arrays over the
         probed neurons; the recorder then holds raw integers. ``extremes`` (float runs):
         (population, variable) -> (lowest, highest) value of every neuron over the run.
-        ``weights``: plastic projection name -> its weights at the end of the run (csr)."""
+        ``weights``: plastic projection name -> its weights at the end of the run (csr).
+        ``weight_traces``: plastic projection name -> (probed synapse indices, their weights at
+        the end of every step, (n_steps, probes), weight unit)."""
         self.backend = backend
         self.dt = dt
         self.n_steps = n_steps
@@ -100,6 +102,7 @@ class Result:
         self._to_physical = to_physical
         self._extremes = extremes or {}
         self._weights = weights or {}
+        self._weight_traces = weight_traces or {}
 
     def weights(self, projection):
         """The weights of a plastic projection (``net.connect(..., plasticity=...)``; its name or
@@ -112,6 +115,18 @@ class Result:
                                f"projections (net.connect(..., plasticity=nc.STDP(...))) have them; this run's: "
                                f"{learned}")
         return self._weights[name].copy()
+
+    def weight_trace(self, projection) -> tuple[np.ndarray, np.ndarray]:
+        """``(synapses, weights)`` of a projection probed with ``net.probe_weights``: the probed
+        synapse indices (CSR order) and their weights at the end of every step, an array
+        (n_steps, synapses) in the post model's weight unit (times: :attr:`times`)."""
+        name = getattr(projection, "name", projection)
+        if name not in self._weight_traces:
+            probed = ", ".join(sorted(self._weight_traces)) or "none"
+            raise NetworkError(f"Result ({self.backend}): no weight probe on projection '{name}' (net.probe_weights("
+                               f"projection, synapses) records some); this run's: {probed}")
+        synapses, weights = self._weight_traces[name]
+        return synapses.copy(), weights.copy()
 
     # -- spikes ---------------------------------------------------------------------------
     def rates(self, population: str) -> np.ndarray:

@@ -22,7 +22,8 @@ class RunStats:
     Energy in pJ and latency in ns come from the target's constants: energy sums every
     operation; the latency of a step is the busiest core's neuron and synapse time, plus the
     longest route of the step, plus the barrier over the tiles in use.
-    ``saturations_per_population``: population -> register (``"dendritic input"``, ``"state v"``)
+    ``updates_per_step``/``updates_per_core``: synapse updates of the learning rule (plastic
+    projections; zeros without). ``saturations_per_population``: population -> register (``"dendritic input"``, ``"state v"``)
     -> how many times (neuron steps) that register saturated; populations and registers that
     never did are left out. :attr:`saturations` gives the same counts with one flat label each.
     """
@@ -40,6 +41,8 @@ class RunStats:
     energy_per_step_pj: np.ndarray
     latency_per_step_ns: np.ndarray
     saturations_per_population: dict
+    updates_per_step: np.ndarray | None = None
+    updates_per_core: np.ndarray | None = None
 
     @property
     def saturations(self) -> dict:
@@ -59,6 +62,7 @@ class RunStats:
             "steps": self.n_steps,
             "spikes": int(self.spikes_per_step.sum()),
             "synaptic_ops": int(self.synops_per_step.sum()),
+            "learning_updates": int(self.updates_per_step.sum()) if self.updates_per_step is not None else 0,
             "spike_messages": int(self.messages_per_step.sum()),
             "hops_east_west": int(self.hops_east_west_per_step.sum()),
             "hops_north_south": int(self.hops_north_south_per_step.sum()),
@@ -84,13 +88,15 @@ def tiles_in_use(neurons_per_core: np.ndarray, target) -> int:
 
 
 def energy_and_latency(target, total_neurons: int, tiles: int, *, synops, active, messages, ew, ns, ic,
-                       max_core_time_ns, max_route_ns):
+                       max_core_time_ns, max_route_ns, updates=0):
     """Energy (pJ) and latency (ns) per step from the step counters (arrays of any one shape,
-    e.g. (n_steps,) for a run or (n_steps, B) for a batch), with the target's constants."""
+    e.g. (n_steps,) for a run or (n_steps, B) for a batch), with the target's constants;
+    ``updates``: synapse updates of the learning rule (``[learning] update_pj``)."""
     e = target.energy
+    update_pj = target.learning.update_pj if target.learning is not None else 0.0
     energy = (synops * e.synaptic_op_pj + active * e.neuron_update_active_pj
               + (total_neurons - active) * e.neuron_update_inactive_pj
               + messages * e.spike_within_tile_pj + ew * e.hop_east_west_pj
-              + ns * e.hop_north_south_pj + ic * e.hop_inter_chip_pj)
+              + ns * e.hop_north_south_pj + ic * e.hop_inter_chip_pj + updates * update_pj)
     latency = max_core_time_ns + max_route_ns + target.barrier_ns(tiles)
     return np.asarray(energy, dtype=float), latency

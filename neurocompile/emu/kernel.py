@@ -36,6 +36,7 @@ from ..chip.receptors import (R_BLOCK_OFFSET, R_BLOCK_ORIGIN, R_BLOCK_SHIFT, R_B
                               R_DECAY0, R_DECAY1, R_DRIVE_SHIFT, R_E_REV, R_INPUT_TO, R_KIND, R_MEAN0, R_MEAN0_SHIFT,
                               R_MEAN1, R_MEAN1_SHIFT, receptor_update)
 from ..chip.nmda import G_A, G_A_SHIFT, G_D_DECAY, G_D_RISE, gate_read_element, gate_spike_element, nmda_gate_element
+from ..chip.learning import learning_step
 from ..chip.short_term import (STP_D_FAC, STP_D_REC, STP_U, stp_relax_element, stp_scaled_element,
                                stp_spike_element)
 from ..chip.lif import (LIF_BIAS_TO_CURRENT, LIF_DU, LIF_DV, LIF_REFRACTORY_STEPS, LIF_RESET_DELAY,
@@ -46,7 +47,7 @@ from .layout import (P_EXPONENT, P_GATE, P_GATE_OFFSET, P_GATE_UNIFORM, P_GROUPS
                      P_POST_SIZE, P_PRE_OFFSET, P_PRE_SIZE, P_RING_LENGTH, P_RING_OFFSET, P_STP, P_STP_OFFSET,
                      P_UNIFORM_DELAY)
 from .state import (ELEMENT_REGISTER, FLAG_DENDRITE_SATURATED, FLAG_INPUT, FLAG_SPIKED, FLAG_STATE_SATURATED, S_ACTIVE, S_EW,
-                    S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, soma_flags)
+                    S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, S_UPDATES, soma_flags)
 
 #: Sections of a step (bits of ``sections``); a fused run does ``ALL``.
 GATHER, SOMA, ROUTE = 1, 2, 4
@@ -329,12 +330,55 @@ def receptor_pass(slot, elements, lif_v, adex_x, n_lif, batch, shift, limit, low
         extra[e] = saturate_element(extra[e], -limit, limit)
 
 
+@njit(nogil=True)  # a call, not inlined: keeps the step loop small for the optimiser
+def learning_pass(learning, proj, indptr, post, mant, run_ptr, run_core, run_count, core_of, fired_ids, n_spiked,
+                  step, per_step, step_updates):
+    """The learning rule of every plastic projection (docs/chip.md section 3.6) after the
+    step's spikes were delivered (one sample): its spiking pre- and postsynaptic neurons from
+    the step's spike list, then :func:`~neurocompile.chip.learning.learning_step`. A
+    depression updates the synapses of its row on their cores (the row's synaptic-op runs), a
+    potentiation those of its column on the postsynaptic neuron's core."""
+    pre_spiking, post_spiking = learning.pre_spiking, learning.post_spiking
+    for k in range(learning.proj.size):
+        p = learning.proj[k]
+        pre_first, pre_size = proj[p, P_PRE_OFFSET], proj[p, P_PRE_SIZE]
+        post_first, post_size = learning.post_offset[k], proj[p, P_POST_SIZE]
+        n_pre = n_post = 0
+        for s in range(n_spiked):
+            g = fired_ids[s]
+            if pre_first <= g < pre_first + pre_size:
+                pre_spiking[n_pre] = g - pre_first
+                n_pre += 1
+            if post_first <= g < post_first + post_size:
+                post_spiking[n_post] = g - post_first
+                n_post += 1
+        w0, w1 = learning.weight_start[k], learning.weight_start[k + 1]
+        rows_at = proj[p, P_INDPTR_OFFSET]
+        first = indptr[rows_at]
+        c0 = learning.col_start[k]
+        col_ptr = learning.col_ptr[c0:c0 + post_size + 1]
+        per_step[S_UPDATES, step, 0] += learning_step(
+            learning.rows[k], learning.weight[w0:w1], mant[first:first + w1 - w0],
+            learning.x[learning.x_start[k]:learning.x_start[k + 1]], learning.y[learning.y_start[k]:learning.y_start[k + 1]],
+            pre_spiking[:n_pre], post_spiking[:n_post], indptr[rows_at:rows_at + pre_size + 1],
+            post[first:first + w1 - w0], col_ptr, learning.col_synapse[w0:w1], learning.pre_of[w0:w1])
+        for s in range(n_pre):
+            row_at = rows_at + pre_spiking[s]
+            for q in range(run_ptr[row_at], run_ptr[row_at + 1]):
+                step_updates[run_core[q]] += run_count[q]
+        for s in range(n_post):
+            i = post_spiking[s]
+            step_updates[core_of[post_first + i]] += col_ptr[i + 1] - col_ptr[i]
+    for t in range(learning.probe_synapse.size):
+        learning.probe_record[step, t] = learning.weight[learning.probe_synapse[t]]
+
+
 def _make_run_steps(with_adex: bool, with_receptors: bool):
     """The loop with (``with_adex``) or without the AdEx soma update, with
     (``with_receptors``) or without receptor elements."""
 
     def run_steps(first, stop, sections, dims, registers, lif_table, adex_table, synapses, fabric, lif, adex,
-                  dendrites, host, fired, recording, counters, elements, short_term, gates):
+                  dendrites, host, fired, recording, counters, elements, short_term, gates, learning):
         """Run the ``sections`` of steps ``first..stop-1`` of B samples; returns the step after
         the last one run. Host spikes and traces are indexed from ``first``.
 
@@ -365,6 +409,9 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
         per_step = counters.per_step
         step_synops, step_active, saturations = counters.step_synops, counters.step_active, counters.saturations
         t_synop, t_active, t_inactive = fabric.time_ns[0], fabric.time_ns[1], fabric.time_ns[2]
+        t_update = fabric.time_ns[3]
+        step_updates = counters.step_updates
+        plastic = learning.proj.size > 0
         n_probed = 0
         for g in range(probed.size):
             if probed[g]:
@@ -537,6 +584,10 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
                 if proj[p, P_GATE] >= 0:
                     gate_pass(gates, synapses.gate[proj[p, P_GATE]], proj, p, delay_group, indptr, post, mant, delay,
                               run_ptr, run_core, run_count, floored, step, batch, step_synops, per_step, messages)
+            # Learning: plastic projections change their weights after the step's deliveries.
+            if plastic:
+                learning_pass(learning, proj, indptr, post, mant, run_ptr, run_core, run_count, core_of, fired_ids,
+                              n_spiked, step, per_step, step_updates)
             for b in range(batch):
                 counters.max_route_ns[step, b] = longest[b]
             # The busiest core's time and the step's totals; the per-core scratch is cleared.
@@ -547,6 +598,10 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
                     syn = step_synops[e]
                     act = step_active[e]
                     core_ns = core_time_ns(syn, act, fabric.neurons_per_core[c], t_synop, t_active, t_inactive)
+                    if plastic:
+                        core_ns += step_updates[e] * t_update
+                        counters.updates_per_core[c, b] += step_updates[e]
+                        step_updates[e] = 0
                     if core_ns > busiest[b]:
                         busiest[b] = core_ns
                     per_step[S_SYNOPS, step, b] += syn

@@ -34,6 +34,7 @@ from ..chip.dendrite import floor_groups, floors_each_group
 from ..chip.lif import LIF_BIAS, LIF_COLUMNS
 from ..chip.receptors import R_BLOCK_OFFSET, RECEPTOR_COLUMNS
 from ..chip.nmda import GATE_COLUMNS
+from ..chip.learning import LEARNING_COLUMNS, column_index
 from ..chip.short_term import STP_COLUMNS, STP_ONE
 from ..errors import BuildError
 
@@ -417,7 +418,8 @@ class ChipLayout:
             messages=route("messages", np.int64), east_west=route("east_west", np.int64),
             north_south=route("north_south", np.int64), inter_chip=route("inter_chip", np.int64),
             max_latency=route("max_latency_ns", np.float64),
-            time_ns=np.array([t.synaptic_op_ns, t.neuron_update_active_ns, t.neuron_update_inactive_ns]))
+            time_ns=np.array([t.synaptic_op_ns, t.neuron_update_active_ns, t.neuron_update_inactive_ns,
+                              program.target.learning.update_ns if program.target.learning is not None else 0.0]))
 
     # -- synapses -------------------------------------------------------------------------------
     def _synapses(self, qnet) -> None:
@@ -495,8 +497,55 @@ class ChipLayout:
                 start, size = proj[k, P_STP_OFFSET], self.size[qp.pre]
                 self.stp_initial[1, start:start + size] = STP_ONE  # u = 0, x = 1
         self.n_stp_states = stp_size
+        self._plastic(projections)
         self.ring_length = shared_delay + 1
         self.floored_size = floored_size
+
+    # -- learning -------------------------------------------------------------------------------
+    def _plastic(self, projections) -> None:
+        """The plastic projections' fixed arrays (column indices, offsets) for :meth:`learning_state`."""
+        plastic = [(k, qp) for k, qp in enumerate(projections) if qp.learning is not None]
+        self.n_plastic = len(plastic)
+        self.plastic_names = [qp.name for _, qp in plastic]
+        columns = [column_index(np.asarray(qp.indptr, dtype=np.int64), qp.post_index, self.size[qp.post])
+                   for _, qp in plastic]
+
+        def starts(sizes):
+            return np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).astype(np.int64)
+
+        def joined(parts, dtype):
+            return np.concatenate(parts).astype(dtype) if parts else np.zeros(1, dtype=dtype)
+
+        self._learning_fixed = dict(
+            proj=np.array([k for k, _ in plastic], dtype=np.int64),
+            rows=np.array([qp.learning for _, qp in plastic], dtype=np.int64).reshape(-1, len(LEARNING_COLUMNS)),
+            post_offset=np.array([self.offset[qp.post] for _, qp in plastic], dtype=np.int64),
+            weight_start=starts([qp.n_synapses for _, qp in plastic]),
+            col_start=starts([self.size[qp.post] + 1 for _, qp in plastic])[:-1],
+            x_start=starts([self.size[qp.pre] for _, qp in plastic]),
+            y_start=starts([self.size[qp.post] for _, qp in plastic]),
+            col_ptr=joined([c[0] for c in columns], np.int64), col_synapse=joined([c[1] for c in columns], np.int64),
+            pre_of=joined([c[2] for c in columns], np.int64))
+        self._initial_weight = joined([qp.plastic_weight for _, qp in plastic], np.int32)
+        self._scratch = max([max(self.size[qp.pre], self.size[qp.post]) for _, qp in plastic], default=1)
+        #: projection name -> (first, stop) of its registers in the run's weight array
+        self.plastic_span = {qp.name: (int(a), int(b)) for (_, qp), a, b in zip(
+            plastic, self._learning_fixed["weight_start"][:-1], self._learning_fixed["weight_start"][1:])}
+
+    def learning_state(self, n_steps: int, probes: dict | None = None):
+        """A run's :class:`~.state.Learning` (fresh registers and zero traces); ``probes``:
+        projection name -> synapse indices whose registers are recorded every step."""
+        from .state import Learning
+
+        fixed = self._learning_fixed
+        probe = np.concatenate([self.plastic_span[name][0] + np.asarray(idx, dtype=np.int64)
+                                for name, idx in (probes or {}).items()] or [np.zeros(0, np.int64)])
+        return Learning(**fixed, weight=self._initial_weight.copy(),
+                        x=np.zeros(max(int(fixed["x_start"][-1]), 1), dtype=np.int32),
+                        y=np.zeros(max(int(fixed["y_start"][-1]), 1), dtype=np.int32),
+                        pre_spiking=np.zeros(self._scratch, dtype=np.int64),
+                        post_spiking=np.zeros(self._scratch, dtype=np.int64), probe_synapse=probe,
+                        probe_record=np.zeros((n_steps if probe.size else 0, probe.size), dtype=np.int32))
 
     # -- naming ---------------------------------------------------------------------------------
     def locate(self, index: int) -> tuple[str, int]:

@@ -14,6 +14,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..chip import SOMAS
 from ..chip.costs import RunStats, energy_and_latency, tiles_in_use
@@ -26,7 +27,7 @@ from ..reference.simulator import steps_for
 from ..resources import check_run_memory
 from ..result import Recorder, Result
 from .layout import HOST, ChipLayout
-from .state import (S_ACTIVE, S_EW, S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, HostSpikes,
+from .state import (S_ACTIVE, S_EW, S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, S_UPDATES, HostSpikes,
                     RunState)
 
 ENGINES = ("fast", "numpy")
@@ -64,6 +65,11 @@ def emulate(program, duration: float, strict: bool = False, *, inputs=None, engi
     check_run_memory(f"Program '{program.name}'.run", n_steps, program.quantized.dt, program.probes,
                      run_inputs.samples, emulator=True)
     layout = ChipLayout(program)
+    if layout.n_plastic and run_inputs.batch is not None:
+        raise invalid(f"Program '{program.name}'.run", "inputs", f"a batch of {run_inputs.samples} samples",
+                      f"cannot run plastic projections ({', '.join(layout.plastic_names)}): each sample would learn "
+                      "its own weights; run the samples one at a time, or freeze the learned weights first "
+                      "(Program.with_weights)")
     stepwise = engine == "numpy" or strict
     samples = run_inputs.samples
     threads = max(1, min(threads or os.cpu_count() or 1, samples))
@@ -113,8 +119,9 @@ def _run_chunk(layout: ChipLayout, n_steps: int, run_inputs, samples: range, ste
     else:
         def advance(first, stop, host):
             return kernel(first, stop, ALL, state.dimensions, layout.registers, layout.lif, layout.adex,
-                          layout.synapses, layout.fabric, state.lif, state.adex, state.dendrites, host,
-                          state.fired, state.recording, state.counters, state.elements, state.short_term, state.gates)
+                          state.synapses, layout.fabric, state.lif, state.adex, state.dendrites, host,
+                          state.fired, state.recording, state.counters, state.elements, state.short_term, state.gates,
+                          state.learning)
 
     yield  # set up
     step = 0
@@ -198,7 +205,7 @@ def _results(layout: ChipLayout, state: RunState, recorders: list, n_steps: int)
         program.target, int(neurons_per_core.sum()), tiles_in_use(neurons_per_core, program.target),
         synops=per_step[S_SYNOPS], active=per_step[S_ACTIVE], messages=per_step[S_MESSAGES], ew=per_step[S_EW],
         ns=per_step[S_NS], ic=per_step[S_IC], max_core_time_ns=counters.max_core_ns,
-        max_route_ns=counters.max_route_ns)
+        max_route_ns=counters.max_route_ns, updates=per_step[S_UPDATES])
     results = []
     for column, recorder in enumerate(recorders):
         mine = order[bounds[column]:bounds[column + 1]]
@@ -209,10 +216,36 @@ def _results(layout: ChipLayout, state: RunState, recorders: list, n_steps: int)
             *(per_step[k][:, column] for k in (S_SYNOPS, S_MESSAGES, S_EW, S_NS, S_IC, S_ACTIVE, S_SPIKES)),
             counters.synops_per_core[:, column], counters.active_per_core[:, column], neurons_per_core,
             energy[:, column], latency[:, column],
-            _saturation_counts(layout, counters.saturations[:, :, column]))
+            _saturation_counts(layout, counters.saturations[:, :, column]), per_step[S_UPDATES][:, column],
+            counters.updates_per_core[:, column])
         results.append(Result(backend="emu", dt=qnet.dt, n_steps=n_steps, counts=per_pop, recorder=recorder,
-                              stats=stats, to_physical=to_physical))
+                              stats=stats, to_physical=to_physical, weights=learned_weights(layout, state.learning),
+                              weight_traces=_weight_traces(layout, state.learning)))
     return results
+
+
+def learned_weights(layout: ChipLayout, learning) -> dict:
+    """Plastic projection name -> its weights at the end of the run (csr, the network's weight
+    unit: each register times the projection's weight step)."""
+    out = {}
+    projections = {qp.name: qp for qp in layout.program.quantized.projections}
+    for name, (first, stop) in layout.plastic_span.items():
+        qp = projections[name]
+        step = qp.report["stdp"]["weight_step"]
+        shape = (layout.size[qp.pre], layout.size[qp.post])
+        out[name] = sp.csr_matrix((learning.weight[first:stop] * step, qp.post_index, qp.indptr), shape=shape)
+    return out
+
+
+def _weight_traces(layout: ChipLayout, learning) -> dict:
+    """Projection name -> (probed synapses, their weights per step in the weight unit)."""
+    out, start = {}, 0
+    projections = {qp.name: qp for qp in layout.program.quantized.projections}
+    for name, synapses in layout.program.weight_probes.items():
+        record = learning.probe_record[:, start:start + synapses.size]
+        out[name] = (np.asarray(synapses), record * projections[name].report["stdp"]["weight_step"])
+        start += synapses.size
+    return out
 
 
 def _saturation_counts(layout: ChipLayout, saturations: np.ndarray) -> dict:

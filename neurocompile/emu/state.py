@@ -43,8 +43,8 @@ def soma_flags_array(spiked, a_in, total, counted, limit, out):
         out[k] = soma_flags(spiked[k], a_in[k], total[k], counted[k], limit)
 
 #: Rows of ``Counters.per_step`` (per step and sample totals over the chip).
-STEP_COUNTERS = ("synops", "messages", "east_west", "north_south", "inter_chip", "active", "spikes")
-S_SYNOPS, S_MESSAGES, S_EW, S_NS, S_IC, S_ACTIVE, S_SPIKES = range(len(STEP_COUNTERS))
+STEP_COUNTERS = ("synops", "messages", "east_west", "north_south", "inter_chip", "active", "spikes", "updates")
+S_SYNOPS, S_MESSAGES, S_EW, S_NS, S_IC, S_ACTIVE, S_SPIKES, S_UPDATES = range(len(STEP_COUNTERS))
 #: Kinds (middle axis) of ``Counters.saturations``: the dendritic sum saturated into the input
 #: register; the soma's counted register (:attr:`neurocompile.chip.Soma.counted_saturation`)
 #: sits at its limit.
@@ -103,6 +103,37 @@ class Gates(NamedTuple):
 
     x: np.ndarray
     s: np.ndarray
+
+
+class Learning(NamedTuple):
+    """Plastic projections (docs/chip.md section 3.6), one sample. Per plastic projection ``k``:
+    its projection ``proj[k]``, its :data:`~neurocompile.chip.learning.LEARNING_COLUMNS` row
+    ``rows[k]``, its postsynaptic population's first global neuron ``post_offset[k]``, and its
+    stretches of the joined arrays: synapses ``weight_start[k]..weight_start[k + 1]`` of
+    ``weight`` (the registers ``W``, int32), ``col_synapse`` and ``pre_of`` (local indices, the
+    column index of :func:`~neurocompile.chip.learning.column_index`); ``col_ptr`` from
+    ``col_start[k]`` (post size + 1 entries); traces ``x`` from ``x_start[k]`` and ``y`` from
+    ``y_start[k]`` (int32). ``pre_spiking``/``post_spiking``: scratch for a step's spiking
+    neurons. ``probe_synapse``: positions in ``weight`` recorded every step into
+    ``probe_record[step, probe]``. A program without plastic projections has ``proj`` empty."""
+
+    proj: np.ndarray
+    rows: np.ndarray
+    post_offset: np.ndarray
+    weight_start: np.ndarray
+    col_start: np.ndarray
+    x_start: np.ndarray
+    y_start: np.ndarray
+    weight: np.ndarray
+    col_ptr: np.ndarray
+    col_synapse: np.ndarray
+    pre_of: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    pre_spiking: np.ndarray
+    post_spiking: np.ndarray
+    probe_synapse: np.ndarray
+    probe_record: np.ndarray
 
 
 class BankState(NamedTuple):
@@ -164,7 +195,8 @@ class Recording(NamedTuple):
 class Counters(NamedTuple):
     """Activity counters: ``per_step[counter, step, b]`` (:data:`STEP_COUNTERS`), the busiest
     core's time and the longest route per step and sample (ns), per-core totals ``[core, b]``,
-    this step's per-core scratch counts ``[core * B + b]`` and saturation events
+    this step's per-core scratch counts ``[core * B + b]`` (synaptic ops, active neurons and,
+    with ``step_updates``/``updates_per_core``, learning updates) and saturation events
     ``saturations[population, kind, b]`` (populations in layout order, kinds
     :data:`SATURATION_KINDS`), one per neuron and step."""
 
@@ -176,6 +208,8 @@ class Counters(NamedTuple):
     step_synops: np.ndarray
     step_active: np.ndarray
     saturations: np.ndarray
+    step_updates: np.ndarray
+    updates_per_core: np.ndarray
 
 
 class RunState:
@@ -207,6 +241,10 @@ class RunState:
         self.adex = BankState(np.repeat(layout.initial["AdEx"], batch, axis=1), np.zeros(n_adex * batch, np.int16),
                               self.adex_bias.reshape(-1), flags[n_lif * batch:(n_lif + n_adex) * batch])
         self.short_term = ShortTerm(np.repeat(layout.stp_initial[0], batch), np.repeat(layout.stp_initial[1], batch))
+        self.learning = layout.learning_state(n_steps, layout.program.weight_probes)
+        # a plastic program's synapses deliver what its registers hold: its own mantissas
+        self.synapses = (layout.synapses._replace(mant=layout.synapses.mant.copy()) if layout.n_plastic
+                         else layout.synapses)
         self.gates = Gates(np.zeros(layout.n_gates * batch, dtype=np.int32), np.zeros(layout.n_gates * batch, dtype=np.int32))
         self.dendrites = Dendrites(
             np.zeros(layout.ring_length * n_slots * batch, dtype=layout.ring_dtype),
@@ -247,7 +285,9 @@ class RunState:
             active_per_core=np.zeros((n_cores, batch), dtype=np.int64),
             step_synops=np.zeros(n_cores * batch, dtype=np.int64),
             step_active=np.zeros(n_cores * batch, dtype=np.int64),
-            saturations=np.zeros((len(layout.order), len(SATURATION_KINDS), batch), dtype=np.int64))
+            saturations=np.zeros((len(layout.order), len(SATURATION_KINDS), batch), dtype=np.int64),
+            step_updates=np.zeros(n_cores * batch, dtype=np.int64),
+            updates_per_core=np.zeros((n_cores, batch), dtype=np.int64))
 
     def grow_record(self) -> None:
         """Double the probed-spike record (the kernel stops before it could overflow)."""

@@ -55,8 +55,8 @@ class Stepper:
     def _kernel(self, step: int, sections: int, host, recording) -> int:
         layout, s = self.layout, self.state
         return self.kernel(step, step + 1, sections, s.dimensions, layout.registers, layout.lif, layout.adex,
-                           layout.synapses, layout.fabric, s.lif, s.adex, s.dendrites, host, s.fired, recording,
-                           s.counters, s.elements, s.short_term, s.gates)
+                           s.synapses, layout.fabric, s.lif, s.adex, s.dendrites, host, s.fired, recording,
+                           s.counters, s.elements, s.short_term, s.gates, s.learning)
 
     def _somas(self, step: int) -> None:
         """The soma phase: read and clear each bank's slot, update with the chip's array API."""

@@ -32,8 +32,8 @@ def kernel_arguments(ring_dtype="int32") -> tuple:
 
     from ..chip.adex import ADEX_COLUMNS
     from .layout import AdexTable, Fabric, LifTable, Registers, SynapseTable
-    from .state import (BankState, Counters, Dendrites, Dimensions, Elements, Fired, Gates, HostSpikes, Recording,
-                        ShortTerm)
+    from .state import (BankState, Counters, Dendrites, Dimensions, Elements, Fired, Gates, HostSpikes, Learning,
+                        Recording, ShortTerm)
 
     def a(dtype, *shape):
         return np.zeros(shape or (1,), dtype=dtype)
@@ -51,9 +51,11 @@ def kernel_arguments(ring_dtype="int32") -> tuple:
         Fired(a(np.uint8, 8), a(i64), a(i64)),
         Recording(a(i64), a(np.bool_), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64, 1, 1, 1)),
         Counters(a(i64, 1, 1, 1), a(np.float64, 1, 1), a(np.float64, 1, 1), a(i64, 1, 1), a(i64, 1, 1),
-                 a(i64), a(i64), a(i64, 1, 1, 1)),
+                 a(i64), a(i64), a(i64, 1, 1, 1), a(i64), a(i64, 1, 1)),
         Elements(a(i64, 1, 16), a(i32), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64), a(i32), a(i32),
                  a(i64), a(i64)), ShortTerm(a(i32), a(i32)), Gates(a(i32), a(i32)),
+        Learning(a(i64), a(i64, 1, 10), a(i64), a(i64), a(i64), a(i64), a(i64), a(i32), a(i64), a(i64), a(i64),
+                 a(i32), a(i32), a(i64), a(i64), a(i64), a(i32, 1, 1)),
     )
 
 

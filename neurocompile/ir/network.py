@@ -72,6 +72,8 @@ class Network:
         self.projections: list[Projection] = []
         self.currents: list[CurrentInjection] = []
         self.probes: list[Probe] = []
+        #: plastic projection name -> synapse indices whose weights every run records per step
+        self.weight_probes: dict[str, np.ndarray] = {}
         self.provenance: dict = {}
 
     # -- building -----------------------------------------------------------------------
@@ -243,6 +245,37 @@ class Network:
         probe = Probe(view.population, np.sort(view.indices), variable)
         self.probes.append(probe)
         return probe
+
+    def probe_weights(self, projection, synapses) -> np.ndarray:
+        """Record the weights of some synapses of a plastic projection at the end of every step
+        (``Result.weight_trace``). ``synapses``: indices into the projection's synapses in its
+        CSR order (``projection.weights.data``; :meth:`Projection.synapse_index` finds them
+        from (pre, post) pairs). Probing a projection again records the union."""
+        if isinstance(projection, str):
+            named = [p for p in self.projections if p.name == projection]
+            if not named:
+                raise unknown_names(f"Network '{self.name}'", "projection", [projection],
+                                    [p.name for p in self.projections])
+            projection = named[0]
+        proj = projection
+        if not any(p is proj for p in self.projections):
+            raise NetworkError(f"probe_weights: projection '{getattr(proj, 'name', proj)}' is not part of network "
+                               f"'{self.name}'")
+        if proj.plasticity is None:
+            raise NetworkError(f"probe_weights: projection '{proj.name}' is not plastic (net.connect(..., "
+                               "plasticity=nc.STDP(...))): its weights do not change")
+        idx = np.asarray(synapses)
+        if idx.ndim > 1 or (idx.size and idx.dtype.kind not in "iu"):
+            raise invalid(f"probe_weights on '{proj.name}'", "synapses", synapses,
+                          "must be a 1-D array of integer synapse indices")
+        idx = idx.astype(np.int64).reshape(-1)
+        n = proj.weights.nnz
+        if idx.size and (idx.min() < 0 or idx.max() >= n):
+            raise invalid(f"probe_weights on '{proj.name}'", "synapses", int(idx[(idx < 0) | (idx >= n)][0]),
+                          f"must index the projection's {n} synapses (0..{n - 1})")
+        merged = np.union1d(self.weight_probes.get(proj.name, np.zeros(0, np.int64)), idx).astype(np.int64)
+        self.weight_probes[proj.name] = merged
+        return merged
 
     # -- queries ------------------------------------------------------------------------
     def __getitem__(self, name: str) -> Population:

@@ -67,6 +67,24 @@ class Projection:
         pre = np.repeat(np.arange(self.pre.size), np.diff(self.weights.indptr))
         return pre, self.weights.indices, self.weights.data, self.delay_steps
 
+    def synapse_index(self, pre, post) -> np.ndarray:
+        """Index (in ``weights.data`` order) of the synapse from ``pre[k]`` to ``post[k]`` for
+        every k (the first one of a multapse); a pair without a synapse is a NetworkError."""
+        from ..errors import NetworkError
+
+        pre, post = np.broadcast_arrays(np.asarray(pre, dtype=np.int64), np.asarray(post, dtype=np.int64))
+        w = self.weights
+        out = np.empty(pre.size, dtype=np.int64)
+        for k, (i, j) in enumerate(zip(pre.reshape(-1), post.reshape(-1))):  # a few probed synapses
+            if not (0 <= i < self.pre.size and 0 <= j < self.post.size):
+                raise NetworkError(f"Projection '{self.name}': no neuron pair ({i}, {j}); pre has {self.pre.size} "
+                                   f"and post {self.post.size} neurons")
+            hit = np.flatnonzero(w.indices[w.indptr[i]:w.indptr[i + 1]] == j)
+            if hit.size == 0:
+                raise NetworkError(f"Projection '{self.name}': no synapse from pre {i} to post {j}")
+            out[k] = w.indptr[i] + hit[0]
+        return out.reshape(pre.shape)
+
     def __repr__(self):
         into = "" if self.receptor == "syn" else f" ({self.receptor})"
         plastic = "".join(f", {rule!r}" for rule in (self.stp, self.plasticity) if rule is not None)

@@ -41,6 +41,7 @@ class LavaGraph:
     source_spikes: dict
     horizon_steps: int
     links: list = field(default_factory=list)
+    weight_taps: dict = field(default_factory=dict)
 
     @property
     def anchor(self):
@@ -64,15 +65,18 @@ def build_graph(program, plan: LavaPlan, horizon_steps: int) -> LavaGraph:
             neurons[name] = _neuron_process(n.kind, q, plan.precision, qnet, initial_bias.get(name))
     synapses = {}
     for block in plan.blocks:
-        proc = _connection(block)
+        proc = _connection(block, plan.neurons[block.post].size)
         neurons[block.pre].s_out.connect(proc.s_in)
+        if block.learning is not None:  # the learning rule reads the postsynaptic spikes too
+            neurons[block.post].s_out.connect(proc.s_post)
         proc.a_out.connect(getattr(neurons[block.post], block.port))
         synapses[block.name] = proc
     if not any(p is not None for p in neurons.values()):
         raise BuildError(f"Program '{program.name}': no neuron to run in Lava (only unconnected sources)")
     links = _link_components(plan, neurons)
     spike_taps, trace_taps = _taps(program, plan, neurons, TAP_BUFFER_STEPS)
-    return LavaGraph(neurons, synapses, spike_taps, trace_taps, source_spikes, horizon_steps, links)
+    weight_taps = _weight_taps(plan, synapses, TAP_BUFFER_STEPS)
+    return LavaGraph(neurons, synapses, spike_taps, trace_taps, source_spikes, horizon_steps, links, weight_taps)
 
 
 # ------------------------------------------------------------------------------------------
@@ -142,7 +146,17 @@ def _neuron_process(kind: str, q, precision, qnet, bias_update):
 # Connections
 
 
-def _connection(block: SynapseBlock):
+def _connection(block: SynapseBlock, n_post: int):
+    if block.learning is not None:
+        from neurocompile.chip.learning import column_index
+        from neurocompile.lava.processes import NcPlasticConnection
+        p = block.plastic
+        n_out, n_pre = block.weights.shape
+        return NcPlasticConnection(n_pre=n_pre, n_out=n_out, n_post=n_post, indptr=p["indptr"], post=p["post"],
+                                   first=p["first"], delay=p["delay"], weight=p["weight"], mant=p["mant"],
+                                   weight_exp=block.weight_exp, learning=block.learning,
+                                   columns=column_index(p["indptr"], p["post"] - p["first"], n_post),
+                                   probed=p["probed"], name=block.name)
     if block.stp is not None or block.gate is not None:
         from neurocompile.lava.processes import NcGatedConnection, NcStpConnection
         pre, post, mant, delay = block.synapses
@@ -250,6 +264,18 @@ def _taps(program, plan: LavaPlan, neurons: dict, buffer_steps: int):
         tap.connect_var(getattr(neurons[name], var_name))
         trace_taps[(name, variable)] = tap
     return spike_taps, trace_taps
+
+
+def _weight_taps(plan: LavaPlan, synapses: dict, buffer_steps: int) -> dict:
+    """A VarWire on the ``probed`` Var of every plastic connection with weight probes."""
+    from lava.proc.io.extractor import VarWire
+    taps = {}
+    for block in plan.blocks:
+        if block.learning is not None and block.plastic["probed"].size:
+            tap = VarWire(buffer_size=buffer_steps)
+            tap.connect_var(synapses[block.name].probed)
+            taps[block.name] = tap
+    return taps
 
 
 def tap_models() -> dict:

@@ -90,9 +90,13 @@ class SynapseBlock:
     stp: np.ndarray | None = None
     synapses: tuple | None = None
     gate: np.ndarray | None = None
+    learning: np.ndarray | None = None
+    plastic: dict | None = None
 
     @property
     def lava_class(self) -> str:
+        if self.learning is not None:
+            return "NcPlasticConnection"
         if self.stp is not None:
             return "NcStpConnection"
         if self.gate is not None:
@@ -122,9 +126,10 @@ def plan_program(program, native_lif: bool = True) -> LavaPlan:
         if qp.receptor:  # the receptor's rows of the elements' port (receptor-major)
             first = post.receptors.index(qp.receptor) * post.size
             blocks.extend(_plan_blocks(qp, qnet.populations[qp.pre].size, len(post.receptors.names) * post.size,
-                                       first, "e_in"))
+                                       first, "e_in", probed=program.weight_probes.get(qp.name)))
         else:
-            blocks.extend(_plan_blocks(qp, qnet.populations[qp.pre].size, post.size))
+            blocks.extend(_plan_blocks(qp, qnet.populations[qp.pre].size, post.size,
+                                       probed=program.weight_probes.get(qp.name)))
     return LavaPlan(neurons, tuple(blocks), tuple(qnet.bias_updates), precision)
 
 
@@ -191,7 +196,8 @@ def lava_lif_obstacle(q, precision) -> str:
 # Synapses
 
 
-def _plan_blocks(qp, pre_size: int, post_size: int, first: int = 0, port: str = "a_in") -> list[SynapseBlock]:
+def _plan_blocks(qp, pre_size: int, post_size: int, first: int = 0, port: str = "a_in",
+                 probed=None) -> list[SynapseBlock]:
     """Connection blocks of one quantized projection (onto rows ``first + post`` of a port
     with ``post_size`` rows).
 
@@ -204,6 +210,14 @@ def _plan_blocks(qp, pre_size: int, post_size: int, first: int = 0, port: str = 
     pre = qp.pre_index
     post = qp.post_index.astype(np.int64) + first
     mant = qp.weight_mant.astype(np.int64)
+    if qp.learning is not None:  # our plastic connection: the compiled CSR, register by register
+        weights = sp.csr_matrix((mant.astype(np.int32), (post, pre)), shape=(post_size, pre_size))
+        plastic = dict(indptr=np.asarray(qp.indptr, dtype=np.int64), post=post, first=first,
+                       weight=qp.plastic_weight, mant=mant,
+                       delay=qp.delay_steps.astype(np.int64),
+                       probed=np.zeros(0, np.int64) if probed is None else np.asarray(probed, dtype=np.int64))
+        return [SynapseBlock(qp.name, qp.name, qp.pre, qp.post, weights, None, int(qp.weight_exp), qp.sign_mode,
+                             False, port, learning=qp.learning, plastic=plastic)]
     if qp.stp is not None or qp.gate is not None:  # our connection process: every synapse as it is
         weights = sp.csr_matrix((mant.astype(np.int32), (post, pre)), shape=(post_size, pre_size))
         return [SynapseBlock(qp.name, qp.name, qp.pre, qp.post, weights, None, int(qp.weight_exp), qp.sign_mode,

@@ -7,6 +7,11 @@
 * :class:`NcStpConnection`: a projection with short-term plasticity (docs/chip.md section
   3.4), which Lava's connections cannot express: each spike's synapses scaled by its
   presynaptic neuron's efficacy, with the chip's delays and floors.
+* :class:`NcPlasticConnection`: a plastic projection (docs/chip.md section 3.6): the chip's
+  STDP rule with its integer traces and weight registers, which needs the postsynaptic spikes
+  (a second input port ``s_post``). Lava's learning engine (``LearningDense`` with
+  ``STDPLoihi``) runs another integer rule (its own trace widths, and stochastic rounding drawn
+  from Lava's generator), so it cannot give the emulator's weights bit for bit.
 * :class:`NcGatedConnection`: a projection onto an NMDA receptor (docs/chip.md section 3.5):
   its presynaptic gates rise every step and send their rises, graded, through the synapses.
 * :class:`NcLifReceptors`, :class:`NcAdexReceptors`: the same with receptor elements
@@ -42,6 +47,7 @@ from neurocompile.chip.adex import ADEX_REGISTERS, HH_REGISTERS, adex_soma_step
 from neurocompile.chip.dendrite import read_dendrite
 from neurocompile.chip.host import bias_value
 from neurocompile.chip.lif import LIF_REGISTERS, lif_soma_step
+from neurocompile.chip.learning import learning_step
 from neurocompile.chip.nmda import (G_A, G_A_SHIFT, G_D_DECAY, G_D_RISE, GATE_FRACTION_BITS, GATE_ONE, GATE_X_LIMIT,
                                     nmda_gate_array)
 from neurocompile.chip.receptors import add_contributions, owner_loads, receptor_step
@@ -414,3 +420,77 @@ class PyNcGatedConnectionModel(_RingConnectionModel):
         self._add(rising, rise[rising], lambda synapses, row_rise: p["mant"][synapses] * row_rise)
         self.x[:] = x
         self.s[:] = s
+
+
+class NcPlasticConnection(AbstractProcess):
+    """A plastic projection (docs/chip.md section 3.6) as a Lava connection: STDP as the chip
+    runs it, on its weight registers ``weight`` (a Var: the learned registers after a run).
+
+    Args:
+        n_pre, n_out: sizes of the presynaptic population and of the port it feeds.
+        n_post: the postsynaptic population's size (``s_post`` carries its spikes).
+        indptr, post, delay: its synapses as the compiled CSR over presynaptic neurons (post as
+            rows of the port, ``first`` the row of postsynaptic neuron 0; delays in steps).
+        weight: the initial registers (int32); mant: what they deliver; weight_exp: the
+            projection's exponent; learning: its :data:`~neurocompile.chip.learning.LEARNING_COLUMNS` row;
+            columns: :func:`~neurocompile.chip.learning.column_index` of the synapses;
+            probed: synapse indices whose registers the Var ``probed`` holds after each step.
+    """
+
+    def __init__(self, *, n_pre, n_out, n_post, indptr, post, first, delay, weight, mant, weight_exp, learning,
+                 columns, probed, name=None):
+        delay = np.asarray(delay, dtype=np.int64)
+        delays = np.unique(delay) if delay.size else np.ones(1, dtype=np.int64)
+        col_ptr, col_synapse, pre_of = columns
+        super().__init__(n_out=n_out, weight_exp=int(weight_exp), learning=np.asarray(learning, dtype=np.int64),
+                         indptr=np.asarray(indptr, dtype=np.int64), post=np.asarray(post, dtype=np.int64),
+                         post_local=np.asarray(post, dtype=np.int64) - first, delay=delay,
+                         group=np.searchsorted(delays, delay), n_groups=delays.size, length=int(delays.max()) + 1,
+                         col_ptr=col_ptr, col_synapse=col_synapse, pre_of=pre_of,
+                         probed_synapses=np.asarray(probed, dtype=np.int64), name=name)
+        self.s_in = InPort(shape=(n_pre,))
+        self.s_post = InPort(shape=(n_post,))
+        self.a_out = OutPort(shape=(n_out,))
+        self.weight = Var(shape=(max(len(weight), 1),), init=np.asarray(weight, dtype=np.int32) if len(weight) else 0)
+        self.mant = Var(shape=(max(len(mant), 1),), init=np.asarray(mant, dtype=np.int32) if len(mant) else 0)
+        self.x = Var(shape=(n_pre,), init=0)
+        self.y = Var(shape=(n_post,), init=0)
+        self.probed = Var(shape=(max(len(probed), 1),), init=0)
+
+
+@implements(proc=NcPlasticConnection, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt")
+class PyNcPlasticConnectionModel(_RingConnectionModel):
+    """Each step: send what arrives now (each floor group's sum floored when the exponent is
+    negative), add the synapses of this step's presynaptic spikes with the mantissas their
+    registers deliver, then learn from this step's pre- and postsynaptic spikes, as the
+    emulator does after its deliveries."""
+
+    s_post: PyInPort = LavaPyType(PyInPort.VEC_DENSE, bool, precision=1)
+    weight: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=16)
+    mant: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=16)
+    x: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=31)
+    y: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=31)
+    probed: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=16)
+
+    def run_spk(self):
+        p = self.proc_params
+        exp = p["weight_exp"]
+        self._send(lambda arriving: arriving if exp >= 0 else arriving >> -exp)  # floor per group
+        pre_spiking = np.flatnonzero(self.s_in.recv()).astype(np.int64)
+        post_spiking = np.flatnonzero(self.s_post.recv()).astype(np.int64)
+        mant = self.mant.astype(np.int64)
+        self._add(pre_spiking, np.zeros(pre_spiking.size, dtype=np.int64),
+                  lambda synapses, _: mant[synapses] << exp if exp >= 0 else mant[synapses])
+        n = p["post"].size
+        weight, mant16 = self.weight[:n].astype(np.int32), mant[:n].astype(np.int16)
+        x, y = self.x.astype(np.int32), self.y.astype(np.int32)
+        learning_step(p["learning"], weight, mant16, x, y, pre_spiking, post_spiking, p["indptr"], p["post_local"],
+                      p["col_ptr"], p["col_synapse"], p["pre_of"])
+        self.weight[:n] = weight
+        self.mant[:n] = mant16
+        self.x[:] = x
+        self.y[:] = y
+        if p["probed_synapses"].size:
+            self.probed[:] = weight[p["probed_synapses"]]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import scipy.sparse as sp
 
 from neurocompile.chip.host import BiasSchedule, bias_value
 from neurocompile.errors import NeurocompileError
@@ -75,7 +76,10 @@ class LavaRun:
             why = f"  ({n.reason})" if n.reason else ""
             lines.append(f"population {n.name}: {n.kind} [{where}]{why}")
         for b in self.plan.blocks:
-            ours = ("  [CPU simulation only] (short-term plasticity: Lava's connections have none)"
+            ours = ("  [CPU simulation only] (STDP as the chip runs it: Lava's learning engine, LearningDense with "
+                    "STDPLoihi, has other trace widths and stochastic rounding from its own generator, so its weights "
+                    "cannot equal the emulator's bit for bit)" if b.learning is not None else
+                    "  [CPU simulation only] (short-term plasticity: Lava's connections have none)"
                     if b.stp is not None else
                     "  [CPU simulation only] (NMDA gates: graded, every step)" if b.gate is not None else "")
             lines.append(f"projection {b.name}: {b.lava_class} {b.pre} -> {b.post}, "
@@ -103,6 +107,7 @@ class LavaRun:
         t2 = time.perf_counter()
         spikes = {name: [] for name in graph.spike_taps}
         traces = {key: [] for key in graph.trace_taps}
+        probed = {name: [] for name in graph.weight_taps}
         try:
             writes = dict(self._bias_schedule(n_steps))
             stops = sorted(set(writes) | set(range(0, n_steps, TAP_BUFFER_STEPS)) | {n_steps})
@@ -114,10 +119,14 @@ class LavaRun:
                     spikes[name].extend(tap.receive() for _ in range(stop - start))
                 for key, tap in graph.trace_taps.items():
                     traces[key].extend(tap.receive() for _ in range(stop - start))
+                for name, tap in graph.weight_taps.items():
+                    probed[name].extend(tap.receive() for _ in range(stop - start))
+            registers = {b.name: np.asarray(graph.synapses[b.name].weight.get()) for b in self.plan.blocks
+                         if b.learning is not None}
         finally:
             anchor.stop()
         t3 = time.perf_counter()
-        result = self._collect(graph, n_steps, spikes, traces)
+        result = self._collect(graph, n_steps, spikes, traces, registers, probed)
         self.timings.update(compile=t1 - t0, start=t2 - t1, run=t3 - t2,
                             collect=time.perf_counter() - t3)
         return result
@@ -137,7 +146,7 @@ class LavaRun:
             out.append((step, writes))
         return out
 
-    def _collect(self, graph, n_steps: int, spikes: dict, traces: dict) -> Result:
+    def _collect(self, graph, n_steps: int, spikes: dict, traces: dict, registers: dict, probed: dict) -> Result:
         program = self.program
         pops = program.quantized.populations
         recorder = Recorder(program.probes, {n: q.size for n, q in pops.items()}, n_steps)
@@ -156,8 +165,20 @@ class LavaRun:
             data = np.rint(np.asarray(values).reshape(n_steps, -1)).astype(np.int64)
             first = self.plan.neurons[key[0]].offsets.get(key[1], 0)  # a receptor's elements in r0/r1
             recorder.traces[key][:] = data[:, first + recorder.trace_probes[key]]
+        weights, weight_traces = {}, {}
+        projections = {qp.name: qp for qp in program.quantized.projections}
+        for name, register in registers.items():  # plastic projections: registers times the weight step
+            qp = projections[name]
+            step = qp.report["stdp"]["weight_step"]
+            shape = (pops[qp.pre].size, pops[qp.post].size)
+            weights[name] = sp.csr_matrix((register[:qp.n_synapses] * step, qp.post_index, qp.indptr), shape=shape)
+            if name in probed:
+                synapses = program.weight_probes[name]
+                record = np.rint(np.asarray(probed[name]).reshape(n_steps, -1)[:, :synapses.size])
+                weight_traces[name] = (np.asarray(synapses), record * step)
         return Result(backend="lava", dt=program.dt, n_steps=n_steps, counts=counts, recorder=recorder,
-                      stats=None, to_physical=program.quantized.physical_scales(recorder.trace_probes))
+                      stats=None, to_physical=program.quantized.physical_scales(recorder.trace_probes),
+                      weights=weights, weight_traces=weight_traces)
 
     def _check_li_silent(self, name: str, neuron, raster: np.ndarray) -> None:
         """An LI population runs as a Lava LIF with the largest threshold; it must never spike."""

@@ -105,6 +105,39 @@ def synapse_entries_per_core(synapses, core_of: dict, n_cores: int) -> np.ndarra
     return out
 
 
+def learning_usage(projections, core_of: dict, n_cores: int, target) -> tuple[np.ndarray, np.ndarray]:
+    """``(plastic, extra_entries)`` per core (n_cores,): the plastic synapses of the quantized
+    ``projections`` on each core (a synapse sits on its postsynaptic neuron's core) and the
+    synapse entries their wider registers take beyond one each (the target's
+    ``[learning] plastic_synapse_entries``)."""
+    plastic = synapse_entries_per_core(((qp.post, qp.post_index) for qp in projections
+                                        if getattr(qp, "learning", None) is not None), core_of, n_cores)
+    per_synapse = target.learning.plastic_synapse_entries if target.learning is not None else 1
+    return plastic, plastic * (per_synapse - 1)
+
+
+def learning_capacity_problems(projections, core_of: dict, n_cores: int, target) -> list[str]:
+    """What exceeds a core's learning engine (``learning.plastic_synapses``) or, with the plastic
+    synapses' wider registers, its synapse memory: one sentence per limit, naming the first core.
+    Placement counts a synapse as one entry; this check counts what a plastic one really takes."""
+    plastic, extra = learning_usage(projections, core_of, n_cores, target)
+    if not plastic.any():
+        return []
+    problems = []
+    limit = target.learning.plastic_synapses if target.learning is not None else 0
+    over = np.flatnonzero(plastic > limit)
+    if over.size:
+        problems.append(f"core {int(over[0])} holds {int(plastic[over[0]])} plastic synapses, more than the "
+                        f"{limit} its learning engine updates (learning.plastic_synapses; {over.size} core(s) over)")
+    entries = synapse_entries_per_core(((qp.post, qp.post_index) for qp in projections), core_of, n_cores) + extra
+    full = np.flatnonzero(entries > target.core.synapse_entries)
+    if full.size:
+        problems.append(f"core {int(full[0])} needs {int(entries[full[0]])} synapse entries with its plastic synapses' "
+                        f"{target.learning.plastic_synapse_entries} entries each, more than core.synapse_entries = "
+                        f"{target.core.synapse_entries} ({full.size} core(s) over)")
+    return problems
+
+
 def synapses_per_core(network, core_of: dict, n_cores: int) -> np.ndarray:
     """Synapse entries stored on every core by the projections of ``network``."""
     return synapse_entries_per_core(((proj.post.name, proj.weights.indices) for proj in network.projections),

@@ -26,8 +26,8 @@ from ..quantize.types import BiasUpdate, QuantizedNetwork, QuantizedPopulation, 
 from .archive import Archive, ProgramFileError, UnreadableProgramFileError, _one_line, size_budget
 
 FORMAT_NAME = "neurocompile-program"
-FORMAT_VERSION = 5  # 3: receptor elements; 4: their conductances load a LIF's relaxation (the leak element);
-#                    5: the nonlinear soma's kind, square and x_u columns (Izhikevich)
+FORMAT_VERSION = 6  # 3: receptor elements; 4: their conductances load a LIF's relaxation (the leak element);
+#                    5: the nonlinear soma's kind, square and x_u columns (Izhikevich); 6: plastic projections
 
 _CLASSES = {cls.__name__: cls for cls in (
     AdexParams, ExpTable, FixedCoefficient, GateTables, LifParams, Placement, RouteTable, CoreUsage,
@@ -116,7 +116,7 @@ def save_program(program, path) -> None:
         "quantized": enc.encode(program.quantized), "placement": enc.encode(program.placement),
         "routes": enc.encode(program.routes), "usage": enc.encode(program.usage),
         "sources": enc.encode(program.sources), "probes": enc.encode(program.probes),
-        "info": enc.encode(program.info),
+        "info": enc.encode(program.info), "weight_probes": enc.encode(program.weight_probes),
     }
     manifest = np.frombuffer(json.dumps(tree).encode("utf-8"), dtype=np.uint8)
     path = Path(path)
@@ -157,7 +157,8 @@ def read_program(path) -> dict:
             name=tree["name"], target=target, quantized=_decode(tree["quantized"], arrays),
             placement=_decode(tree["placement"], arrays), routes=_decode(tree["routes"], arrays),
             usage=_decode(tree["usage"], arrays), sources=_decode(tree["sources"], arrays),
-            probes=_decode(tree["probes"], arrays), info=_decode(tree["info"], arrays))
+            probes=_decode(tree["probes"], arrays), info=_decode(tree["info"], arrays),
+            weight_probes=_decode(tree["weight_probes"], arrays))
     except KeyError as exc:
         raise ProgramFileError(f"'{path}' is incomplete: missing or malformed entry {_one_line(exc)}") from None
     except ProgramFileError as exc:

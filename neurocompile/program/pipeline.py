@@ -6,6 +6,7 @@ import dataclasses
 from ..errors import BuildError
 from ..place import DEFAULT_PLACER, RENAMED_PLACERS, core_usage, place, route_tables
 from ..place.destinations import destination_matrices
+from ..place.usage import learning_capacity_problems
 from ..quantize import quantize
 from ..quantize.precise_weights import placement_network
 from ..target import Target, load_target
@@ -43,6 +44,11 @@ def compile(network, target="emu", *, strict: bool = False, placer: str = DEFAUL
     broken = usage.violations()
     if broken:  # a placer bug, never a user error: placers must respect every limit
         raise BuildError(f"placement '{placer}' violates target limits: {'; '.join(broken[:5])}")
+    learning = learning_capacity_problems(quantized.projections, placement.core_of, placement.n_cores, tgt)
+    if learning:
+        raise BuildError(f"Network '{network.name}' exceeds the learning capacity of target '{tgt.name}': "
+                         f"{'; '.join(learning)}. Fewer plastic synapses per neuron, or a target with larger "
+                         "learning.plastic_synapses / core.synapse_entries")
     routes = route_tables(placed, placement, tgt, destinations)
     sources = {p.name: p.model for p in network.populations.values() if p.is_source}
     probes = tuple((p.population.name, p.indices, p.variable) for p in network.probes)
@@ -50,7 +56,8 @@ def compile(network, target="emu", *, strict: bool = False, placer: str = DEFAUL
             "seed": network.seed, "weight_precision": weight_precision,
             "ranges": "measured in float runs" if ranges is not None else "worst case",
             "compartments_per_neuron": compartments}
-    return Program(network.name, tgt, quantized, placement, routes, usage, sources, probes, info)
+    weight_probes = {name: idx.copy() for name, idx in network.weight_probes.items()}
+    return Program(network.name, tgt, quantized, placement, routes, usage, sources, probes, info, weight_probes)
 
 
 def compartments_per_neuron(quantized) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..errors import BuildError
 from ..quantize.receptors import element_count
-from ..quantize.support import check_no_plasticity
+from ..quantize.plasticity import check_plastic_projections, synapse_entries
 
 
 def slots_per_neuron(pop) -> int:
@@ -15,10 +15,11 @@ def slots_per_neuron(pop) -> int:
 
 
 def check_before_reference(network, target) -> None:
-    """Raise BuildError for a plastic projection (:func:`check_no_plasticity`), a delay beyond
+    """Raise BuildError for a plastic projection the target cannot learn
+    (:func:`check_plastic_projections`), a delay beyond
     the target's, or for neurons or synapses that need more cores than the target has (lower
     bounds; the placer may still need more)."""
-    check_no_plasticity(network)
+    check_plastic_projections(network, target)
     limit = target.precision.max_delay_steps
     for proj in network.projections:
         if proj.max_delay_steps > limit:
@@ -27,7 +28,7 @@ def check_before_reference(network, target) -> None:
                 f"({proj.max_delay_steps} steps at dt = {network.dt:g} ms) exceeds target '{target.name}''s "
                 f"max_delay_steps = {limit}")
     slots = sum(pop.size * slots_per_neuron(pop) for pop in network.populations.values() if not pop.is_source)
-    synapses = sum(proj.weights.nnz for proj in network.projections if not proj.post.is_source)
+    synapses = sum(synapse_entries(proj, target) for proj in network.projections if not proj.post.is_source)
     total = target.total_cores
     for amount, per_core, what, key in ((slots, target.core.neurons, "neuron slots", "core.neurons"),
                                         (synapses, target.core.synapse_entries, "synapses", "core.synapse_entries")):

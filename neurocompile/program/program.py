@@ -33,6 +33,8 @@ class Program:
         sources: population -> spike source model (generated on the host with the seed).
         probes: tuple of (population, indices, variable).
         info: compile options and versions.
+        weight_probes: plastic projection -> synapse indices whose weights a run records per
+            step (``net.probe_weights``).
     """
 
     name: str
@@ -44,6 +46,7 @@ class Program:
     sources: dict
     probes: tuple
     info: dict = field(default_factory=dict)
+    weight_probes: dict = field(default_factory=dict)
 
     @property
     def dt(self) -> float:
@@ -80,6 +83,13 @@ class Program:
         """The resource, quantization and placement report as plain text."""
         from .report import render_text
         return render_text(self, width=width)
+
+    def with_weights(self, result, freeze: bool = False) -> "Program":
+        """This program with its plastic projections starting from the weights ``result`` (a
+        run of it, or a float run of its network) ended with: continue learning, or with
+        ``freeze=True`` keep them fixed (batches, no learning cost). Save it to keep it."""
+        from .learned import with_weights
+        return with_weights(self, result, freeze)
 
     def save(self, path) -> None:
         """Write the program to ``path`` (``.ncp``); :func:`neurocompile.load` reads it back."""

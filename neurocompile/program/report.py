@@ -223,6 +223,35 @@ def projection_quant_table(program) -> Table:
     return t
 
 
+def learning_table(program) -> Table | None:
+    """The plastic projections (docs/chip.md section 3.6): their rule as the chip realises it,
+    their synapse memory and the learning engine's busiest core; None without any."""
+    plastic = [p for p in program.quantized.projections if p.learning is not None]
+    learning = program.target.learning
+    if not plastic or learning is None:
+        return None
+    from ..place.usage import learning_usage
+
+    per_core, _ = learning_usage(program.quantized.projections, program.placement.core_of, program.placement.n_cores,
+                                 program.target)
+    t = Table(title=Text(f"Learning (STDP): busiest core {int(per_core.max())} of {learning.plastic_synapses} plastic "
+                         f"synapses; {learning.update_pj:g} pJ, {learning.update_ns:g} ns per update"))
+    for col in ("projection", "rule", "synapses", "entries", "tau+, tau- ms (chip)", "A+, A- (chip)",
+                "w_min..w_max (chip)", "weight step"):
+        t.add_column(col)
+    for p in plastic:
+        r = Entries(f"projection '{p.name}'", p.report)
+        s = r.sub("stdp")
+        if s is None:
+            add_text_row(t, p.name, *("-",) * 7)
+            continue
+        rule = "additive" if int(p.learning[0]) == 0 else "multiplicative"
+        add_text_row(t, p.name, rule, str(p.n_synapses), str(p.n_synapses * learning.plastic_synapse_entries),
+                     f"{s.chip('tau_plus')}, {s.chip('tau_minus')}", f"{s.chip('A_plus')}, {s.chip('A_minus')}",
+                     f"{s.chip('w_min')}..{s.chip('w_max')}", s.number("weight_step", ".3g"))
+    return t
+
+
 def placement_table(program, rates=None, rates_from: str | None = None) -> Table:
     """Where each population sits and the whole placement's metrics, expected per step under
     ``rates`` (population -> Hz, labelled by ``rates_from``) or, without them, the default
@@ -253,8 +282,9 @@ def tables(program, rates=None, rates_from: str | None = None) -> list[Table]:
     them. ``rates``, ``rates_from``: see :func:`placement_table`."""
     receptors = receptor_quant_table(program)
     projections = [projection_quant_table(program)] if program.quantized.projections else []
+    learning = learning_table(program)
     return [resource_table(program), population_quant_table(program), *([receptors] if receptors else []),
-            *projections, placement_table(program, rates, rates_from)]
+            *projections, *([learning] if learning else []), placement_table(program, rates, rates_from)]
 
 
 def render_text(program, width: int = 110) -> str:

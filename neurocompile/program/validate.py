@@ -21,6 +21,9 @@ from ..chip import SOMAS, AdexParams, ExpTable, FixedCoefficient, LifParams
 from ..chip.adex import (ADEX_COEFFICIENT_BITS, ADEX_MAX_SHIFT, KIND_EXP, KIND_HH, KIND_SQUARE, MAX_SUBSTEPS,
                          exp_table_of, gate_table_offset)
 from ..chip.hh import HH_GATE_BITS, GateTables
+from ..chip.learning import (L_A_MINUS_MANT, L_A_MINUS_SHIFT, L_A_PLUS_MANT, L_A_PLUS_SHIFT, L_FRACTION_BITS,
+                             L_KEEP_X, L_KEEP_Y, L_RULE, L_W_MAX, L_W_MIN, LEARNING_COLUMNS, RATE_BITS, RULES,
+                             TRACE_DECAY_BITS)
 from ..chip.nmda import GATE_COLUMNS, GATE_DECAY_BITS, G_A, G_A_SHIFT, G_D_DECAY, G_D_RISE
 from ..chip.receptors import (BLOCK_FRACTION_BITS, CONDUCTANCE_KIND, CURRENT_KIND, R_BLOCK_OFFSET,
                               R_BLOCK_ORIGIN, R_BLOCK_SHIFT, R_BLOCK_SIZE, R_COUPLE, R_COUPLE_SHIFT, R_DECAY0,
@@ -31,7 +34,7 @@ from ..errors import NeurocompileError
 from ..ir.inputs import PoissonSource, SpikeTrains
 from ..place.placement import HOST, Placement
 from ..place.routing import RouteTable
-from ..place.usage import LIMITS, CoreUsage, synapse_entries_per_core
+from ..place.usage import LIMITS, CoreUsage, learning_capacity_problems, synapse_entries_per_core
 from ..quantize.hh import gate_tables_for
 from ..quantize.receptors import COEFFICIENT_BITS, E_REV_BITS, QuantizedReceptors
 from ..quantize.weights import mantissa_range
@@ -143,6 +146,7 @@ def validate_program(program, path) -> None:
     _sources(c, program.sources, pops, dt)
     _placement(c, target, program.placement, pops)
     _synapse_entries(c, target, program.placement, projections)
+    _weight_probes(c, program.weight_probes, q.projections)
     _routes(c, program.routes, sizes, program.placement.n_cores)
     _usage(c, program.usage, program.placement.n_cores)
     _probes(c, program.probes, pops)
@@ -417,6 +421,39 @@ def _projection(c: Checker, target, k: int, qp, pops: dict) -> None:
         c.within(where, "gate.a.shift", gate[G_A_SHIFT], 0, MAX_SHIFT)
         for index in (G_D_RISE, G_D_DECAY):
             c.within(where, f"gate.{GATE_COLUMNS[index]}", gate[index], 0, 1 << GATE_DECAY_BITS)
+    if qp.learning is not None or getattr(qp, "plastic_weight", None) is not None:
+        _plastic(c, target, where, qp, n)
+
+
+def _plastic(c: Checker, target, where: str, qp, n: int) -> None:
+    """A plastic projection's learning row and registers, against the target's learning engine."""
+    learning = target.learning
+    if learning is None:
+        raise c.fail(where, "learning", "an STDP row", f"needs a target with a learning engine; '{target.name}' has none")
+    if qp.learning is None or qp.plastic_weight is None:
+        raise c.fail(where, "learning", "one of learning and plastic_weight", "needs both")
+    if qp.sign_mode != "excitatory" or qp.stp is not None or qp.gate is not None:
+        raise c.fail(where, "sign_mode", qp.sign_mode, "must be excitatory, without stp or gate (plastic projection)")
+    row = c.array(where, "learning", qp.learning, INTEGER, (len(LEARNING_COLUMNS),))
+    c.within(where, "learning.rule", row[L_RULE], 0, max(RULES.values()))
+    for index in (L_KEEP_X, L_KEEP_Y):
+        c.within(where, f"learning.{LEARNING_COLUMNS[index]}", row[index], 1, 1 << TRACE_DECAY_BITS)
+    for mant, shift in ((L_A_PLUS_MANT, L_A_PLUS_SHIFT), (L_A_MINUS_MANT, L_A_MINUS_SHIFT)):
+        c.within(where, f"learning.{LEARNING_COLUMNS[mant]}", row[mant], 0, (1 << (RATE_BITS - 1)) - 1)
+        c.within(where, f"learning.{LEARNING_COLUMNS[shift]}", row[shift], 1, 62)
+    bits = learning.weight_fraction_bits
+    c.within(where, "learning.fraction_bits", row[L_FRACTION_BITS], bits, bits,
+             "must equal the target's learning.weight_fraction_bits")
+    top = mantissa_range("excitatory", target.precision.weight_mantissa_bits)[1] << bits
+    c.within(where, "learning.w_max", row[L_W_MAX], 1, top)
+    c.within(where, "learning.w_min", row[L_W_MIN], 0, int(row[L_W_MAX]) - 1, "must be below learning.w_max")
+    weight = c.array(where, "plastic_weight", qp.plastic_weight, INTEGER, (n,))
+    c.within(where, "plastic_weight", weight, int(row[L_W_MIN]), int(row[L_W_MAX]), "must lie within the bounds")
+    delivered = (weight.astype(np.int64) + (1 << (bits - 1))) >> bits
+    if not np.array_equal(delivered, np.asarray(qp.weight_mant, dtype=np.int64)):
+        bad = delivered != np.asarray(qp.weight_mant, dtype=np.int64)
+        raise c.fail(where, _at("weight_mant", delivered, bad), _first(np.asarray(qp.weight_mant), bad),
+                     "must be what its plastic weight register delivers")
 
 
 def _bias_update(c: Checker, target, update, pops: dict) -> None:
@@ -501,6 +538,21 @@ def _synapse_entries(c: Checker, target, placement, projections) -> None:
         raise c.fail("placement", _at("synapse entries of core", entries, full), _first(entries, full),
                      f"exceeds the {target.core.synapse_entries} synapse entries a core of target "
                      f"'{target.name}' holds")
+    learning = learning_capacity_problems(projections, placement.core_of, placement.n_cores, target)
+    if learning:
+        raise ProgramFileError(f"'{c.path}': placement: {learning[0]}")
+
+
+def _weight_probes(c: Checker, probes, projections) -> None:
+    """Weight probes name plastic projections and index their synapses."""
+    c.instance("program", "weight_probes", probes, dict)
+    plastic = {qp.name: qp for qp in projections if qp.learning is not None}
+    for name, synapses in probes.items():
+        if name not in plastic:
+            raise c.fail("program", "weight_probes", name, "must name a plastic projection")
+        n = plastic[name].n_synapses
+        c.within(f"weight probes of '{name}'", "synapses", c.array(f"weight probes of '{name}'", "synapses", synapses,
+                                                                   INTEGER, (np.size(synapses),)), 0, n - 1)
 
 
 def _routes(c: Checker, routes, sizes: dict, n_cores: int) -> None:

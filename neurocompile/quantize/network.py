@@ -20,7 +20,8 @@ from .precise_weights import quantize_projection_parts
 from .receptors import LEAK_ELEMENT, quantize_receptors, receptor_weight_sums
 from .lif import first_order_leak, quantize_lif
 from .risk import overflow_risks
-from .support import check_no_plasticity, model_support
+from .plasticity import quantize_plastic_projection
+from .support import model_support
 from .synapse_sums import chunked_bincount, chunked_max_abs
 from .types import QuantizedNetwork, QuantizedPopulation
 from .weights import quantize_projection
@@ -57,14 +58,15 @@ def quantize(network, target, strict: bool = False, *, weight_precision: str = "
         raise invalid("quantize", "weight_precision", weight_precision,
                       f"must be one of {', '.join(map(repr, WEIGHT_PRECISIONS))}")
     network.validate()
-    check_no_plasticity(network)
     precision = target.precision
     incoming = {name: np.zeros(pop.size) for name, pop in network.populations.items()}
     largest = {name: np.zeros(pop.size) for name, pop in network.populations.items()}
     for proj in network.projections:
         w = proj.weights
-        incoming[proj.post.name] += chunked_bincount(w.indices, np.abs, w.data, pop_size=w.shape[1])
-        chunked_max_abs(w.indices, w.data, largest[proj.post.name])
+        # a plastic synapse can reach w_max: registers that sum its input must hold that
+        data = w.data if proj.plasticity is None else np.full(w.data.size, float(proj.plasticity.w_max))
+        incoming[proj.post.name] += chunked_bincount(w.indices, np.abs, data, pop_size=w.shape[1])
+        chunked_max_abs(w.indices, data, largest[proj.post.name])
     injected = {name: np.zeros(pop.size) for name, pop in network.populations.items()}
     for inj in network.currents:
         np.maximum.at(injected[inj.population.name], inj.indices, float(np.max(np.abs(inj.current.amplitudes))))
@@ -87,7 +89,10 @@ def quantize(network, target, strict: bool = False, *, weight_precision: str = "
     projs = []
     for p in network.projections:
         discrete = isinstance(p.post.model, (DiscreteLIF, DiscreteLI))
-        if weight_precision == "double" or (weight_precision == "auto" and discrete):
+        if p.plasticity is not None:  # one register per synapse: never split into parts
+            projs.append(quantize_plastic_projection(p, pops[p.post.name], precision, target.learning,
+                                                     precision.max_delay_steps))
+        elif weight_precision == "double" or (weight_precision == "auto" and discrete):
             projs.extend(quantize_projection_parts(p, pops[p.post.name], precision, precision.max_delay_steps))
         else:
             projs.append(quantize_projection(p, pops[p.post.name], precision, precision.max_delay_steps, strict))

@@ -2,7 +2,7 @@
 
 Spike sources (Poisson, explicit spike trains) are generated on the host for every back end, so
 only neuron populations are checked, with their receptors (``receptors=``) and the short-term
-plasticity of projections; each is named in the target's ``[models]`` like a neuron model.
+plasticity (short-term, STDP) of projections; each is named in the target's ``[models]`` like a neuron model.
 """
 from __future__ import annotations
 
@@ -26,16 +26,7 @@ def model_support(network, target) -> dict[str, str]:
             for name, receptor in pop.model.receptors.items():
                 target.require_model(type(receptor).__name__, f"Population '{pop.name}', receptor '{name}'")
     for proj in network.projections:
-        if proj.stp is not None:
-            target.require_model(type(proj.stp).__name__, f"Projection '{proj.name}'")
+        for rule in (proj.stp, proj.plasticity):
+            if rule is not None:
+                target.require_model(type(rule).__name__, f"Projection '{proj.name}'")
     return support
-
-
-def check_no_plasticity(network) -> None:
-    """Raise BuildError for a plastic projection: STDP runs in the float reference
-    (``nc.simulate``) only; the chip's learning rule (issue 19) is not there yet."""
-    for proj in network.projections:
-        if proj.plasticity is not None:
-            raise BuildError(f"Projection '{proj.name}': plasticity = {proj.plasticity!r} runs in the float "
-                             "reference (nc.simulate) only so far; the chip has no learning rule yet, so a "
-                             "network with it cannot be compiled")

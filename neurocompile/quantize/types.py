@@ -98,6 +98,10 @@ class QuantizedProjection:
             (:data:`~neurocompile.chip.short_term.STP_COLUMNS`, int64), or None.
         gate: onto an NMDA receptor, its presynaptic gates' row
             (:data:`~neurocompile.chip.nmda.GATE_COLUMNS`, int64), or None.
+        learning: a plastic projection's STDP row
+            (:data:`~neurocompile.chip.learning.LEARNING_COLUMNS`, int64), or None.
+        plastic_weight: a plastic projection's initial weight registers ``W`` (int32, aligned
+            with ``post_index``; ``weight_mant`` holds what they deliver), or None.
     """
 
     name: str
@@ -115,6 +119,13 @@ class QuantizedProjection:
     receptor: str = ""
     stp: np.ndarray | None = None
     gate: np.ndarray | None = None
+    learning: np.ndarray | None = None
+    plastic_weight: np.ndarray | None = None
+
+    @property
+    def plastic(self) -> bool:
+        """True for a projection whose weights the learning rule changes."""
+        return self.learning is not None
 
     @property
     def n_synapses(self) -> int:

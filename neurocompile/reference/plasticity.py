@@ -15,8 +15,11 @@ from .delivery import synapse_range
 class PlasticSynapses:
     """The weights and traces of one plastic projection during a run."""
 
-    def __init__(self, projection, weight: np.ndarray):
+    def __init__(self, projection, weight: np.ndarray, probed: np.ndarray | None = None, n_steps: int = 0):
         rule = projection.plasticity
+        #: synapse indices recorded every step into ``record[step, k]``
+        self.probed = np.zeros(0, np.int64) if probed is None else np.asarray(probed, dtype=np.int64)
+        self.record = np.zeros((n_steps if self.probed.size else 0, self.probed.size))
         self.rule = rule
         self.weight = weight  # the delivery's array: updated in place
         w = projection.weights
@@ -35,8 +38,8 @@ class PlasticSynapses:
         self.additive = rule.rule == "additive"
         self.a_plus, self.a_minus = float(rule.A_plus), float(rule.A_minus)
 
-    def step(self, pre_spiked: np.ndarray, post_spiked: np.ndarray) -> None:
-        """One step of the rule, after the step's spikes were delivered."""
+    def step(self, pre_spiked: np.ndarray, post_spiked: np.ndarray, step: int = 0) -> None:
+        """One step ``step`` of the rule, after the step's spikes were delivered."""
         self.x *= self.keep_x
         self.y *= self.keep_y
         if pre_spiked.size:
@@ -51,3 +54,5 @@ class PlasticSynapses:
             potentiation = self.a_plus * (self.w_max if self.additive else self.w_max - w)
             self.weight[synapses] = np.clip(w + potentiation * self.x[self.pre[synapses]], self.w_min, self.w_max)
             self.y[post_spiked] += 1.0
+        if self.probed.size:
+            self.record[step] = self.weight[self.probed]

@@ -139,7 +139,8 @@ def _simulate_one(network, n_steps: int, run_inputs: RunInputs) -> Result:
         delivery = DelayedDelivery(proj, ring)
         outgoing[proj.pre.name].append(delivery)
         if proj.plasticity is not None:
-            plastic.append((proj, PlasticSynapses(proj, delivery.weight)))
+            plastic.append((proj, PlasticSynapses(proj, delivery.weight, network.weight_probes.get(proj.name),
+                                                  n_steps)))
     several = {p.name: p.model.has_receptors for p in neurons}  # updaters that take (R, size)
     gated = {name: [d for d in deliveries if d.gate is not None] for name, deliveries in outgoing.items()}
     source_streams = {
@@ -176,7 +177,7 @@ def _simulate_one(network, n_steps: int, run_inputs: RunInputs) -> Result:
             for delivery in gated[name]:  # NMDA gates rise and deliver every step
                 delivery.deliver(step, idx)
         for proj, synapses in plastic:  # after delivery: a spike carries the weight it found
-            synapses.step(fired[proj.pre.name], fired[proj.post.name])
+            synapses.step(fired[proj.pre.name], fired[proj.post.name], step)
         for name, var in traced:
             recorder.trace(step, name, var, updaters[name].read(var))
         for (name, var), (low, high) in extremes.items():
@@ -186,5 +187,7 @@ def _simulate_one(network, n_steps: int, run_inputs: RunInputs) -> Result:
 
     learned = {proj.name: sp.csr_matrix((synapses.weight, proj.weights.indices, proj.weights.indptr),
                                         shape=proj.weights.shape) for proj, synapses in plastic}
+    weight_traces = {proj.name: (synapses.probed, synapses.record) for proj, synapses in plastic if synapses.probed.size}
     return Result(backend="reference", dt=dt, n_steps=n_steps, counts=counts, recorder=recorder,
-                  extremes={key: tuple(pair) for key, pair in extremes.items()}, weights=learned)
+                  extremes={key: tuple(pair) for key, pair in extremes.items()}, weights=learned,
+                  weight_traces=weight_traces)

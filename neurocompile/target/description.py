@@ -24,7 +24,7 @@ from ..errors import BuildError, TargetError, invalid
 from .layout import FORMAT_VERSION, SECTIONS, TOP_LEVEL_KEYS
 from .precision import Precision
 from .sections import (AdExTable, BoardGeometry, ChipGeometry, CoreLimits, EnergyCosts, HHGateTables,
-                       ModelSupport, TimeCosts)
+                       LearningEngine, ModelSupport, TimeCosts)
 
 __all__ = ["CoreLocation", "Hops", "Target"]
 
@@ -66,6 +66,7 @@ class Target:
     energy: EnergyCosts
     time: TimeCosts
     hh: HHGateTables | None = None
+    learning: LearningEngine | None = None
     format_version: int = FORMAT_VERSION
     source: str = field(default="<dict>", compare=False)
 

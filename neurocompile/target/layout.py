@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from .precision import Precision
 from .sections import (AdExTable, BoardGeometry, ChipGeometry, CoreLimits, EnergyCosts, HHGateTables,
-                       ModelSupport, TimeCosts)
+                       LearningEngine, ModelSupport, TimeCosts)
 
 FORMAT_VERSION = 1
 BACKENDS = ("emu", "lava")
 # Model names as registered in neurocompile.models.MODELS (neurons), RECEPTORS (receptor kinds)
-# and the short-term plasticity rule. They are repeated here so that this package does not import
+# and the plasticity rules (short-term, STDP). They are repeated here so that this package does not import
 # the models; a test checks that the lists agree.
 KNOWN_MODELS = ("LIF", "LI", "AdEx", "ExpIF", "Izhikevich", "HH", "DiscreteLIF", "DiscreteLI", "CurrentExp", "CondExp", "CondDualExp", "NMDA",
-                "TsodyksMarkram")
+                "TsodyksMarkram", "STDP")
 
 #: Section name -> (dataclass, required?), in the order of a target file.
 SECTIONS: dict[str, tuple[type, bool]] = {
@@ -26,6 +26,7 @@ SECTIONS: dict[str, tuple[type, bool]] = {
     "models": (ModelSupport, True),
     "adex": (AdExTable, False),
     "hh": (HHGateTables, False),
+    "learning": (LearningEngine, False),
     "energy": (EnergyCosts, True),
     "time": (TimeCosts, True),
 }

@@ -14,6 +14,7 @@ __all__ = [
     "MAX_CORE_COUNT",
     "AdExTable",
     "HHGateTables",
+    "LearningEngine",
     "BoardGeometry",
     "ChipGeometry",
     "CoreLimits",
@@ -147,6 +148,29 @@ class HHGateTables:
     gate_table_entries: int = spec_field("int", "points of each gate table", lo=2, hi=1 << 16)
     gate_v_min: float = spec_field("float", "lowest tabulated membrane potential, mV", lo=-1000, hi=1000)
     gate_v_max: float = spec_field("float", "highest tabulated membrane potential, mV", lo=-1000, hi=1000)
+
+
+@dataclass(frozen=True)
+class LearningEngine:
+    """The cores' learning engine: spike-timing-dependent plasticity of plastic projections
+    (docs/chip.md section 3.6). Present exactly when the target lists ``STDP`` among its models.
+
+    * ``weight_fraction_bits``: fraction bits ``F`` of a plastic weight register below the
+      weight mantissa: a synapse delivers the register rounded to its mantissa, while the
+      learning rule adds changes as small as ``2**-F`` of a mantissa step. Mantissa and fraction
+      together are at most 16 bits.
+    * ``plastic_synapse_entries``: synapse-memory entries one plastic synapse takes (its wider
+      register); placement counts them against ``core.synapse_entries``.
+    * ``plastic_synapses``: plastic synapses a core's learning engine updates (its capacity).
+    * ``update_pj``, ``update_ns``: energy and time of one synapse update by the rule (a
+      potentiation or depression); the busiest core's updates add to a step's latency.
+    """
+
+    weight_fraction_bits: int = spec_field("int", "fraction bits of a plastic weight register", lo=1, hi=15)
+    plastic_synapse_entries: int = spec_field("int", "synapse-memory entries per plastic synapse", lo=1, hi=16)
+    plastic_synapses: int = spec_field("int", "plastic synapses per core", lo=1, hi=MAX_CORE_COUNT)
+    update_pj: float = spec_field("float", "pJ per synapse update of the learning rule", lo=0)
+    update_ns: float = spec_field("float", "ns per synapse update of the learning rule", lo=0)
 
 
 # ---- costs ---------------------------------------------------------------------------------

@@ -61,6 +61,7 @@ def parse_target(data, source: str) -> Target:
     _check_models(obj, backend, sections["models"])
     _check_adex(obj, sections["models"], sections["adex"], sections["precision"])
     _check_hh(obj, sections["models"], sections["hh"])
+    _check_learning(obj, sections["models"], sections["learning"], sections["precision"])
     return Target(backend=backend, name=name, description=description,
                   format_version=FORMAT_VERSION, source=source, **sections)
 
@@ -201,6 +202,24 @@ def _check_hh(obj: str, models, hh) -> None:
     if hh is not None and hh.gate_v_min >= hh.gate_v_max:
         raise invalid(obj, "hh.gate_v_min", hh.gate_v_min, f"must be < hh.gate_v_max = {hh.gate_v_max:g} mV",
                       cls=TargetError)
+
+
+def _check_learning(obj: str, models, learning, prec) -> None:
+    """The [learning] engine is present exactly when the target runs STDP, and a plastic weight
+    register (mantissa and fraction bits) fits 16 bits."""
+    runs_stdp = "STDP" in models.native or "STDP" in models.custom_process
+    if runs_stdp and learning is None:
+        raise TargetError(f"{obj}: missing section [learning] (weight_fraction_bits, plastic_synapse_entries, "
+                          "plastic_synapses, update_pj, update_ns), required because the target runs STDP")
+    if learning is not None and not runs_stdp:
+        raise TargetError(f"{obj}: section [learning] is only meaningful when models.native or "
+                          "models.custom_process lists STDP; remove it or add STDP")
+    if learning is not None:
+        width = prec.weight_mantissa_bits - 1 + learning.weight_fraction_bits
+        if width > 16:
+            raise invalid(obj, "learning.weight_fraction_bits", learning.weight_fraction_bits,
+                          f"makes a {width}-bit plastic weight register with the {prec.weight_mantissa_bits - 1} "
+                          "magnitude bits of precision.weight_mantissa_bits; at most 16", cls=TargetError)
 
 
 def _check_adex(obj: str, models, adex, prec) -> None:

@@ -160,7 +160,7 @@ def test_unsupported_model_names_population_model_and_target(capsys, tmp_path):
     lava_text = (TARGETS_DIR / "lava.toml").read_text(encoding="utf-8")
     lif_only, n_custom = re.subn(r"(?m)^custom_process\s*=\s*\[[^\]]*\]", "custom_process = []",
                                  lava_text)
-    lif_only = re.sub(r"(?ms)^\[(adex|hh)\].*?(?=^\[)", "", lif_only)  # no AdEx or HH, so no tables
+    lif_only = re.sub(r"(?ms)^\[(adex|hh|learning)\].*?(?=^\[)", "", lif_only)  # no AdEx, HH or STDP, so no tables
     lif_only, n_name = re.subn(r'(?m)^name\s*=\s*"[^"]*"', 'name = "lif_only"', lif_only)
     assert n_custom == 1 and n_name == 1, "lava.toml layout changed; update this test"
     target = write_text(tmp_path / "lif_only.toml", lif_only)

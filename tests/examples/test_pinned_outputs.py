@@ -85,6 +85,8 @@ def run_digest(result) -> str:
         name, value = f.name, getattr(result.stats, f.name)
         if name == "saturations_per_population":  # hashed as its flat view, the field it replaced
             name, value = "saturations", result.stats.saturations
+        if name in ("updates_per_step", "updates_per_core") and not np.any(value):
+            continue  # learning counters (added later) of a run without plastic projections
         if isinstance(value, dict):
             h.update(f"{name}:{sorted(value.items())}".encode())
         else:

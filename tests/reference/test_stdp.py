@@ -104,13 +104,6 @@ def test_bad_uses_are_named():
         result.weights(fixed)
 
 
-def test_compiling_a_plastic_projection_is_refused_until_the_chip_learns():
-    net, proj = pairs_network(additive(), lags=[5.0])
-    with pytest.raises(nc.BuildError, match=re.escape(
-            f"Projection '{proj.name}': plasticity = STDP(") + ".*runs in the float reference \\(nc.simulate\\) only"):
-        nc.compile(net, "emu")
-
-
 def test_nir_export_refuses_plastic_projections(tmp_path):
     pytest.importorskip("nir")
     net, proj = pairs_network(additive(), lags=[5.0])

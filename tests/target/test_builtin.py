@@ -61,7 +61,7 @@ def test_lava_target_is_loihi_like():
 
 def test_emu_target_runs_adex_natively():
     emu = load_target("emu")
-    assert set(emu.models.native) == {"LIF", "LI", "AdEx", "ExpIF", "Izhikevich", "HH", "DiscreteLIF", "DiscreteLI",
+    assert set(emu.models.native) == {"LIF", "LI", "AdEx", "ExpIF", "Izhikevich", "HH", "DiscreteLIF", "DiscreteLI", "STDP",
                                       "CurrentExp", "CondExp", "CondDualExp", "NMDA", "TsodyksMarkram"}
     assert emu.models.custom_process == ()
     assert emu.adex is not None
@@ -73,7 +73,7 @@ def test_known_models_match_model_registry():
     from neurocompile.models import MODELS
     from neurocompile.models.receptors import RECEPTORS
 
-    assert set(KNOWN_MODELS) == set(MODELS) | set(RECEPTORS) | {"TsodyksMarkram"}
+    assert set(KNOWN_MODELS) == set(MODELS) | set(RECEPTORS) | {"TsodyksMarkram", "STDP"}
 
 
 def test_default_target_is_emu():

@@ -150,7 +150,7 @@ MALFORMED = [
     pytest.param(
         lambda t: replace_line(t, "native", 'native = ["LIF", "HodgkinHuxley"]'),
         r"unknown model in models\.native 'HodgkinHuxley'; allowed: AdEx, CondDualExp, CondExp, CurrentExp, "
-        r"DiscreteLI, DiscreteLIF, ExpIF, HH, Izhikevich, LI, LIF, NMDA, TsodyksMarkram",
+        r"DiscreteLI, DiscreteLIF, ExpIF, HH, Izhikevich, LI, LIF, NMDA, STDP, TsodyksMarkram",
         id="unknown-model",
     ),
     pytest.param(

@@ -10,10 +10,10 @@ from neurocompile.target import Target, load_target
 
 
 def lif_only_lava() -> Target:
-    """The lava target without its custom processes (and so without the [adex] and [hh] tables)."""
+    """The lava target without its custom processes (and so without the [adex], [hh] and [learning] tables)."""
     data = load_target("lava").to_dict()
     data["models"]["custom_process"] = []
-    del data["adex"], data["hh"]
+    del data["adex"], data["hh"], data["learning"]
     return Target.from_dict(data)
 
 
