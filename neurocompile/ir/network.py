@@ -151,9 +151,10 @@ class Network:
             stp: short-term plasticity, ``nc.TsodyksMarkram(U, tau_rec, tau_fac)``: each spike's
                 weights are scaled by its presynaptic neuron's efficacy ``u x``.
             plasticity: long-term plasticity, ``nc.STDP(...)``: the weights change with the
-                timing of pre- and postsynaptic spikes during a run (float reference;
-                ``Result.weights(name)`` gives the learned weights). Initial weights must lie
-                within its bounds.
+                timing of pre- and postsynaptic spikes during a run, in float and on the chip
+                (docs/chip.md section 3.6); ``Result.weights(name)`` gives the learned weights,
+                ``net.probe_weights`` records some over time. Initial weights must lie within
+                its bounds.
         """
         from ..models.plasticity import STDP
         from ..models.short_term import TsodyksMarkram

@@ -6,7 +6,6 @@ plasticity (short-term, STDP) of projections; each is named in the target's ``[m
 """
 from __future__ import annotations
 
-from ..errors import BuildError
 
 
 def model_support(network, target) -> dict[str, str]:

@@ -190,15 +190,21 @@ def _check_model_names(obj: str, param: str, names: tuple[str, ...]) -> None:
 TABLE_MODELS = ("AdEx", "ExpIF")
 
 
+def _section_for_model(obj: str, models, section: str, table, model: str) -> None:
+    """Section ``[section]`` is present exactly when the target runs ``model`` (natively or as
+    a custom process)."""
+    runs = model in models.native or model in models.custom_process
+    if runs and table is None:
+        keys = ", ".join(f.name for f in fields(SECTIONS[section][0]))
+        raise TargetError(f"{obj}: missing section [{section}] ({keys}), required because the target runs {model}")
+    if table is not None and not runs:
+        raise TargetError(f"{obj}: section [{section}] is only meaningful when models.native or models.custom_process "
+                          f"lists {model}; remove it or add {model}")
+
+
 def _check_hh(obj: str, models, hh) -> None:
     """The [hh] gate tables are present exactly when the target runs HH, over an ordered range."""
-    runs_hh = "HH" in models.native or "HH" in models.custom_process
-    if runs_hh and hh is None:
-        raise TargetError(f"{obj}: missing section [hh] (gate_table_entries, gate_v_min, gate_v_max), "
-                          "required because the target runs HH")
-    if hh is not None and not runs_hh:
-        raise TargetError(f"{obj}: section [hh] is only meaningful when models.native or models.custom_process "
-                          "lists HH; remove it or add HH")
+    _section_for_model(obj, models, "hh", hh, "HH")
     if hh is not None and hh.gate_v_min >= hh.gate_v_max:
         raise invalid(obj, "hh.gate_v_min", hh.gate_v_min, f"must be < hh.gate_v_max = {hh.gate_v_max:g} mV",
                       cls=TargetError)
@@ -207,13 +213,7 @@ def _check_hh(obj: str, models, hh) -> None:
 def _check_learning(obj: str, models, learning, prec) -> None:
     """The [learning] engine is present exactly when the target runs STDP, and a plastic weight
     register (mantissa and fraction bits) fits 16 bits."""
-    runs_stdp = "STDP" in models.native or "STDP" in models.custom_process
-    if runs_stdp and learning is None:
-        raise TargetError(f"{obj}: missing section [learning] (weight_fraction_bits, plastic_synapse_entries, "
-                          "plastic_synapses, update_pj, update_ns), required because the target runs STDP")
-    if learning is not None and not runs_stdp:
-        raise TargetError(f"{obj}: section [learning] is only meaningful when models.native or "
-                          "models.custom_process lists STDP; remove it or add STDP")
+    _section_for_model(obj, models, "learning", learning, "STDP")
     if learning is not None:
         width = prec.weight_mantissa_bits - 1 + learning.weight_fraction_bits
         if width > 16:
