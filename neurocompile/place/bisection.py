@@ -104,12 +104,15 @@ def _cut_profile_kernel(indptr, indices, data, ordered, position):
     return np.cumsum(diff)
 
 
-def bisect(graph, coords, shares, cores, target, members=None) -> np.ndarray:
+def bisect(graph, coords, shares, cores, target, members=None, budget=None, task=None) -> np.ndarray:
     """int64 (n,): the core of every neuron (global ids) by dual recursive bisection of the
     neurons along ``coords`` ((n, d)) and of the region ``cores``.
 
     ``shares``: (n, limits) shares of a core (:func:`.capacity.core_shares`) or (n,) for a
     single limit. ``members``: the neurons to place (default all); the others are left at -1.
+    ``budget``: a :class:`.budget.PlacementBudget` whose wall clock is checked before every
+    split (:class:`.budget.OutOfTime` when it has run out), or None. ``task``: a progress
+    task advanced by one per region split, or None.
     """
     shares = shares.reshape(graph.n, -1)
     core = np.full(graph.n, -1, dtype=np.int64)
@@ -120,6 +123,10 @@ def bisect(graph, coords, shares, cores, target, members=None) -> np.ndarray:
         if region.size == 1 or members.size == 0:
             core[members] = region[0]
             continue
+        if budget is not None:
+            budget.check_time()
+        if task is not None:
+            task.advance()
         first, second = halve(target, region)
         share = first.size / region.size
         member_shares = shares[members]
