@@ -25,26 +25,26 @@ from .mesh_regions import halve
 EMBEDDING_DIMS = 6
 
 
-def candidate_coordinates(graph: NeuronGraph, seed: int, structured: bool) -> list:
+def candidate_coordinates(graph: NeuronGraph, seed: int, structured: bool, task=None) -> list:
     """The coordinate sets ((n, d) float arrays) a placer bisects along, each tried and scored.
 
     The leading 2, 3 or all spectral coordinates: which bisects best depends on the network
     (sheets and rings want few, modular networks more). With a traffic graph, the network
     order is a candidate too: it is often meaningful (modules, rows of a map). Without one
     (``structured`` False, or no synapses between placed neurons) the network order is the
-    only coordinate.
+    only coordinate. ``task``: a progress task for the embedding's levels, or None.
     """
-    spectral = _coordinates(graph, seed)
+    spectral = _coordinates(graph, seed, task)
     sets = [spectral[:, :d] for d in (2, 3) if d < spectral.shape[1]] + [spectral]
     if structured and graph.adjacency is not None and graph.adjacency.nnz:
         sets.append(np.arange(graph.n, dtype=float)[:, None])
     return sets
 
 
-def _coordinates(graph: NeuronGraph, seed: int) -> np.ndarray:
+def _coordinates(graph: NeuronGraph, seed: int, task=None) -> np.ndarray:
     if graph.adjacency is None or graph.adjacency.nnz == 0:
         return np.arange(graph.n, dtype=float)[:, None]  # network order
-    return spectral_coordinates(graph.adjacency, EMBEDDING_DIMS, seed)
+    return spectral_coordinates(graph.adjacency, EMBEDDING_DIMS, seed, task)
 
 
 def cut_orders(points: np.ndarray) -> list:

@@ -104,8 +104,8 @@ def place_spectral(network, target, rates=None, budget_s: float = DEFAULT_PLACE_
     pops = {p.name: (p.size, p.model) for p in network.populations.values()}
     p_step = spikes_per_step(pops, network.dt, rates)
     structured = network.n_synapses <= GRAPH_SYNAPSE_LIMIT
-    with progress.stage("placement: traffic graph"):
-        graph = neuron_graph(network, p_step, with_adjacency=structured)
+    with progress.stage("placement: traffic graph", total=len(network.projections), unit="projections") as task:
+        graph = neuron_graph(network, p_step, with_adjacency=structured, task=task)
     check_single_neurons(network, graph, target)
     if graph.n == 0:
         return Placement.build(METHOD, population_cores(network, graph, np.zeros(0, np.int64)), target)
@@ -117,8 +117,8 @@ def place_spectral(network, target, rates=None, budget_s: float = DEFAULT_PLACE_
             sequential = place_sequential(network, target)
     except BuildError:
         sequential = None
-    with progress.stage("placement: spectral embedding"):
-        coordinate_sets = candidate_coordinates(graph, network.seed, structured)
+    with progress.stage("placement: spectral embedding", unit="levels") as task:
+        coordinate_sets = candidate_coordinates(graph, network.seed, structured, task)
     ratio = cut_ratio(graph, coordinate_sets[0]) if structured else None
     looks_random = ratio is not None and ratio >= UNSTRUCTURED_CUT_RATIO
     plan = _Plan(network, graph, coordinate_sets, target, structured, late, budget, looks_random)
@@ -293,11 +293,16 @@ def _legal_placements(network, graph, coords, target, structured, late=None, bud
     or None. ``budget``: a :class:`.budget.PlacementBudget` charged for every attempt; an
     attempt it cannot afford within ``limit`` work units (spent ones included) raises
     :class:`.budget.OutOfTime`, as does its wall clock. ``economy``: bisect into whole tiles
-    only (:func:`_core_counts`); ``scattered``: see :class:`_Plan`.
+    only (:func:`_core_counts`), with the margin a retry after an additive limit would add;
+    ``scattered``: see :class:`_Plan`.
     """
     limits = target.core
     tried = []
     alpha, clamped, margin = 0.0, False, 0.0
+    if economy:
+        # A bisection filled to the brim can exceed an additive limit by a neuron; the retry
+        # would add this margin: in economy the first attempt keeps it already.
+        margin = 2.0 * float(core_shares(graph, limits, 0.0).max(initial=0.0))
     for _ in range(MAX_ATTEMPTS):
         shares = core_shares(graph, limits, alpha) * (1.0 + margin)
         # at least one core: with limits of 10^9 per core a few neurons need less than 1e-9 of one

@@ -2,11 +2,11 @@
 
 A random split of the neurons into halves cuts about half of the traffic graph's weight,
 whatever the network. A network with spatial, modular or layered structure can be cut far
-more cheaply along its spectral coordinates: a ring or a sheet keeps ~5 % of that, a
-convolutional network 10-25 %, the cortical microcircuit ~60 %. A random network keeps
-85-95 % (measured on the benchmark networks, bench/placement.py, and the 50,000-neuron random
-network bench/networks/random_50k.py): no coordinate set can then place talking neurons
-together, and the bisections and whole-core swaps would spend their time for nothing.
+more cheaply along its spectral coordinates: a sheet, a ring or a modular network keeps 3-6 %
+of that, a convolutional network 14-27 %, the cortical microcircuit (10 %) 68 %. A random
+network keeps 86-94 % (measured on the networks of bench/placement.py and the 50,000-neuron
+random network bench/networks/random_50k.py): no coordinate set can then place talking
+neurons together, and the bisections and whole-core swaps would spend their time for nothing.
 
 :func:`cut_ratio` is that comparison: the least traffic cut at the balanced split along the
 two principal axes a bisection tries first (:func:`.bisection.cut_orders`), over the traffic
