@@ -2,7 +2,9 @@
 
 One module per command (:mod:`.build`, :mod:`.targets`); :mod:`.main` parses arguments,
 dispatches and turns errors into one-line messages and exit codes; :mod:`.render` draws the
-rich tables; :mod:`.launch` is the executable's entry point. Exit codes: 0 success, 1 build
+rich tables and :mod:`.summaries` the short lines of the default output; :mod:`.output`
+decides what each level (``-q``, default, ``-v``) prints; :mod:`.progress_display` shows the
+library's progress reports live on a terminal; :mod:`.launch` is the executable's entry point. Exit codes: 0 success, 1 build
 error (message on stderr), 2 usage error.
 """
 

@@ -29,3 +29,9 @@ def seed(text: str) -> int:
 def fraction(text: str) -> float:
     """A finite fraction >= 0, e.g. a tolerance of 0.05."""
     return _number(text, float, "a number", lambda v: 0 <= v < math.inf, "a fraction >= 0, e.g. 0.05")
+
+
+def budget_seconds(text: str) -> float:
+    """A time budget in seconds: > 0, or ``inf`` for none."""
+    return _number(text, float, "a number of seconds", lambda v: 0 < v <= math.inf,
+                   "a time > 0 s (or inf for no limit)")

@@ -13,6 +13,9 @@ public Python function that does the work and prints what it found. Stages today
     compare    neurocompile.compare                      float vs chip, in numbers
 
 Each stage reads what earlier stages left on the context and adds its own result there.
+What it prints goes through :class:`~.output.Output`: a line or two per stage by default,
+every table with ``-v``, only warnings and results with ``-q``; work that takes time shows
+a live progress display on a terminal (:mod:`.progress_display`).
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from typing import Any, Callable
 
 from rich.console import Console
 
+from .. import progress
 from ..program import compile as compile_network
 from ..emu import warmup
 from ..errors import BuildError
@@ -41,8 +45,10 @@ from ..reference import simulate
 from ..io.summaries import population_summaries, projection_summaries, rate_summaries
 from ..target import load_target
 from ..place import DEFAULT_PLACER, PLACERS
-from . import render
-from .arguments import fraction, positive_ms, seed
+from ..place.budget import DEFAULT_PLACE_BUDGET_S
+from . import render, summaries
+from .arguments import budget_seconds, fraction, positive_ms, seed
+from .output import NORMAL, Output, add_verbosity_arguments
 
 DEFAULT_DURATION_MS = 200.0
 DEFAULT_OUT = "build"
@@ -72,6 +78,13 @@ class BuildContext:
     lava_run_ms: float | None = None
     nir_options: dict = field(default_factory=dict)  # .nir files only: read_nir's dt, semantics, ...
     stage_seconds: dict = field(default_factory=dict)
+    place_budget_s: float = DEFAULT_PLACE_BUDGET_S
+    verbosity: int = NORMAL
+    output: Output | None = None  # what the stages print through (default: console at verbosity)
+
+    def __post_init__(self):
+        if self.output is None:
+            self.output = Output(self.console, self.verbosity)
 
 
 @dataclass(frozen=True)
@@ -86,27 +99,25 @@ def load_stage(ctx: BuildContext) -> None:
     ctx.network = load_network(ctx.network_file, seed=ctx.seed, **ctx.nir_options)
     ctx.network.validate()
     net = ctx.network
-    ctx.console.print(f"loaded {net!r} from {ctx.network_file}", markup=False, soft_wrap=True)
+    ctx.output.info(f"loaded {net!r} from {ctx.network_file}")
     if net.provenance:
-        ctx.console.print("provenance: " + ", ".join(f"{k} = {v}" for k, v in net.provenance.items()),
-                          markup=False, soft_wrap=True)
-    ctx.console.print(render.population_table(net, population_summaries(net)))
+        ctx.output.info("provenance: " + ", ".join(f"{k} = {v}" for k, v in net.provenance.items()))
+    ctx.output.detail(render.population_table(net, population_summaries(net)))
     if net.projections:
-        ctx.console.print(render.projection_table(projection_summaries(net)))
+        ctx.output.detail(render.projection_table(projection_summaries(net)))
 
 
 def validate_stage(ctx: BuildContext) -> None:
     ctx.target = load_target(ctx.target_name)
     ctx.model_support = model_support(ctx.network, ctx.target)
     check_before_reference(ctx.network, ctx.target)  # before the float run, not after it
-    ctx.console.print(f"target {ctx.target.summary()}", markup=False, soft_wrap=True)
+    ctx.output.info(f"target {ctx.target.summary()}")
     groups: dict = {}
     for name, how in ctx.model_support.items():
         model = type(ctx.network.populations[name].model).__name__
         groups.setdefault((model, how), []).append(name)
     for (model, how), names in groups.items():
-        ctx.console.print(f"  {model}: {how.replace('_', ' ')} ({', '.join(names)})",
-                          markup=False, soft_wrap=True)
+        ctx.output.info(f"  {model}: {how.replace('_', ' ')} ({', '.join(names)})")
 
 
 def reference_stage(ctx: BuildContext) -> None:
@@ -114,9 +125,8 @@ def reference_stage(ctx: BuildContext) -> None:
     ctx.reference = simulate(ctx.network, ctx.duration)
     wall = time.perf_counter() - start
     rates = rate_summaries(ctx.reference)
-    ctx.console.print(render.rate_table(rates, f"Float reference, {ctx.reference.duration:g} ms"))
-    ctx.console.print(f"float run: {ctx.reference.duration:g} ms simulated in {wall:.2f} s wall time",
-                      markup=False, soft_wrap=True)
+    ctx.output.detail(render.rate_table(rates, f"Float reference, {ctx.reference.duration:g} ms"))
+    ctx.output.info(f"float run: {ctx.reference.duration:g} ms simulated in {wall:.2f} s wall time")
     report = {
         "network": ctx.network.name,
         "dt_ms": ctx.network.dt,
@@ -130,7 +140,7 @@ def reference_stage(ctx: BuildContext) -> None:
         path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     except OSError as exc:
         raise BuildError(f"build: out = '{ctx.out}' cannot be written ({exc.strerror or exc})") from exc
-    ctx.console.print(f"wrote {path}", markup=False, soft_wrap=True)
+    ctx.output.detail(f"wrote {path}")
 
 
 def compile_stage(ctx: BuildContext) -> None:
@@ -145,18 +155,22 @@ def compile_stage(ctx: BuildContext) -> None:
         # populations check that run's voltages against their gate tables.
         ranges = ctx.reference if _uses_float_ranges(ctx.network) else None
         ctx.program = compile_network(ctx.network, ctx.target, strict=ctx.strict, placer=ctx.placer,
-                                      rates=rates, ranges=ranges)
+                                      rates=rates, ranges=ranges, place_budget_s=ctx.place_budget_s)
     # The placement metrics under the rates the placer weighted traffic by.
-    for table in program_tables(ctx.program, rates, rates_from="float reference"):
-        ctx.console.print(table)
+    rates_from = "float reference" if rates is not None else None
+    if ctx.output.verbose:
+        ctx.output.detail(*program_tables(ctx.program, rates, rates_from=rates_from))
+    else:
+        ctx.output.info(*summaries.compile_lines(ctx.program, rates, rates_from))
+    for note in ctx.program.placement.notes:
+        ctx.output.note(f"placement: {note}")
     for w in caught:
-        ctx.console.print(f"warning: {w.message}", style="yellow", markup=False, soft_wrap=True)
+        ctx.output.warning(str(w.message))
     if not caught:
         # Only what the compiler did: a register can still saturate while the program runs,
         # which the chip stage reports.
-        ctx.console.print("quantization: no parameter or weight clipped or dropped by the compiler "
-                          "(registers that saturate while running: see the chip run)", markup=False,
-                          soft_wrap=True)
+        detail = " (registers that saturate while running: see the chip run)" if ctx.output.verbose else ""
+        ctx.output.info(f"quantization: no parameter or weight clipped or dropped by the compiler{detail}")
 
 
 def _uses_float_ranges(network) -> bool:
@@ -166,32 +180,39 @@ def _uses_float_ranges(network) -> bool:
 def emit_stage(ctx: BuildContext) -> None:
     ctx.program_path = ctx.out / f"{ctx.network.name}.ncp"
     try:
-        ctx.program.save(ctx.program_path)
+        with progress.stage("writing the program"):
+            ctx.program.save(ctx.program_path)
     except OSError as exc:
         raise BuildError(f"build: cannot write '{ctx.program_path}' ({exc.strerror or exc})") from exc
-    ctx.console.print(f"wrote {ctx.program_path} (run it: neurocompile run {ctx.program_path} "
-                      f"--duration {ctx.duration:g})", markup=False, soft_wrap=True)
+    ctx.output.result(f"wrote {ctx.program_path} (run it: neurocompile run {ctx.program_path} "
+                      f"--duration {ctx.duration:g})")
 
 
 def chip_stage(ctx: BuildContext) -> None:
     start = time.perf_counter()
     ctx.chip = ctx.program.run(ctx.duration)
     wall = time.perf_counter() - start
-    ctx.console.print(render.rate_table(rate_summaries(ctx.chip), f"Chip ({ctx.chip.backend}), "
+    ctx.output.detail(render.rate_table(rate_summaries(ctx.chip), f"Chip ({ctx.chip.backend}), "
                                         f"{ctx.chip.duration:g} ms"))
-    ctx.console.print(render.stats_table(ctx.chip.stats.totals()))
+    totals = ctx.chip.stats.totals()
+    ctx.output.detail(render.stats_table(totals))
     saturated = ctx.chip.stats.saturations_per_population
-    render.print_saturations(ctx.console, saturated)
+    for line in render.saturation_lines(saturated):
+        ctx.output.warning(line.removeprefix("warning: "))
     if not saturated:
-        ctx.console.print("chip run: no register saturated", markup=False)
-    ctx.console.print(f"chip run: {ctx.chip.duration:g} ms emulated in {wall:.2f} s wall time",
-                      markup=False, soft_wrap=True)
+        ctx.output.info("chip run: no register saturated")
+    ctx.output.info(f"chip run: {ctx.chip.duration:g} ms emulated in {wall:.2f} s wall time")
+    if not ctx.output.verbose:
+        ctx.output.info(summaries.activity_line(totals))
 
 
 def compare_stage(ctx: BuildContext) -> None:
-    ctx.comparison = compare(ctx.reference, ctx.chip, network=ctx.network)
-    for table in ctx.comparison.tables():
-        ctx.console.print(table)
+    with progress.stage("comparing float and chip"):
+        ctx.comparison = compare(ctx.reference, ctx.chip, network=ctx.network)
+    if ctx.output.verbose:
+        ctx.output.detail(*ctx.comparison.tables())
+    else:
+        ctx.output.info(summaries.comparison_table(ctx.comparison))
     silent = ctx.comparison.silent_by_population()
     _warn(ctx, [_named(name, line) for name, line in silent.items()])
     tolerance = DEFAULT_TOLERANCE if ctx.tolerance is None else ctx.tolerance
@@ -202,8 +223,7 @@ def compare_stage(ctx: BuildContext) -> None:
             given = f"--tolerance {ctx.tolerance:g}" if ctx.tolerance is not None else \
                 f"--strict, default tolerance {tolerance:.0%}"
             raise BuildError(f"validation failed ({given}): " + "; ".join(failures))
-        ctx.console.print(f"validation passed: every rate within {tolerance:.1%} of float",
-                          markup=False)
+        ctx.output.result(f"validation passed: every rate within {tolerance:.1%} of float")
     elif failures:
         _warn(ctx, [_named(name, line) for name, line in failing.items() if name not in silent])
         _warn(ctx, [f"chip rates differ from float by more than {tolerance:.0%} (the default "
@@ -211,9 +231,8 @@ def compare_stage(ctx: BuildContext) -> None:
                     "make this an error"])
     elif len(silent) < len(ctx.comparison.populations):
         which = "every population that fired" if silent else "every population"
-        ctx.console.print(f"rates: {which} within {tolerance:.0%} of float (the default tolerance; "
-                          "--tolerance FRACTION or --strict makes a larger error fail the build)",
-                          markup=False, soft_wrap=True)
+        ctx.output.result(f"rates: {which} within {tolerance:.0%} of float (the default tolerance; "
+                          "--tolerance FRACTION or --strict makes a larger error fail the build)")
 
 
 def _named(name: str, line: str) -> str:
@@ -223,7 +242,7 @@ def _named(name: str, line: str) -> str:
 
 def _warn(ctx: BuildContext, lines) -> None:
     for line in lines:
-        ctx.console.print(f"warning: {line}", style="yellow", markup=False, soft_wrap=True)
+        ctx.output.warning(line)
 
 
 def lava_stage(ctx: BuildContext) -> None:
@@ -233,27 +252,27 @@ def lava_stage(ctx: BuildContext) -> None:
     from ..lava.verify import mismatches
 
     plan = plan_program(ctx.program)
-    ctx.console.print(render.lava_plan_table(plan))
+    ctx.output.info(render.lava_plan_table(plan))
     custom = [n for n in plan.neurons.values() if not n.runs_on_loihi]
     if custom:
-        ctx.console.print(
+        ctx.output.note(
             "note: " + ", ".join(f"'{n.name}'" for n in custom) + " run as neurocompile's own Lava "
             "processes (Python models of the chip's integer arithmetic): exact in Lava's CPU "
-            "simulation, but they do not run on Loihi silicon", style="yellow", markup=False, soft_wrap=True)
+            "simulation, but they do not run on Loihi silicon")
     if ctx.lava_run_ms is None:
-        ctx.console.print("add --run MS to run the graph in Lava (fixed_pt) and check it against the "
-                          "emulator", markup=False)
+        ctx.output.info("add --run MS to run the graph in Lava (fixed_pt) and check it against the emulator")
         return
     start = time.perf_counter()
-    lava_result = build_lava(ctx.program, ctx.lava_run_ms).run(ctx.lava_run_ms)
+    with progress.stage(f"Lava run, {ctx.lava_run_ms:g} ms"):
+        lava_result = build_lava(ctx.program, ctx.lava_run_ms).run(ctx.lava_run_ms)
     wall = time.perf_counter() - start
     emu_result = ctx.program.run(ctx.lava_run_ms)
     problems = mismatches(lava_result, emu_result)
     if problems:
         raise BuildError("Lava and the emulator disagree: " + "; ".join(problems))
     spikes = int(sum(c.sum() for c in emu_result.counts.values()))
-    ctx.console.print(f"Lava fixed_pt run of {ctx.lava_run_ms:g} ms ({wall:.1f} s): identical to the "
-                      f"emulator ({spikes} spikes, every probed trace)", markup=False)
+    ctx.output.result(f"Lava fixed_pt run of {ctx.lava_run_ms:g} ms ({wall:.1f} s): identical to the "
+                      f"emulator ({spikes} spikes, every probed trace)")
 
 
 STAGES: list[Stage] = [
@@ -276,10 +295,13 @@ def run_build(ctx: BuildContext, stages=None) -> BuildContext:
         if not stage.applies(ctx):
             continue
         number += 1
-        ctx.console.rule(f"[bold]{number}. {stage.name}[/bold]: {stage.summary}")
+        ctx.output.rule(f"[bold]{number}. {stage.name}[/bold]: {stage.summary}")
         start = time.perf_counter()
-        stage.run(ctx)
+        with progress.stage(f"{number}. {stage.name}"):
+            stage.run(ctx)
         ctx.stage_seconds[stage.name] = time.perf_counter() - start
+        if ctx.output.verbose:
+            ctx.output.detail(f"{stage.name}: {ctx.stage_seconds[stage.name]:.2f} s")
     return ctx
 
 
@@ -309,6 +331,12 @@ def add_arguments(parser) -> None:
                              f"{DEFAULT_TOLERANCE:.0%} is a warning)")
     parser.add_argument("--placer", default=DEFAULT_PLACER, choices=sorted(PLACERS),
                         help=f"placement algorithm (default: {DEFAULT_PLACER})")
+    parser.add_argument("--place-budget", dest="place_budget_s", type=budget_seconds,
+                        default=DEFAULT_PLACE_BUDGET_S, metavar="SECONDS",
+                        help="time the placer may take: its work is limited by the network's size "
+                             "to about half of it (deterministic), and at this wall-clock time it "
+                             "returns the best legal placement so far and says so; 'inf' for no "
+                             f"limit (default: {DEFAULT_PLACE_BUDGET_S:g})")
     parser.add_argument("--strict", action="store_true",
                         help="make any value clipped during quantization an error, and a chip "
                              f"rate more than {DEFAULT_TOLERANCE:.0%} (or --tolerance) off float "
@@ -337,6 +365,7 @@ def add_arguments(parser) -> None:
                              "(snnTorch's reset_delay=True) or at once (--no-reset-delay)")
     parser.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), metavar="DIR",
                         help=f"output folder (default: {DEFAULT_OUT})")
+    add_verbosity_arguments(parser)
 
 
 def run(args, console: Console) -> int:
@@ -344,10 +373,11 @@ def run(args, console: Console) -> int:
     ctx = BuildContext(network_file=args.network_file, target_name=args.target,
                        duration=args.duration, seed=args.seed, out=args.out, console=console,
                        placer=args.placer, strict=args.strict, tolerance=args.tolerance,
-                       lava_run_ms=args.lava_run_ms,
+                       lava_run_ms=args.lava_run_ms, place_budget_s=args.place_budget_s,
+                       verbosity=args.verbosity,
                        nir_options={k: getattr(args, k) for k in NIR_OPTIONS if getattr(args, k) is not None})
-    run_build(ctx)  # a helper still compiling goes on in the background and fills the cache
+    with ctx.output.progress():
+        run_build(ctx)  # a helper still compiling goes on in the background and fills the cache
     total = sum(ctx.stage_seconds.values())
-    console.print(f"build of '{ctx.network.name}' for target '{ctx.target.name}' done in {total:.2f} s",
-                  markup=False)
+    ctx.output.result(f"build of '{ctx.network.name}' for target '{ctx.target.name}' done in {total:.2f} s")
     return 0

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from .. import progress
 from ..program import compile as compile_network
 from ..errors import BuildError
 from ..io.network_files import load_network
@@ -25,6 +26,7 @@ from ..program import load_program
 from ..reference import simulate
 from ..plots.rate_time import BIN_MS
 from .arguments import positive_ms, seed
+from .output import Output, add_verbosity_arguments
 
 KINDS = ("raster", "traces", "rates", "rates_time", "mesh")
 
@@ -58,9 +60,20 @@ def add_arguments(parser) -> None:
         parser.add_argument(f"--{kind.replace('_', '-')}", dest=kind, action="store_true", help=text)
     parser.add_argument("--bin", dest="bin_ms", type=positive_ms, default=BIN_MS, metavar="MS",
                         help=f"--rates-time: sliding window of the rates, ms (default: {BIN_MS:g})")
+    add_verbosity_arguments(parser)
 
 
 def run(args, console: Console) -> int:
+    output = Output(console, args.verbosity)
+    with output.progress():
+        written = _plot(args, output)
+    for path in written:
+        output.result(f"wrote {path}")
+    return 0
+
+
+def _plot(args, output: Output) -> list:
+    """Run both simulations and write the plots asked for; returns the files written."""
     from ..plots import plot_rate_time, plot_rates, plot_raster, plot_traces
 
     kinds = [k for k in KINDS if getattr(args, k)] or list(KINDS)
@@ -76,23 +89,28 @@ def run(args, console: Console) -> int:
             program = compile_network(net, args.target)
     ref = simulate(net, args.duration)
     chip = program.run(args.duration)
+    output.info(f"float and chip runs of '{net.name}' over {args.duration:g} ms done")
     stem = args.out / net.name
     written = []
-    if "raster" in kinds:
-        written.append(plot_raster(ref, chip, f"{stem}_raster.png"))
-    if "traces" in kinds:
-        written.append(plot_traces(ref, chip, f"{stem}_traces.png", network=net))
-    if "rates" in kinds:
-        written.append(plot_rates(ref, chip, f"{stem}_rates.png", network=net))
-    if "rates_time" in kinds:
-        written.append(plot_rate_time(ref, chip, f"{stem}_rates_time.png", bin_ms=args.bin_ms))
-    if "mesh" in kinds:
-        try:
-            from ..plots.mesh import plot_mesh
-        except ImportError as exc:
-            raise BuildError(f"plot: --mesh is not available in this installation ({exc})") from exc
-        rates = {name: chip.rates(name) for name in chip.populations}
-        written.append(plot_mesh(program, f"{stem}_mesh.png", rates=rates, rates_from="chip run"))
-    for path in written:
-        console.print(f"wrote {path}", markup=False, soft_wrap=True)
-    return 0
+    with progress.stage("plots", total=len(kinds), unit="plots") as task:
+        if "raster" in kinds:
+            written.append(plot_raster(ref, chip, f"{stem}_raster.png"))
+            task.advance()
+        if "traces" in kinds:
+            written.append(plot_traces(ref, chip, f"{stem}_traces.png", network=net))
+            task.advance()
+        if "rates" in kinds:
+            written.append(plot_rates(ref, chip, f"{stem}_rates.png", network=net))
+            task.advance()
+        if "rates_time" in kinds:
+            written.append(plot_rate_time(ref, chip, f"{stem}_rates_time.png", bin_ms=args.bin_ms))
+            task.advance()
+        if "mesh" in kinds:
+            try:
+                from ..plots.mesh import plot_mesh
+            except ImportError as exc:
+                raise BuildError(f"plot: --mesh is not available in this installation ({exc})") from exc
+            rates = {name: chip.rates(name) for name in chip.populations}
+            written.append(plot_mesh(program, f"{stem}_mesh.png", rates=rates, rates_from="chip run"))
+            task.advance()
+    return written

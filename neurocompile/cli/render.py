@@ -72,8 +72,3 @@ def saturation_lines(per_population: dict) -> list[str]:
                      "naming neuron and step")
     return lines
 
-
-def print_saturations(console, per_population: dict) -> None:
-    """Print :func:`saturation_lines` in yellow; nothing when no register saturated."""
-    for line in saturation_lines(per_population):
-        console.print(line, style="yellow", markup=False, soft_wrap=True)

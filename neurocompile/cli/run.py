@@ -8,8 +8,9 @@ from rich.console import Console
 
 from ..program import load_program
 from ..io.summaries import rate_summaries
-from . import render
+from . import render, summaries
 from .arguments import positive_ms
+from .output import Output, add_verbosity_arguments
 
 NAME = "run"
 HELP = "run a compiled program (.ncp)"
@@ -23,18 +24,26 @@ def add_arguments(parser) -> None:
                         help="simulated time, ms (default: 1000)")
     parser.add_argument("--strict", action="store_true",
                         help="stop with an error at the first register wrap or saturation")
+    add_verbosity_arguments(parser)
 
 
 def run(args, console: Console) -> int:
+    output = Output(console, args.verbosity)
     program = load_program(args.program)
     start = time.perf_counter()
-    result = program.run(args.duration, strict=args.strict)
+    with output.progress():
+        result = program.run(args.duration, strict=args.strict)
     wall = time.perf_counter() - start
-    console.print(render.rate_table(rate_summaries(result),
-                                    f"'{program.name}' on {program.target.name} ({result.backend}), "
-                                    f"{result.duration:g} ms"))
-    console.print(render.stats_table(result.stats.totals()))
-    render.print_saturations(console, result.stats.saturations_per_population)
-    console.print(f"{result.n_steps} steps in {wall:.2f} s ({result.n_steps / max(wall, 1e-9):,.0f} steps/s)",
-                  markup=False)
+    output.info(render.rate_table(rate_summaries(result),
+                                  f"'{program.name}' on {program.target.name} ({result.backend}), "
+                                  f"{result.duration:g} ms"))
+    totals = result.stats.totals()
+    if output.verbose:
+        output.detail(render.stats_table(totals))
+    else:
+        output.info(summaries.activity_line(totals))
+    for line in render.saturation_lines(result.stats.saturations_per_population):
+        output.warning(line.removeprefix("warning: "))
+    output.result(f"'{program.name}': {result.n_steps} steps in {wall:.2f} s "
+                  f"({result.n_steps / max(wall, 1e-9):,.0f} steps/s)")
     return 0

@@ -11,11 +11,13 @@ the same state, so everything around them exists once.
 from __future__ import annotations
 
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp
 
+from .. import progress
 from ..chip import SOMAS
 from ..chip.costs import RunStats, energy_and_latency, tiles_in_use
 from ..chip.host import BiasSchedule, bias_value
@@ -35,6 +37,12 @@ ENGINES = ("fast", "numpy")
 BLOCK_STEPS = 2048
 #: Samples per chunk: bounds the memory of a large batch (state, rings, counters).
 BATCH_CHUNK = 64
+#: While progress is reported (:func:`neurocompile.progress.listening`), a block is run in
+#: calls of about this many seconds each, the steps done reported between them; otherwise
+#: in one call. The split does not change any result (the kernel resumes at any step).
+REPORT_EVERY_S = 0.2
+#: The first call of a reported block runs this many steps (then sized from its speed).
+FIRST_REPORTED_STEPS = 16
 
 
 def emulate(program, duration: float, strict: bool = False, *, inputs=None, engine: str = "fast",
@@ -74,8 +82,16 @@ def emulate(program, duration: float, strict: bool = False, *, inputs=None, engi
     samples = run_inputs.samples
     threads = max(1, min(threads or os.cpu_count() or 1, samples))
     size = min(BATCH_CHUNK, -(-samples // threads))
-    runs = [_run_chunk(layout, n_steps, run_inputs, range(first, min(first + size, samples)), stepwise, strict)
-            for first in range(0, samples, size)]
+    with progress.stage("chip run" + (f", {samples} samples" if samples > 1 else ""), total=n_steps * samples,
+                        unit="steps") as task:
+        runs = [_run_chunk(layout, n_steps, run_inputs, range(first, min(first + size, samples)), stepwise, strict,
+                           task if progress.listening() else None)
+                for first in range(0, samples, size)]
+        return _step_runs(runs, threads, stepwise, run_inputs.batch is not None)
+
+
+def _step_runs(runs: list, threads: int, stepwise: bool, batched: bool):
+    """Drive the chunks' generators (:func:`_run_chunk`) through their three phases."""
     # Each run is a generator in three phases (set up; step; build the Results). Only the
     # stepping, nearly all of it in the GIL-free kernel, runs in threads: Python phases in
     # parallel threads would only queue for the GIL.
@@ -88,11 +104,15 @@ def emulate(program, duration: float, strict: bool = False, *, inputs=None, engi
         for run in runs:
             next(run)
     results = [result for run in runs for result in next(run)]
-    return results if run_inputs.batch is not None else results[0]
+    return results if batched else results[0]
 
 
-def _run_chunk(layout: ChipLayout, n_steps: int, run_inputs, samples: range, stepwise: bool, strict: bool):
-    """Run ``samples`` together; a generator: set up, yield; step, yield; yield the Results."""
+def _run_chunk(layout: ChipLayout, n_steps: int, run_inputs, samples: range, stepwise: bool, strict: bool,
+               task=None):
+    """Run ``samples`` together; a generator: set up, yield; step, yield; yield the Results.
+
+    ``task``: a :func:`neurocompile.progress.stage` advanced by steps x samples between
+    kernel calls of about :data:`REPORT_EVERY_S`, or None (each block in one call)."""
     program = layout.program
     qnet = program.quantized
     pops = qnet.populations
@@ -123,6 +143,7 @@ def _run_chunk(layout: ChipLayout, n_steps: int, run_inputs, samples: range, ste
                           state.fired, state.recording, state.counters, state.elements, state.short_term, state.gates,
                           state.learning)
 
+    pace = None if task is None else _Pace()
     yield  # set up
     step = 0
     while step < n_steps:
@@ -137,14 +158,32 @@ def _run_chunk(layout: ChipLayout, n_steps: int, run_inputs, samples: range, ste
         traces = state.trace_block(stop - step)
         first = step
         while step < stop:
-            reached = advance(step, stop, HostSpikes(host.ptr[step - first:], host.ids))
-            if reached < stop:  # the spike record is full: grow it and go on
+            until = stop if pace is None else min(stop, step + pace.steps)
+            started = time.perf_counter()
+            reached = advance(step, until, HostSpikes(host.ptr[step - first:], host.ids))
+            if pace is not None:
+                pace.ran(reached - step, time.perf_counter() - started)
+                task.advance((reached - step) * batch)
+            if reached < until:  # the spike record is full: grow it and go on
                 state.grow_record()
-                state.recording = state.recording._replace(traces=traces[reached - first:])
             step = reached
+            # the kernel writes traces from the step it starts at
+            state.recording = state.recording._replace(traces=traces[step - first:])
         _keep_traces(state, recorders, traces, first, stop)
     yield  # stepped
     yield _results(layout, state, recorders, n_steps)
+
+
+class _Pace:
+    """How many steps the next kernel call runs so that it takes about :data:`REPORT_EVERY_S`."""
+
+    def __init__(self):
+        self.steps = FIRST_REPORTED_STEPS
+
+    def ran(self, steps: int, seconds: float) -> None:
+        if steps > 0:
+            per_step = max(seconds, 1e-6) / steps
+            self.steps = int(min(max(1, REPORT_EVERY_S / per_step), 4 * self.steps + 1))
 
 
 def _keep_traces(state: RunState, recorders: list, traces: np.ndarray, first: int, stop: int) -> None:

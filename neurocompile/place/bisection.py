@@ -25,26 +25,26 @@ from .mesh_regions import halve
 EMBEDDING_DIMS = 6
 
 
-def candidate_coordinates(graph: NeuronGraph, seed: int, structured: bool) -> list:
+def candidate_coordinates(graph: NeuronGraph, seed: int, structured: bool, task=None) -> list:
     """The coordinate sets ((n, d) float arrays) a placer bisects along, each tried and scored.
 
     The leading 2, 3 or all spectral coordinates: which bisects best depends on the network
     (sheets and rings want few, modular networks more). With a traffic graph, the network
     order is a candidate too: it is often meaningful (modules, rows of a map). Without one
     (``structured`` False, or no synapses between placed neurons) the network order is the
-    only coordinate.
+    only coordinate. ``task``: a progress task for the embedding's levels, or None.
     """
-    spectral = _coordinates(graph, seed)
+    spectral = _coordinates(graph, seed, task)
     sets = [spectral[:, :d] for d in (2, 3) if d < spectral.shape[1]] + [spectral]
     if structured and graph.adjacency is not None and graph.adjacency.nnz:
         sets.append(np.arange(graph.n, dtype=float)[:, None])
     return sets
 
 
-def _coordinates(graph: NeuronGraph, seed: int) -> np.ndarray:
+def _coordinates(graph: NeuronGraph, seed: int, task=None) -> np.ndarray:
     if graph.adjacency is None or graph.adjacency.nnz == 0:
         return np.arange(graph.n, dtype=float)[:, None]  # network order
-    return spectral_coordinates(graph.adjacency, EMBEDDING_DIMS, seed)
+    return spectral_coordinates(graph.adjacency, EMBEDDING_DIMS, seed, task)
 
 
 def cut_orders(points: np.ndarray) -> list:
@@ -104,12 +104,15 @@ def _cut_profile_kernel(indptr, indices, data, ordered, position):
     return np.cumsum(diff)
 
 
-def bisect(graph, coords, shares, cores, target, members=None) -> np.ndarray:
+def bisect(graph, coords, shares, cores, target, members=None, budget=None, task=None) -> np.ndarray:
     """int64 (n,): the core of every neuron (global ids) by dual recursive bisection of the
     neurons along ``coords`` ((n, d)) and of the region ``cores``.
 
     ``shares``: (n, limits) shares of a core (:func:`.capacity.core_shares`) or (n,) for a
     single limit. ``members``: the neurons to place (default all); the others are left at -1.
+    ``budget``: a :class:`.budget.PlacementBudget` whose wall clock is checked before every
+    split (:class:`.budget.OutOfTime` when it has run out), or None. ``task``: a progress
+    task advanced by one per region split, or None.
     """
     shares = shares.reshape(graph.n, -1)
     core = np.full(graph.n, -1, dtype=np.int64)
@@ -120,6 +123,10 @@ def bisect(graph, coords, shares, cores, target, members=None) -> np.ndarray:
         if region.size == 1 or members.size == 0:
             core[members] = region[0]
             continue
+        if budget is not None:
+            budget.check_time()
+        if task is not None:
+            task.advance()
         first, second = halve(target, region)
         share = first.size / region.size
         member_shares = shares[members]

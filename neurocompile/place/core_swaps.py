@@ -12,17 +12,19 @@ import numpy as np
 
 from ..jit import njit
 from .multicast_tree import refresh_trees, tree_weight
+from .work import SPENT, LIMIT, STOP, VISITED
 
 
-@njit
-def swap_cores(senders, mesh, core, max_sweeps, min_gain, max_tile_distance):
+@njit(nogil=True)
+def swap_cores(senders, mesh, core, max_sweeps, min_gain, max_tile_distance, control):
     """Swap the whole contents of two cores of different tiles while the exact traffic drops.
 
     ``senders``, ``mesh``: records of :mod:`.refine_state` (updated in place); ``core``: int64
     (n,), the candidate core of every placed neuron (relabelled in place). Each core in turn
     is swapped with the partner that lowers the traffic most, sweep after sweep, until
-    ``max_sweeps`` or a sweep that gains at most ``min_gain`` of the traffic. Returns the
-    hop-weighted traffic per step gained.
+    ``max_sweeps`` or a sweep that gains at most ``min_gain`` of the traffic, or before a core
+    when ``control`` (:mod:`.work`) says stop or its work limit is spent; counts its work and
+    the cores it visited there. Returns the hop-weighted traffic per step gained.
     """
     n_pre, n_tiles = senders.on_tile.shape
     k = senders.on_core.shape[1]
@@ -30,14 +32,20 @@ def swap_cores(senders, mesh, core, max_sweeps, min_gain, max_tile_distance):
     counts = np.empty(n_tiles, dtype=np.int32)
     total = refresh_trees(senders, mesh)
     ptr, listed = _senders_by_core(senders)
+    control[SPENT] += n_pre * (n_tiles + k)
     slot = np.arange(k)  # the list of core c is list slot[c]
     seen = np.full(n_pre, -1, dtype=np.int64)
     affected = np.empty(n_pre, dtype=np.int64)
     stamp = 0
     gained_all = 0.0
+    stopped = False
     for _ in range(max_sweeps):
         gained = 0.0
         for a in range(k):
+            if control[STOP] != 0 or control[SPENT] >= control[LIMIT]:
+                stopped = True
+                break
+            control[VISITED] += 1
             la = slot[a]
             if ptr[la + 1] == ptr[la]:
                 continue  # empty and unreferenced: nothing to move
@@ -51,7 +59,8 @@ def swap_cores(senders, mesh, core, max_sweeps, min_gain, max_tile_distance):
                     continue
                 stamp += 1
                 n = _union(ptr, listed, la, slot[b], seen, stamp, affected)
-                delta = _swap_trees(senders, mesh, affected, n, a, b, counts, False)
+                control[SPENT] += n + 1
+                delta = _swap_trees(senders, mesh, affected, n, a, b, counts, False, control)
                 if delta < best_delta - 1e-12 * (1.0 + abs(best_delta)):
                     best_delta, best_b = delta, b
             if best_b < 0 or best_delta > -1e-15 * (1.0 + total):
@@ -60,7 +69,8 @@ def swap_cores(senders, mesh, core, max_sweeps, min_gain, max_tile_distance):
             la, lb = slot[a], slot[b]
             stamp += 1
             n = _union(ptr, listed, la, lb, seen, stamp, affected)
-            _swap_trees(senders, mesh, affected, n, a, b, counts, True)
+            _swap_trees(senders, mesh, affected, n, a, b, counts, True, control)
+            control[SPENT] += n + core.size
             for v in range(core.size):
                 if core[v] == a:
                     core[v] = b
@@ -69,7 +79,7 @@ def swap_cores(senders, mesh, core, max_sweeps, min_gain, max_tile_distance):
             slot[a], slot[b] = lb, la
             gained -= best_delta
         gained_all += gained
-        if gained <= min_gain * max(total - gained_all, 1e-300):
+        if stopped or gained <= min_gain * max(total - gained_all, 1e-300):
             break
     return gained_all
 
@@ -111,12 +121,13 @@ def _union(ptr, listed, la, lb, seen, stamp, affected):
 
 
 @njit
-def _swap_trees(senders, mesh, affected, n, a, b, counts, apply):
+def _swap_trees(senders, mesh, affected, n, a, b, counts, apply, control):
     """The trees of the ``n`` ``affected`` senders when cores ``a`` and ``b`` swap contents.
 
     ``apply`` False: returns the change of ``sum rate x tree`` the swap would make.
     ``apply`` True: makes the swap in the senders' counts and roots, stores the trees that
-    change, and returns 0. ``counts``: int32 (tiles,) scratch.
+    change, and returns 0. ``counts``: int32 (tiles,) scratch. Each tree computed counts the
+    tiles as work in ``control`` (:mod:`.work`).
     """
     on_core, on_tile, src_core, tree = senders.on_core, senders.on_tile, senders.src_core, senders.tree
     tile_row, tile_col = mesh.tile_row, mesh.tile_col
@@ -142,6 +153,7 @@ def _swap_trees(senders, mesh, affected, n, a, b, counts, apply):
             elif sc == b:
                 sr, scol = tile_row[ta], tile_col[ta]
             weight = tree_weight(mesh, counts, sr, scol, -1, -1)
+            control[SPENT] += 2 * counts.size  # the copy of the counts and the tree
         if not apply:
             if changed:
                 delta += senders.rate[g] * (weight - tree[g])

@@ -32,13 +32,14 @@ def dense_input_neurons(network, graph):
     return late if late.any() and not late.all() else None
 
 
-def place_dense_inputs_last(graph, coords, shares, target, k, late):
+def place_dense_inputs_last(graph, coords, shares, target, k, late, budget=None):
     """int64 (n,): the core of every neuron, the others bisected onto a compact region of
     their own, then the ``late`` neurons filled onto the free cores nearest (traffic-weighted
     route cost) to the neurons that send to them; None if they do not fit.
 
     ``shares``: (n, limits) shares of a core (:func:`.capacity.core_shares`); ``k``: the core
-    count of the placement this is a variant of.
+    count of the placement this is a variant of. ``budget``: checked during the bisection
+    (:func:`.bisection.bisect`).
     """
     rest = np.flatnonzero(~late)
     k_rest = max(int(np.ceil(cores_needed(shares[rest]) - 1e-9)),
@@ -46,7 +47,7 @@ def place_dense_inputs_last(graph, coords, shares, target, k, late):
     if k_rest >= target.total_cores:
         return None
     region = compact_cores(target, k_rest)
-    core = bisect(graph, coords, shares, region, target, members=rest)
+    core = bisect(graph, coords, shares, region, target, members=rest, budget=budget)
     free = np.setdiff1d(np.arange(target.total_cores), region)
     # traffic from every used core into the late neurons
     into = graph.adjacency[rest][:, np.flatnonzero(late)].sum(axis=1)

@@ -43,8 +43,12 @@ def _aggregate(adj: sp.csr_matrix, rng) -> np.ndarray:
     return ids.reshape(-1)
 
 
-def spectral_coordinates(adj: sp.csr_matrix, dims: int, seed: int) -> np.ndarray:
-    """(n, dims) coordinates; column k is scaled by 1/sqrt(eigenvalue k) (smooth modes dominate)."""
+def spectral_coordinates(adj: sp.csr_matrix, dims: int, seed: int, task=None) -> np.ndarray:
+    """(n, dims) coordinates; column k is scaled by 1/sqrt(eigenvalue k) (smooth modes dominate).
+
+    ``task``: a progress task (:mod:`neurocompile.progress`) advanced by one per level
+    coarsened and per level interpolated back, or None.
+    """
     rng = np.random.default_rng(seed)
     n = adj.shape[0]
     levels, graph = [], adj.tocsr()
@@ -57,6 +61,8 @@ def spectral_coordinates(adj: sp.csr_matrix, dims: int, seed: int) -> np.ndarray
                             shape=(graph.shape[0], m))
         levels.append((graph, agg))
         graph = (agg.T @ graph @ agg).tocsr()
+        if task is not None:
+            task.advance()
     coarse = graph.toarray() if graph.shape[0] <= 4000 else None
     if coarse is None:  # too large to solve densely: fall back to random smooth start
         coords = rng.standard_normal((graph.shape[0], dims))
@@ -81,4 +87,6 @@ def spectral_coordinates(adj: sp.csr_matrix, dims: int, seed: int) -> np.ndarray
         for _ in range(SMOOTHING_SWEEPS):
             coords = 0.5 * coords + 0.5 * (inv[:, None] * (off @ coords)) * (deg > 0)[:, None] \
                 + 0.5 * coords * (deg == 0)[:, None]
+        if task is not None:
+            task.advance()
     return coords[:n]

@@ -51,7 +51,10 @@ def population_cores(network, graph: NeuronGraph, core: np.ndarray) -> dict:
     return out
 
 
-def neuron_graph(network, rate: dict, with_adjacency: bool) -> NeuronGraph:
+def neuron_graph(network, rate: dict, with_adjacency: bool, task=None) -> NeuronGraph:
+    """The :class:`NeuronGraph` of ``network`` under ``rate`` (population -> expected spikes
+    per step of every neuron), with the traffic graph if ``with_adjacency``. ``task``: a
+    progress task advanced by one per projection read, or None."""
     names = [p.name for p in network.populations.values() if not p.is_source]
     offsets, sizes, start = {}, {}, 0
     for name in names:
@@ -71,6 +74,8 @@ def neuron_graph(network, rate: dict, with_adjacency: bool) -> NeuronGraph:
         elif with_adjacency:
             weighted = sp.diags(rate[proj.pre.name].astype(np.float32)) @ pattern
             parts.append((offsets[proj.pre.name], post_off, weighted.tocoo()))
+        if task is not None:
+            task.advance()
     graph = NeuronGraph(names, offsets, sizes, n, in_syn, host, rate)
     if with_adjacency:
         rows = np.concatenate([c.row.astype(np.int64) + a for a, _, c in parts]) if parts else np.zeros(0, np.int64)

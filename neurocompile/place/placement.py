@@ -23,6 +23,8 @@ class Placement:
         n_cores: number of cores the target has (indices run 0..n_cores-1).
         chip, row, col, slot: int arrays (n_cores,), location of every core of the target:
             chip on the board, tile row and column on that chip's mesh, slot within the tile.
+        notes: what the placer wants a reader to know, one sentence each (e.g. that the
+            connectivity looked unstructured, or that its time budget cut the search short).
     """
 
     method: str
@@ -32,13 +34,14 @@ class Placement:
     row: np.ndarray
     col: np.ndarray
     slot: np.ndarray
+    notes: tuple = ()
 
     @classmethod
-    def build(cls, method: str, core_of: dict, target) -> "Placement":
+    def build(cls, method: str, core_of: dict, target, notes: tuple = ()) -> "Placement":
         cores = np.arange(target.total_cores)
         loc = target.core_location(cores)
         return cls(method, {k: np.asarray(v, dtype=np.int32) for k, v in core_of.items()},
-                   target.total_cores, *(np.asarray(a, dtype=np.int32) for a in loc))
+                   target.total_cores, *(np.asarray(a, dtype=np.int32) for a in loc), notes=tuple(notes))
 
     @property
     def used_cores(self) -> np.ndarray:

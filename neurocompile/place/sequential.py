@@ -13,11 +13,11 @@ from .fanin import IncomingSynapses
 from .placement import HOST, Placement
 
 
-def place_sequential(network, target, rates=None) -> Placement:
+def place_sequential(network, target, rates=None, budget_s=None) -> Placement:
     """Place ``network`` on ``target`` in population order; raises BuildError if it cannot fit.
 
-    ``rates`` is accepted for a uniform placer signature and ignored (this placer is not
-    activity-aware).
+    ``rates`` and ``budget_s`` are accepted for a uniform placer signature and ignored (this
+    placer is not activity-aware, and it takes about a second per million synapses).
     """
     incoming = IncomingSynapses(network)
     limits = target.core

@@ -19,9 +19,13 @@ import numpy as np
 
 from ..jit import njit
 from .multicast_tree import refresh_trees, tree_weight
+from .work import SPENT, LIMIT, STOP, VISITED
 
 # Twin groups are moved in chunks of at most this many neurons.
 MAX_UNIT = 64
+#: Work units of one fan-in lookup (a scattered read of the senders' target counts, which
+#: costs about as much as visiting this many tiles of a tree).
+FANIN_LOOKUP_WORK = 8
 
 
 class Units(NamedTuple):
@@ -74,8 +78,8 @@ def twin_units(in_ptr, in_pre, n_pre) -> Units:
     return Units(unit_ptr, unit_members)
 
 
-@njit
-def move_units(units, receivers, senders, mesh, load, limits, max_sweeps, min_gain):
+@njit(nogil=True)
+def move_units(units, receivers, senders, mesh, load, limits, max_sweeps, min_gain, control):
     """Move units (twin groups, then single neurons) between tiles while the exact traffic drops.
 
     Records as in :mod:`.refine_state`; ``load`` (per-core usage) must match the state and is
@@ -83,12 +87,15 @@ def move_units(units, receivers, senders, mesh, load, limits, max_sweeps, min_ga
     presynaptic neuron of the unit targets every member: it leaves tile A when all its
     targets in A are the moving members, and joins tile B when it had no target there. The
     moving members (those of the unit in the tile of its first member) go to one core of B.
-    Stops after ``max_sweeps`` sweeps or one that gains at most ``min_gain`` of the traffic.
+    Stops after ``max_sweeps`` sweeps or one that gains at most ``min_gain`` of the traffic,
+    or before a unit when ``control`` (:mod:`.work`) says stop or its work limit is spent;
+    counts its work and the units it visited there.
     Returns (hop-weighted traffic per step after the moves, traffic gained).
     """
     n_pre, n_tiles = senders.on_tile.shape
     unit_ptr, unit_members, core_tile = units.ptr, units.members, mesh.core_tile
     total = refresh_trees(senders, mesh)
+    control[SPENT] += n_pre * n_tiles
     largest = 1
     for u in range(unit_ptr.size - 1):
         largest = max(largest, unit_ptr[u + 1] - unit_ptr[u])
@@ -104,9 +111,13 @@ def move_units(units, receivers, senders, mesh, load, limits, max_sweeps, min_ga
     mover = np.full(n_pre, -1, dtype=np.int64)  # == stamp: a moving member's own sender id
     stamp = 0
     gained_all = 0.0
+    stopped = False
     for _ in range(max_sweeps):
         gained = 0.0
         for u in range(unit_ptr.size - 1):
+            if control[STOP] != 0 or control[SPENT] >= control[LIMIT]:
+                stopped = True
+                break
             first = unit_members[unit_ptr[u]]
             ta = core_tile[receivers.core[first]]
             m, syn_sum = _moving_members(unit_members[unit_ptr[u]:unit_ptr[u + 1]], receivers, core_tile, ta, moving)
@@ -114,24 +125,29 @@ def move_units(units, receivers, senders, mesh, load, limits, max_sweeps, min_ga
             n_aff = _affected_senders(receivers, first, moving, m, presynaptic, mover, stamp, affected, root_moves,
                                       targets_unit)
             n_c = _candidate_tiles(receivers, senders, first, moving, m, ta, mark_tile, stamp, cands)
+            # the members, the affected senders, the candidate tiles; each candidate tile's cores
+            # and trees are counted where they are priced
+            control[SPENT] += m * (1 + n_tiles) + n_aff + n_c * (mesh.cores_per_tile + n_aff)
+            control[VISITED] += 1
             best_delta, best_core = 0.0, -1
             for ci in range(n_c):
                 tb = cands[ci]
-                pick = _destination_core(receivers, senders, mesh, load, limits, first, moving, m, syn_sum, tb)
+                pick = _destination_core(receivers, senders, mesh, load, limits, first, moving, m, syn_sum, tb,
+                                         control)
                 if pick < 0:
                     continue
-                delta = _unit_trees(senders, mesh, affected, root_moves, targets_unit, n_aff, m, ta, tb, False)
+                delta = _unit_trees(senders, mesh, affected, root_moves, targets_unit, n_aff, m, ta, tb, False, control)
                 if delta < best_delta - 1e-12 * (1.0 + abs(best_delta)):
                     best_delta, best_core = delta, pick
             if best_core < 0 or best_delta > -1e-15 * (1.0 + total):
                 continue
             tb = core_tile[best_core]
             _move_counts(receivers, senders, mesh, load, moving, m, best_core, ta, tb)
-            _unit_trees(senders, mesh, affected, root_moves, targets_unit, n_aff, m, ta, tb, True)
+            _unit_trees(senders, mesh, affected, root_moves, targets_unit, n_aff, m, ta, tb, True, control)
             gained -= best_delta
         total -= gained
         gained_all += gained
-        if gained <= min_gain * max(total, 1e-300):
+        if stopped or gained <= min_gain * max(total, 1e-300):
             break
     return total, gained_all
 
@@ -200,9 +216,10 @@ def _candidate_tiles(receivers, senders, first, moving, m, ta, mark_tile, stamp,
 
 
 @njit
-def _destination_core(receivers, senders, mesh, load, limits, first, moving, m, syn_sum, tb):
+def _destination_core(receivers, senders, mesh, load, limits, first, moving, m, syn_sum, tb, control):
     """The core of tile ``tb`` with room for all ``m`` moving members under every limit that
-    adds the fewest new fan-in sources (the first such), or -1."""
+    adds the fewest new fan-in sources (the first such), or -1. Counts each fan-in lookup as
+    work in ``control`` (:mod:`.work`): a scattered read of the target counts."""
     in_ptr, in_pre, on_core = receivers.in_ptr, receivers.in_pre, senders.on_core
     pick, pick_new = -1, 1 << 40
     for b in range(tb * mesh.cores_per_tile, (tb + 1) * mesh.cores_per_tile):
@@ -212,6 +229,7 @@ def _destination_core(receivers, senders, mesh, load, limits, first, moving, m, 
                 > limits.parameter_sets:
             continue
         new = 0
+        control[SPENT] += FANIN_LOOKUP_WORK * (in_ptr[first + 1] - in_ptr[first])
         for j in range(in_ptr[first], in_ptr[first + 1]):
             if on_core[in_pre[j], b] == 0:
                 new += 1
@@ -242,7 +260,7 @@ def _new_sets(receivers, load, moving, m, b):
 
 
 @njit
-def _unit_trees(senders, mesh, affected, root_moves, targets_unit, n, m, ta, tb, apply):
+def _unit_trees(senders, mesh, affected, root_moves, targets_unit, n, m, ta, tb, apply, control):
     """The trees of the ``n`` ``affected`` senders when the ``m`` moving members go from tile
     ``ta`` to ``tb`` (:func:`_affected_senders`).
 
@@ -250,9 +268,11 @@ def _unit_trees(senders, mesh, affected, root_moves, targets_unit, n, m, ta, tb,
     there and joins ``tb`` when it had none there; a moving sender's root moves to ``tb``.
     ``apply`` False: the counts are those before the move; returns the change of
     ``sum rate x tree`` the move would make. ``apply`` True: the counts are those after it;
-    stores the new trees and returns 0.
+    stores the new trees and returns 0. Each tree computed counts the candidate tiles as work
+    in ``control`` (:mod:`.work`).
     """
     on_tile, tree = senders.on_tile, senders.tree
+    n_tiles = on_tile.shape[1]
     delta = 0.0
     for i in range(n):
         g = affected[i]
@@ -262,6 +282,7 @@ def _unit_trees(senders, mesh, affected, root_moves, targets_unit, n, m, ta, tb,
             row, col = senders.src_row[g], senders.src_col[g]
         if apply:
             tree[g] = tree_weight(mesh, on_tile[g], row, col, -1, -1)
+            control[SPENT] += n_tiles
             continue
         drop, add = -1, -1
         if targets_unit[i]:
@@ -269,6 +290,7 @@ def _unit_trees(senders, mesh, affected, root_moves, targets_unit, n, m, ta, tb,
             add = tb if on_tile[g, tb] == 0 else -1
         if drop >= 0 or add >= 0 or root_moves[i]:  # else same tiles, same root: same tree
             delta += senders.rate[g] * (tree_weight(mesh, on_tile[g], row, col, drop, add) - tree[g])
+            control[SPENT] += n_tiles
     return delta
 
 

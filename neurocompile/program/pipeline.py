@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import dataclasses
 
+from .. import progress
 from ..errors import BuildError
 from ..place import DEFAULT_PLACER, RENAMED_PLACERS, core_usage, place, route_tables
+from ..place.budget import DEFAULT_PLACE_BUDGET_S, check_budget
 from ..place.destinations import destination_matrices
 from ..place.usage import learning_capacity_problems
 from ..quantize import quantize
@@ -14,7 +16,8 @@ from .program import Program
 
 
 def compile(network, target="emu", *, strict: bool = False, placer: str = DEFAULT_PLACER,  # noqa: A001
-            rates=None, weight_precision: str = "auto", ranges=None) -> Program:
+            rates=None, weight_precision: str = "auto", ranges=None,
+            place_budget_s: float = DEFAULT_PLACE_BUDGET_S) -> Program:
     """Compile ``network`` for ``target`` (a built-in name, a TOML path or a Target).
 
     Args:
@@ -30,26 +33,36 @@ def compile(network, target="emu", *, strict: bool = False, placer: str = DEFAUL
         ranges: float runs (Results) whose state extremes size the registers of discrete-time
             populations and receptor elements, and whose voltages HH populations' gate tables
             must hold (:func:`neurocompile.quantize.quantize`), e.g. the float reference run.
+        place_budget_s: seconds the placer may take (> 0; ``math.inf``: no limit). The
+            ``spectral`` placer limits its work by the network's size to fit about half of
+            it on a typical machine (the same placement on any machine), and returns its best
+            legal placement so far if the wall clock reaches it; ``placement.notes`` says when
+            that happened (:mod:`neurocompile.place.budget`).
     """
     from .. import __version__
 
+    check_budget("compile", "place_budget_s", place_budget_s)
     tgt = target if isinstance(target, Target) else load_target(target)
     quantized = quantize(network, tgt, strict=strict, weight_precision=weight_precision, ranges=ranges)
     placed = placement_network(network, quantized)  # every synapse entry, parts of split weights included
     compartments = compartments_per_neuron(quantized)
     limits = placement_target(tgt, compartments)
-    placement = place(placed, limits, placer, rates=rates)
-    destinations = destination_matrices(placed, placement.core_of, placement.n_cores)
-    usage = core_usage(placed, placement, limits, destinations)
-    broken = usage.violations()
-    if broken:  # a placer bug, never a user error: placers must respect every limit
-        raise BuildError(f"placement '{placer}' violates target limits: {'; '.join(broken[:5])}")
-    learning = learning_capacity_problems(quantized.projections, placement.core_of, placement.n_cores, tgt)
-    if learning:
-        raise BuildError(f"Network '{network.name}' exceeds the learning capacity of target '{tgt.name}': "
-                         f"{'; '.join(learning)}. Fewer plastic synapses per neuron, or a target with larger "
-                         "learning.plastic_synapses / core.synapse_entries")
-    routes = route_tables(placed, placement, tgt, destinations)
+    placement = place(placed, limits, placer, rates=rates, budget_s=place_budget_s)
+    with progress.stage("routing", total=3, unit="phases") as task:
+        destinations = destination_matrices(placed, placement.core_of, placement.n_cores)
+        task.advance()
+        usage = core_usage(placed, placement, limits, destinations)
+        task.advance()
+        broken = usage.violations()
+        if broken:  # a placer bug, never a user error: placers must respect every limit
+            raise BuildError(f"placement '{placer}' violates target limits: {'; '.join(broken[:5])}")
+        learning = learning_capacity_problems(quantized.projections, placement.core_of, placement.n_cores, tgt)
+        if learning:
+            raise BuildError(f"Network '{network.name}' exceeds the learning capacity of target '{tgt.name}': "
+                             f"{'; '.join(learning)}. Fewer plastic synapses per neuron, or a target with larger "
+                             "learning.plastic_synapses / core.synapse_entries")
+        routes = route_tables(placed, placement, tgt, destinations)
+        task.advance()
     sources = {p.name: p.model for p in network.populations.values() if p.is_source}
     probes = tuple((p.population.name, p.indices, p.variable) for p in network.probes)
     info = {"neurocompile_version": __version__, "placer": RENAMED_PLACERS.get(placer, placer), "strict": strict,

@@ -270,6 +270,8 @@ def placement_table(program, rates=None, rates_from: str | None = None) -> Table
     t.add_section()
     for label, value in placement_metrics(program, rates=rates, rates_from=rates_from).rows():
         add_text_row(t, label, value, "", "")
+    for note in getattr(program.placement, "notes", ()):
+        add_text_row(t, "note", note, "", "")
     return t
 
 

@@ -502,6 +502,9 @@ def _sources(c: Checker, sources, pops: dict, dt: float) -> None:
 def _placement(c: Checker, target, placement, pops: dict) -> None:
     c.instance("program", "placement", placement, Placement)
     c.instance("placement", "method", placement.method, str)
+    notes = c.instance("placement", "notes", placement.notes, tuple)
+    for note in notes:
+        c.instance("placement", "notes", note, str)
     n_cores = c.integer("placement", "n_cores", placement.n_cores, target.total_cores, target.total_cores)
     location = target.core_location(np.arange(n_cores))
     for field, expected in zip(("chip", "row", "col", "slot"), location):

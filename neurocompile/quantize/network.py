@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from .. import progress
 from ..chip.adex import exp_table_of
 from ..errors import BuildError, invalid
 from ..chip.adex import gate_table_offset
@@ -58,6 +59,15 @@ def quantize(network, target, strict: bool = False, *, weight_precision: str = "
         raise invalid("quantize", "weight_precision", weight_precision,
                       f"must be one of {', '.join(map(repr, WEIGHT_PRECISIONS))}")
     network.validate()
+    # Progress in synapses: half of each projection's when its weights are summed, the other
+    # half when it is quantized (populations count one synapse per neuron).
+    work = network.n_synapses + sum(pop.size for pop in network.populations.values())
+    with progress.stage("quantization", total=work, unit="synapses") as task:
+        return _quantize(network, target, strict, weight_precision, ranges, task)
+
+
+def _quantize(network, target, strict, weight_precision, ranges, task) -> QuantizedNetwork:
+    """:func:`quantize` (arguments checked), reporting to ``task``."""
     precision = target.precision
     incoming = {name: np.zeros(pop.size) for name, pop in network.populations.items()}
     largest = {name: np.zeros(pop.size) for name, pop in network.populations.items()}
@@ -67,6 +77,7 @@ def quantize(network, target, strict: bool = False, *, weight_precision: str = "
         data = w.data if proj.plasticity is None else np.full(w.data.size, float(proj.plasticity.w_max))
         incoming[proj.post.name] += chunked_bincount(w.indices, np.abs, data, pop_size=w.shape[1])
         chunked_max_abs(w.indices, data, largest[proj.post.name])
+        task.advance(w.nnz // 2)
     injected = {name: np.zeros(pop.size) for name, pop in network.populations.items()}
     for inj in network.currents:
         np.maximum.at(injected[inj.population.name], inj.indices, float(np.max(np.abs(inj.current.amplitudes))))
@@ -86,6 +97,7 @@ def quantize(network, target, strict: bool = False, *, weight_precision: str = "
         if not pop.is_source and pop.model.has_receptors:
             pops[pop.name] = _with_receptors(pops[pop.name], pop, network.dt, precision, receptor_sums,
                                              receptor_reach.get(pop.name))
+        task.advance(pop.size)
     projs = []
     for p in network.projections:
         discrete = isinstance(p.post.model, (DiscreteLIF, DiscreteLI))
@@ -96,6 +108,7 @@ def quantize(network, target, strict: bool = False, *, weight_precision: str = "
             projs.extend(quantize_projection_parts(p, pops[p.post.name], precision, precision.max_delay_steps))
         else:
             projs.append(quantize_projection(p, pops[p.post.name], precision, precision.max_delay_steps, strict))
+        task.advance(p.weights.nnz - p.weights.nnz // 2)
     projs = tuple(projs)
     onsets = {pop.name: bias_onsets(pop, network.dt) for pop in network.populations.values()
               if isinstance(pop.model, (DiscreteLIF, DiscreteLI))}
@@ -105,7 +118,7 @@ def quantize(network, target, strict: bool = False, *, weight_precision: str = "
     for issue in issues:
         if strict:
             raise BuildError(f"quantization (strict): {issue}")
-        warnings.warn(str(issue), QuantizationWarning, stacklevel=2)
+        warnings.warn(str(issue), QuantizationWarning, stacklevel=3)
     return QuantizedNetwork(network.name, network.dt, network.seed, pops, projs, updates, issues, exp_table,
                             gate_tables)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from .. import progress
 from ..errors import NetworkError, invalid
 from ..ir.run_inputs import RunInputs, prepare_inputs
 from ..resources import check_run_memory
@@ -112,13 +113,17 @@ def simulate(network, duration: float, *, inputs=None):
         {p.name for p in pops if p.is_source}, {inj.population.name for inj in network.currents},
         {p.name: p.model.current_unit for p in pops if not p.is_source})
     check_run_memory(f"simulate('{network.name}')", n_steps, network.dt, probe_specs(network), run_inputs.samples)
-    results = [_simulate_one(network, n_steps, run_inputs.sample(k) if run_inputs.batch is not None
-                             else run_inputs) for k in range(run_inputs.samples)]
+    samples = run_inputs.samples
+    with progress.stage("float reference" + (f", {samples} samples" if samples > 1 else ""),
+                        total=n_steps * samples, unit="steps") as task:
+        results = [_simulate_one(network, n_steps, run_inputs.sample(k) if run_inputs.batch is not None
+                                 else run_inputs, task) for k in range(samples)]
     return results if run_inputs.batch is not None else results[0]
 
 
-def _simulate_one(network, n_steps: int, run_inputs: RunInputs) -> Result:
-    """One run of ``n_steps`` with the inputs of one sample."""
+def _simulate_one(network, n_steps: int, run_inputs: RunInputs, task=None) -> Result:
+    """One run of ``n_steps`` with the inputs of one sample; ``task`` (a
+    :func:`neurocompile.progress.stage`) is advanced by one every step."""
     dt = network.dt
     pops = list(network.populations.values())
     neurons = [p for p in pops if not p.is_source]
@@ -184,6 +189,8 @@ def _simulate_one(network, n_steps: int, run_inputs: RunInputs) -> Result:
             value = updaters[name].read(var)
             np.minimum(low, value, out=low)
             np.maximum(high, value, out=high)
+        if task is not None:
+            task.advance()
 
     learned = {proj.name: sp.csr_matrix((synapses.weight, proj.weights.indices, proj.weights.indptr),
                                         shape=proj.weights.shape) for proj, synapses in plastic}

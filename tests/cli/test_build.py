@@ -27,7 +27,7 @@ net.current(cell, nc.StepCurrent([0.0], [1000.0]))
 
 def test_build_cuba_prints_tables_and_writes_reference(capsys, tmp_path):
     code, out, err = run_cli(capsys, "build", CUBA, "--target", "emu", "--duration", "20",
-                             "--out", tmp_path)
+                             "--out", tmp_path, "-v")
     assert code == 0, err
     assert "Network 'cuba'" in out
     assert re.search(r"exc\s+.*LIF\s+.*3200", out)   # population table row
@@ -132,7 +132,7 @@ def build(seed=0):
     net.connect(src, out, nc.AllToAll(), weight=0.5)
     return net
 """)
-    code, out, err = run_cli(capsys, "build", src, "--seed", "3", "--duration", "10", "--out", tmp_path)
+    code, out, err = run_cli(capsys, "build", src, "--seed", "3", "--duration", "10", "--out", tmp_path, "-v")
     assert code == 0, err
     assert "Network 'seeded3'" in out and "PoissonSource" in out
     assert (tmp_path / "seeded3.ncp").is_file()
@@ -180,7 +180,7 @@ def test_adex_runs_as_custom_process_on_lava(capsys, tmp_path):
 
 def test_build_compiles_emits_runs_chip_and_compares(capsys, tmp_path):
     code, out, err = run_cli(capsys, "build", CUBA, "--target", "emu", "--validate", "50",
-                             "--out", tmp_path)
+                             "--out", tmp_path, "--verbose")
     assert code == 0, err
     for title in ("Resources on target 'emu'", "Quantization: populations", "Quantization: projections",
                   "Placement (", "Chip (emu), 50 ms", "Chip activity", "Float vs chip over 50 ms"):

@@ -1,6 +1,7 @@
 """The command line's entry points: usage errors, ``--version``, exit codes through a real process."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -143,3 +144,16 @@ def test_missing_target_file_is_a_usage_error(capsys, tmp_path):
 
     with pytest.raises(neurocompile.TargetError, match="not found"):
         load_target(str(tmp_path / "nope.toml"))
+
+
+def test_the_executable_limits_openblas_to_one_thread_unless_told_otherwise(monkeypatch, capsys):
+    from neurocompile.cli import launch
+
+    monkeypatch.setattr("sys.argv", ["neurocompile", "--version"])
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    assert launch.main() == 0
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    assert launch.main() == 0
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "4"
+    capsys.readouterr()
