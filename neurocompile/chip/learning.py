@@ -96,6 +96,11 @@ def delivered_mantissa(w, fraction_bits):
     return (w + (1 << (fraction_bits - 1))) >> fraction_bits
 
 
+def delivered_mantissas(registers, fraction_bits: int) -> np.ndarray:
+    """:func:`delivered_mantissa` of every register (int64 array): what the synapses deliver."""
+    return (np.asarray(registers, dtype=np.int64) + (1 << (fraction_bits - 1))) >> fraction_bits
+
+
 @njit
 def learning_step(row, weight, mant, x, y, pre_spiking, post_spiking, indptr, post, col_ptr, col_synapse, pre_of):
     """One step of the rule (module docstring) for one plastic projection of one sample, in

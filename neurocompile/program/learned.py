@@ -13,7 +13,7 @@ import dataclasses
 
 import numpy as np
 
-from ..chip.learning import L_FRACTION_BITS, L_W_MAX, L_W_MIN
+from ..chip.learning import L_FRACTION_BITS, L_W_MAX, L_W_MIN, delivered_mantissas
 from ..errors import NetworkError
 
 
@@ -36,7 +36,7 @@ def with_weights(program, result, freeze: bool = False):
         step = qp.report["stdp"]["weight_step"]
         register = np.clip(np.rint(learned.data / step), row[L_W_MIN], row[L_W_MAX]).astype(np.int32)
         bits = int(row[L_FRACTION_BITS])
-        mant = ((register.astype(np.int64) + (1 << (bits - 1))) >> bits).astype(np.int16)
+        mant = delivered_mantissas(register, bits).astype(np.int16)
         if freeze:
             replaced[qp.name] = dataclasses.replace(qp, weight_mant=mant, learning=None, plastic_weight=None)
         else:

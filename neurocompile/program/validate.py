@@ -23,7 +23,7 @@ from ..chip.adex import (ADEX_COEFFICIENT_BITS, ADEX_MAX_SHIFT, KIND_EXP, KIND_H
 from ..chip.hh import HH_GATE_BITS, GateTables
 from ..chip.learning import (L_A_MINUS_MANT, L_A_MINUS_SHIFT, L_A_PLUS_MANT, L_A_PLUS_SHIFT, L_FRACTION_BITS,
                              L_KEEP_X, L_KEEP_Y, L_RULE, L_W_MAX, L_W_MIN, LEARNING_COLUMNS, RATE_BITS, RULES,
-                             TRACE_DECAY_BITS)
+                             TRACE_DECAY_BITS, delivered_mantissas)
 from ..chip.nmda import GATE_COLUMNS, GATE_DECAY_BITS, G_A, G_A_SHIFT, G_D_DECAY, G_D_RISE
 from ..chip.receptors import (BLOCK_FRACTION_BITS, CONDUCTANCE_KIND, CURRENT_KIND, R_BLOCK_OFFSET,
                               R_BLOCK_ORIGIN, R_BLOCK_SHIFT, R_BLOCK_SIZE, R_COUPLE, R_COUPLE_SHIFT, R_DECAY0,
@@ -449,7 +449,7 @@ def _plastic(c: Checker, target, where: str, qp, n: int) -> None:
     c.within(where, "learning.w_min", row[L_W_MIN], 0, int(row[L_W_MAX]) - 1, "must be below learning.w_max")
     weight = c.array(where, "plastic_weight", qp.plastic_weight, INTEGER, (n,))
     c.within(where, "plastic_weight", weight, int(row[L_W_MIN]), int(row[L_W_MAX]), "must lie within the bounds")
-    delivered = (weight.astype(np.int64) + (1 << (bits - 1))) >> bits
+    delivered = delivered_mantissas(weight, bits)
     if not np.array_equal(delivered, np.asarray(qp.weight_mant, dtype=np.int64)):
         bad = delivered != np.asarray(qp.weight_mant, dtype=np.int64)
         raise c.fail(where, _at("weight_mant", delivered, bad), _first(np.asarray(qp.weight_mant), bad),

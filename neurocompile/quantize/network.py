@@ -21,7 +21,7 @@ from .precise_weights import quantize_projection_parts
 from .receptors import LEAK_ELEMENT, quantize_receptors, receptor_weight_sums
 from .lif import first_order_leak, quantize_lif
 from .risk import overflow_risks
-from .plasticity import quantize_plastic_projection
+from .plasticity import check_plastic_projections, quantize_plastic_projection
 from .support import model_support
 from .synapse_sums import chunked_bincount, chunked_max_abs
 from .types import QuantizedNetwork, QuantizedPopulation
@@ -85,6 +85,7 @@ def _quantize(network, target, strict, weight_precision, ranges, task) -> Quanti
     receptor_reach = measured_receptor_reach(ranges, network) if ranges is not None else {}
     uses_adex = any(isinstance(pop.model, (AdEx, ExpIF)) for pop in network.populations.values())
     model_support(network, target)
+    check_plastic_projections(network, target)
     exp_table = exp_table_of(target) if uses_adex else None
     uses_hh = any(isinstance(pop.model, HH) for pop in network.populations.values())
     gate_tables = gate_tables_for(target, network.dt) if uses_hh else None

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..chip.learning import (LEARNING_COLUMNS, L_A_MINUS_MANT, L_A_MINUS_SHIFT, L_A_PLUS_MANT, L_A_PLUS_SHIFT,
                              L_FRACTION_BITS, L_KEEP_X, L_KEEP_Y, L_RULE, L_W_MAX, L_W_MIN, RATE_BITS, RULES,
-                             TRACE_DECAY_BITS)
+                             TRACE_DECAY_BITS, delivered_mantissas)
 from ..errors import BuildError
 from .adex import quantize_coefficient
 from .formats import decay_constant
@@ -60,13 +60,12 @@ def _uniform_gain(proj, gain: np.ndarray) -> float:
 
 def quantize_plastic_projection(proj, post_q, precision, learning, max_delay_steps: int) -> QuantizedProjection:
     """Integer form of the plastic projection ``proj`` (module docstring), with its learning
-    row (:data:`~neurocompile.chip.learning.LEARNING_COLUMNS`) and initial registers."""
+    row (:data:`~neurocompile.chip.learning.LEARNING_COLUMNS`) and initial registers; the
+    projection has passed :func:`check_plastic_projections`."""
     rule = proj.plasticity
     owner = f"Projection '{proj.name}'"
     if learning is None:
         raise BuildError(f"{owner}: the target has no learning engine (section [learning]), so STDP cannot run on it")
-    if proj.stp is not None or getattr(proj.post.model.receptors.get(proj.receptor), "gated", False):
-        raise BuildError(f"{owner}: STDP with short-term plasticity or onto an NMDA receptor is not a rule the chip has")
     if proj.max_delay_steps > max_delay_steps:
         raise BuildError(f"{owner}: delay = {proj.max_delay_steps * proj.dt:g} ms ({proj.max_delay_steps} steps) "
                          f"exceeds the target's max_delay_steps = {max_delay_steps}")
@@ -86,7 +85,7 @@ def quantize_plastic_projection(proj, post_q, precision, learning, max_delay_ste
     w_min = int(np.rint(float(rule.w_min) * gain / unit))
     w = proj.weights.data
     register = np.clip(np.rint(w * gain / unit), w_min, w_max).astype(np.int32)
-    mant = ((register.astype(np.int64) + (1 << (bits - 1))) >> bits).astype(np.int16)
+    mant = delivered_mantissas(register, bits).astype(np.int16)
     keep = []
     realised_tau = []
     for tau in (float(rule.tau_plus), float(rule.tau_minus)):
