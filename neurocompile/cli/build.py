@@ -32,7 +32,9 @@ from ..errors import BuildError
 from ..io.network_files import NIR_OPTIONS, load_network
 from ..models import HH, DiscreteLI, DiscreteLIF
 from ..nir.mapping import SEMANTICS
-from ..program.preflight import check_before_reference
+from ..memory import format_bytes
+from ..program.preflight import check_before_reference, check_build_memory
+from ..resources import available_memory_bytes
 from ..program.report import tables as program_tables
 from ..quantize.support import model_support
 from ..validate import compare
@@ -72,6 +74,8 @@ class BuildContext:
     lava_run_ms: float | None = None
     nir_options: dict = field(default_factory=dict)  # .nir files only: read_nir's dt, semantics, ...
     stage_seconds: dict = field(default_factory=dict)
+    memory: list = field(default_factory=list)    # the stages' MemoryEstimates (validate stage)
+    memory_available: int = 0                     # bytes available when they were checked
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,8 @@ def validate_stage(ctx: BuildContext) -> None:
     ctx.target = load_target(ctx.target_name)
     ctx.model_support = model_support(ctx.network, ctx.target)
     check_before_reference(ctx.network, ctx.target)  # before the float run, not after it
+    ctx.memory = check_build_memory(ctx.network, ctx.target, ctx.duration, ctx.placer)
+    ctx.memory_available = available_memory_bytes()
     ctx.console.print(f"target {ctx.target.summary()}", markup=False, soft_wrap=True)
     groups: dict = {}
     for name, how in ctx.model_support.items():
@@ -107,6 +113,9 @@ def validate_stage(ctx: BuildContext) -> None:
     for (model, how), names in groups.items():
         ctx.console.print(f"  {model}: {how.replace('_', ' ')} ({', '.join(names)})",
                           markup=False, soft_wrap=True)
+    worst = max(ctx.memory, key=lambda e: e.peak)
+    ctx.console.print(f"memory: estimated peak {format_bytes(worst.peak)} ({worst.stage}) of "
+                      f"{format_bytes(ctx.memory_available)} available", markup=False, soft_wrap=True)
 
 
 def reference_stage(ctx: BuildContext) -> None:

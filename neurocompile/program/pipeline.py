@@ -8,7 +8,9 @@ from ..place import DEFAULT_PLACER, RENAMED_PLACERS, core_usage, place, route_ta
 from ..place.destinations import destination_matrices
 from ..quantize import quantize
 from ..quantize.precise_weights import placement_network
+from ..resources import check_memory
 from ..target import Target, load_target
+from .preflight import compile_estimate
 from .program import Program
 
 
@@ -29,10 +31,14 @@ def compile(network, target="emu", *, strict: bool = False, placer: str = DEFAUL
         ranges: float runs (Results) whose state extremes size the registers of discrete-time
             populations and receptor elements, and whose voltages HH populations' gate tables
             must hold (:func:`neurocompile.quantize.quantize`), e.g. the float reference run.
+
+    Raises MemoryBudgetError, before anything is allocated, when the compile's estimated peak
+    memory (:func:`~.preflight.compile_estimate`) exceeds the available memory.
     """
     from .. import __version__
 
     tgt = target if isinstance(target, Target) else load_target(target)
+    check_memory(f"compile of network '{network.name}'", compile_estimate(network, tgt, placer))
     quantized = quantize(network, tgt, strict=strict, weight_precision=weight_precision, ranges=ranges)
     placed = placement_network(network, quantized)  # every synapse entry, parts of split weights included
     compartments = compartments_per_neuron(quantized)
