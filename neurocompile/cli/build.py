@@ -11,6 +11,7 @@ public Python function that does the work and prints what it found. Stages today
     emit       Program.save                              <out>/<name>.ncp
     chip       Program.run                               the same run on the target's back end
     compare    neurocompile.compare                      float vs chip, in numbers
+    report     neurocompile.cli.report                   --report FILE.html: all of it, one page
 
 Each stage reads what earlier stages left on the context and adds its own result there.
 """
@@ -28,7 +29,7 @@ from rich.console import Console
 
 from ..program import compile as compile_network
 from ..emu import warmup
-from ..errors import BuildError
+from ..errors import BuildError, NeurocompileError
 from ..io.network_files import NIR_OPTIONS, load_network
 from ..models import HH, DiscreteLI, DiscreteLIF
 from ..nir.mapping import SEMANTICS
@@ -74,8 +75,11 @@ class BuildContext:
     lava_run_ms: float | None = None
     nir_options: dict = field(default_factory=dict)  # .nir files only: read_nir's dt, semantics, ...
     stage_seconds: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)  # every warning line printed, without "warning: "
     memory: list = field(default_factory=list)    # the stages' MemoryEstimates (validate stage)
     memory_available: int = 0                     # bytes available when they were checked
+    report_path: Path | None = None               # --report FILE.html
+    lava_plan: Any = None                         # lava targets: the Lava process graph's plan
 
 
 @dataclass(frozen=True)
@@ -158,8 +162,7 @@ def compile_stage(ctx: BuildContext) -> None:
     # The placement metrics under the rates the placer weighted traffic by.
     for table in program_tables(ctx.program, rates, rates_from="float reference"):
         ctx.console.print(table)
-    for w in caught:
-        ctx.console.print(f"warning: {w.message}", style="yellow", markup=False, soft_wrap=True)
+    _warn(ctx, [str(w.message) for w in caught])
     if not caught:
         # Only what the compiler did: a register can still saturate while the program runs,
         # which the chip stage reports.
@@ -232,6 +235,7 @@ def _named(name: str, line: str) -> str:
 
 def _warn(ctx: BuildContext, lines) -> None:
     for line in lines:
+        ctx.warnings.append(line)
         ctx.console.print(f"warning: {line}", style="yellow", markup=False, soft_wrap=True)
 
 
@@ -241,7 +245,7 @@ def lava_stage(ctx: BuildContext) -> None:
     from ..lava.plan import plan_program
     from ..lava.verify import mismatches
 
-    plan = plan_program(ctx.program)
+    ctx.lava_plan = plan = plan_program(ctx.program)
     ctx.console.print(render.lava_plan_table(plan))
     custom = [n for n in plan.neurons.values() if not n.runs_on_loihi]
     if custom:
@@ -265,6 +269,13 @@ def lava_stage(ctx: BuildContext) -> None:
                       f"emulator ({spikes} spikes, every probed trace)", markup=False)
 
 
+def report_stage(ctx: BuildContext) -> None:
+    from .report import write_report
+
+    path = write_report(ctx, ctx.report_path)
+    ctx.console.print(f"wrote {path}", markup=False, soft_wrap=True)
+
+
 STAGES: list[Stage] = [
     Stage("load", load_stage, "run the network file"),
     Stage("validate", validate_stage, "load the target and check it runs every model"),
@@ -275,6 +286,8 @@ STAGES: list[Stage] = [
           applies=lambda ctx: ctx.target.backend == "lava"),
     Stage("chip", chip_stage, "run the compiled program on the target's back end"),
     Stage("compare", compare_stage, "float vs chip"),
+    Stage("report", report_stage, "one HTML page of the tables, warnings and figures",
+          applies=lambda ctx: ctx.report_path is not None),
 ]
 
 
@@ -346,6 +359,10 @@ def add_arguments(parser) -> None:
                              "(snnTorch's reset_delay=True) or at once (--no-reset-delay)")
     parser.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), metavar="DIR",
                         help=f"output folder (default: {DEFAULT_OUT})")
+    parser.add_argument("--report", type=Path, default=None, metavar="FILE.html",
+                        help="also write one self-contained HTML page with every table, the warnings, "
+                             "the float-vs-chip verdict and the figures (matplotlib), also when the "
+                             "build fails")
 
 
 def run(args, console: Console) -> int:
@@ -353,10 +370,33 @@ def run(args, console: Console) -> int:
     ctx = BuildContext(network_file=args.network_file, target_name=args.target,
                        duration=args.duration, seed=args.seed, out=args.out, console=console,
                        placer=args.placer, strict=args.strict, tolerance=args.tolerance,
-                       lava_run_ms=args.lava_run_ms,
+                       lava_run_ms=args.lava_run_ms, report_path=args.report,
                        nir_options={k: getattr(args, k) for k in NIR_OPTIONS if getattr(args, k) is not None})
-    run_build(ctx)  # a helper still compiling goes on in the background and fills the cache
+    if ctx.report_path is not None:
+        from .report import check_report_path
+        check_report_path(ctx.report_path)  # before the build, not after it
+    try:
+        run_build(ctx)  # a helper still compiling goes on in the background and fills the cache
+    except NeurocompileError as exc:
+        if ctx.report_path is not None:
+            _report_failure(ctx, exc)
+        raise
     total = sum(ctx.stage_seconds.values())
     console.print(f"build of '{ctx.network.name}' for target '{ctx.target.name}' done in {total:.2f} s",
                   markup=False)
     return 0
+
+
+def _report_failure(ctx: BuildContext, error: NeurocompileError) -> None:
+    """Write the report of a build that stopped on ``error``, with what it reached; a report
+    that cannot be written is a warning (the build's own error is the one to show)."""
+    from .report import ReportError, write_report
+
+    if isinstance(error, ReportError):
+        return
+    try:
+        path = write_report(ctx, ctx.report_path, error)
+    except ReportError as exc:
+        _warn(ctx, [str(exc)])
+        return
+    ctx.console.print(f"wrote {path} (the build stopped with an error)", markup=False, soft_wrap=True)
