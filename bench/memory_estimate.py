@@ -53,7 +53,7 @@ class Case:
 CASES = [
     Case("cuba", "examples/cuba.py", 1000.0),
     Case("cuba-all-v", "examples/cuba.py", 2000.0, probe_v=True),
-    Case("cuba-batch16", "examples/cuba.py", 200.0, batch=16),
+    Case("cuba-batch16-all-v", "examples/cuba.py", 200.0, probe_v=True, batch=16),
     Case("brunel", "examples/brunel.py", 500.0),
     Case("coba", "examples/coba.py", 500.0),
     Case("ring20k", "ring:20000:100", 200.0),

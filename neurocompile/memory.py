@@ -47,7 +47,7 @@ REFERENCE_BYTES_PER_SPIKE = 32
 #: 15 MB loaded from the cache).
 CHIP_RUNTIME = 96 * MiB
 #: Per synapse entry: the layout's synapse arrays (target slot, weight, delay group; int32/int16).
-CHIP_BYTES_PER_SYNAPSE = 24
+CHIP_BYTES_PER_SYNAPSE = 20
 #: Per neuron and sample: registers, refractory counters, bias, flags, the step's spike list,
 #: spike counts and the layout's per-neuron tables.
 CHIP_BYTES_PER_NEURON = 160

@@ -66,12 +66,25 @@ def test_program_and_network_sizes_agree_for_a_plain_network():
 
 
 def test_compile_estimate_names_the_traffic_graph_and_how_to_avoid_it():
+    from neurocompile.place.spectral import GRAPH_SYNAPSE_LIMIT
+
+    assert preflight.GRAPH_SYNAPSE_LIMIT == GRAPH_SYNAPSE_LIMIT  # the placer's own limit
     net = load_cuba()
     spectral = preflight.compile_estimate(net, "emu", "spectral")
     sequential = preflight.compile_estimate(net, "emu", "sequential")
     assert spectral.parts["placement graph"] == preflight.GRAPH_BYTES_PER_SYNAPSE * net.n_synapses
     assert sequential.parts["placement graph"] == 0 and sequential.peak < spectral.peak
     assert "placer='sequential'" in spectral.advice["placement graph"]
+
+
+def test_above_the_graph_limit_the_spectral_placer_builds_no_graph(monkeypatch):
+    net = load_cuba()
+    with_graph = preflight.compile_estimate(net, "emu", "spectral")
+    monkeypatch.setattr(preflight, "GRAPH_SYNAPSE_LIMIT", net.n_synapses - 1)
+    without = preflight.compile_estimate(net, "emu", "spectral")
+    assert without.parts["placement graph"] == 0
+    assert without.parts["placement"] == preflight.SPECTRAL_NO_GRAPH_BYTES_PER_NEURON * 4000
+    assert without.parts["quantization"] == with_graph.parts["quantization"]
 
 
 def test_a_build_estimate_carries_what_earlier_stages_keep():

@@ -55,8 +55,10 @@ QUANTIZE_BYTES_PER_SYNAPSE = 24
 #: coarsened levels and the refinement's views), built up to GRAPH_SYNAPSE_LIMIT synapses.
 GRAPH_BYTES_PER_SYNAPSE = 48
 #: Per neuron, ``spectral`` placer: shares, spectral coordinates and their coarsened levels,
-#: the bisection's orders, the candidates and the neuron-level refinement.
+#: the bisection's orders, the candidates and the neuron-level refinement; without the traffic
+#: graph (above GRAPH_SYNAPSE_LIMIT synapses) the network order replaces the coordinates.
 SPECTRAL_BYTES_PER_NEURON = 3584
+SPECTRAL_NO_GRAPH_BYTES_PER_NEURON = 1024
 #: Per neuron, ``sequential`` placer, and for both the placement, destinations and routes.
 PLACEMENT_BYTES_PER_NEURON = 256
 #: Per synapse and neuron: what the compiled Program keeps (quantized synapses, placement).
@@ -73,7 +75,8 @@ def compile_estimate(network, target=None, placer: str = DEFAULT_PLACER) -> Memo
     neurons = sum(p.size for p in network.populations.values() if not p.is_source)
     spectral = placer in ("spectral", "ours")
     graph = spectral and synapses <= GRAPH_SYNAPSE_LIMIT
-    per_neuron = SPECTRAL_BYTES_PER_NEURON if spectral else PLACEMENT_BYTES_PER_NEURON
+    per_neuron = (SPECTRAL_BYTES_PER_NEURON if graph else SPECTRAL_NO_GRAPH_BYTES_PER_NEURON) if spectral \
+        else PLACEMENT_BYTES_PER_NEURON
     parts = {"runtime": COMPILE_RUNTIME,
              "quantization": QUANTIZE_BYTES_PER_SYNAPSE * synapses,
              "placement graph": GRAPH_BYTES_PER_SYNAPSE * synapses if graph else 0,
