@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "BuildError": (".errors", "BuildError"), "NetworkError": (".errors", "NetworkError"),
     "NeurocompileError": (".errors", "NeurocompileError"), "TargetError": (".errors", "TargetError"),
+    "MemoryBudgetError": (".errors", "MemoryBudgetError"),
     "AllToAll": (".ir", "AllToAll"), "Explicit": (".ir", "Explicit"),
     "FixedInDegree": (".ir", "FixedInDegree"), "FixedProbability": (".ir", "FixedProbability"),
     "Network": (".ir", "Network"), "Normal": (".ir", "Normal"), "OneToOne": (".ir", "OneToOne"),

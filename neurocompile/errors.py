@@ -34,6 +34,13 @@ class BuildError(NeurocompileError):
     """A pipeline stage could not produce its result (for example a network that does not fit)."""
 
 
+class MemoryBudgetError(NeurocompileError):
+    """A stage (a float or chip run, a compile, a build), an input or a projection's synapses
+    would need more memory than the machine has available (:mod:`neurocompile.resources`);
+    raised before the memory is allocated, naming the estimate, the memory available and what
+    to reduce."""
+
+
 class UnreadableFileError(NeurocompileError):
     """A file the user named is missing, a directory or cannot be read, so nothing of it ran.
     The command line reports it as a usage error (exit code 2), as it does a bad option."""

@@ -1,33 +1,51 @@
-"""The machine's memory, and the memory a run will take, checked before it is allocated.
+"""The machine's available memory, and the check that a stage's estimated peak fits in it.
 
-A run records per step: every probed trace value (float64) and, on the emulator, its step
-counters. A long run with many probes, or a program whose time step is tiny, would otherwise
-fail mid-way with a MemoryError (or exhaust the machine); the estimate here is made first and
-compared with what the machine has available.
+Every stage that can allocate much (a float run, a compile, a chip run, a whole build, a
+projection's synapses, reading a NIR file) compares what it will need with
+:func:`available_memory_bytes` before it allocates it, and stops with a one-line
+:class:`~neurocompile.errors.MemoryBudgetError` that says what to reduce rather than failing
+half-way with a MemoryError or exhausting the machine. The estimates are in
+:mod:`neurocompile.memory` and :mod:`neurocompile.program.preflight`.
+
+``NEUROCOMPILE_MEMORY_LIMIT`` (bytes, or with a suffix K, M, G, T: powers of 1024, e.g. ``2G``
+or ``512M``) replaces the machine's available memory: to keep neurocompile within a share of
+a shared machine, or, set high, to run a stage whose estimate is above what the machine
+reports (an estimate errs on the high side).
 """
 from __future__ import annotations
 
 import os
+import re
 
-from .errors import NeurocompileError
+from .errors import BuildError, MemoryBudgetError  # noqa: F401 - MemoryBudgetError is imported from here too
 
-#: Per step and sample, the emulator keeps 7 step counters and 2 timing values (8 bytes each).
-EMULATOR_BYTES_PER_STEP = 9 * 8
-
-
-class MemoryBudgetError(NeurocompileError):
-    """A run, an input or a projection's synapses would need more memory than the machine
-    has available (projections: :func:`neurocompile.ir.projection.check_synapse_memory`)."""
+#: Environment variable that replaces the machine's available memory, bytes (suffix K/M/G/T).
+LIMIT_VARIABLE = "NEUROCOMPILE_MEMORY_LIMIT"
+_SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]*)?)\s*([kmgt]?)(?:i?b)?\s*", re.IGNORECASE)
+_SCALE = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 
 
-def available_memory_bytes() -> int:
-    """The machine's available memory (``MemAvailable`` on Linux, else physical memory)."""
+def memory_limit() -> int | None:
+    """``NEUROCOMPILE_MEMORY_LIMIT`` in bytes, or None when it is not set (or empty)."""
+    text = os.environ.get(LIMIT_VARIABLE, "").strip()
+    if not text:
+        return None
+    match = _SIZE.fullmatch(text)
+    if match is None:
+        raise BuildError(f"environment variable {LIMIT_VARIABLE} = {text!r} is not a memory size: give bytes "
+                         "or a number with K, M, G or T (powers of 1024), e.g. 2G")
+    return int(float(match.group(1)) * _SCALE[match.group(2).lower()])
+
+
+def machine_available_bytes() -> int:
+    """The machine's available memory: ``MemAvailable`` on Linux, else its physical memory,
+    else 8 GiB when neither can be read."""
     try:
         with open("/proc/meminfo", encoding="ascii") as info:
             for line in info:
                 if line.startswith("MemAvailable:"):
                     return int(line.split()[1]) * 1024
-    except OSError:
+    except (OSError, ValueError, IndexError):
         pass
     try:
         return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
@@ -35,24 +53,31 @@ def available_memory_bytes() -> int:
         return 8 << 30
 
 
-def run_memory_bytes(n_steps: int, probes, samples: int = 1, emulator: bool = False) -> int:
-    """Bytes a run of ``n_steps`` records: float64 traces of every probed value (``probes``:
-    (population, indices, variable) tuples; spike probes record only spikes) per sample, and
-    the emulator's per-step counters."""
-    traced = sum(len(indices) for _, indices, variable in probes if variable != "spikes")
-    per_step = 8 * traced + (EMULATOR_BYTES_PER_STEP if emulator else 0)
-    return int(n_steps) * per_step * int(samples)
+def available_memory_bytes() -> int:
+    """The memory neurocompile may use, bytes: ``NEUROCOMPILE_MEMORY_LIMIT`` when set, else
+    :func:`machine_available_bytes`."""
+    limit = memory_limit()
+    return machine_available_bytes() if limit is None else limit
 
 
-def check_run_memory(owner: str, n_steps: int, dt: float, probes, samples: int = 1,
-                     emulator: bool = False) -> None:
-    """Raise :class:`MemoryBudgetError` when the run's recordings would not fit in the
-    machine's available memory, naming the steps, the traced values and what to change."""
-    need = run_memory_bytes(n_steps, probes, samples, emulator)
+def available_description(have: int) -> str:
+    """``"1.0 GiB available on this machine"``, or ``"... available (NEUROCOMPILE_MEMORY_LIMIT)"``
+    when that variable set the amount."""
+    from .memory import format_bytes
+
+    source = f"({LIMIT_VARIABLE})" if memory_limit() is not None else "on this machine"
+    return f"{format_bytes(have)} available {source}"
+
+
+def check_memory(owner: str, estimate) -> None:
+    """Raise :class:`MemoryBudgetError` when ``estimate`` (a
+    :class:`~neurocompile.memory.MemoryEstimate`) peaks above :func:`available_memory_bytes`:
+    one line naming ``owner``, the estimate and its largest parts, the sizes it came from, the
+    memory available and what to reduce."""
     have = available_memory_bytes()
-    if need > have:
-        traced = sum(len(indices) for _, indices, variable in probes if variable != "spikes")
+    if estimate.peak > have:
+        override = "" if memory_limit() is not None else \
+            f" (estimates err on the high side; {LIMIT_VARIABLE}=SIZE replaces the available memory)"
         raise MemoryBudgetError(
-            f"{owner}: {n_steps} steps (dt = {dt:g} ms) x {samples} sample(s), recording {traced} traced "
-            f"values per step, need {need / 2**30:.1f} GiB; this machine has {have / 2**30:.1f} GiB available. "
-            f"Run shorter, probe fewer neurons or variables, or use a larger dt")
+            f"{owner}: needs about {estimate.describe()} at its peak for {estimate.detail}; "
+            f"{available_description(have)}: {estimate.what_to_reduce()}{override}")

@@ -11,6 +11,7 @@ public Python function that does the work and prints what it found. Stages today
     emit       Program.save                              <out>/<name>.ncp
     chip       Program.run                               the same run on the target's back end
     compare    neurocompile.compare                      float vs chip, in numbers
+    report     neurocompile.cli.report                   --report FILE.html: all of it, one page
 
 Each stage reads what earlier stages left on the context and adds its own result there.
 What it prints goes through :class:`~.output.Output`: a line or two per stage by default,
@@ -32,11 +33,13 @@ from rich.console import Console
 from .. import progress
 from ..program import compile as compile_network
 from ..emu import warmup
-from ..errors import BuildError
+from ..errors import BuildError, NeurocompileError
 from ..io.network_files import NIR_OPTIONS, load_network
 from ..models import HH, DiscreteLI, DiscreteLIF
 from ..nir.mapping import SEMANTICS
-from ..program.preflight import check_before_reference
+from ..memory import format_bytes
+from ..program.preflight import check_before_reference, check_build_memory
+from ..resources import available_memory_bytes
 from ..program.report import tables as program_tables
 from ..quantize.support import model_support
 from ..validate import compare
@@ -78,6 +81,11 @@ class BuildContext:
     lava_run_ms: float | None = None
     nir_options: dict = field(default_factory=dict)  # .nir files only: read_nir's dt, semantics, ...
     stage_seconds: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)  # every warning line printed, without "warning: "
+    memory: list = field(default_factory=list)    # the stages' MemoryEstimates (validate stage)
+    memory_available: int = 0                     # bytes available when they were checked
+    report_path: Path | None = None               # --report FILE.html
+    lava_plan: Any = None                         # lava targets: the Lava process graph's plan
     place_budget_s: float = DEFAULT_PLACE_BUDGET_S
     verbosity: int = NORMAL
     output: Output | None = None  # what the stages print through (default: console at verbosity)
@@ -111,6 +119,8 @@ def validate_stage(ctx: BuildContext) -> None:
     ctx.target = load_target(ctx.target_name)
     ctx.model_support = model_support(ctx.network, ctx.target)
     check_before_reference(ctx.network, ctx.target)  # before the float run, not after it
+    ctx.memory = check_build_memory(ctx.network, ctx.target, ctx.duration, ctx.placer)
+    ctx.memory_available = available_memory_bytes()
     ctx.output.info(f"target {ctx.target.summary()}")
     groups: dict = {}
     for name, how in ctx.model_support.items():
@@ -118,6 +128,9 @@ def validate_stage(ctx: BuildContext) -> None:
         groups.setdefault((model, how), []).append(name)
     for (model, how), names in groups.items():
         ctx.output.info(f"  {model}: {how.replace('_', ' ')} ({', '.join(names)})")
+    worst = max(ctx.memory, key=lambda e: e.peak)
+    ctx.output.info(f"memory: estimated peak {format_bytes(worst.peak)} ({worst.stage}) of "
+                    f"{format_bytes(ctx.memory_available)} available")
 
 
 def reference_stage(ctx: BuildContext) -> None:
@@ -164,8 +177,7 @@ def compile_stage(ctx: BuildContext) -> None:
         ctx.output.info(*summaries.compile_lines(ctx.program, rates, rates_from))
     for note in ctx.program.placement.notes:
         ctx.output.note(f"placement: {note}")
-    for w in caught:
-        ctx.output.warning(str(w.message))
+    _warn(ctx, [str(w.message) for w in caught])
     if not caught:
         # Only what the compiler did: a register can still saturate while the program runs,
         # which the chip stage reports.
@@ -197,7 +209,7 @@ def chip_stage(ctx: BuildContext) -> None:
     totals = ctx.chip.stats.totals()
     ctx.output.detail(render.stats_table(totals))
     saturated = ctx.chip.stats.saturations_per_population
-    for line in render.saturation_lines(saturated):
+    for line in render.saturation_lines(saturated):  # the report lists them from the run itself
         ctx.output.warning(line.removeprefix("warning: "))
     if not saturated:
         ctx.output.info("chip run: no register saturated")
@@ -242,6 +254,7 @@ def _named(name: str, line: str) -> str:
 
 def _warn(ctx: BuildContext, lines) -> None:
     for line in lines:
+        ctx.warnings.append(line)
         ctx.output.warning(line)
 
 
@@ -251,7 +264,7 @@ def lava_stage(ctx: BuildContext) -> None:
     from ..lava.plan import plan_program
     from ..lava.verify import mismatches
 
-    plan = plan_program(ctx.program)
+    ctx.lava_plan = plan = plan_program(ctx.program)
     ctx.output.info(render.lava_plan_table(plan))
     custom = [n for n in plan.neurons.values() if not n.runs_on_loihi]
     if custom:
@@ -275,6 +288,13 @@ def lava_stage(ctx: BuildContext) -> None:
                       f"emulator ({spikes} spikes, every probed trace)")
 
 
+def report_stage(ctx: BuildContext) -> None:
+    from .report import write_report
+
+    path = write_report(ctx, ctx.report_path)
+    ctx.output.result(f"wrote {path}")
+
+
 STAGES: list[Stage] = [
     Stage("load", load_stage, "run the network file"),
     Stage("validate", validate_stage, "load the target and check it runs every model"),
@@ -285,6 +305,8 @@ STAGES: list[Stage] = [
           applies=lambda ctx: ctx.target.backend == "lava"),
     Stage("chip", chip_stage, "run the compiled program on the target's back end"),
     Stage("compare", compare_stage, "float vs chip"),
+    Stage("report", report_stage, "one HTML page of the tables, warnings and figures",
+          applies=lambda ctx: ctx.report_path is not None),
 ]
 
 
@@ -366,6 +388,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), metavar="DIR",
                         help=f"output folder (default: {DEFAULT_OUT})")
     add_verbosity_arguments(parser)
+    parser.add_argument("--report", type=Path, default=None, metavar="FILE.html",
+                        help="also write one self-contained HTML page with every table, the warnings, "
+                             "the float-vs-chip verdict and the figures (matplotlib), also when the "
+                             "build fails")
 
 
 def run(args, console: Console) -> int:
@@ -374,10 +400,33 @@ def run(args, console: Console) -> int:
                        duration=args.duration, seed=args.seed, out=args.out, console=console,
                        placer=args.placer, strict=args.strict, tolerance=args.tolerance,
                        lava_run_ms=args.lava_run_ms, place_budget_s=args.place_budget_s,
-                       verbosity=args.verbosity,
+                       verbosity=args.verbosity, report_path=args.report,
                        nir_options={k: getattr(args, k) for k in NIR_OPTIONS if getattr(args, k) is not None})
-    with ctx.output.progress():
-        run_build(ctx)  # a helper still compiling goes on in the background and fills the cache
+    if ctx.report_path is not None:
+        from .report import check_report_path
+        check_report_path(ctx.report_path)  # before the build, not after it
+    try:
+        with ctx.output.progress():
+            run_build(ctx)  # a helper still compiling goes on in the background and fills the cache
+    except NeurocompileError as exc:
+        if ctx.report_path is not None:
+            _report_failure(ctx, exc)
+        raise
     total = sum(ctx.stage_seconds.values())
     ctx.output.result(f"build of '{ctx.network.name}' for target '{ctx.target.name}' done in {total:.2f} s")
     return 0
+
+
+def _report_failure(ctx: BuildContext, error: NeurocompileError) -> None:
+    """Write the report of a build that stopped on ``error``, with what it reached; a report
+    that cannot be written is a warning (the build's own error is the one to show)."""
+    from .report import ReportError, write_report
+
+    if isinstance(error, ReportError):
+        return
+    try:
+        path = write_report(ctx, ctx.report_path, error)
+    except ReportError as exc:
+        _warn(ctx, [str(exc)])
+        return
+    ctx.output.result(f"wrote {path} (the build stopped with an error)")

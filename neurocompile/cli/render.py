@@ -46,6 +46,20 @@ def stats_table(totals: dict) -> Table:
     return table
 
 
+def memory_table(estimates, available: int) -> Table:
+    """The estimated peak memory of each stage of a build (on top of the loaded network and
+    what earlier stages keep) and its largest parts, against the memory available."""
+    from ..memory import format_bytes
+
+    table = Table(title=f"Memory estimate: peak per stage, {format_bytes(available)} available")
+    table.add_column("stage")
+    table.add_column("peak", justify="right")
+    table.add_column("largest parts")
+    for estimate in estimates:
+        table.add_row(estimate.stage, format_bytes(estimate.peak), estimate.parts_text())
+    return table
+
+
 def lava_plan_table(plan) -> Table:
     """Which Lava process runs each population and projection, and whether Loihi runs it."""
     table = Table(title="Lava process graph")

@@ -23,10 +23,11 @@ from ..chip.costs import RunStats, energy_and_latency, tiles_in_use
 from ..chip.host import BiasSchedule, bias_value
 from ..errors import invalid
 from ..ir.run_inputs import prepare_inputs
+from ..memory import chip_estimate
 from ..models import MODELS
 from ..quantize.currents import bias_registers
 from ..reference.simulator import steps_for
-from ..resources import check_run_memory
+from ..resources import check_memory
 from ..result import Recorder, Result
 from .layout import HOST, ChipLayout
 from .state import (S_ACTIVE, S_EW, S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, S_UPDATES, HostSpikes,
@@ -70,8 +71,8 @@ def emulate(program, duration: float, strict: bool = False, *, inputs=None, engi
         f"Program '{program.name}'.run", inputs, n_steps, {name: q.size for name, q in pops.items()},
         {name for name, q in pops.items() if q.is_source}, {u.population for u in program.quantized.bias_updates},
         {name: MODELS[q.model].current_unit for name, q in pops.items() if not q.is_source})
-    check_run_memory(f"Program '{program.name}'.run", n_steps, program.quantized.dt, program.probes,
-                     run_inputs.samples, emulator=True)
+    # before the layout, the state or any recording is allocated
+    check_memory(f"Program '{program.name}'.run", chip_estimate(program, duration, run_inputs.samples))
     layout = ChipLayout(program)
     if layout.n_plastic and run_inputs.batch is not None:
         raise invalid(f"Program '{program.name}'.run", "inputs", f"a batch of {run_inputs.samples} samples",

@@ -95,15 +95,18 @@ def _plain(cell) -> str:
 
 def table_html(table: Table) -> str:
     """One rich table as an HTML ``<table>``: its title as caption, its header row, its cells as
-    plain text (escaped), right-aligned columns kept right-aligned."""
+    plain text (escaped), right-aligned columns kept right-aligned, a rule between sections."""
     columns = table.columns
     align = ["right" if c.justify == "right" else "left" for c in columns]
     head = "".join(f'<th style="text-align:{a}">{html.escape(_plain(c.header))}</th>'
                    for c, a in zip(columns, align))
     rows = []
-    for cells in zip(*(list(c.cells) for c in columns)):
-        rows.append("<tr>" + "".join(f'<td style="text-align:{a}">{html.escape(_plain(cell))}</td>'
-                                     for cell, a in zip(cells, align)) + "</tr>")
+    ends = [row.end_section for row in table.rows]
+    for k, cells in enumerate(zip(*(list(c.cells) for c in columns))):
+        # a row after a section's end (rich's add_section) starts below a rule, as in the terminal
+        tr = '<tr style="border-top:2px solid #888">' if k and ends[k - 1] else "<tr>"
+        rows.append(tr + "".join(f'<td style="text-align:{a}">{html.escape(_plain(cell))}</td>'
+                                 for cell, a in zip(cells, align)) + "</tr>")
     caption = (f'<caption style="caption-side:top;text-align:left;font-weight:bold">'
                f"{html.escape(_plain(table.title))}</caption>" if table.title else "")
     return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"

@@ -11,7 +11,9 @@ from ..place.destinations import destination_matrices
 from ..place.usage import learning_capacity_problems
 from ..quantize import quantize
 from ..quantize.precise_weights import placement_network
+from ..resources import check_memory
 from ..target import Target, load_target
+from .preflight import compile_estimate
 from .program import Program
 
 
@@ -38,11 +40,15 @@ def compile(network, target="emu", *, strict: bool = False, placer: str = DEFAUL
             it on a typical machine (the same placement on any machine), and returns its best
             legal placement so far if the wall clock reaches it; ``placement.notes`` says when
             that happened (:mod:`neurocompile.place.budget`).
+
+    Raises MemoryBudgetError, before anything is allocated, when the compile's estimated peak
+    memory (:func:`~.preflight.compile_estimate`) exceeds the available memory.
     """
     from .. import __version__
 
     check_budget("compile", "place_budget_s", place_budget_s)
     tgt = target if isinstance(target, Target) else load_target(target)
+    check_memory(f"compile of network '{network.name}'", compile_estimate(network, tgt, placer))
     quantized = quantize(network, tgt, strict=strict, weight_precision=weight_precision, ranges=ranges)
     placed = placement_network(network, quantized)  # every synapse entry, parts of split weights included
     compartments = compartments_per_neuron(quantized)

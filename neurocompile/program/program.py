@@ -66,6 +66,11 @@ class Program:
 
         ``engine``: ``"fast"`` (compiled kernel, the default) or ``"numpy"`` (step-by-step
         reference path); both give identical results.
+
+        Raises :class:`~neurocompile.errors.MemoryBudgetError` before anything is allocated
+        when the run's estimated peak memory (:func:`neurocompile.memory.chip_estimate`:
+        synapse layout, state and recordings of every sample, step counters) exceeds the
+        available memory (:mod:`neurocompile.resources`).
         """
         backend = self.target.backend
         if backend in ("emu", "lava"):

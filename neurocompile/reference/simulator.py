@@ -18,7 +18,8 @@ import scipy.sparse as sp
 from .. import progress
 from ..errors import NetworkError, invalid
 from ..ir.run_inputs import RunInputs, prepare_inputs
-from ..resources import check_run_memory
+from ..memory import reference_estimate
+from ..resources import check_memory
 from ..models import HH, AdEx, DiscreteLI, DiscreteLIF, ExpIF, Izhikevich, LI, LIF
 from ..result import Recorder, Result
 from .adex import AdexUpdater
@@ -104,6 +105,11 @@ def simulate(network, duration: float, *, inputs=None):
     model's current unit) is added to a neuron population's drive for the whole run. With a
     leading batch axis on every array the B samples run on the one network and the result is
     a list of B Results, each identical to ``simulate(network, duration, inputs=sample)``.
+
+    Raises :class:`~neurocompile.errors.MemoryBudgetError` before anything is allocated when
+    the run's estimated peak memory (:func:`neurocompile.memory.reference_estimate`: synapse
+    copies, state, the recordings of every sample) exceeds the available memory
+    (:mod:`neurocompile.resources`).
     """
     network.validate()
     n_steps = steps_for(duration, network.dt)
@@ -112,7 +118,8 @@ def simulate(network, duration: float, *, inputs=None):
         f"simulate('{network.name}')", inputs, n_steps, {p.name: p.size for p in pops},
         {p.name for p in pops if p.is_source}, {inj.population.name for inj in network.currents},
         {p.name: p.model.current_unit for p in pops if not p.is_source})
-    check_run_memory(f"simulate('{network.name}')", n_steps, network.dt, probe_specs(network), run_inputs.samples)
+    # before any state or recording is allocated
+    check_memory(f"simulate('{network.name}')", reference_estimate(network, duration, run_inputs.samples))
     samples = run_inputs.samples
     with progress.stage("float reference" + (f", {samples} samples" if samples > 1 else ""),
                         total=n_steps * samples, unit="steps") as task:
