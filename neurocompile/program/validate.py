@@ -447,6 +447,13 @@ def _plastic(c: Checker, target, where: str, qp, n: int) -> None:
     top = mantissa_range("excitatory", target.precision.weight_mantissa_bits)[1] << bits
     c.within(where, "learning.w_max", row[L_W_MAX], 1, top)
     c.within(where, "learning.w_min", row[L_W_MIN], 0, int(row[L_W_MAX]) - 1, "must be below learning.w_max")
+    # Learned weights are read back as register x weight step (float units of the network).
+    stdp = qp.report.get("stdp")
+    if not isinstance(stdp, dict):
+        raise c.fail(where, "report.stdp", f"a {type(stdp).__name__}", "must be the STDP quantization record")
+    step = c.number(where, "report.stdp.weight_step", stdp.get("weight_step"))
+    if not 0.0 < step < 1e300:
+        raise c.fail(where, "report.stdp.weight_step", step, "must be a positive weight per register unit")
     weight = c.array(where, "plastic_weight", qp.plastic_weight, INTEGER, (n,))
     c.within(where, "plastic_weight", weight, int(row[L_W_MIN]), int(row[L_W_MAX]), "must lie within the bounds")
     delivered = delivered_mantissas(weight, bits)

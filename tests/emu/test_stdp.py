@@ -176,3 +176,19 @@ def test_with_weights_needs_plastic_projections():
     program = nc.compile(net, "emu")
     with pytest.raises(nc.NetworkError, match="has no plastic projection"):
         program.with_weights(program.run(10.0))
+
+
+@pytest.mark.parametrize("step", [float("nan"), 0.0, -1.0, "1"])
+def test_a_program_file_with_a_bad_weight_step_is_refused(window_runs, tmp_path, step):
+    """Learned weights are registers times the report's weight step: a file whose step is not a
+    positive number is refused when loaded, not read back as NaN or negative weights."""
+    import dataclasses
+
+    _, proj, program, _, _ = window_runs
+    bad = [dataclasses.replace(qp, report={**qp.report, "stdp": {**qp.report["stdp"], "weight_step": step}})
+           if qp.name == proj.name else qp for qp in program.quantized.projections]
+    damaged = dataclasses.replace(program, quantized=dataclasses.replace(program.quantized, projections=tuple(bad)))
+    path = tmp_path / "bad.ncp"
+    damaged.save(path)
+    with pytest.raises(nc.ProgramFileError, match="weight_step"):
+        nc.load(path)
