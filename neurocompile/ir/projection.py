@@ -122,11 +122,9 @@ def build_synapses(name, pre_view, post_view, rule, weight, delay, dt, rng, rece
 
     pre_pop, post_pop = pre_view.population, post_view.population
     pre_ids, post_ids = pre_view.indices, post_view.indices
-    self_pairs = None
     # Views of one population that do not overlap cannot join a neuron to itself.
-    if pre_pop is post_pop and np.intersect1d(pre_ids, post_ids).size:
-        def self_pairs(a, b):
-            return pre_ids[a] == post_ids[b]
+    overlap = pre_pop is post_pop and np.intersect1d(pre_ids, post_ids).size
+    self_pairs = (lambda a, b: pre_ids[a] == post_ids[b]) if overlap else None
 
     owner = f"Projection '{name}'"
     check_synapse_memory(owner, rule, pre_ids.size, post_ids.size)

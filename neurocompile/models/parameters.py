@@ -78,7 +78,7 @@ class Parameterised:
         """A copy of the parameter values (floats, 1-D arrays or strings)."""
         return dict(self._params)
 
-    def replace(self, **changes) -> "NeuronModel":
+    def replace(self, **changes) -> "Parameterised":
         """A new model of the same type with some parameters changed."""
         merged = self.params
         merged.update(changes)
