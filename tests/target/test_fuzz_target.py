@@ -299,7 +299,9 @@ def test_absurd_sizes_and_ranges_are_refused_by_name(sections, message):
 
 def test_the_largest_board_and_cores_still_compile_quickly():
     """2^20 cores on one chip or on 2^20 chips, and per-core limits of 2^31 - 1 (the placer asked
-    for 0 cores and failed in numpy), compile a tiny network in seconds."""
+    for 0 cores and failed in numpy), compile a tiny network in seconds. The deadline only
+    guards against the old behaviour (gigabytes of placement arrays, a MemoryError after 191 s):
+    it is generous because CI machines can be busy."""
     one = dict(chips=1, chip_rows=1, chip_cols=1)
     huge = 2**31 - 1
     for sections in ({"chip": dict(mesh_rows=2**10, mesh_cols=2**10, cores_per_tile=1, cores=2**20), "board": one},
@@ -307,7 +309,7 @@ def test_the_largest_board_and_cores_still_compile_quickly():
                       "board": dict(chips=2**20, chip_rows=2**10, chip_cols=2**10)},
                      {"core": dict(neurons=huge, fanin_axons=huge, synapse_entries=huge, fanout_axons=huge,
                                    neuron_parameter_sets=huge)}):
-        with deadline(30.0, f"a tiny network on {sections}"):
+        with deadline(90.0, f"a tiny network on {sections}"):
             _compile_and_run(Target.from_dict(_emu_with(**sections)))
 
 
