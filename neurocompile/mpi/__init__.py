@@ -27,11 +27,11 @@ __all__ = ["run", "Ranks", "launched_ranks", "Distributed"]
 class Distributed:
     """What :func:`run` returns on every rank: ``result`` (rank 0: a Result, or a list of them
     for a batch; None elsewhere), ``mode`` (``"batch"`` or ``"partitioned"``), ``rank``,
-    ``ranks``, and for a partitioned run this rank's ``exchange``
+    ``ranks``, ``name`` (the program's), and for a partitioned run this rank's ``exchange``
     (:class:`~.partition.Exchange`) and ``partition`` (:class:`~.partition.Partition`)."""
 
-    def __init__(self, result, mode: str, rank: int, ranks: int, exchange=None, partition=None):
-        self.result, self.mode, self.rank, self.ranks = result, mode, rank, ranks
+    def __init__(self, result, mode: str, rank: int, ranks: int, exchange=None, partition=None, name: str = ""):
+        self.result, self.mode, self.rank, self.ranks, self.name = result, mode, rank, ranks, name
         self.exchange, self.partition = exchange, partition
 
     def __repr__(self):
@@ -76,7 +76,7 @@ def run(program, duration: float, *, inputs=None, strict: bool = False, engine: 
             from ..program import load_program
             program = ranks.guarded("loading the program", lambda: load_program(path))
         results = batch_mod.run_batch(ranks, program, duration, inputs, strict=strict, engine=engine)
-        return Distributed(results, "batch", ranks.rank, ranks.size)
+        return Distributed(results, "batch", ranks.rank, ranks.size, name=program.name)
     run_inputs = ranks.bcast(inputs if ranks.rank == 0 else None, "handing out the run's inputs")
     if path is not None:
         program, partition = ranks.guarded("loading its part of the program",
@@ -88,7 +88,7 @@ def run(program, duration: float, *, inputs=None, strict: bool = False, engine: 
         program, partition = ranks.guarded("splitting the program", split)
     ranks.guarded("checking the run", lambda: part._check_supported(program, False, strict, engine))
     result, exchange = _partitioned(ranks, program, partition, duration, run_inputs)
-    return Distributed(result, "partitioned", ranks.rank, ranks.size, exchange, partition)
+    return Distributed(result, "partitioned", ranks.rank, ranks.size, exchange, partition, program.name)
 
 
 def _partitioned(ranks, program, partition, duration, inputs):

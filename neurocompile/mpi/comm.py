@@ -87,9 +87,11 @@ class Ranks:
         deadline = time.monotonic() + self.timeout
         while not request.Test():
             if time.monotonic() > deadline:
-                raise DistributedError(
+                lost = DistributedError(
                     f"MPI rank {self.rank} of {self.size}: no answer from every rank within {self.timeout:g} s "
                     f"while {what}: a rank died or hangs (NEUROCOMPILE_MPI_TIMEOUT sets the limit)")
+                lost.lost = True  # the job cannot finish cleanly: callers end it (abort)
+                raise lost
             time.sleep(POLL_SLEEP_S)
 
     # -- arrays ----------------------------------------------------------------------------------
@@ -181,9 +183,9 @@ class Ranks:
         result, error = None, None
         try:
             result = action()
-        except DistributedError:
-            raise
         except Exception as exc:  # noqa: BLE001 - passed to every rank by agree()
+            if getattr(exc, "lost", False):  # the other ranks cannot be reached any more
+                raise
             error = exc
         self.agree(error, what)
         return result

@@ -277,7 +277,7 @@ def run_partitioned(ranks, program, partition: Partition, duration: float, input
             everyone, counts = ranks.allgather_array(spiked.astype(np.int64), f"exchanging the spikes of step {step}")
             ended = time.perf_counter()
             np.bitwise_and(chip_flags, keep_flags, out=chip_flags)
-            chip_flags[everyone] = _FLAG_SPIKED  # own spikes are set already
+            chip_flags[everyone] |= _FLAG_SPIKED  # own flags keep their other bits (input, saturation)
             host_here = int(host.ptr[row + 1] - host.ptr[row])
             foreign[step] = everyone.size - spiked.size + (host_here if rank != 0 else 0)
             while call(step, ROUTE, HostSpikes(host.ptr[row:], host.ids)) == step:  # the spike record is full

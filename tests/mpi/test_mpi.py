@@ -1,0 +1,203 @@
+"""Runs over 2 MPI ranks (``mpiexec -n 2``, started as subprocesses) are bit-identical to one
+process: partitioned CUBA (the command line and the Python API), the NIR CNN with an input
+raster, and batches split over the ranks; bad input is a named error on every rank, never a hang.
+
+Skipped without mpi4py and ``mpiexec`` (``pip install '.[mpi]'``), unless
+``NEUROCOMPILE_REQUIRE_MPI=1`` (CI) makes that a failure.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import neurocompile as nc
+from neurocompile.mpi.results import result_arrays
+from tests.helpers import NIR_PAPER_DIR, compile_quietly, load_cuba
+
+JOB = Path(__file__).with_name("mpi_job.py")
+#: Wall time any one mpiexec may take before the test fails (a hang is a failure).
+MPIEXEC_TIMEOUT_S = 600
+
+
+def _mpiexec() -> str | None:
+    beside = Path(sys.executable).with_name("mpiexec")
+    return str(beside) if beside.exists() else shutil.which("mpiexec")
+
+
+def _skip_or_fail(reason: str):
+    if os.environ.get("NEUROCOMPILE_REQUIRE_MPI") == "1":
+        pytest.fail(f"NEUROCOMPILE_REQUIRE_MPI=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def mpiexec():
+    try:
+        import mpi4py
+        del mpi4py
+    except ImportError:
+        _skip_or_fail("mpi4py is not installed (pip install '.[mpi]')")
+    path = _mpiexec()
+    if path is None:
+        _skip_or_fail("no mpiexec on PATH (pip install '.[mpi]' brings MPICH's)")
+    return path
+
+
+def launch(mpiexec, *argv, ranks: int = 2, timeout_s: float = 60, options=()):
+    """Run ``mpiexec -n ranks *argv``: (exit code, stdout, stderr)."""
+    env = dict(os.environ, NEUROCOMPILE_MPI_TIMEOUT=str(timeout_s), OPENBLAS_NUM_THREADS="1")
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    done = subprocess.run([mpiexec, *options, "-n", str(ranks), *map(str, argv)], capture_output=True, text=True,
+                          env=env, timeout=MPIEXEC_TIMEOUT_S)
+    return done.returncode, done.stdout, done.stderr
+
+
+def neurocompile_cli():
+    return [sys.executable, "-m", "neurocompile.cli"]
+
+
+def assert_same_arrays(got_path, expected: dict) -> None:
+    with np.load(got_path) as got:
+        assert sorted(got.files) == sorted(expected)
+        for key, value in expected.items():
+            np.testing.assert_array_equal(got[key], value, err_msg=key)
+
+
+def expected_arrays(result) -> dict:
+    if isinstance(result, list):
+        out = {}
+        for k, one in enumerate(result):
+            out.update(result_arrays(one, f"sample{k}/"))
+        return out
+    return result_arrays(result)
+
+
+@pytest.fixture(scope="module")
+def cuba(tmp_path_factory):
+    path = tmp_path_factory.mktemp("mpi") / "cuba.ncp"
+    program = compile_quietly(load_cuba())
+    program.save(path)
+    return path, program
+
+
+@pytest.fixture(scope="module")
+def cnn(tmp_path_factory):
+    if not NIR_PAPER_DIR.is_dir():
+        pytest.fail(f"missing {NIR_PAPER_DIR}: CI runs with ../shared beside the project root")
+    net = nc.read_nir(NIR_PAPER_DIR / "cnn_sinabs.nir", dt=0.1)
+    program = compile_quietly(net, placer="sequential")
+    path = tmp_path_factory.mktemp("mpi") / "cnn.ncp"
+    program.save(path)
+    return path, program
+
+
+def test_partitioned_cuba_cli_is_bit_identical(mpiexec, cuba, tmp_path):
+    path, program = cuba
+    out = tmp_path / "two.npz"
+    code, stdout, stderr = launch(mpiexec, *neurocompile_cli(), "run", path, "--duration", 100, "--out", out)
+    assert code == 0, stderr
+    assert "2 ranks, partitioned by" in stdout and "spike exchange" in stdout
+    assert stdout.count("chip activity") == 1  # rank 0 alone reports
+    assert_same_arrays(out, expected_arrays(program.run(100.0)))
+
+
+def test_partitioned_cuba_python_api_is_bit_identical(mpiexec, cuba, tmp_path):
+    path, program = cuba
+    out = tmp_path / "api.npz"
+    code, _, stderr = launch(mpiexec, sys.executable, JOB, "api", path, 60, out)
+    assert code == 0, stderr
+    assert_same_arrays(out, expected_arrays(program.run(60.0)))
+
+
+def test_partitioned_nir_cnn_with_an_input_raster_is_bit_identical(mpiexec, cnn, tmp_path):
+    path, program = cnn
+    raster = np.random.default_rng(3).random((40, 2312)) < 0.2
+    np.savez(tmp_path / "inputs.npz", input=raster)
+    out = tmp_path / "cnn.npz"
+    code, stdout, stderr = launch(mpiexec, *neurocompile_cli(), "run", path, "--duration", 4.0, "--inputs",
+                                  tmp_path / "inputs.npz", "--out", out)
+    assert code == 0, stderr
+    assert "partitioned by core" in stdout
+    assert_same_arrays(out, expected_arrays(program.run(4.0, inputs={"input": raster})))
+
+
+def test_batch_over_two_ranks_is_identical_to_one_process(mpiexec, cnn, tmp_path):
+    path, program = cnn
+    rasters = np.random.default_rng(5).random((3, 30, 2312)) < 0.15  # 3 samples: ranks get 2 and 1
+    np.savez(tmp_path / "batch.npz", input=rasters)
+    expected = expected_arrays(program.run(3.0, inputs={"input": rasters}))
+    out = tmp_path / "batch_cli.npz"
+    code, stdout, stderr = launch(mpiexec, *neurocompile_cli(), "run", path, "--duration", 3.0, "--inputs",
+                                  tmp_path / "batch.npz", "--out", out)
+    assert code == 0, stderr
+    assert "data-parallel" in stdout and "sample 2" in stdout
+    assert_same_arrays(out, expected)
+    out = tmp_path / "batch_api.npz"
+    code, _, stderr = launch(mpiexec, sys.executable, JOB, "api", path, 3.0, out, tmp_path / "batch.npz")
+    assert code == 0, stderr
+    assert_same_arrays(out, expected)
+
+
+def _errors(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("error: ")]
+
+
+def test_more_ranks_than_cores_is_a_named_error_on_every_rank(mpiexec, tmp_path):
+    net = nc.Network("tiny", dt=0.1)
+    net.population("n", 8, nc.LIF(tau_mem=10.0, tau_syn=5.0, v_rest=-50.0, v_th=-55.0, v_reset=-65.0))
+    path = tmp_path / "tiny.ncp"
+    compile_quietly(net).save(path)
+    code, _, stderr = launch(mpiexec, *neurocompile_cli(), "run", path, "--duration", 1)
+    assert code != 0
+    lines = _errors(stderr)
+    assert len(lines) == 2, stderr
+    assert all("2 ranks exceed the 1 used cores" in line for line in lines), stderr
+
+
+def test_batch_smaller_than_the_ranks_is_a_named_error_on_every_rank(mpiexec, cnn, tmp_path):
+    path, _ = cnn
+    np.savez(tmp_path / "one.npz", input=np.zeros((1, 10, 2312), dtype=bool))
+    code, _, stderr = launch(mpiexec, *neurocompile_cli(), "run", path, "--duration", 1.0, "--inputs",
+                             tmp_path / "one.npz")
+    assert code != 0
+    lines = _errors(stderr)
+    assert len(lines) == 2 and all("a batch of 1 sample cannot be split over 2 ranks" in x for x in lines), stderr
+
+
+def test_ranks_opening_different_programs_is_a_named_error_on_every_rank(mpiexec, cuba, cnn):
+    env_cli = neurocompile_cli()
+    code, _, stderr = launch(mpiexec, *env_cli, "run", cuba[0], "--duration", 1, ":", "-n", "1", *env_cli, "run",
+                             cnn[0], "--duration", 1, ranks=1)
+    assert code != 0
+    lines = _errors(stderr)
+    assert len(lines) == 2 and all("every rank must run the same program" in x for x in lines), stderr
+
+
+def test_a_rank_that_dies_is_a_named_error_not_a_hang(mpiexec, cuba):
+    # MPICH's default kills every rank when one dies; without that cleanup the survivors time out.
+    code, _, stderr = launch(mpiexec, sys.executable, JOB, "die", cuba[0], 1, timeout_s=3, options=("-disable-auto-cleanup",))
+    assert code != 0
+    lines = _errors(stderr)
+    assert len(lines) == 1 and "no answer from every rank within 3 s" in lines[0], stderr
+
+
+def test_mpi_is_optional_for_the_core():
+    code = ("import sys, neurocompile as nc; import neurocompile.cli.run, neurocompile.emu.run; "
+            "assert 'mpi4py' not in sys.modules; print('ok')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "ok" in done.stdout, done.stderr
+
+
+def test_saturations_are_in_the_result_file(cuba, tmp_path):
+    from neurocompile.mpi.results import save_results
+    result = cuba[1].run(5.0)
+    save_results(result, tmp_path / "r.npz")
+    with np.load(tmp_path / "r.npz") as data:
+        assert json.loads(data["saturations"].tobytes()) == result.stats.saturations_per_population
