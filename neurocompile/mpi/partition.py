@@ -2,8 +2,9 @@
 
 Partition (:func:`plan`): the placement's used chips, in chip order, are cut into K
 contiguous groups of about equal neuron counts, one per rank; when the program uses fewer
-chips than ranks, its used cores are cut instead (a named error when there are fewer cores
-than ranks). A neuron belongs to the rank of its core; host spike sources count on rank 0.
+chips than ranks, or whole chips would leave the ranks unbalanced (the busiest more than
+:data:`IMBALANCE` times the mean), its used cores are cut instead (a named error when there
+are fewer used cores than ranks). A neuron belongs to the rank of its core; host spike sources count on rank 0.
 
 What a rank holds (:func:`restrict`, :func:`load_part`): every population's neurons (state is
 small next to synapses) but only the synapses onto its own neurons: each projection's CSR keeps
@@ -56,30 +57,42 @@ class Partition(NamedTuple):
 
 
 def plan(placement, ranks: int, owner: str = "MPI run") -> Partition:
-    """Cut the placement's used chips (or, with fewer chips than ranks, its used cores) into
-    ``ranks`` contiguous groups of about equal neuron counts (see the module docstring)."""
+    """Cut the placement's used chips into ``ranks`` contiguous groups of about equal neuron
+    counts; when the program uses fewer chips than ranks, or whole chips cannot be shared out
+    within :data:`IMBALANCE` of the mean, its used cores are cut instead (module docstring)."""
     used = placement.used_cores
-    per_core = placement.neurons_per_core()
+    per_core = placement.neurons_per_core()[used].astype(np.float64)
     chips = np.unique(placement.chip[used]) if used.size else np.zeros(0, np.int64)
-    if chips.size >= ranks:
-        unit, units = "chip", chips
-        unit_of_core = np.searchsorted(chips, placement.chip[used])
-    elif used.size >= ranks:
-        unit, units = "core", used
-        unit_of_core = np.arange(used.size)
-    else:
+    if used.size < ranks:
         raise DistributedError(f"{owner}: {ranks} ranks exceed the {used.size} used cores on {chips.size} "
                                f"chip{'s' * (chips.size != 1)} of the program (one rank needs at least one "
                                f"core); run with at most {max(used.size, 1)} ranks")
-    weight = np.bincount(unit_of_core, weights=per_core[used], minlength=units.size).astype(np.float64)
+    best = None
+    for unit, unit_of_core in (("chip", np.searchsorted(chips, placement.chip[used])), ("core", np.arange(used.size))):
+        if unit_of_core.max(initial=-1) + 1 < ranks:
+            continue
+        rank_of_unit = _cut(np.bincount(unit_of_core, weights=per_core), ranks)
+        load = np.bincount(rank_of_unit[unit_of_core], weights=per_core, minlength=ranks)
+        best = (unit, rank_of_unit[unit_of_core])
+        if load.max() <= IMBALANCE * max(load.mean(), 1.0):
+            break
+    rank_of_core = np.full(placement.n_cores, -1, dtype=np.int64)
+    rank_of_core[used] = best[1]
+    return Partition(rank_of_core, best[0], ranks)
+
+
+#: Whole chips go to ranks when the busiest rank holds at most this times the mean neurons.
+IMBALANCE = 1.1
+
+
+def _cut(weight: np.ndarray, ranks: int) -> np.ndarray:
+    """Rank of each unit: contiguous groups of about equal ``weight``, none empty."""
     total = max(weight.sum(), 1.0)
     middle = np.cumsum(weight) - weight / 2
     rank_of_unit = np.minimum((middle * ranks / total).astype(np.int64), ranks - 1)
     if np.unique(rank_of_unit).size < ranks:  # a rank would be empty: cut by unit count
-        rank_of_unit = np.arange(units.size) * ranks // units.size
-    rank_of_core = np.full(placement.n_cores, -1, dtype=np.int64)
-    rank_of_core[used] = rank_of_unit[unit_of_core]
-    return Partition(rank_of_core, unit, ranks)
+        rank_of_unit = np.arange(weight.size) * ranks // weight.size
+    return rank_of_unit
 
 
 def owners(placement, order: list, sizes: dict, partition: Partition) -> np.ndarray:
