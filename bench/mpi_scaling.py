@@ -97,9 +97,15 @@ def run(args) -> None:
     from neurocompile.mpi import partition as part
 
     ranks = mpi.Ranks()
-    program, partition = part.load_part(args.program, ranks.size, ranks.rank)
+    from neurocompile.mpi import local
+
+    program, partition, whole = part.load_part(args.program, ranks.size, ranks.rank, by_neurons=not args.replicated)
     loaded = time.perf_counter()
-    result, exchange = part.run_partitioned(ranks, program, partition, args.duration)
+    if isinstance(program, local.LocalProgram):
+        result, exchange = local.run_local(ranks, program, whole, partition, args.duration)
+        program = program.program
+    else:
+        result, exchange = part.run_partitioned(ranks, program, partition, args.duration)
     ran = time.perf_counter()
     mine = int(sum(qp.post_index.size for qp in program.quantized.projections))
     if ranks.rank == 0:
@@ -260,6 +266,7 @@ def main(argv=None) -> None:
     r.add_argument("program")
     r.add_argument("--duration", type=float, default=100.0)
     r.add_argument("--out", required=True)
+    r.add_argument("--replicated", action="store_true", help="every rank updates every neuron (synapses split)")
     s = sub.add_parser("scaling")
     s.add_argument("program")
     s.add_argument("--half")

@@ -49,7 +49,7 @@ def _is_batch(program, inputs) -> bool:
 
 
 def run(program, duration: float, *, inputs=None, strict: bool = False, engine: str = "fast", comm=None,
-        timeout: float | None = None) -> Distributed:
+        timeout: float | None = None, by_neurons: bool = True) -> Distributed:
     """Run ``program`` (a :class:`~neurocompile.program.Program`, or the path of a ``.ncp`` file)
     for ``duration`` ms over the ranks of ``comm`` (default: ``MPI.COMM_WORLD``); every rank
     calls it. ``inputs`` are rank 0's (the other ranks may pass None). With a batch the run is
@@ -57,7 +57,10 @@ def run(program, duration: float, *, inputs=None, strict: bool = False, engine: 
     wait (default :func:`~.comm.default_timeout`). Returns a :class:`Distributed`.
 
     Given a path, every rank checks that all opened the same file (SHA-256) and, for a
-    partitioned run, reads only its part (:func:`~.partition.load_part`).
+    partitioned run, reads only its part (:func:`~.partition.load_part`). ``by_neurons``
+    (default): each rank holds and updates only its own neurons (:mod:`.local`) where the
+    program allows it; False (or a program with receptors) keeps every neuron on every rank
+    and splits only the synapses (:func:`~.partition.restrict`).
     """
     from . import batch as batch_mod
     from . import partition as part
@@ -78,25 +81,34 @@ def run(program, duration: float, *, inputs=None, strict: bool = False, engine: 
         results = batch_mod.run_batch(ranks, program, duration, inputs, strict=strict, engine=engine)
         return Distributed(results, "batch", ranks.rank, ranks.size, name=program.name)
     run_inputs = ranks.bcast(inputs if ranks.rank == 0 else None, "handing out the run's inputs")
+    ranks.guarded("checking the run", lambda: part._check_supported(
+        program if path is None else None, False, strict, engine))
     if path is not None:
-        program, partition = ranks.guarded("loading its part of the program",
-                                           lambda: part.load_part(path, ranks.size, ranks.rank))
+        program, partition, whole = ranks.guarded("loading its part of the program",
+                                                  lambda: part.load_part(path, ranks.size, ranks.rank, by_neurons))
     else:
         def split():
+            from . import local
             partition = part.plan(program.placement, ranks.size, f"MPI run of program '{program.name}'")
+            if by_neurons and local.supported(program.quantized.populations, program.quantized.projections):
+                return local.localize(program, program.quantized.projections, partition, ranks.rank), partition
             return part.restrict(program, partition, ranks.rank), partition
+        whole = program
         program, partition = ranks.guarded("splitting the program", split)
-    ranks.guarded("checking the run", lambda: part._check_supported(program, False, strict, engine))
-    result, exchange = _partitioned(ranks, program, partition, duration, run_inputs)
-    return Distributed(result, "partitioned", ranks.rank, ranks.size, exchange, partition, program.name)
+    result, exchange = _partitioned(ranks, program, whole, partition, duration, run_inputs)
+    return Distributed(result, "partitioned", ranks.rank, ranks.size, exchange, partition, whole.name)
 
 
-def _partitioned(ranks, program, partition, duration, inputs):
-    """:func:`~.partition.run_partitioned`, any rank's error raised on every rank."""
+def _partitioned(ranks, program, whole, partition, duration, inputs):
+    """:func:`~.local.run_local` or :func:`~.partition.run_partitioned`; an error on one rank
+    ends every rank (the others wait in a collective)."""
+    from . import local
     from . import partition as part
     from ..errors import DistributedError
 
     try:
+        if isinstance(program, local.LocalProgram):
+            return local.run_local(ranks, program, whole, partition, duration, inputs)
         return part.run_partitioned(ranks, program, partition, duration, inputs)
     except DistributedError:
         raise

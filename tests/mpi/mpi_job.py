@@ -5,6 +5,7 @@ not a test module: each rank runs it). Rank 0 writes what it got with
 Jobs:
   api PROGRAM.ncp MS OUT.npz [INPUTS.npz]: every rank loads the program whole and calls
       neurocompile.mpi.run(program, ...) (in-memory partition or batch);
+  api-replicated ...: the same with by_neurons=False (every rank updates every neuron);
   die PROGRAM.ncp MS: rank 1 exits at once; the others must stop with a named error.
 """
 import os
@@ -23,13 +24,13 @@ def main(argv):
     if job == "die" and ranks.rank == 1:
         os._exit(1)
     try:
-        if job == "api":
+        if job in ("api", "api-replicated"):
             import neurocompile as nc
             inputs = None
             if len(argv) > 4 and ranks.rank == 0:
                 with np.load(argv[4]) as data:
                     inputs = {k: data[k] for k in data.files}
-            done = mpi.run(nc.load(path), ms, inputs=inputs)
+            done = mpi.run(nc.load(path), ms, inputs=inputs, by_neurons=job == "api")
             if done.rank == 0:
                 save_results(done.result, argv[3])
         else:

@@ -116,6 +116,14 @@ def test_partitioned_cuba_python_api_is_bit_identical(mpiexec, cuba, tmp_path):
     assert_same_arrays(out, expected_arrays(program.run(60.0)))
 
 
+def test_partitioned_cuba_with_every_neuron_on_every_rank_is_bit_identical(mpiexec, cuba, tmp_path):
+    path, program = cuba
+    out = tmp_path / "replicated.npz"
+    code, _, stderr = launch(mpiexec, sys.executable, JOB, "api-replicated", path, 60, out)
+    assert code == 0, stderr
+    assert_same_arrays(out, expected_arrays(program.run(60.0)))
+
+
 def test_partitioned_nir_cnn_with_an_input_raster_is_bit_identical(mpiexec, cnn, tmp_path):
     path, program = cnn
     raster = np.random.default_rng(3).random((40, 2312)) < 0.2
