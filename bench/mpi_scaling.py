@@ -227,9 +227,9 @@ def model(one: dict, two: list, steps: int) -> None:
     print(f"Pohoiki-Springs-sized program: 768 chips, {n:.0e} neurons, {fan} synapses/neuron, {rate_hz:g} Hz, "
           f"dt {dt_ms:g} ms: {spikes:.0e} spikes and {events:.0e} synaptic events per step; ids int64")
     for label, bandwidth in (("100 Gb/s fabric (12.5 GB/s per rank)", 12.5e9), ("10 Gb/s Ethernet", 1.25e9)):
-        print(f"\n{label}; compute with neurons partitioned (the design) / with every rank updating every neuron "
-              f"(this code)")
-        print("ranks  chips/rank  compute ms/step  (this code)  allgather ms/step  targeted (random) ms/step  "
+        print(f"\n{label}; compute per rank with the neurons split (the default) and with every neuron on "
+              f"every rank (the fallback for receptor elements)")
+        print("ranks  chips/rank  compute ms/step  (replicated)  allgather ms/step  targeted (random) ms/step  "
               "exchange share  window W for latency < 10 %")
         for k in (8, 16, 32, 64, 128, 256, 384, 768):
             compute = (events * per_event + n * per_neuron_step) / k
@@ -240,7 +240,7 @@ def model(one: dict, two: list, steps: int) -> None:
             targeted = latency + spikes * (1 - (1 - 1 / k) ** fan) * ID_BYTES / bandwidth
             share = allgather / (allgather + compute)
             window = max(1, int(np.ceil(latency / (0.1 * compute))))
-            print(f"{k:>5}  {768 // k:>10}  {compute * 1e3:>15.1f}  {this_code * 1e3:>11.0f}  {allgather * 1e3:>17.2f}  "
+            print(f"{k:>5}  {768 // k:>10}  {compute * 1e3:>15.1f}  {this_code * 1e3:>12.0f}  {allgather * 1e3:>17.2f}  "
                   f"{targeted * 1e3:>25.2f}  {share:>14.1%}  {window:>3} step{'s' * (window != 1)}")
     crossing = events * per_event / (spikes * ID_BYTES / 1.25e9)
     print(f"\nexchange dominates (allgather time > compute time) from about {crossing:,.0f} ranks on 10 Gb/s "

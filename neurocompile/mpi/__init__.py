@@ -38,12 +38,11 @@ class Distributed:
         return f"Distributed(mode={self.mode!r}, rank={self.rank}, ranks={self.ranks})"
 
 
-def _is_batch(program, inputs) -> bool:
+def _is_batch(pops: dict, inputs) -> bool:
     """Whether ``inputs`` carry a leading batch axis (source rasters of 3 dimensions, input
-    currents of 2)."""
+    currents of 2); ``pops``: the program's populations."""
     if not inputs:
         return False
-    pops = program.quantized.populations
     return any(np.ndim(value) == (3 if name in pops and pops[name].is_source else 2)
                for name, value in inputs.items())
 
@@ -122,13 +121,13 @@ def _partitioned(ranks, program, whole, partition, duration, inputs):
 
 def _batched_inputs(program, path, inputs) -> bool:
     if path is None:
-        return _is_batch(program, inputs)
+        return _is_batch(program.quantized.populations, inputs)
     if any(np.ndim(v) == 3 for v in inputs.values()):
         return True
     if all(np.ndim(v) == 1 for v in inputs.values()):
         return False
-    from ..program import load_program  # 2-D arrays: a raster or a batch of currents, by population
-    return _is_batch(load_program(path), inputs)
+    from .partition import read_populations  # 2-D arrays: a raster or a batch of currents
+    return _is_batch(read_populations(path), inputs)
 
 
 def _program_fingerprint(program) -> str:

@@ -134,6 +134,48 @@ def restrict(program, partition: Partition, rank: int):
     return dataclasses.replace(program, quantized=dataclasses.replace(q, projections=projections))
 
 
+def _open_program(path: Path):
+    from ..program.archive import Archive, UnreadableProgramFileError
+
+    unreadable = unreadable_file(path, "program file", UnreadableProgramFileError)
+    if unreadable is not None:
+        raise unreadable
+    return Archive(path)
+
+
+def _read_skeleton(archive, path: Path):
+    """Everything of the program in ``archive`` but its projections: ``(manifest, projection
+    nodes, size budget, target, Program keyword arguments)``."""
+    from ..program.archive import ProgramFileError, size_budget
+    from ..program.files import FORMAT_NAME, FORMAT_VERSION, _array_keys, _decode
+    from ..target import Target
+
+    tree = archive.manifest()
+    if tree.get("format") != FORMAT_NAME or tree.get("version") != FORMAT_VERSION:
+        raise ProgramFileError(f"'{path}' is not a neurocompile program of format version {FORMAT_VERSION} "
+                               f"(format {tree.get('format')!r}, version {tree.get('version')!r})")
+    budget = size_budget(tree, archive.on_disk)
+    try:
+        fields = tree["quantized"]["fields"]
+        node = fields["projections"]
+        items = node["__tuple__"] if isinstance(node, dict) else node
+        fields["projections"] = {"__tuple__": []}
+        arrays = archive.arrays(_array_keys(tree, path), budget)
+        target = Target.from_dict(tree["target"], source=str(tree.get("target_source", path)))
+        kwargs = {name: _decode(tree[name], arrays) for name in (
+            "quantized", "placement", "routes", "usage", "sources", "probes", "info", "weight_probes")}
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise ProgramFileError(f"'{path}' is malformed ({type(exc).__name__}: {exc})") from None
+    return tree, items, budget, target, kwargs
+
+
+def read_populations(path) -> dict:
+    """The populations of the program in ``path`` (read without its synapses)."""
+    path = Path(path)
+    with _open_program(path) as archive:
+        return _read_skeleton(archive, path)[4]["quantized"].populations
+
+
 def load_part(path, ranks: int, rank: int, by_neurons: bool = True):
     """Read rank ``rank``'s part of the program in ``path`` (of ``ranks``), one projection at a
     time (each checked as the loader checks it, then cut to the rank's part before the next is
@@ -142,36 +184,16 @@ def load_part(path, ranks: int, rank: int, by_neurons: bool = True):
     ``by_neurons`` and the program allows it (:func:`~.local.supported`), else the whole
     program restricted to the synapses onto the rank's neurons (:func:`restrict`); the
     skeleton is the program without synapses (populations, placement, routes, probes)."""
-    from ..program.archive import Archive, ProgramFileError, UnreadableProgramFileError, size_budget
-    from ..program.files import FORMAT_NAME, FORMAT_VERSION, _array_keys, _decode
+    from ..program.archive import ProgramFileError
+    from ..program.files import _array_keys, _decode
     from ..program.program import Program
     from ..program.validate import Checker, _projection, validate_program
-    from ..target import Target
     from . import local as local_mod
 
     path = Path(path)
-    unreadable = unreadable_file(path, "program file", UnreadableProgramFileError)
-    if unreadable is not None:
-        raise unreadable
     return_freed_memory()
-    with Archive(path) as archive:
-        tree = archive.manifest()
-        if tree.get("format") != FORMAT_NAME or tree.get("version") != FORMAT_VERSION:
-            raise ProgramFileError(f"'{path}' is not a neurocompile program of format version {FORMAT_VERSION} "
-                                   f"(format {tree.get('format')!r}, version {tree.get('version')!r})")
-        budget = size_budget(tree, archive.on_disk)
-        try:
-            fields = tree["quantized"]["fields"]
-            node = fields["projections"]
-            items = node["__tuple__"] if isinstance(node, dict) else node
-            fields["projections"] = {"__tuple__": []}
-            arrays = archive.arrays(_array_keys(tree, path), budget)
-            target = Target.from_dict(tree["target"], source=str(tree.get("target_source", path)))
-            kwargs = {name: _decode(tree[name], arrays) for name in (
-                "quantized", "placement", "routes", "usage", "sources", "probes", "info", "weight_probes")}
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-            raise ProgramFileError(f"'{path}' is malformed ({type(exc).__name__}: {exc})") from None
-        del arrays
+    with _open_program(path) as archive:
+        tree, items, budget, target, kwargs = _read_skeleton(archive, path)
         skeleton = Program(name=tree["name"], target=target, **kwargs)
         validate_program(skeleton, path)  # everything but the synapses
         partition = plan(skeleton.placement, ranks, f"MPI run of '{path}'")
