@@ -71,8 +71,9 @@ def run(program, duration: float, *, inputs=None, strict: bool = False, engine: 
         part.check_same(ranks, f"'{path}'", fingerprint, "program file")
     else:
         part.check_same(ranks, f"'{program.name}'", _program_fingerprint(program), "program")
-    batched = ranks.bcast(bool(inputs) and _batched_inputs(program, path, inputs) if ranks.rank == 0 else None,
-                          "deciding between a batch and a partitioned run")
+    decided = ranks.guarded("reading the inputs", lambda: bool(inputs) and _batched_inputs(program, path, inputs)
+                            if ranks.rank == 0 else None)
+    batched = ranks.bcast(decided, "deciding between a batch and a partitioned run")
     if batched:
         if path is not None:
             from ..program import load_program
@@ -94,6 +95,7 @@ def run(program, duration: float, *, inputs=None, strict: bool = False, engine: 
             return part.restrict(program, partition, ranks.rank), partition
         whole = program
         program, partition = ranks.guarded("splitting the program", split)
+    ranks.guarded("checking the run's inputs", lambda: _check_inputs(whole, duration, run_inputs))
     result, exchange = _partitioned(ranks, program, whole, partition, duration, run_inputs)
     return Distributed(result, "partitioned", ranks.rank, ranks.size, exchange, partition, whole.name)
 
@@ -117,6 +119,19 @@ def _partitioned(ranks, program, whole, partition, duration, inputs):
         print(f"error: {' '.join(message.split())}", file=sys.stderr, flush=True)
         ranks.abort(1)
         raise
+
+
+def _check_inputs(whole, duration: float, inputs) -> None:
+    """The named error a single process would raise for ``duration`` and ``inputs``."""
+    from ..ir.run_inputs import prepare_inputs
+    from ..models import MODELS
+    from ..reference.simulator import steps_for
+
+    q = whole.quantized
+    n_steps = steps_for(duration, q.dt, owner="Program.run")
+    prepare_inputs(f"Program '{whole.name}'.run", inputs, n_steps, {name: p.size for name, p in q.populations.items()},
+                   {name for name, p in q.populations.items() if p.is_source}, {u.population for u in q.bias_updates},
+                   {name: MODELS[p.model].current_unit for name, p in q.populations.items() if not p.is_source})
 
 
 def _batched_inputs(program, path, inputs) -> bool:

@@ -251,3 +251,15 @@ def test_multi_chip_ring_partitioned_by_chip_is_bit_identical(mpiexec, tmp_path)
     assert expected["stats/inter_chip_per_step" if "stats/inter_chip_per_step" in expected
                     else "stats/hops_inter_chip_per_step"].sum() > 0  # spikes do cross chips
     assert_same_arrays(out, expected)
+
+
+def test_bad_inputs_of_a_partitioned_run_are_the_single_process_error_on_every_rank(mpiexec, cnn, tmp_path):
+    path, program = cnn
+    np.savez(tmp_path / "bad.npz", input=np.zeros((7, 2312), dtype=bool))  # 7 steps, the run has 10
+    code, _, stderr = launch(mpiexec, *neurocompile_cli(), "run", path, "--duration", 1.0, "--inputs",
+                             tmp_path / "bad.npz")
+    assert code != 0
+    lines = _errors(stderr)
+    with pytest.raises(nc.NetworkError) as single:
+        program.run(1.0, inputs={"input": np.zeros((7, 2312), dtype=bool)})
+    assert len(lines) == 2 and all(str(single.value) in line for line in lines), stderr
