@@ -4,16 +4,19 @@ Partition (:func:`plan`): the placement's used chips, in chip order, are cut int
 contiguous groups of about equal neuron counts, one per rank; when the program uses fewer
 chips than ranks, or whole chips would leave the ranks unbalanced (the busiest more than
 :data:`IMBALANCE` times the mean), its used cores are cut instead (a named error when there
-are fewer used cores than ranks). A neuron belongs to the rank of its core; host spike sources count on rank 0.
+are fewer used cores than ranks). A neuron belongs to the rank of its core; host spike
+sources count on rank 0.
 
-What a rank holds (:func:`restrict`, :func:`load_part`): every population's neurons (state is
-small next to synapses) but only the synapses onto its own neurons: each projection's CSR keeps
-every presynaptic row, restricted to local postsynaptic neurons. :func:`load_part` reads a
-``.ncp`` one projection at a time and keeps only that part, so a rank never holds the whole
-program's synapses. Neurons of other ranks are updated too (their inputs are empty) but never
-observed: their spike flags are replaced by their owners' every step.
+What a rank holds: by default (:mod:`.local`) only its own neurons, the other ranks' neurons
+as ghost spike sources and the synapses onto its own neurons. The fallback here (programs with
+receptor elements, or ``by_neurons=False``: :func:`restrict`) keeps every population's neurons
+on every rank but only the synapses onto the rank's own: each projection's CSR keeps every
+presynaptic row, restricted to local postsynaptic neurons; neurons of other ranks are updated
+too (their inputs are empty) but never observed: their spike flags are replaced by their
+owners' every step. :func:`load_part` reads a ``.ncp`` one projection at a time and keeps only
+the rank's part of it, so a rank never holds the whole program's synapses.
 
-A step (:func:`run_partitioned`): the compiled kernel runs the step's ``GATHER`` and ``SOMA``
+A step (:func:`run_partitioned`; :func:`.local.run_local` alike): the compiled kernel runs the step's ``GATHER`` and ``SOMA``
 sections; the ranks exchange the ids of the neurons that spiked on them (one ``allgatherv`` of
 int64 ids per step: the window is one step, see below); each rank writes the other ranks'
 spikes into its flags and runs the step's ``ROUTE`` section, delivering every spike of the
