@@ -23,8 +23,10 @@ from ..errors import DistributedError, NeurocompileError, printable
 
 #: Seconds a collective may wait for the slowest rank before the run is declared lost.
 DEFAULT_TIMEOUT_S = 300.0
-#: Environment variables MPI launchers set to the number of ranks (MPICH/Hydra, Open MPI, PMIx, Slurm).
-SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS", "PMIX_SIZE", "SLURM_NTASKS")
+#: Environment variables MPI launchers set to the number of ranks (MPICH's Hydra and Slurm's
+#: PMI, Open MPI). A batch system's task count alone (SLURM_NTASKS) does not count: a command
+#: started once inside a job is a single process.
+SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE")
 #: Polls of a pending request before the waiting rank starts sleeping between polls.
 SPIN_POLLS = 2000
 POLL_SLEEP_S = 20e-6
