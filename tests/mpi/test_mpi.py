@@ -263,3 +263,29 @@ def test_bad_inputs_of_a_partitioned_run_are_the_single_process_error_on_every_r
     with pytest.raises(nc.NetworkError) as single:
         program.run(1.0, inputs={"input": np.zeros((7, 2312), dtype=bool)})
     assert len(lines) == 2 and all(str(single.value) in line for line in lines), stderr
+
+
+def test_adex_with_step_currents_and_a_poisson_drive_is_bit_identical(mpiexec, tmp_path):
+    net = nc.Network("adex_mix", dt=0.1, seed=3)
+    adex = nc.AdEx(C=281.0, g_L=30.0, E_L=-70.6, V_T=-50.4, delta_T=2.0, a=4.0, tau_w=144.0, b=80.5,
+                   V_reset=-70.6, V_peak=-40.4, refractory=0.0, tau_syn=5.0)
+    drive = net.population("drive", 200, nc.PoissonSource(40.0))
+    a = net.population("a", 1500, adex)  # two cores: the ranks get one each
+    b = net.population("b", 700, nc.LIF(tau_mem=20.0, tau_syn=5.0, v_rest=-65.0, v_reset=-65.0, v_th=-50.0))
+    net.connect(drive, a, nc.FixedProbability(0.1), weight=nc.Uniform(20.0, 60.0), delay=nc.Uniform(0.1, 2.0))
+    net.connect(a, b, nc.FixedProbability(0.05), weight=3.0, delay=1.0)
+    net.connect(b, a, nc.FixedProbability(0.05), weight=-30.0, delay=0.5)
+    net.current(a[:700], nc.StepCurrent(times=[2.0, 25.0], amplitudes=[3000.0, 0.0]))
+    net.probe(a, "spikes")
+    net.probe(b, "spikes")
+    net.probe(a[::100], "v")
+    net.probe(b[::50], "v")
+    program = compile_quietly(net, placer="sequential")
+    path = tmp_path / "adex.ncp"
+    program.save(path)
+    out = tmp_path / "adex.npz"
+    code, _, stderr = launch(mpiexec, sys.executable, JOB, "api", path, 30, out)
+    assert code == 0, stderr
+    expected = expected_arrays(program.run(30.0))
+    assert expected["counts/a"].sum() > 0 and expected["counts/b"].sum() > 0
+    assert_same_arrays(out, expected)
