@@ -371,7 +371,13 @@ def _merge(ranks, layout, state, recorder, traces, mine, n_steps, keep_traces, r
     what = "merging the counters on rank 0"
     recording, counters = state.recording, state.counters
     counts = np.where(mine, recording.counts, 0)
-    trace_mine = mine[recording.trace_ids] if recording.trace_ids.size else np.zeros(0, bool)
+    from ..emu.state import ELEMENT_REGISTER
+
+    # a trace's neuron: its id, or for a receptor element's register the element's owner
+    traced = np.where(recording.trace_registers >= ELEMENT_REGISTER,
+                      state.elements.owner[np.minimum(recording.trace_ids, state.elements.owner.size - 1)]
+                      if state.elements.owner.size else 0, recording.trace_ids)
+    trace_mine = mine[traced] if traced.size else np.zeros(0, bool)
     own_traces = np.where(trace_mine[None, :, None], traces, 0)
     merged = {}
     for key, array, op in (

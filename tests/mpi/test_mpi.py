@@ -289,3 +289,26 @@ def test_adex_with_step_currents_and_a_poisson_drive_is_bit_identical(mpiexec, t
     expected = expected_arrays(program.run(30.0))
     assert expected["counts/a"].sum() > 0 and expected["counts/b"].sum() > 0
     assert_same_arrays(out, expected)
+
+
+def test_receptor_elements_keep_every_neuron_on_every_rank_and_stay_bit_identical(mpiexec, tmp_path):
+    receptors = {"ampa": nc.CondExp(tau=5.0, E_rev=0.0), "gaba": nc.CondExp(tau=10.0, E_rev=-80.0)}
+    net = nc.Network("receptors", dt=0.1, seed=5)
+    drive = net.population("drive", 300, nc.PoissonSource(30.0))
+    e = net.population("e", 1500, nc.LIF(tau_mem=20.0, v_rest=-60.0, v_reset=-65.0, v_th=-50.0, refractory=2.0,
+                                         receptors=receptors))
+    net.connect(drive, e, nc.FixedProbability(0.1), weight=nc.Uniform(0.2, 0.6), receptor="ampa")
+    net.connect(e, e, nc.FixedProbability(0.02), weight=0.3, receptor="gaba", delay=1.0)
+    net.probe(e, "spikes")
+    net.probe(e[::150], "v")
+    net.probe(e[::150], "g_ampa")
+    net.probe(e[::150], "g_gaba")
+    program = compile_quietly(net, placer="sequential")
+    path = tmp_path / "receptors.ncp"
+    program.save(path)
+    out = tmp_path / "receptors.npz"
+    code, _, stderr = launch(mpiexec, sys.executable, JOB, "api", path, 20, out)
+    assert code == 0, stderr
+    expected = expected_arrays(program.run(20.0))
+    assert expected["counts/e"].sum() > 0
+    assert_same_arrays(out, expected)
