@@ -57,8 +57,8 @@ def build(args) -> None:
     started = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        program = nc.compile(net, board_target(4), placer="sequential")
-    out = Path(args.out) / f"ring{n}.ncp"
+        program = nc.compile(net, board_target(args.chips), placer="sequential")
+    out = Path(args.out) / (f"ring{n}.ncp" if args.fan_out == 100 else f"ring{n}x{args.fan_out}.ncp")
     program.save(out)
     print(f"{program!r}: compiled in {time.perf_counter() - started:.1f} s, wrote {out}")
     # A tiny program of the same target: runs before each measurement load the code (numba's
@@ -68,7 +68,7 @@ def build(args) -> None:
     tiny.connect(a, a, nc.Explicit(ring_matrix(8, 2, 2, seed=0)))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        nc.compile(tiny, board_target(4), placer="sequential").save(Path(args.out) / "tiny.ncp")
+        nc.compile(tiny, board_target(args.chips), placer="sequential").save(Path(args.out) / "tiny.ncp")
 
 
 def peak_mb() -> float:
@@ -272,6 +272,7 @@ def main(argv=None) -> None:
     b.add_argument("--fan-out", type=int, default=100)
     b.add_argument("--reach", type=int, default=500)
     b.add_argument("--parts", type=int, default=8)
+    b.add_argument("--chips", type=int, default=4, help="chips on the board (a square number)")
     b.add_argument("--out", default="/tmp/mpi-bench")
     r = sub.add_parser("run")
     r.add_argument("program")
