@@ -157,7 +157,7 @@ def _same(a: Path, b: Path) -> bool:
 
 def traffic(path: Path, ranks: int) -> dict:
     """From the placement and synapses: the neurons whose spikes must reach another rank
-    (targeted exchange) against all neurons (the allgather this code does)."""
+    against all neurons (what an exchange of every spike would send)."""
     import neurocompile as nc
     from neurocompile.mpi.partition import owners, plan
 
@@ -205,13 +205,14 @@ def scaling(args) -> None:
     steps = two[0]["steps"]
     ids_per_step = sum(r["sent"] for r in two) / steps
     flow = traffic(Path(args.program), 2)
-    print(f"\nexchange per step (allgather of the step's spike ids, every rank receives all): "
-          f"{ids_per_step:.1f} ids = {ids_per_step * ID_BYTES:.0f} B per rank; measured "
-          f"{np.mean([r['exchange_s'] for r in two]) / steps * 1e6:.1f} us per step (the collective and the wait "
-          f"for the slower rank); the collective alone (200 ids): {two[0]['collective_s'] * 1e6:.1f} us")
+    all_ids = one["spikes"] / steps
+    print(f"\nexchange per step: {ids_per_step:.1f} ids = {ids_per_step * ID_BYTES:.0f} B to every rank (one "
+          f"allgatherv of the spikes some other rank needs; all spikes would be {all_ids:.1f} ids = "
+          f"{all_ids * ID_BYTES:.0f} B); measured {np.mean([r['exchange_s'] for r in two]) / steps * 1e6:.1f} us "
+          f"per step (the collective and the wait for the slower rank); the collective alone (200 ids): "
+          f"{two[0]['collective_s'] * 1e6:.1f} us")
     print(f"placement's inter-rank traffic: {flow['crossing_neurons']:,} of {flow['neurons']:,} neurons have "
-          f"synapses on the other rank ({flow['crossing_neurons'] / flow['neurons']:.1%}): a targeted exchange "
-          f"would send {ids_per_step * flow['crossing_neurons'] / flow['neurons']:.1f} ids per step")
+          f"synapses on the other rank ({flow['crossing_neurons'] / flow['neurons']:.1%})")
     strong = one["run_s"] / max(r["run_s"] for r in two)
     print(f"\nstrong scaling (same program): 1 rank {one['run_s']:.2f} s, 2 ranks {max(r['run_s'] for r in two):.2f} s"
           f" (speed-up {strong:.2f}x; the machine has 2 cores and other jobs share them)")
@@ -219,10 +220,10 @@ def scaling(args) -> None:
         half = rows[("half", 1)][0]
         print(f"weak scaling (half the program on 1 rank, the whole on 2): {half['run_s']:.2f} s -> "
               f"{max(r['run_s'] for r in two):.2f} s (efficiency {half['run_s'] / max(r['run_s'] for r in two):.0%})")
-    model(one, two, steps)
+    model(one, two, steps, f"{flow['crossing_neurons'] / flow['neurons']:.1%} of the neurons at 2 ranks")
 
 
-def model(one: dict, two: list, steps: int) -> None:
+def model(one: dict, two: list, steps: int, flow_note: str = "") -> None:
     """The cost model, from the measured per-rank compute and exchange costs (module docstring)."""
     neurons = 200_000 if "200000" in str(one.get("program", "ring200000")) else one.get("neurons", 200_000)
     per_neuron_step = one["run_s"] / (neurons * steps)  # this network: neuron updates dominate
@@ -254,10 +255,14 @@ def model(one: dict, two: list, steps: int) -> None:
             print(f"{k:>5}  {768 // k:>10}  {compute * 1e3:>15.1f}  {this_code * 1e3:>12.0f}  {allgather * 1e3:>17.2f}  "
                   f"{targeted * 1e3:>25.2f}  {share:>14.1%}  {window:>3} step{'s' * (window != 1)}")
     crossing = events * per_event / (spikes * ID_BYTES / 1.25e9)
-    print(f"\nexchange dominates (allgather time > compute time) from about {crossing:,.0f} ranks on 10 Gb/s "
+    print("\nallgather: every spike to every rank, which is what this code's exchange (the spikes some other rank "
+          "needs) comes to with random connectivity of 1000 synapses per neuron; targeted: each rank receiving only "
+          "the spikes with a target on it")
+    print(f"exchange dominates (allgather time > compute time) from about {crossing:,.0f} ranks on 10 Gb/s "
           f"Ethernet and {crossing * 10:,.0f} on the 100 Gb/s fabric: the allgather's volume (every rank receives "
           f"all {spikes:.0e} ids, {spikes * ID_BYTES / 1e6:.0f} MB per step) does not shrink with more ranks while "
-          f"compute does; a window only amortises the latency term")
+          f"compute does; a window only amortises the latency term; with local connectivity (the ring: "
+          f"{flow_note}) the volume falls with the share of neurons that reach another rank")
 
 
 #: Per-stage latency of a collective across nodes (EST: a few microseconds on InfiniBand/RoCE).

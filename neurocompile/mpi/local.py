@@ -244,6 +244,7 @@ def run_local(ranks, local: LocalProgram, whole, partition, duration: float, inp
         elif name.endswith(GHOST):
             x = name[:-len(GHOST)]
             ghost_of_global[whole_offset[x] + local.ghosts[x]] = layout.offset[name] + np.arange(layout.size[name])
+    exported = _exported(ranks, local, qnet, layout, global_of_local, whole_offset)
     for name, current in run_inputs.currents.items():
         if name in pops:
             mant, exp = bias_registers(pops[name], current[0:1, local.own[name]], program.target.precision,
@@ -284,7 +285,7 @@ def run_local(ranks, local: LocalProgram, whole, partition, duration: float, inp
             state.recording = state.recording._replace(traces=traces[step:])
             started = time.perf_counter()
             call(step, GATHER | SOMA, no_host)
-            spiked = global_of_local[np.flatnonzero(flags[:n_chip] & 1)]
+            spiked = global_of_local[np.flatnonzero(flags[:n_chip] & exported)]
             middle = time.perf_counter()
             everyone, counts = ranks.allgather_array(spiked, f"exchanging the spikes of step {step}")
             ended = time.perf_counter()
@@ -304,6 +305,23 @@ def run_local(ranks, local: LocalProgram, whole, partition, duration: float, inp
     state.counters.per_step[S_SPIKES, :, 0] -= foreign
     exchange = Exchange(n_steps, sent, received, exchange_s, compute_s)
     return _merge_local(ranks, local, whole, layout, state, recorder, traces, n_steps), exchange
+
+
+def _exported(ranks, local: LocalProgram, qnet, layout, global_of_local: np.ndarray, whole_offset: dict) -> np.ndarray:
+    """The flag bit to test per own neuron: FLAG_SPIKED (1) for the neurons with a synapse on
+    another rank, 0 for the others (their spikes are not sent). Each rank names the ghosts its
+    synapses need (the other ranks' neurons with a non-empty row in a ghost projection) in one
+    allgather before the run; a spike of a neuron no other rank needs would only be delivered
+    through empty rows, so leaving it out changes nothing but the exchange's volume."""
+    needed = []
+    for qp in qnet.projections:
+        if qp.pre.endswith(GHOST):
+            x = qp.pre[:-len(GHOST)]
+            rows = np.flatnonzero(np.diff(np.asarray(qp.indptr)) > 0)
+            needed.append(whole_offset[x] + local.ghosts[x][rows])
+    mine = np.unique(np.concatenate(needed)) if needed else np.zeros(0, dtype=np.int64)
+    everyone, _ = ranks.allgather_array(mine.astype(np.int64), "naming the spikes each rank needs")
+    return np.isin(global_of_local, everyone).astype(np.uint8)
 
 
 def _merge_local(ranks, local: LocalProgram, whole, layout, state, recorder, traces, n_steps: int):
