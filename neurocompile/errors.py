@@ -41,6 +41,12 @@ class MemoryBudgetError(NeurocompileError):
     to reduce."""
 
 
+class DistributedError(NeurocompileError):
+    """A run spread over MPI ranks (:mod:`neurocompile.mpi`) cannot go on: more ranks than the
+    program or batch can be split into, ranks that opened different programs, a rank that
+    failed or stopped answering. Raised on every rank, with the same text, never a hang."""
+
+
 class UnreadableFileError(NeurocompileError):
     """A file the user named is missing, a directory or cannot be read, so nothing of it ran.
     The command line reports it as a usage error (exit code 2), as it does a bad option."""
