@@ -64,6 +64,25 @@ if COMPILED:
             return _as_i32(builder, args[0], _bits(sig.args[0]))
         return types.int32(a), codegen
 
+    @intrinsic
+    def like(typingctx, proto, value):
+        """``value`` converted to the integer type of ``proto`` (an integer, or an array of
+        them: its element type), truncated or sign-extended: bounds compared with the elements
+        of an int32 array then compare in 32-bit lanes."""
+        target = proto.dtype if isinstance(proto, types.Array) else proto
+        if not (isinstance(target, types.Integer) and _is_int(value)):
+            return None
+
+        def codegen(context, builder, sig, args):
+            source, width = _bits(sig.args[1]), target.bitwidth
+            x = args[1]
+            if source.bitwidth > width:
+                return builder.trunc(x, ir.IntType(width))
+            if source.bitwidth < width:
+                return builder.sext(x, ir.IntType(width)) if source.signed else builder.zext(x, ir.IntType(width))
+            return x
+        return target(proto, value), codegen
+
     add32 = _binary("add", "``a + b`` in 32 bits.")
     sub32 = _binary("sub", "``a - b`` in 32 bits.")
     mul32 = _binary("mul", "``a * b`` in 32 bits (the low 32 bits of the product).")
@@ -74,6 +93,9 @@ if COMPILED:
 else:  # pragma: no cover - numba is a core dependency
     def i32(a):
         return _wrap(a)
+
+    def like(proto, value):
+        return value
 
     def add32(a, b):
         return _wrap(_wrap(a) + _wrap(b))

@@ -208,11 +208,11 @@ def lif_element32(u, v, a_in, refractory_left, du, dv, vth_mant, refractory_step
     current_bias = i32(bias * bias_to_current)
     keep_u = sub32(shl32(1, decay_bits), du + 1)
     keep_v = sub32(shl32(1, decay_bits), dv)
-    half32 = i32(half)
+    half32, minus_half = i32(half), i32(-half)  # (numba's unary minus widens to int64)
     unwrapped = add32(add32(decay_element32(u, keep_u, decay_bits), shl32(a_in, shift)), current_bias)
     # wrap_element's single wrap-around, as selects on int32
     u_new = sub32(unwrapped, add32(half32, half32)) if unwrapped > half32 else (
-        add32(unwrapped, add32(half32, half32)) if unwrapped <= -half32 else unwrapped)
+        add32(unwrapped, add32(half32, half32)) if unwrapped <= minus_half else unwrapped)
     held = refractory_left > 0
     # v + (decay(v) - v + u + bias) of lif_element, without the round trip through v
     integrated = i32(v) if held else add32(add32(decay_element32(v, keep_v, decay_bits), u_new),
@@ -224,7 +224,8 @@ def lif_element32(u, v, a_in, refractory_left, du, dv, vth_mant, refractory_step
     spiked = (not held) and spiking == 1 and v_new > fire_above
     reset = sub32(v_new, reset_step) if reset_subtract == 1 else i32(reset_value)
     v_out = reset if spiked and reset_delay == 0 else v_new
-    refractory_new = refractory_steps if spiked else (refractory_left - 1 if held else min(refractory_left, 0))
+    left = i32(refractory_left)
+    refractory_new = i32(refractory_steps) if spiked else (sub32(left, 1) if held else min(left, i32(0)))
     return u_new, v_out, spiked, refractory_new
 
 

@@ -31,6 +31,7 @@ import numpy as np
 from ..chip.adex import ADEX_I, ADEX_KIND, ADEX_W, ADEX_X, KIND_HH, adex_element, hh_row_element
 from ..chip.costs import core_time_ns
 from ..chip.dendrite import arrival_slot, dendrite_element, scaled_sum, scaled_synapse
+from ..chip.lanes import add32, and32, i32, like, shr32
 from ..chip.numbers import saturate_element
 from ..chip.receptors import (R_BLOCK_OFFSET, R_BLOCK_ORIGIN, R_BLOCK_SHIFT, R_BLOCK_SIZE, R_COUPLE, R_COUPLE_SHIFT,
                               R_DECAY0, R_DECAY1, R_DRIVE_SHIFT, R_E_REV, R_INPUT_TO, R_KIND, R_MEAN0, R_MEAN0_SHIFT,
@@ -80,8 +81,8 @@ def _lif_neuron(n, slot, u, v, refractory_left, bias, extra, load, flags, du, dv
 def _flag_counts(flag):
     """What a neuron's flag byte adds to its run's ``(spikes, active, dendritic-input
     saturations, state saturations)`` (branch-free: summed in vector lanes)."""
-    return (flag & FLAG_SPIKED, np.uint8((flag & (FLAG_SPIKED | FLAG_INPUT)) != 0),
-            (flag >> 2) & 1, (flag >> 3) & 1)
+    return (and32(flag, FLAG_SPIKED), i32(and32(flag, FLAG_SPIKED | FLAG_INPUT) != 0),
+            and32(shr32(flag, 2), 1), and32(shr32(flag, 3), 1))
 
 
 @njit(inline="always")
@@ -112,24 +113,27 @@ def _lif_segment32(slot, u, v, refractory_left, bias, flags, du, dv, vth_mant, r
     """:func:`_lif_segment` with :func:`~neurocompile.chip.lif.lif_element32` (the same rule
     in 32-bit lanes, where :func:`~neurocompile.chip.lif.lif_fits_int32`): the update, the
     flags and their counts in one pass, vectorised over 16 neurons per AVX-512 instruction."""
-    spikes = active = saturated_input = saturated = 0
+    # Bounds and sums in the slot's and the registers' widths: every comparison and sum of the
+    # loop then runs in 32-bit lanes (an int64 operand would widen it to 64-bit lanes).
+    low_t, high_t, limit32 = like(slot, low), like(slot, high), i32(limit)
+    spikes = active = saturated_input = saturated = i32(0)
     for n in range(slot.size):
         total = slot[n]
         slot[n] = 0
-        a_in = dendrite_element(total, low, high)
+        a_in = dendrite_element(total, low_t, high_t)
         u_new, v_new, fired, refractory = lif_element32(
             u[n], v[n], a_in, refractory_left[n], du, dv, vth_mant, refractory_steps, reset_value, reset_subtract,
             spiking, reset_delay, bias_to_current, threshold_inclusive, bias[n], decay_bits, shift, half, limit)
         u[n] = u_new
         v[n] = v_new
         refractory_left[n] = refractory
-        flag = soma_flags(fired, a_in, total, v_new, limit)
+        flag = soma_flags(fired, a_in, total, v_new, limit32)
         flags[n] = flag
         c0, c1, c2, c3 = _flag_counts(flag)
-        spikes += c0
-        active += c1
-        saturated_input += c2
-        saturated += c3
+        spikes = add32(spikes, c0)
+        active = add32(active, c1)
+        saturated_input = add32(saturated_input, c2)
+        saturated = add32(saturated, c3)
     return spikes, active, saturated_input, saturated
 
 
