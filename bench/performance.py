@@ -356,8 +356,13 @@ def run_peer(peer: str, path: str, duration: float, repeats: int = 3, timeout: f
 
     python = os.environ.get(PEER_PYTHON[peer.split("-")[0]], sys.executable)
     cmd = [python, os.path.join(_HERE, "peers.py"), peer, path, str(duration), str(repeats)]
+    # NEST's OpenMP threads spin while they wait: on a machine whose cores other jobs share,
+    # 2 threads then ran CUBA 17x slower than 1 (measured); passive waiting is what a shared
+    # machine needs (set OMP_WAIT_POLICY to override).
+    env = dict(os.environ)
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return None, f"{peer}: {exc.__class__.__name__}: {exc}"
     for line in reversed(proc.stdout.strip().splitlines()):
