@@ -44,6 +44,7 @@ from ..chip.lif import (LIF_BIAS_TO_CURRENT, LIF_DU, LIF_DV, LIF_REFRACTORY_STEP
                         LIF_RESET_SUBTRACT, LIF_RESET_VALUE, LIF_SPIKING, LIF_THRESHOLD_INCLUSIVE, LIF_U, LIF_V,
                         LIF_VTH_MANT, lif_element, lif_element32, lif_fits_int32)
 from ..jit import njit
+from .prefetch import prefetch
 from .layout import (P_EXPONENT, P_GATE, P_GATE_OFFSET, P_GATE_UNIFORM, P_GROUPS, P_INDPTR_OFFSET, P_POST_OFFSET,
                      P_POST_SIZE, P_PRE_OFFSET, P_PRE_SIZE, P_RING_LENGTH, P_RING_OFFSET, P_STP, P_STP_OFFSET,
                      P_UNIFORM_DELAY)
@@ -322,6 +323,41 @@ def deliver_scaled(ring, floored, slot_start, proj, p, delay_group, post, mant, 
         for j in range(lo, hi):
             index = floor_group_slot(proj, p, delay_group, step, delay[j], post[j])
             floored[index * batch + b] += stp_scaled_element(np.int64(mant[j]), efficacy)
+
+
+#: How many spikes ahead in the step's list :func:`prefetch_rows` asks for synapse rows
+#: (2 to 8 measured alike on the 1M / 100M ring).
+PREFETCH_AHEAD = 4
+
+
+@njit(inline="always")
+def prefetch_bounds(g, pop_of, out_ptr, out_proj, proj, indptr, run_ptr):
+    """Ask for the bounds (``indptr``, ``run_ptr``) of neuron ``g``'s synapse rows, which
+    :func:`prefetch_rows` reads a few spikes later."""
+    pop = pop_of[g]
+    for out in range(out_ptr[pop], out_ptr[pop + 1]):
+        p = out_proj[out]
+        row_at = proj[p, P_INDPTR_OFFSET] + g - proj[p, P_PRE_OFFSET]
+        prefetch(indptr, row_at)
+        prefetch(run_ptr, row_at)
+
+
+@njit(inline="always")
+def prefetch_rows(g, pop_of, out_ptr, out_proj, proj, indptr, post, mant, run_ptr, run_core, run_count):
+    """Ask for the synapse rows (targets and mantissas) of neuron ``g``'s projections, one
+    prefetch per cache line (:mod:`.prefetch`), and their per-core runs, without waiting."""
+    pop = pop_of[g]
+    for out in range(out_ptr[pop], out_ptr[pop + 1]):
+        p = out_proj[out]
+        row_at = proj[p, P_INDPTR_OFFSET] + g - proj[p, P_PRE_OFFSET]
+        lo, hi = indptr[row_at], indptr[row_at + 1]
+        q = run_ptr[row_at]
+        prefetch(run_core, q)
+        prefetch(run_count, q)
+        for j in range(lo, hi, 16):  # 64-byte lines of int32 targets
+            prefetch(post, j)
+        for j in range(lo, hi, 32):  # and of int16 mantissas
+            prefetch(mant, j)
 
 
 @njit(inline="always")
@@ -681,6 +717,19 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
                 slot_start[d] = arrival_slot(step, d, ring_length) * n_slots * batch
             longest[:] = 0.0
             for s in range(n_spiked):
+                if s + 2 * PREFETCH_AHEAD < n_spiked:  # two stages: first the rows' bounds, ...
+                    prefetch_bounds(fired_ids[s + 2 * PREFETCH_AHEAD], pop_of, out_ptr, out_proj, proj, indptr,
+                                    run_ptr)
+                if s + PREFETCH_AHEAD < n_spiked:  # ... then what a spike further on reads
+                    ahead = fired_ids[s + PREFETCH_AHEAD]
+                    prefetch_rows(ahead, pop_of, out_ptr, out_proj, proj, indptr, post, mant, run_ptr, run_core,
+                                  run_count)
+                    prefetch(messages, ahead)
+                    prefetch(east_west, ahead)
+                    prefetch(north_south, ahead)
+                    prefetch(inter_chip, ahead)
+                    prefetch(max_latency, ahead)
+                    prefetch(counts, ahead * batch)
                 g = fired_ids[s]
                 b = fired_samples[s]
                 counts[g * batch + b] += 1
