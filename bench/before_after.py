@@ -2,7 +2,7 @@
 
 Usage (each tree's own kernel cache; the trees are imported from their paths)::
 
-    python bench/before_after.py /path/to/old/tree /path/to/new/tree [--large]
+    python bench/before_after.py /path/to/old/tree /path/to/new/tree [--large | --large-only]
 
 Rows: CUBA 4k for 1 s on the emulator (warm kernel) and in the float reference; with
 ``--large`` the 1M/100M ring of bench/large_network.py at dt 0.1 ms (1000 steps) and at dt
@@ -69,9 +69,9 @@ def measure(tree: str, what: str, repeats: int) -> dict:
 def main(argv=None):
     args = argv or sys.argv[1:]
     old, new = os.path.abspath(args[0]), os.path.abspath(args[1])
-    rows = [("cuba-emu", "CUBA 4k, 1 s, emulator (warm kernel) s", 3, 2),
-            ("cuba-ref", "CUBA 4k, 1 s, float reference s", 3, 2)]
-    if "--large" in args:
+    rows = [] if "--large-only" in args else [("cuba-emu", "CUBA 4k, 1 s, emulator (warm kernel) s", 3, 2),
+                                              ("cuba-ref", "CUBA 4k, 1 s, float reference s", 3, 2)]
+    if "--large" in args or "--large-only" in args:
         rows += [("ring-0.1", "1M/100M ring, dt 0.1 ms, 1000 steps, emulator s", 2, 1),
                  ("ring-1.0", "1M/100M ring, dt 1 ms, 200 steps, emulator s", 2, 1)]
     print("| measurement | before | after | speed-up | same spikes/events |")
