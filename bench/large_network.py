@@ -11,14 +11,12 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import scipy.sparse as sp
-
-import neurocompile as nc
-from neurocompile.target import load_target
 
 
-def ring_matrix(n: int, fan_out: int, reach: int, seed: int) -> sp.csr_matrix:
-    """CSR (n, n) float64: ``fan_out`` distinct targets per neuron within ``reach``, weights in mV."""
+def ring_targets(n: int, fan_out: int, reach: int, seed: int):
+    """``(post, row_weight)``: ``post`` (n, fan_out) int32, each row's distinct targets within
+    ``reach`` (sorted), and each row's weight in mV (numpy only: bench/peers.py rebuilds the
+    ring with it in the peers' environments)."""
     rng = np.random.default_rng(seed)
     band = 2 * reach // fan_out  # one target per band of offsets: distinct by construction
     offsets = (np.arange(fan_out) * band)[None, :] + rng.integers(0, band, size=(n, fan_out), dtype=np.int32)
@@ -30,13 +28,23 @@ def ring_matrix(n: int, fan_out: int, reach: int, seed: int) -> sp.csr_matrix:
     post.sort(axis=1)
     inhibitory = (np.arange(n) % 5) == 0
     row_weight = np.where(inhibitory, -9.0, 1.62) * 80.0 / fan_out
+    return post, row_weight
+
+
+def ring_matrix(n: int, fan_out: int, reach: int, seed: int):
+    """CSR (n, n) float64: ``fan_out`` distinct targets per neuron within ``reach``, weights in mV."""
+    import scipy.sparse as sp
+
+    post, row_weight = ring_targets(n, fan_out, reach, seed)
     data = np.repeat(row_weight, fan_out)
     indptr = np.arange(n + 1, dtype=np.int64) * fan_out
     return sp.csr_matrix((data, post.reshape(-1), indptr), shape=(n, n))
 
 
 def ring_network(n: int = 1_000_000, fan_out: int = 100, reach: int = 500, seed: int = 0,
-                 dt: float = 0.1) -> nc.Network:
+                 dt: float = 0.1):
+    import neurocompile as nc
+
     net = nc.Network(f"ring{n}", dt=dt, seed=seed)
     lif = nc.LIF(tau_mem=20.0, tau_syn=5.0, v_rest=-49.0, v_reset=-60.0, v_th=-50.0, refractory=5.0)
     pop = net.population("neurons", n, lif, v_init=nc.Uniform(-60.0, -50.0))
@@ -47,13 +55,15 @@ def ring_network(n: int = 1_000_000, fan_out: int = 100, reach: int = 500, seed:
 
 def board_target(chips: int = 16):
     """The ``lava`` target (Loihi core limits) on a board of ``chips`` chips (a square grid)."""
+    from neurocompile.target import load_target
+
     base = load_target("lava")
     side = int(round(chips ** 0.5))
     board = dataclasses.replace(base.board, chips=side * side, chip_rows=side, chip_cols=side)
     return dataclasses.replace(base, name=f"lava-{side * side}chips", board=board)
 
 
-def synapse_bytes(net: nc.Network) -> int:
+def synapse_bytes(net) -> int:
     """Bytes of the network's synapse arrays (weights, indices, indptr, delays)."""
     total = 0
     for proj in net.projections:

@@ -16,8 +16,9 @@ import numpy as np
 from ..errors import BuildError, invalid
 from ..jit import njit
 from ..target import LOIHI_PRECISION
-from .numbers import (decay_element, saturate_element, scale_by_exponent, slice_length, table_rows, writable_int64,
-                      wrap_element)
+from .lanes import add32, i32, shl32, sub32
+from .numbers import (decay_element, decay_element32, saturate_element, scale_by_exponent, slice_length, table_rows,
+                      writable_int64, wrap_element)
 from .overflow import check_range, overflow_error
 from .relaxation import relax_element
 
@@ -175,6 +176,57 @@ def lif_element(u, v, a_in, refractory_left, du, dv, vth_mant, refractory_steps,
     v_out = reset if spiked and reset_delay == 0 else v_new
     refractory_new = refractory_steps if spiked else (refractory_left - 1 if held else min(refractory_left, 0))
     return u_new, v_out, spiked, refractory_new, unwrapped, integrated
+
+
+@njit(inline="always")
+def lif_fits_int32(half, decay_bits):
+    """Whether :func:`lif_element32` equals :func:`lif_element` for a soma of these widths:
+    ``state_bits <= 28`` (``half = 2**(state_bits - 1)``) and ``decay_bits <= 15``."""
+    return half <= (1 << 27) and decay_bits <= 15
+
+
+@njit(inline="always")
+def lif_element32(u, v, a_in, refractory_left, du, dv, vth_mant, refractory_steps, reset_value,
+                  reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, bias,
+                  decay_bits, shift, half, limit):
+    """:func:`lif_element` without receptor elements (``extra = load = 0``), computed in 32-bit
+    lanes (:mod:`.lanes`): the same update, written so that a compiled loop over neurons runs
+    8 or 16 neurons per vector instruction instead of 4 or 8. Returns ``(u, v, spiked,
+    refractory_left)`` as int32 (and a bool).
+
+    Exact (equal to :func:`lif_element`, tests/chip/test_lif32.py) when
+    :func:`lif_fits_int32`: the registers hold ``state_bits <= 28`` bits, ``a_in`` the
+    dendrite's ``state_bits - shift`` bits and the parameters pass :meth:`LifParams.check`,
+    so every intermediate value is below ``5 * 2**27 < 2**31`` in magnitude (``integrated``:
+    decayed ``v``, ``u``, bias and a pending reset's step, each below ``2 * half``), and the
+    decay's products fit (:func:`~.numbers.decay_element32`). Callers choose it with
+    :func:`lif_fits_int32` and fall back to :func:`lif_element` otherwise.
+    """
+    aligned = shl32(vth_mant, shift)
+    fire_above = sub32(aligned, threshold_inclusive)  # spike when v > fire_above
+    reset_step = sub32(aligned, reset_value)  # what a reset by subtraction removes
+    current_bias = i32(bias * bias_to_current)
+    keep_u = sub32(shl32(1, decay_bits), du + 1)
+    keep_v = sub32(shl32(1, decay_bits), dv)
+    half32, minus_half = i32(half), i32(-half)  # (numba's unary minus widens to int64)
+    unwrapped = add32(add32(decay_element32(u, keep_u, decay_bits), shl32(a_in, shift)), current_bias)
+    # wrap_element's single wrap-around, as selects on int32
+    u_new = sub32(unwrapped, add32(half32, half32)) if unwrapped > half32 else (
+        add32(unwrapped, add32(half32, half32)) if unwrapped <= minus_half else unwrapped)
+    held = refractory_left > 0
+    # v + (decay(v) - v + u + bias) of lif_element, without the round trip through v
+    integrated = i32(v) if held else add32(add32(decay_element32(v, keep_v, decay_bits), u_new),
+                                           sub32(bias, current_bias))
+    pending = reset_delay == 1 and spiking == 1 and (not held) and v > fire_above
+    if pending:
+        integrated = sub32(integrated, reset_step) if reset_subtract == 1 else i32(reset_value)
+    v_new = i32(min(max(integrated, i32(-limit)), i32(limit)))
+    spiked = (not held) and spiking == 1 and v_new > fire_above
+    reset = sub32(v_new, reset_step) if reset_subtract == 1 else i32(reset_value)
+    v_out = reset if spiked and reset_delay == 0 else v_new
+    left = i32(refractory_left)
+    refractory_new = i32(refractory_steps) if spiked else (sub32(left, 1) if held else min(left, i32(0)))
+    return u_new, v_out, spiked, refractory_new
 
 
 @njit(inline="always")

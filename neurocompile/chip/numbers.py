@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..jit import njit
+from .lanes import add32, and32, mul32, shl32, shr32, sub32, xor32
 
 # --------------------------------------------------------------------------------------------
 # Scalar rules
@@ -33,6 +34,24 @@ def decay_element(x, decay, decay_bits):
     sign = product >> 63
     magnitude = (product ^ sign) - sign
     return ((magnitude >> decay_bits) ^ sign) - sign
+
+
+@njit(inline="always")
+def decay_element32(x, keep, decay_bits):
+    """:func:`decay_element` in 32-bit lanes, with ``keep = 2**decay_bits - decay`` given.
+
+    Equal to ``decay_element(x, 2**decay_bits - keep, decay_bits)`` for ``|x| < 2**31``,
+    ``0 <= keep <= 2**decay_bits`` and ``decay_bits <= 15``: with ``|x| = hi * 2**decay_bits + lo``,
+    ``|x| * keep >> decay_bits == hi * keep + (lo * keep >> decay_bits)`` exactly (the first
+    term is a whole multiple), and neither product leaves int32 (``hi * keep <= |x|``,
+    ``lo * keep < 2**30``). The sign is ``x``'s, as the product's (``keep >= 0``).
+    """
+    sign = shr32(x, 31)
+    magnitude = sub32(xor32(x, sign), sign)
+    high = shr32(magnitude, decay_bits)
+    low = and32(magnitude, sub32(shl32(1, decay_bits), 1))
+    scaled = add32(mul32(high, keep), shr32(mul32(low, keep), decay_bits))
+    return sub32(xor32(scaled, sign), sign)
 
 
 @njit(inline="always")

@@ -5,8 +5,10 @@ Order within step ``t`` (docs/chip.md section 1), each a section of :func:`run_s
 1. ``GATHER``: the floored sums of negative-exponent (projection, delay) groups arriving in
    ``t`` join the shared accumulator slot (the chip scales each group's sum on its own).
 2. ``SOMA``: every neuron reads and clears its slot and updates (:func:`lif_pass`,
-   :func:`adex_pass`), leaving a flag byte (:mod:`.state`).
-3. ``ROUTE``: the flags of both banks and the host's spikes give the step's spikes; each is
+   :func:`adex_pass`), leaving a flag byte (:mod:`.state`); the LIF pass computes in 32-bit
+   lanes where the widths allow and counts its flags per run of neurons as it goes.
+3. ``ROUTE``: the flags of both banks (for a single sample, the LIF pass's counts and the
+   flag words with a spike bit) and the host's spikes give the step's spikes; each is
    counted and recorded, routed (messages and hops of its multicast tree) and delivered into
    the slots of step ``t + delay``; the busiest core's time and the step's totals are closed;
    probed registers are recorded.
@@ -31,6 +33,7 @@ import numpy as np
 from ..chip.adex import ADEX_I, ADEX_KIND, ADEX_W, ADEX_X, KIND_HH, adex_element, hh_row_element
 from ..chip.costs import core_time_ns
 from ..chip.dendrite import arrival_slot, dendrite_element, scaled_sum, scaled_synapse
+from ..chip.lanes import add32, and32, i32, like, shr32
 from ..chip.numbers import saturate_element
 from ..chip.receptors import (R_BLOCK_OFFSET, R_BLOCK_ORIGIN, R_BLOCK_SHIFT, R_BLOCK_SIZE, R_COUPLE, R_COUPLE_SHIFT,
                               R_DECAY0, R_DECAY1, R_DRIVE_SHIFT, R_E_REV, R_INPUT_TO, R_KIND, R_MEAN0, R_MEAN0_SHIFT,
@@ -41,13 +44,17 @@ from ..chip.short_term import (STP_D_FAC, STP_D_REC, STP_U, stp_relax_element, s
                                stp_spike_element)
 from ..chip.lif import (LIF_BIAS_TO_CURRENT, LIF_DU, LIF_DV, LIF_REFRACTORY_STEPS, LIF_RESET_DELAY,
                         LIF_RESET_SUBTRACT, LIF_RESET_VALUE, LIF_SPIKING, LIF_THRESHOLD_INCLUSIVE, LIF_U, LIF_V,
-                        LIF_VTH_MANT, lif_element)
+                        LIF_VTH_MANT, lif_element, lif_element32, lif_fits_int32)
 from ..jit import njit
+from .prefetch import prefetch
 from .layout import (P_EXPONENT, P_GATE, P_GATE_OFFSET, P_GATE_UNIFORM, P_GROUPS, P_INDPTR_OFFSET, P_POST_OFFSET,
                      P_POST_SIZE, P_PRE_OFFSET, P_PRE_SIZE, P_RING_LENGTH, P_RING_OFFSET, P_STP, P_STP_OFFSET,
                      P_UNIFORM_DELAY)
 from .state import (ELEMENT_REGISTER, FLAG_DENDRITE_SATURATED, FLAG_INPUT, FLAG_SPIKED, FLAG_STATE_SATURATED, S_ACTIVE, S_EW,
                     S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, S_UPDATES, soma_flags)
+
+#: The spike bit of each of eight flag bytes read as one word.
+SPIKE_BITS = np.uint64(0x0101010101010101 * FLAG_SPIKED)
 
 #: Sections of a step (bits of ``sections``); a fused run does ``ALL``.
 GATHER, SOMA, ROUTE = 1, 2, 4
@@ -74,15 +81,158 @@ def _lif_neuron(n, slot, u, v, refractory_left, bias, extra, load, flags, du, dv
 
 
 @njit(inline="always")
+def _flag_counts(flag):
+    """What a neuron's flag byte adds to its run's ``(spikes, active, dendritic-input
+    saturations, state saturations)`` (branch-free: summed in vector lanes)."""
+    return (and32(flag, FLAG_SPIKED), i32(and32(flag, FLAG_SPIKED | FLAG_INPUT) != 0),
+            and32(shr32(flag, 2), 1), and32(shr32(flag, 3), 1))
+
+
+@njit(inline="always")
 def _lif_segment(slot, u, v, refractory_left, bias, flags, du, dv, vth_mant, refractory_steps, reset_value,
                  reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, decay_bits, shift,
                  half, limit, low, high):
     """Update one run of neurons sharing a parameter set (views from 0: no negative-index
-    checks, no branches, no appends, so that the loop vectorises)."""
+    checks, no branches, no appends, so that the loop vectorises), with the 64-bit rule
+    :func:`~neurocompile.chip.lif.lif_element`; returns the run's flag counts
+    (:func:`_flag_counts`)."""
+    spikes = active = saturated_input = saturated = 0
     for n in range(slot.size):
         _lif_neuron(n, slot, u, v, refractory_left, bias, 0, 0, flags, du, dv, vth_mant, refractory_steps,
                     reset_value, reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive,
                     decay_bits, shift, half, limit, low, high)
+        c0, c1, c2, c3 = _flag_counts(flags[n])
+        spikes += c0
+        active += c1
+        saturated_input += c2
+        saturated += c3
+    return spikes, active, saturated_input, saturated
+
+
+@njit(inline="always")
+def _lif_segment32(slot, u, v, refractory_left, bias, flags, du, dv, vth_mant, refractory_steps, reset_value,
+                   reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, decay_bits, shift,
+                   half, limit, low, high):
+    """:func:`_lif_segment` with :func:`~neurocompile.chip.lif.lif_element32` (the same rule
+    in 32-bit lanes, where :func:`~neurocompile.chip.lif.lif_fits_int32`): the update, the
+    flags and their counts in one pass, vectorised over 16 neurons per AVX-512 instruction."""
+    # Bounds and sums in the slot's and the registers' widths: every comparison and sum of the
+    # loop then runs in 32-bit lanes (an int64 operand would widen it to 64-bit lanes).
+    low_t, high_t, limit32 = like(slot, low), like(slot, high), i32(limit)
+    spikes = active = saturated_input = saturated = i32(0)
+    for n in range(slot.size):
+        total = slot[n]
+        slot[n] = 0
+        a_in = dendrite_element(total, low_t, high_t)
+        u_new, v_new, fired, refractory = lif_element32(
+            u[n], v[n], a_in, refractory_left[n], du, dv, vth_mant, refractory_steps, reset_value, reset_subtract,
+            spiking, reset_delay, bias_to_current, threshold_inclusive, bias[n], decay_bits, shift, half, limit)
+        u[n] = u_new
+        v[n] = v_new
+        refractory_left[n] = refractory
+        flag = soma_flags(fired, a_in, total, v_new, limit32)
+        flags[n] = flag
+        c0, c1, c2, c3 = _flag_counts(flag)
+        spikes = add32(spikes, c0)
+        active = add32(active, c1)
+        saturated_input = add32(saturated_input, c2)
+        saturated = add32(saturated, c3)
+    return spikes, active, saturated_input, saturated
+
+
+@njit(inline="always")
+def _lif_run(narrow, plain, slot, u, v, refractory_left, bias, flags, p, decay_bits, shift, half, limit, low, high):
+    """One run of neurons with parameter row ``p``: the 32-bit (``narrow``) or 64-bit update,
+    with the discrete-time extensions as constants 0 when ``plain`` (their arithmetic then
+    compiles away). Returns the run's flag counts."""
+    if narrow:
+        if plain:
+            return _lif_segment32(slot, u, v, refractory_left, bias, flags, p[LIF_DU], p[LIF_DV], p[LIF_VTH_MANT],
+                                  p[LIF_REFRACTORY_STEPS], p[LIF_RESET_VALUE], p[LIF_RESET_SUBTRACT], p[LIF_SPIKING],
+                                  0, 0, 0, decay_bits, shift, half, limit, low, high)
+        return _lif_segment32(slot, u, v, refractory_left, bias, flags, p[LIF_DU], p[LIF_DV], p[LIF_VTH_MANT],
+                              p[LIF_REFRACTORY_STEPS], p[LIF_RESET_VALUE], p[LIF_RESET_SUBTRACT], p[LIF_SPIKING],
+                              p[LIF_RESET_DELAY], p[LIF_BIAS_TO_CURRENT], p[LIF_THRESHOLD_INCLUSIVE], decay_bits,
+                              shift, half, limit, low, high)
+    if plain:
+        return _lif_segment(slot, u, v, refractory_left, bias, flags, p[LIF_DU], p[LIF_DV], p[LIF_VTH_MANT],
+                            p[LIF_REFRACTORY_STEPS], p[LIF_RESET_VALUE], p[LIF_RESET_SUBTRACT], p[LIF_SPIKING],
+                            0, 0, 0, decay_bits, shift, half, limit, low, high)
+    return _lif_segment(slot, u, v, refractory_left, bias, flags, p[LIF_DU], p[LIF_DV], p[LIF_VTH_MANT],
+                        p[LIF_REFRACTORY_STEPS], p[LIF_RESET_VALUE], p[LIF_RESET_SUBTRACT], p[LIF_SPIKING],
+                        p[LIF_RESET_DELAY], p[LIF_BIAS_TO_CURRENT], p[LIF_THRESHOLD_INCLUSIVE], decay_bits, shift,
+                        half, limit, low, high)
+
+
+@njit(nogil=True)
+def lif_pass(slot, u, v, refractory_left, bias, flags, sets, bounds, bound_set, batch, decay_bits, shift, half,
+             limit, low, high, run_counts):
+    """Update every LIF neuron (of every sample) from its dendritic input in ``slot`` (cleared).
+
+    One tight loop per run of neurons sharing a parameter set (runs ``bounds[r]..bounds[r + 1]``
+    with row ``bound_set[r]`` of ``sets``, over its ``neurons x B`` elements; a separate
+    function keeps it small for the optimiser). Runs without the discrete-time extensions
+    pass them as constants 0, so their loop is the plain LIF's. The update is computed in
+    32-bit lanes where the widths allow (:func:`~neurocompile.chip.lif.lif_fits_int32`). Fills
+    the flags (:mod:`.state`) and, in the same pass, ``run_counts[r]``: the run's spikes,
+    active neurons (spiked or with input), dendritic-input and state saturations (summed over
+    the samples).
+    """
+    narrow = lif_fits_int32(half, decay_bits)
+    for r in range(bound_set.size):
+        p = sets[bound_set[r]]
+        start, stop = bounds[r] * batch, bounds[r + 1] * batch
+        plain = p[LIF_RESET_DELAY] == 0 and p[LIF_BIAS_TO_CURRENT] == 0 and p[LIF_THRESHOLD_INCLUSIVE] == 0
+        c0, c1, c2, c3 = _lif_run(narrow, plain, slot[start:stop], u[start:stop], v[start:stop],
+                                  refractory_left[start:stop], bias[start:stop], flags[start:stop], p, decay_bits,
+                                  shift, half, limit, low, high)
+        run_counts[r, 0] = c0
+        run_counts[r, 1] = c1
+        run_counts[r, 2] = c2
+        run_counts[r, 3] = c3
+
+
+@njit(nogil=True)
+def lif_runs(segments, segment_set, pop_of, core_of, n_lif):
+    """Runs of the LIF bank for a single sample: the parameter-set segments cut further where
+    the population or the core changes, so that a run's flag counts belong to one population
+    and (when ``run_core[r] >= 0``) one core. Returns ``(bounds, run_set, run_pop, run_core)``.
+
+    A placement that scatters neurons over cores (more than one core change per 16 neurons)
+    would leave runs too short to vectorise: runs are then not cut at cores, ``run_core`` is
+    -1 and the kernel counts each active neuron on its own core.
+    """
+    changes = 0
+    for g in range(1, n_lif):
+        changes += core_of[g] != core_of[g - 1]
+    by_core = changes * 16 <= n_lif
+    cut = np.zeros(n_lif, dtype=np.bool_)
+    for seg in range(segment_set.size):
+        cut[segments[seg]] = True
+    for g in range(1, n_lif):
+        if pop_of[g] != pop_of[g - 1] or (by_core and core_of[g] != core_of[g - 1]):
+            cut[g] = True
+    n_runs = 0
+    for g in range(n_lif):
+        n_runs += cut[g]
+    bounds = np.zeros(n_runs + 1, dtype=np.int64)
+    run_set = np.zeros(n_runs, dtype=np.int64)
+    run_pop = np.zeros(n_runs, dtype=np.int64)
+    run_core = np.full(n_runs, -1, dtype=np.int64)
+    r = -1
+    seg = -1
+    for g in range(n_lif):
+        if seg + 1 < segment_set.size and g == segments[seg + 1]:
+            seg += 1
+        if cut[g]:
+            r += 1
+            bounds[r] = g
+            run_set[r] = segment_set[seg]
+            run_pop[r] = pop_of[g]
+            if by_core:
+                run_core[r] = core_of[g]
+    bounds[n_runs] = n_lif
+    return bounds, run_set, run_pop, run_core
 
 
 @njit(inline="always")
@@ -96,33 +246,6 @@ def _lif_segment_extra(slot, u, v, refractory_left, bias, extra, load, flags, du
                     refractory_steps,
                     reset_value, reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive,
                     decay_bits, shift, half, limit, low, high)
-
-
-@njit(nogil=True)
-def lif_pass(slot, u, v, refractory_left, bias, flags, sets, segments, segment_set, batch, decay_bits,
-             shift, half, limit, low, high):
-    """Update every LIF neuron (of every sample) from its dendritic input in ``slot`` (cleared).
-
-    One tight loop per run of neurons sharing a parameter set, over its ``neurons x B``
-    elements (a separate function keeps it small for the optimiser). Runs without the
-    discrete-time extensions pass them as constants 0, so their loop is the plain LIF's.
-    Fills the flags (:mod:`.state`).
-    """
-    for seg in range(segment_set.size):
-        p = sets[segment_set[seg]]
-        start, stop = segments[seg] * batch, segments[seg + 1] * batch
-        plain = p[LIF_RESET_DELAY] == 0 and p[LIF_BIAS_TO_CURRENT] == 0 and p[LIF_THRESHOLD_INCLUSIVE] == 0
-        if plain:
-            _lif_segment(slot[start:stop], u[start:stop], v[start:stop], refractory_left[start:stop],
-                         bias[start:stop], flags[start:stop], p[LIF_DU], p[LIF_DV], p[LIF_VTH_MANT],
-                         p[LIF_REFRACTORY_STEPS], p[LIF_RESET_VALUE], p[LIF_RESET_SUBTRACT], p[LIF_SPIKING], 0, 0, 0,
-                         decay_bits, shift, half, limit, low, high)
-        else:
-            _lif_segment(slot[start:stop], u[start:stop], v[start:stop], refractory_left[start:stop],
-                         bias[start:stop], flags[start:stop], p[LIF_DU], p[LIF_DV], p[LIF_VTH_MANT],
-                         p[LIF_REFRACTORY_STEPS], p[LIF_RESET_VALUE], p[LIF_RESET_SUBTRACT], p[LIF_SPIKING],
-                         p[LIF_RESET_DELAY], p[LIF_BIAS_TO_CURRENT], p[LIF_THRESHOLD_INCLUSIVE], decay_bits, shift,
-                         half, limit, low, high)
 
 
 @njit(nogil=True)
@@ -202,6 +325,41 @@ def deliver_scaled(ring, floored, slot_start, proj, p, delay_group, post, mant, 
         for j in range(lo, hi):
             index = floor_group_slot(proj, p, delay_group, step, delay[j], post[j])
             floored[index * batch + b] += stp_scaled_element(np.int64(mant[j]), efficacy)
+
+
+#: How many spikes ahead in the step's list :func:`prefetch_rows` asks for synapse rows
+#: (2 to 8 measured alike on the 1M / 100M ring).
+PREFETCH_AHEAD = 4
+
+
+@njit(inline="always")
+def prefetch_bounds(g, pop_of, out_ptr, out_proj, proj, indptr, run_ptr):
+    """Ask for the bounds (``indptr``, ``run_ptr``) of neuron ``g``'s synapse rows, which
+    :func:`prefetch_rows` reads a few spikes later."""
+    pop = pop_of[g]
+    for out in range(out_ptr[pop], out_ptr[pop + 1]):
+        p = out_proj[out]
+        row_at = proj[p, P_INDPTR_OFFSET] + g - proj[p, P_PRE_OFFSET]
+        prefetch(indptr, row_at)
+        prefetch(run_ptr, row_at)
+
+
+@njit(inline="always")
+def prefetch_rows(g, pop_of, out_ptr, out_proj, proj, indptr, post, mant, run_ptr, run_core, run_count):
+    """Ask for the synapse rows (targets and mantissas) of neuron ``g``'s projections, one
+    prefetch per cache line (:mod:`.prefetch`), and their per-core runs, without waiting."""
+    pop = pop_of[g]
+    for out in range(out_ptr[pop], out_ptr[pop + 1]):
+        p = out_proj[out]
+        row_at = proj[p, P_INDPTR_OFFSET] + g - proj[p, P_PRE_OFFSET]
+        lo, hi = indptr[row_at], indptr[row_at + 1]
+        q = run_ptr[row_at]
+        prefetch(run_core, q)
+        prefetch(run_count, q)
+        for j in range(lo, hi, 16):  # 64-byte lines of int32 targets
+            prefetch(post, j)
+        for j in range(lo, hi, 32):  # and of int16 mantissas
+            prefetch(mant, j)
 
 
 @njit(inline="always")
@@ -417,6 +575,16 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
             if probed[g]:
                 n_probed += 1
         slot_start = np.zeros(ring_length, dtype=np.int64)
+        # A single sample's LIF update also counts its flags (per run of one population and
+        # core), so the route section scans only the words with a spike instead of every flag.
+        fused = batch == 1 and (sections & SOMA) != 0 and not with_receptors
+        if fused:
+            bounds, bound_set, lif_run_pop, lif_run_core = lif_runs(lif_table.segments, lif_table.segment_set, pop_of,
+                                                            core_of, n_lif)
+        else:
+            bounds, bound_set = lif_table.segments, lif_table.segment_set
+            lif_run_pop = lif_run_core = bound_set
+        run_counts = np.zeros((bound_set.size, 4), dtype=np.int64)
         longest = np.zeros(batch)
         busiest = np.zeros(batch)
         for step in range(first, stop):
@@ -457,9 +625,9 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
                                    elements.load[:n_lif * batch])
                 else:
                     lif_pass(ring[base:base + n_lif * batch], lif_u, lif_v, lif.refractory, lif.bias, lif.flags,
-                             lif_table.sets, lif_table.segments, lif_table.segment_set, batch, registers.decay_bits,
-                             registers.shift, registers.half, registers.limit, registers.dendrite_low,
-                             registers.dendrite_high)
+                             lif_table.sets, bounds, bound_set, batch, registers.decay_bits, registers.shift,
+                             registers.half, registers.limit, registers.dendrite_low, registers.dendrite_high,
+                             run_counts)
                 if with_adex:  # a compile-time constant: LIF-only kernels leave the AdEx code out
                     into = base + n_lif * batch
                     adex_pass(ring[into:into + n_adex * batch], adex_x, adex_w, adex_i, adex_gates, adex.refractory,
@@ -473,13 +641,38 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
             # saturations, then the host's spikes. A single sample (the common case) is scanned
             # eight flags at a time (most are 0) with neuron = element; a batch in neuron-major,
             # sample-inner order. Two loops rather than one with a branch on B inside: the
-            # branch cost 4 % of a CUBA run (measured).
+            # branch cost 4 % of a CUBA run (measured). When this call updated the LIF bank of a
+            # single sample, its pass already counted the flags per run: only the words with a
+            # spike bit are read (the scan took a third of a 1M-neuron step).
             n_spiked = 0
             if batch == 1:
-                for block in range(flag_words.size):
+                scan_from = 0
+                if fused:  # the LIF bank's counts came with its update: only its spikes are looked up
+                    spikes = 0
+                    for r in range(bound_set.size):
+                        saturations[lif_run_pop[r], 0, 0] += run_counts[r, 2]
+                        saturations[lif_run_pop[r], 1, 0] += run_counts[r, 3]
+                        if lif_run_core[r] >= 0:
+                            step_active[lif_run_core[r]] += run_counts[r, 1]
+                        elif run_counts[r, 1] > 0:
+                            for g in range(bounds[r], bounds[r + 1]):
+                                if flags[g] & (FLAG_SPIKED | FLAG_INPUT):
+                                    step_active[core_of[g]] += 1
+                        spikes += run_counts[r, 0]
+                    if spikes > 0:
+                        for block in range((n_lif + 7) // 8):  # eight flags a time, spike bits only
+                            if flag_words[block] & SPIKE_BITS == 0:
+                                continue
+                            for g in range(8 * block, min(8 * block + 8, n_lif)):
+                                if flags[g] & FLAG_SPIKED:
+                                    fired_ids[n_spiked] = g
+                                    fired_samples[n_spiked] = 0
+                                    n_spiked += 1
+                    scan_from = n_lif
+                for block in range(scan_from // 8, flag_words.size):
                     if flag_words[block] == 0:
                         continue
-                    for g in range(8 * block, min(8 * block + 8, n_neurons)):
+                    for g in range(max(8 * block, scan_from), min(8 * block + 8, n_neurons)):
                         flag = flags[g]
                         if flag == 0:
                             continue
@@ -528,6 +721,19 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
                 slot_start[d] = arrival_slot(step, d, ring_length) * n_slots * batch
             longest[:] = 0.0
             for s in range(n_spiked):
+                if s + 2 * PREFETCH_AHEAD < n_spiked:  # two stages: first the rows' bounds, ...
+                    prefetch_bounds(fired_ids[s + 2 * PREFETCH_AHEAD], pop_of, out_ptr, out_proj, proj, indptr,
+                                    run_ptr)
+                if s + PREFETCH_AHEAD < n_spiked:  # ... then what a spike further on reads
+                    ahead = fired_ids[s + PREFETCH_AHEAD]
+                    prefetch_rows(ahead, pop_of, out_ptr, out_proj, proj, indptr, post, mant, run_ptr, run_core,
+                                  run_count)
+                    prefetch(messages, ahead)
+                    prefetch(east_west, ahead)
+                    prefetch(north_south, ahead)
+                    prefetch(inter_chip, ahead)
+                    prefetch(max_latency, ahead)
+                    prefetch(counts, ahead * batch)
                 g = fired_ids[s]
                 b = fired_samples[s]
                 counts[g * batch + b] += 1

@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..chip import SOMAS
+from ..chip.lanes import like
 from ..jit import njit
 
 FLAG_SPIKED, FLAG_INPUT, FLAG_DENDRITE_SATURATED, FLAG_STATE_SATURATED = 1, 2, 4, 8
@@ -31,9 +32,10 @@ def soma_flags(spiked, a_in, total, counted, limit):
     """The flag byte of one neuron after its soma update: it spiked; it received input
     (``a_in != 0``); its dendritic sum ``total`` saturated into ``a_in``; its counted register
     (LIF ``v``, AdEx ``w``: :attr:`neurocompile.chip.Soma.counted_saturation`) is at ``+-limit``."""
+    minus_limit = like(limit, -limit)  # in limit's width: an int32 limit keeps the compares 32-bit
     return (np.uint8(spiked) * FLAG_SPIKED | np.uint8(a_in != 0) * FLAG_INPUT
             | np.uint8(a_in != total) * FLAG_DENDRITE_SATURATED
-            | np.uint8(counted == limit or counted == -limit) * FLAG_STATE_SATURATED)
+            | np.uint8(counted == limit or counted == minus_limit) * FLAG_STATE_SATURATED)
 
 
 @njit

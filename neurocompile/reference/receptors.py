@@ -194,6 +194,29 @@ class LifReceptorUpdater(LifUpdater):
         self.fixed = None if self.receptors.has_conductance else [
             membrane_propagators(self.tau_mem, 1.0, tau, dt) for _, tau in self.receptors.currents()]
 
+    def track_extremes(self, extremes: dict) -> set:
+        """None: the simulator reads this population's state every step (its update is numpy's)."""
+        return set()
+
+    def step(self, arrivals: np.ndarray, external: np.ndarray | None) -> np.ndarray:
+        """Advance one step; returns the indices of the neurons that spiked (empty for LI)."""
+        self._integrate(arrivals, external)
+        if not self.spiking:
+            return np.zeros(0, dtype=np.int64)
+        return self._fire(self.v)
+
+    def _fire(self, v: np.ndarray) -> np.ndarray:
+        """Clamp refractory neurons, find the spikes (``v >= v_th``) and reset them, in place."""
+        refractory = self.refractory_left > 0
+        if refractory.any():
+            np.copyto(v, self.v_reset, where=refractory)
+            self.refractory_left -= refractory
+        fired = np.flatnonzero(v >= self.v_th)
+        if fired.size:
+            v[fired] = np.where(self.subtract[fired], v[fired] - self.reset_step[fired], self.v_reset[fired])
+            self.refractory_left[fired] = self.refractory_steps[fired]
+        return fired
+
     def _integrate(self, arrivals: np.ndarray, external: np.ndarray | None) -> None:
         recs = self.receptors
         jump = recs.receive(arrivals)

@@ -167,6 +167,13 @@ def _simulate_one(network, n_steps: int, run_inputs: RunInputs, task=None) -> Re
     # Every neuron's lowest and highest state, for sizing a chip's registers (quantize's ranges=).
     extremes = {(p.name, var): [np.full(p.size, np.inf), np.full(p.size, -np.inf)]
                 for p in neurons for var in p.model.state_variables}
+    # updaters that keep some extremes themselves (the compiled LIF step) are not read for them
+    read_extremes = dict(extremes)
+    for p in neurons:
+        track = getattr(updaters[p.name], "track_extremes", None)
+        if track is not None:
+            for var in track({var: extremes[(p.name, var)] for var in p.model.state_variables}):
+                del read_extremes[(p.name, var)]
 
     for step in range(n_steps):
         currents.apply(step)
@@ -192,7 +199,7 @@ def _simulate_one(network, n_steps: int, run_inputs: RunInputs, task=None) -> Re
             synapses.step(fired[proj.pre.name], fired[proj.post.name], step)
         for name, var in traced:
             recorder.trace(step, name, var, updaters[name].read(var))
-        for (name, var), (low, high) in extremes.items():
+        for (name, var), (low, high) in read_extremes.items():
             value = updaters[name].read(var)
             np.minimum(low, value, out=low)
             np.maximum(high, value, out=high)
