@@ -197,17 +197,17 @@ def run_local(ranks, local: LocalProgram, whole, partition, duration: float, inp
     ``(None, Exchange)`` elsewhere."""
     import time
 
-    from ..chip.host import BiasSchedule, bias_value
+    from ..chip.host import bias_value
     from ..emu import warmup
-    from ..emu.kernel import GATHER, ROUTE, SOMA, kernel_for
+    from ..emu.kernel import GATHER, ROUTE, SOMA
     from ..emu.layout import HOST, ChipLayout
-    from ..emu.run import BLOCK_STEPS, _host_block
     from ..emu.state import S_SPIKES, HostSpikes, RunState
     from ..ir.run_inputs import prepare_inputs
     from ..models import MODELS
     from ..quantize.currents import bias_registers
     from ..reference.simulator import steps_for
     from ..result import Recorder
+    from .stepping import each_step, one_step_kernel
     from .partition import Exchange
 
     program = local.program
@@ -253,55 +253,34 @@ def run_local(ranks, local: LocalProgram, whole, partition, duration: float, inp
     streams = {name: (run_inputs.spikes[name][0:1] if name in run_inputs.spikes else
                       program.sources[name].iter_spikes(pops[name].size, n_steps, qnet.dt, qnet.seed, name))
                for name in sources}
-    schedule = BiasSchedule(qnet.bias_updates)
     warmup.finish()
-    kernel = kernel_for(layout)
     traces = state.trace_block(n_steps)
     flags = state.fired.flags
     foreign = np.zeros(n_steps, dtype=np.int64)
     sent = received = 0
     exchange_s = compute_s = 0.0
-
-    def call(step, sections, host):
-        return kernel(step, step + 1, sections, state.dimensions, layout.registers, layout.lif, layout.adex,
-                      state.synapses, layout.fabric, state.lif, state.adex, state.dendrites, host, state.fired,
-                      state.recording, state.counters, state.elements, state.short_term, state.gates,
-                      state.learning)
-
-    step = 0
     no_host = HostSpikes(np.zeros(2, dtype=np.int64), np.zeros(0, dtype=np.int64))
-    while step < n_steps:
-        stop = min(n_steps, step + BLOCK_STEPS)
-        change = schedule.next_change(step)
-        if change is not None:
-            stop = min(stop, change)
-        for update in schedule.at(step):
-            layout.set_bias(state.lif_bias, state.adex_bias, update.population,
-                            bias_value(update.bias_mant, update.bias_exp))
-        host = _host_block(layout, streams, step, stop, 1)
-        first = step
-        for step in range(first, stop):
-            row = step - first
-            state.recording = state.recording._replace(traces=traces[step:])
-            started = time.perf_counter()
-            call(step, GATHER | SOMA, no_host)
-            spiked = global_of_local[np.flatnonzero(flags[:n_chip] & exported)]
-            middle = time.perf_counter()
-            everyone, counts = ranks.allgather_array(spiked, f"exchanging the spikes of step {step}")
-            ended = time.perf_counter()
-            mine_at = int(counts[:rank].sum())
-            remote = np.concatenate([everyone[:mine_at], everyone[mine_at + spiked.size:]])
-            source_ids = host.ids[host.ptr[row]:host.ptr[row + 1]]
-            ids = np.concatenate([source_ids, ghost_of_global[remote]])
-            step_host = HostSpikes(np.array([0, ids.size], dtype=np.int64), ids)
-            foreign[step] = remote.size + (source_ids.size if rank != 0 else 0)
-            while call(step, ROUTE, step_host) == step:  # the spike record is full
-                state.grow_record()
-            compute_s += (middle - started) + (time.perf_counter() - ended)
-            exchange_s += ended - middle
-            sent += spiked.size
-            received += remote.size
-        step = stop
+    call = one_step_kernel(layout, state)
+    for step, row, host in each_step(layout, state, qnet.bias_updates, streams, n_steps):
+        state.recording = state.recording._replace(traces=traces[step:])
+        started = time.perf_counter()
+        call(step, GATHER | SOMA, no_host)
+        spiked = global_of_local[np.flatnonzero(flags[:n_chip] & exported)]
+        middle = time.perf_counter()
+        everyone, counts = ranks.allgather_array(spiked, f"exchanging the spikes of step {step}")
+        ended = time.perf_counter()
+        mine_at = int(counts[:rank].sum())
+        remote = np.concatenate([everyone[:mine_at], everyone[mine_at + spiked.size:]])
+        source_ids = host.ids[host.ptr[row]:host.ptr[row + 1]]
+        ids = np.concatenate([source_ids, ghost_of_global[remote]])
+        step_host = HostSpikes(np.array([0, ids.size], dtype=np.int64), ids)
+        foreign[step] = remote.size + (source_ids.size if rank != 0 else 0)
+        while call(step, ROUTE, step_host) == step:  # the spike record is full
+            state.grow_record()
+        compute_s += (middle - started) + (time.perf_counter() - ended)
+        exchange_s += ended - middle
+        sent += spiked.size
+        received += remote.size
     state.counters.per_step[S_SPIKES, :, 0] -= foreign
     exchange = Exchange(n_steps, sent, received, exchange_s, compute_s)
     return _merge_local(ranks, local, whole, layout, state, recorder, traces, n_steps), exchange

@@ -268,17 +268,18 @@ def run_partitioned(ranks, program, partition: Partition, duration: float, input
     """Run ``program`` (this rank's part, :func:`restrict` or :func:`load_part`) for
     ``duration`` ms with the other ranks; returns ``(Result, Exchange)`` on rank 0 (the Result
     identical to the single-process run) and ``(None, Exchange)`` elsewhere."""
-    from ..chip.host import BiasSchedule, bias_value
+    from ..chip.host import bias_value
     from ..emu import warmup
-    from ..emu.kernel import GATHER, ROUTE, SOMA, kernel_for
+    from ..emu.kernel import GATHER, ROUTE, SOMA
     from ..emu.layout import HOST, ChipLayout
-    from ..emu.run import BLOCK_STEPS, _host_block, _keep_traces, _results
+    from ..emu.run import _keep_traces, _results
     from ..emu.state import S_SPIKES, HostSpikes, RunState
     from ..ir.run_inputs import prepare_inputs
     from ..models import MODELS
     from ..quantize.currents import bias_registers
     from ..reference.simulator import steps_for
     from ..result import Recorder
+    from .stepping import each_step, one_step_kernel
 
     qnet = program.quantized
     pops = qnet.populations
@@ -313,53 +314,32 @@ def run_partitioned(ranks, program, partition: Partition, duration: float, input
     streams = {name: (run_inputs.spikes[name][0:1] if name in run_inputs.spikes else
                       program.sources[name].iter_spikes(pops[name].size, n_steps, qnet.dt, qnet.seed, name))
                for name in layout.order if layout.bank[name] == HOST}
-    schedule = BiasSchedule(qnet.bias_updates)
     warmup.finish()
-    kernel = kernel_for(layout)
     traces = state.trace_block(n_steps)
     flags = state.fired.flags
     foreign = np.zeros(n_steps, dtype=np.int64)  # spikes routed here but counted elsewhere
     sent = received = 0
     exchange_s = compute_s = 0.0
-
-    def call(step, sections, host):
-        return kernel(step, step + 1, sections, state.dimensions, layout.registers, layout.lif, layout.adex,
-                      state.synapses, layout.fabric, state.lif, state.adex, state.dendrites, host, state.fired,
-                      state.recording, state.counters, state.elements, state.short_term, state.gates,
-                      state.learning)
-
-    step = 0
-    while step < n_steps:
-        stop = min(n_steps, step + BLOCK_STEPS)
-        change = schedule.next_change(step)
-        if change is not None:
-            stop = min(stop, change)
-        for update in schedule.at(step):
-            layout.set_bias(state.lif_bias, state.adex_bias, update.population,
-                            bias_value(update.bias_mant, update.bias_exp))
-        host = _host_block(layout, streams, step, stop, 1)
-        first = step
-        for step in range(first, stop):
-            row = step - first
-            state.recording = state.recording._replace(traces=traces[step:])
-            started = time.perf_counter()
-            call(step, GATHER | SOMA, HostSpikes(host.ptr[row:], host.ids))
-            chip_flags = flags[:n_chip]
-            spiked = np.flatnonzero(chip_flags & own_spike)
-            middle = time.perf_counter()
-            everyone, counts = ranks.allgather_array(spiked.astype(np.int64), f"exchanging the spikes of step {step}")
-            ended = time.perf_counter()
-            np.bitwise_and(chip_flags, keep_flags, out=chip_flags)
-            chip_flags[everyone] |= _FLAG_SPIKED  # own flags keep their other bits (input, saturation)
-            host_here = int(host.ptr[row + 1] - host.ptr[row])
-            foreign[step] = everyone.size - spiked.size + (host_here if rank != 0 else 0)
-            while call(step, ROUTE, HostSpikes(host.ptr[row:], host.ids)) == step:  # the spike record is full
-                state.grow_record()
-            compute_s += (middle - started) + (time.perf_counter() - ended)
-            exchange_s += ended - middle
-            sent += spiked.size
-            received += everyone.size - spiked.size
-        step = stop
+    call = one_step_kernel(layout, state)
+    for step, row, host in each_step(layout, state, qnet.bias_updates, streams, n_steps):
+        state.recording = state.recording._replace(traces=traces[step:])
+        started = time.perf_counter()
+        call(step, GATHER | SOMA, HostSpikes(host.ptr[row:], host.ids))
+        chip_flags = flags[:n_chip]
+        spiked = np.flatnonzero(chip_flags & own_spike)
+        middle = time.perf_counter()
+        everyone, counts = ranks.allgather_array(spiked.astype(np.int64), f"exchanging the spikes of step {step}")
+        ended = time.perf_counter()
+        np.bitwise_and(chip_flags, keep_flags, out=chip_flags)
+        chip_flags[everyone] |= _FLAG_SPIKED  # own flags keep their other bits (input, saturation)
+        host_here = int(host.ptr[row + 1] - host.ptr[row])
+        foreign[step] = everyone.size - spiked.size + (host_here if rank != 0 else 0)
+        while call(step, ROUTE, HostSpikes(host.ptr[row:], host.ids)) == step:  # the spike record is full
+            state.grow_record()
+        compute_s += (middle - started) + (time.perf_counter() - ended)
+        exchange_s += ended - middle
+        sent += spiked.size
+        received += everyone.size - spiked.size
     counters = state.counters
     counters.per_step[S_SPIKES, :, 0] -= foreign
     exchange = Exchange(n_steps, sent, received, exchange_s, compute_s)
