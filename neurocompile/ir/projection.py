@@ -122,8 +122,9 @@ def build_synapses(name, pre_view, post_view, rule, weight, delay, dt, rng, rece
 
     pre_pop, post_pop = pre_view.population, post_view.population
     pre_ids, post_ids = pre_view.indices, post_view.indices
-    # Views of one population that do not overlap cannot join a neuron to itself.
-    overlap = pre_pop is post_pop and np.intersect1d(pre_ids, post_ids).size
+    # Views of one population that do not overlap cannot join a neuron to itself (a mask, not
+    # np.intersect1d: that sorts both views, 2 s for a million neurons).
+    overlap = pre_pop is post_pop and _views_overlap(pre_pop.size, pre_ids, post_ids)
     self_pairs = (lambda a, b: pre_ids[a] == post_ids[b]) if overlap else None
 
     owner = f"Projection '{name}'"
@@ -153,13 +154,19 @@ def build_synapses(name, pre_view, post_view, rule, weight, delay, dt, rng, rece
                           f"give the distribution a lower bound >= dt")
         d_steps = np.rint(delay.sample(n, rng) / dt).astype(np.int32)
     else:
-        d_ms = _per_synapse(dt if delay is None else delay, local_pre, local_post,
-                            (pre_ids.size, post_ids.size), rng, owner, "delay")
+        # One delay for every synapse (the usual case) is checked and converted once, then
+        # repeated: converting 10^8 equal values took 8 s.
+        scalar = delay is None or np.ndim(delay) == 0
+        d_ms = _per_synapse(dt if delay is None else delay, local_pre[:1] if scalar else local_pre,
+                            local_post[:1] if scalar else local_post, (pre_ids.size, post_ids.size), rng, owner,
+                            "delay")
         if not np.all(np.isfinite(d_ms)):
-            raise invalid(owner, "delay", d_ms, "must be finite")
+            raise invalid(owner, "delay", float(d_ms[0]) if scalar else d_ms, "must be finite")
         if n and d_ms.min() < dt * (1 - 1e-9):
             raise invalid(owner, "delay", float(d_ms.min()), f"ms is shorter than dt = {dt:g} ms")
         d_steps = _to_steps(d_ms, dt, owner, "delay").astype(np.int32)
+        if scalar:
+            d_steps = np.full(n, d_steps[0] if d_steps.size else 0, dtype=np.int32)
 
     rows, cols = pre_ids[local_pre], post_ids[local_post]
     if not _sorted_pairs(rows, cols):  # rules usually return sorted pairs: skip a 10^8 sort
@@ -168,9 +175,17 @@ def build_synapses(name, pre_view, post_view, rule, weight, delay, dt, rng, rece
     indptr = np.zeros(pre_pop.size + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=pre_pop.size), out=indptr[1:])
     index_dtype = np.int32 if max(post_pop.size, n) < 2**31 else np.int64
-    matrix = sp.csr_matrix((w.astype(np.float64), cols.astype(index_dtype), indptr.astype(index_dtype)),
-                           shape=(pre_pop.size, post_pop.size))
+    # w may be the caller's own array (Explicit): copied; cols and indptr are made here.
+    matrix = sp.csr_matrix((w.astype(np.float64), cols.astype(index_dtype, copy=False),
+                            indptr.astype(index_dtype, copy=False)), shape=(pre_pop.size, post_pop.size))
     return Projection(name, pre_pop, post_pop, rule, matrix, d_steps, dt, receptor)
+
+
+def _views_overlap(size: int, a: np.ndarray, b: np.ndarray) -> bool:
+    """True when the neuron indices ``a`` and ``b`` (of one population of ``size``) share one."""
+    seen = np.zeros(size, dtype=bool)
+    seen[a] = True
+    return bool(seen[b].any())
 
 
 def _sorted_pairs(rows: np.ndarray, cols: np.ndarray, chunk: int = 1 << 22) -> bool:
