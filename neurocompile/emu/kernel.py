@@ -143,8 +143,10 @@ def _lif_segment32(slot, u, v, refractory_left, bias, flags, du, dv, vth_mant, r
 @njit(inline="always")
 def _lif_run(narrow, plain, slot, u, v, refractory_left, bias, flags, p, decay_bits, shift, half, limit, low, high):
     """One run of neurons with parameter row ``p``: the 32-bit (``narrow``) or 64-bit update,
-    with the discrete-time extensions as constants 0 when ``plain`` (their arithmetic then
-    compiles away). Returns the run's flag counts."""
+    the 32-bit one with the discrete-time extensions as constants 0 when ``plain`` (their
+    arithmetic then compiles away). The 64-bit fallback (registers too wide for 32-bit lanes)
+    is one copy: a second inlined copy of the loop cost 3 s of the kernel's first compile.
+    Returns the run's flag counts."""
     if narrow:
         if plain:
             return _lif_segment32(slot, u, v, refractory_left, bias, flags, p[LIF_DU], p[LIF_DV], p[LIF_VTH_MANT],
@@ -154,10 +156,6 @@ def _lif_run(narrow, plain, slot, u, v, refractory_left, bias, flags, p, decay_b
                               p[LIF_REFRACTORY_STEPS], p[LIF_RESET_VALUE], p[LIF_RESET_SUBTRACT], p[LIF_SPIKING],
                               p[LIF_RESET_DELAY], p[LIF_BIAS_TO_CURRENT], p[LIF_THRESHOLD_INCLUSIVE], decay_bits,
                               shift, half, limit, low, high)
-    if plain:
-        return _lif_segment(slot, u, v, refractory_left, bias, flags, p[LIF_DU], p[LIF_DV], p[LIF_VTH_MANT],
-                            p[LIF_REFRACTORY_STEPS], p[LIF_RESET_VALUE], p[LIF_RESET_SUBTRACT], p[LIF_SPIKING],
-                            0, 0, 0, decay_bits, shift, half, limit, low, high)
     return _lif_segment(slot, u, v, refractory_left, bias, flags, p[LIF_DU], p[LIF_DV], p[LIF_VTH_MANT],
                         p[LIF_REFRACTORY_STEPS], p[LIF_RESET_VALUE], p[LIF_RESET_SUBTRACT], p[LIF_SPIKING],
                         p[LIF_RESET_DELAY], p[LIF_BIAS_TO_CURRENT], p[LIF_THRESHOLD_INCLUSIVE], decay_bits, shift,
