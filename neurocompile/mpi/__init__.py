@@ -28,7 +28,7 @@ class Distributed:
     """What :func:`run` returns on every rank: ``result`` (rank 0: a Result, or a list of them
     for a batch; None elsewhere), ``mode`` (``"batch"`` or ``"partitioned"``), ``rank``,
     ``ranks``, ``name`` (the program's), and for a partitioned run this rank's ``exchange``
-    (:class:`~.partition.Exchange`) and ``partition`` (:class:`~.partition.Partition`)."""
+    (:class:`~.stepping.Exchange`) and ``partition`` (:class:`~.partition.Partition`)."""
 
     def __init__(self, result, mode: str, rank: int, ranks: int, exchange=None, partition=None, name: str = ""):
         self.result, self.mode, self.rank, self.ranks, self.name = result, mode, rank, ranks, name

@@ -207,8 +207,7 @@ def run_local(ranks, local: LocalProgram, whole, partition, duration: float, inp
     from ..quantize.currents import bias_registers
     from ..reference.simulator import steps_for
     from ..result import Recorder
-    from .stepping import each_step, one_step_kernel
-    from .partition import Exchange
+    from .stepping import Exchange, each_step, one_step_kernel
 
     program = local.program
     qnet = program.quantized

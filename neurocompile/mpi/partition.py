@@ -45,6 +45,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import DistributedError, unreadable_file
+from .stepping import Exchange
 
 #: Kernel sections, as in :mod:`neurocompile.emu.kernel` (imported lazily with it).
 _FLAG_SPIKED = 1
@@ -251,17 +252,6 @@ def _check_supported(program, inputs_batched: bool, strict: bool, engine: str) -
     for qp in () if program is None else program.quantized.projections:
         if qp.learning is not None or qp.gate is not None:
             restrict_projection(qp, np.zeros(0, bool))  # raises the named error
-
-
-class Exchange(NamedTuple):
-    """What a partitioned run measured of its spike exchange (this rank): the steps, the ids
-    it sent and received in total, the seconds spent in the exchange and in the kernel."""
-
-    steps: int
-    sent: int
-    received: int
-    exchange_s: float
-    compute_s: float
 
 
 def run_partitioned(ranks, program, partition: Partition, duration: float, inputs=None):

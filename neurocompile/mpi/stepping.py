@@ -1,12 +1,26 @@
 """The step loop that both partitioned modes (:mod:`.partition`, :mod:`.local`) share: the
 compiled kernel called for one step and a subset of its sections (the spike exchange sits
-between a step's soma and route phases), and the steps with the spike sources' spikes and the
-bias updates of a single-process run (:mod:`neurocompile.emu.run`)."""
+between a step's soma and route phases), the steps with the spike sources' spikes and the
+bias updates of a single-process run (:mod:`neurocompile.emu.run`), and what a run measured
+of its exchange (:class:`Exchange`)."""
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from ..chip.host import BiasSchedule, bias_value
 from ..emu.kernel import kernel_for
 from ..emu.run import BLOCK_STEPS, _host_block
+
+
+class Exchange(NamedTuple):
+    """What a partitioned run measured of its spike exchange (this rank): the steps, the ids
+    it sent and received in total, the seconds spent in the exchange and in the kernel."""
+
+    steps: int
+    sent: int
+    received: int
+    exchange_s: float
+    compute_s: float
 
 
 def one_step_kernel(layout, state):
