@@ -122,10 +122,9 @@ def test_names_from_user_files_are_escaped(capsys, tmp_path):
 
 
 def test_a_failed_build_still_writes_its_report_with_the_error(capsys, tmp_path):
-    """A zero tolerance fails on any rate difference: exit 1, and the page says why."""
+    """A zero tolerance fails on any rate difference: exit 1, and the page says why (the
+    network and its seed are fixed, so its chip rates differ from float on every run)."""
     code, out, err, report = build_report(capsys, tmp_path, PROBED_NET, "--tolerance", "0")
-    if code == 0:
-        pytest.skip("chip and float rates agreed exactly")
     assert code == 1 and err.startswith("error: validation failed")
     page = Page(report.read_text(encoding="utf-8"))
     assert "failed: the chip rate of" in page.text

@@ -108,18 +108,11 @@ def test_partitioned_cuba_cli_is_bit_identical(mpiexec, cuba, tmp_path):
     assert_same_arrays(out, expected_arrays(program.run(100.0)))
 
 
-def test_partitioned_cuba_python_api_is_bit_identical(mpiexec, cuba, tmp_path):
+@pytest.mark.parametrize("mode", ["api", "api-replicated"])  # each rank its own neurons, or every neuron
+def test_partitioned_cuba_python_api_is_bit_identical(mpiexec, cuba, tmp_path, mode):
     path, program = cuba
-    out = tmp_path / "api.npz"
-    code, _, stderr = launch(mpiexec, sys.executable, JOB, "api", path, 60, out)
-    assert code == 0, stderr
-    assert_same_arrays(out, expected_arrays(program.run(60.0)))
-
-
-def test_partitioned_cuba_with_every_neuron_on_every_rank_is_bit_identical(mpiexec, cuba, tmp_path):
-    path, program = cuba
-    out = tmp_path / "replicated.npz"
-    code, _, stderr = launch(mpiexec, sys.executable, JOB, "api-replicated", path, 60, out)
+    out = tmp_path / f"{mode}.npz"
+    code, _, stderr = launch(mpiexec, sys.executable, JOB, mode, path, 60, out)
     assert code == 0, stderr
     assert_same_arrays(out, expected_arrays(program.run(60.0)))
 
