@@ -167,13 +167,13 @@ def lif_element(u, v, a_in, refractory_left, du, dv, vth_mant, refractory_steps,
     change = decay_element(v, dv, decay_bits) - v + u_new + (bias - current_bias) + extra
     integrated = v if held else v + relax_element(change, load)
     # A reset one step late: the neuron spiked in the last step iff v, left unreset, is above.
-    pending = reset_delay == 1 and spiking == 1 and (not held) and v > fire_above
-    if pending:
-        integrated = integrated - reset_step if reset_subtract == 1 else reset_value
+    # ``&`` rather than ``and``: a short-circuit is a branch, which keeps the loop from vectorising.
+    pending = (reset_delay == 1) & (spiking == 1) & (not held) & (v > fire_above)
+    integrated = (integrated - reset_step if reset_subtract == 1 else reset_value) if pending else integrated
     v_new = saturate_element(integrated, -limit, limit)
-    spiked = (not held) and spiking == 1 and v_new > fire_above
+    spiked = (not held) & (spiking == 1) & (v_new > fire_above)
     reset = v_new - reset_step if reset_subtract == 1 else reset_value
-    v_out = reset if spiked and reset_delay == 0 else v_new
+    v_out = reset if spiked & (reset_delay == 0) else v_new
     refractory_new = refractory_steps if spiked else (refractory_left - 1 if held else min(refractory_left, 0))
     return u_new, v_out, spiked, refractory_new, unwrapped, integrated
 

@@ -57,11 +57,8 @@ def decay_element32(x, keep, decay_bits):
 @njit(inline="always")
 def wrap_element(u, half):
     """One wrap of the LIF current into ``-half + 1 .. half`` (see :func:`wrap_current`)."""
-    if u > half:
-        return u - 2 * half
-    if u <= -half:
-        return u + 2 * half
-    return u
+    # Arithmetic on the two comparisons, not branches, so that loops over neurons vectorise.
+    return u - 2 * half * (u > half) + 2 * half * (u <= -half)
 
 
 @njit(inline="always")

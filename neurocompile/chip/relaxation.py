@@ -55,6 +55,5 @@ def relaxation_factor(load):
 @njit(inline="always")
 def relax_element(delta, load):
     """``delta`` (a step's change of ``v``) scaled by ``phi(load)``; unchanged for load 0."""
-    if load == 0:
-        return delta
-    return (delta * relaxation_factor(load) + _HALF) >> LOAD_FRACTION_BITS
+    relaxed = (delta * relaxation_factor(load) + _HALF) >> LOAD_FRACTION_BITS
+    return relaxed if load != 0 else delta  # a select, not a branch: loops over neurons vectorise

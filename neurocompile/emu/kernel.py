@@ -35,9 +35,9 @@ from ..chip.costs import core_time_ns
 from ..chip.dendrite import arrival_slot, dendrite_element, scaled_sum, scaled_synapse
 from ..chip.lanes import add32, and32, i32, like, shr32
 from ..chip.numbers import saturate_element
-from ..chip.receptors import (R_BLOCK_OFFSET, R_BLOCK_ORIGIN, R_BLOCK_SHIFT, R_BLOCK_SIZE, R_COUPLE, R_COUPLE_SHIFT,
-                              R_DECAY0, R_DECAY1, R_DRIVE_SHIFT, R_E_REV, R_INPUT_TO, R_KIND, R_MEAN0, R_MEAN0_SHIFT,
-                              R_MEAN1, R_MEAN1_SHIFT, receptor_update)
+from ..chip.receptors import (CONDUCTANCE_KIND, CURRENT_KIND, R_BLOCK_OFFSET, R_BLOCK_ORIGIN, R_BLOCK_SHIFT,
+                              R_BLOCK_SIZE, R_COUPLE, R_COUPLE_SHIFT, R_DECAY0, R_DECAY1, R_DRIVE_SHIFT, R_E_REV,
+                              R_INPUT_TO, R_KIND, R_MEAN0, R_MEAN0_SHIFT, R_MEAN1, R_MEAN1_SHIFT, receptor_update)
 from ..chip.nmda import G_A, G_A_SHIFT, G_D_DECAY, G_D_RISE, gate_read_element, gate_spike_element, nmda_gate_element
 from ..chip.learning import learning_step
 from ..chip.short_term import (STP_D_FAC, STP_D_REC, STP_U, stp_relax_element, stp_scaled_element,
@@ -62,22 +62,19 @@ ALL = GATHER | SOMA | ROUTE
 
 
 @njit(inline="always")
-def _lif_neuron(n, slot, u, v, refractory_left, bias, extra, load, flags, du, dv, vth_mant, refractory_steps,
-                reset_value, reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, decay_bits,
-                shift, half, limit, low, high):
-    """Update neuron ``n`` of a run from its slot (cleared); ``extra``: its receptor elements'
-    summed contribution, ``load`` their conductance load (0 and 0 without receptors)."""
-    total = slot[n]
-    slot[n] = 0
+def _lif_soma(total, u, v, refractory_left, bias, extra, load, du, dv, vth_mant, refractory_steps, reset_value,
+              reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, decay_bits, shift, half,
+              limit, low, high):
+    """One neuron's update from its slot's sum ``total``: ``(u, v, refractory_left, flag)``;
+    ``extra``: its receptor elements' summed contribution, ``load`` their conductance load (0
+    and 0 without receptors). Takes and returns values, not arrays and an index: the callers'
+    loops index their arrays by the loop variable itself, which the compiler sees is never
+    negative, so loads and stores stay contiguous and the loops vectorise."""
     a_in = dendrite_element(total, low, high)
     u_new, v_new, fired, refractory, _, _ = lif_element(
-        u[n], v[n], a_in, refractory_left[n], du, dv, vth_mant, refractory_steps, reset_value,
-        reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, bias[n], extra, load,
-        decay_bits, shift, half, limit)
-    u[n] = u_new
-    v[n] = v_new
-    refractory_left[n] = refractory
-    flags[n] = soma_flags(fired, a_in, total, v_new, limit)
+        u, v, a_in, refractory_left, du, dv, vth_mant, refractory_steps, reset_value, reset_subtract, spiking,
+        reset_delay, bias_to_current, threshold_inclusive, bias, extra, load, decay_bits, shift, half, limit)
+    return u_new, v_new, refractory, soma_flags(fired, a_in, total, v_new, limit)
 
 
 @njit(inline="always")
@@ -98,10 +95,13 @@ def _lif_segment(slot, u, v, refractory_left, bias, flags, du, dv, vth_mant, ref
     (:func:`_flag_counts`)."""
     spikes = active = saturated_input = saturated = 0
     for n in range(slot.size):
-        _lif_neuron(n, slot, u, v, refractory_left, bias, 0, 0, flags, du, dv, vth_mant, refractory_steps,
-                    reset_value, reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive,
-                    decay_bits, shift, half, limit, low, high)
-        c0, c1, c2, c3 = _flag_counts(flags[n])
+        u[n], v[n], refractory_left[n], flag = _lif_soma(
+            slot[n], u[n], v[n], refractory_left[n], bias[n], 0, 0, du, dv, vth_mant, refractory_steps, reset_value,
+            reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, decay_bits, shift, half, limit,
+            low, high)
+        slot[n] = 0
+        flags[n] = flag
+        c0, c1, c2, c3 = _flag_counts(flag)
         spikes += c0
         active += c1
         saturated_input += c2
@@ -240,10 +240,11 @@ def _lif_segment_extra(slot, u, v, refractory_left, bias, extra, load, flags, du
     """:func:`_lif_segment` for neurons with receptor elements: ``extra`` is their summed
     contribution this step and ``load`` their conductance load (section 4.5)."""
     for n in range(slot.size):
-        _lif_neuron(n, slot, u, v, refractory_left, bias, extra[n], load[n], flags, du, dv, vth_mant,
-                    refractory_steps,
-                    reset_value, reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive,
-                    decay_bits, shift, half, limit, low, high)
+        u[n], v[n], refractory_left[n], flags[n] = _lif_soma(
+            slot[n], u[n], v[n], refractory_left[n], bias[n], extra[n], load[n], du, dv, vth_mant, refractory_steps,
+            reset_value, reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, decay_bits,
+            shift, half, limit, low, high)
+        slot[n] = 0
 
 
 @njit(nogil=True)
@@ -377,11 +378,43 @@ def _element_segment(slot, r0, r1, v, extra, load, cores, core, row, lut, shift,
     ``counts[kind, b]`` the dendrites (0) and elements (1) that saturated and, when all owners
     sit on core ``core`` (>= 0), the elements with input (2); otherwise an element with input
     counts on its owner's core directly."""
-    kind, input_to, decay0, decay1 = row[R_KIND], row[R_INPUT_TO], row[R_DECAY0], row[R_DECAY1]
+    if batch == 1 and core < 0:
+        # Owners on several cores: count the elements with input per core first (a_in != 0
+        # exactly when the slot is, as low < 0 < high), so that the update loop has no
+        # scattered store.
+        for n in range(slot.size):
+            if slot[n] != 0:
+                step_active[cores[n]] += 1
+    # The row's kind and magnesium block are the same for the whole run, and so is a single
+    # sample (batch 1): each branch passes them as constants, so that the inlined update has
+    # no per-element branch and vectorises.
+    block_offset = row[R_BLOCK_OFFSET]
+    if batch != 1:
+        _element_run(slot, r0, r1, v, extra, load, cores, row, row[R_KIND], block_offset, lut, shift, limit, low,
+                     high, batch, counts, step_active)
+        return
+    if row[R_KIND] == CURRENT_KIND:
+        active = _element_run(slot, r0, r1, v, extra, load, cores, row, CURRENT_KIND, -1, lut, shift, limit, low,
+                              high, 1, counts, step_active)
+    elif block_offset < 0:
+        active = _element_run(slot, r0, r1, v, extra, load, cores, row, CONDUCTANCE_KIND, -1, lut, shift, limit,
+                              low, high, 1, counts, step_active)
+    else:
+        active = _element_run(slot, r0, r1, v, extra, load, cores, row, CONDUCTANCE_KIND, block_offset, lut, shift,
+                              limit, low, high, 1, counts, step_active)
+    if core >= 0:
+        step_active[core] += active
+
+
+@njit(inline="always")
+def _element_run(slot, r0, r1, v, extra, load, cores, row, kind, block_offset, lut, shift, limit, low, high, batch,
+                 counts, step_active):
+    """The loop of :func:`_element_segment` for a row of ``kind`` and ``block_offset``; returns
+    the elements with input (a single sample; several samples count them in ``step_active``)."""
+    input_to, decay0, decay1 = row[R_INPUT_TO], row[R_DECAY0], row[R_DECAY1]
     couple, couple_shift, mean0, mean0_shift = row[R_COUPLE], row[R_COUPLE_SHIFT], row[R_MEAN0], row[R_MEAN0_SHIFT]
     mean1, mean1_shift, e_rev, drive_shift = row[R_MEAN1], row[R_MEAN1_SHIFT], row[R_E_REV], row[R_DRIVE_SHIFT]
-    block_offset, block_origin = row[R_BLOCK_OFFSET], row[R_BLOCK_ORIGIN]
-    block_shift, block_size = row[R_BLOCK_SHIFT], row[R_BLOCK_SIZE]
+    block_origin, block_shift, block_size = row[R_BLOCK_ORIGIN], row[R_BLOCK_SHIFT], row[R_BLOCK_SIZE]
     saturated_input = saturated = active = 0
     for n in range(slot.size):
         total = slot[n]
@@ -398,10 +431,7 @@ def _element_segment(slot, r0, r1, v, extra, load, cores, core, row, lut, shift,
         if batch == 1:  # loop-invariant: a single sample sums in registers
             saturated_input += a_in != total
             saturated += overflow != 0
-            if core >= 0:
-                active += a_in != 0
-            elif a_in != 0:
-                step_active[cores[n]] += 1
+            active += a_in != 0
         else:
             b = n % batch
             counts[0, b] += a_in != total
@@ -411,8 +441,7 @@ def _element_segment(slot, r0, r1, v, extra, load, cores, core, row, lut, shift,
     if batch == 1:
         counts[0, 0] += saturated_input
         counts[1, 0] += saturated
-        if core >= 0:
-            step_active[core] += active
+    return active
 
 
 @njit(nogil=True)  # a call, not inlined: keeps the step loop small for the optimiser

@@ -35,7 +35,7 @@ def soma_flags(spiked, a_in, total, counted, limit):
     minus_limit = like(limit, -limit)  # in limit's width: an int32 limit keeps the compares 32-bit
     return (np.uint8(spiked) * FLAG_SPIKED | np.uint8(a_in != 0) * FLAG_INPUT
             | np.uint8(a_in != total) * FLAG_DENDRITE_SATURATED
-            | np.uint8(counted == limit or counted == minus_limit) * FLAG_STATE_SATURATED)
+            | np.uint8((counted == limit) | (counted == minus_limit)) * FLAG_STATE_SATURATED)
 
 
 @njit
