@@ -7,6 +7,7 @@ Skipped without mpi4py and ``mpiexec`` (``pip install '.[mpi]'``), unless
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ import pytest
 
 import neurocompile as nc
 from neurocompile.mpi.results import result_arrays
+from neurocompile.target import load_target
 from tests.helpers import NIR_PAPER_DIR, compile_quietly, load_cuba
 
 JOB = Path(__file__).with_name("mpi_job.py")
@@ -216,31 +218,40 @@ def _ring(n: int, fan_out: int, seed: int = 0):
     return sp.csr_matrix((np.repeat(weight, fan_out), post.ravel(), np.arange(n + 1) * fan_out), shape=(n, n))
 
 
-def test_multi_chip_ring_partitioned_by_chip_is_bit_identical(mpiexec, tmp_path):
-    n = 128_000  # 125 cores of the emu target's 64-core chips: two chips, one per rank
+def test_multi_chip_ring_of_200k_neurons_and_20m_synapses_is_bit_identical(mpiexec, tmp_path):
+    """The issue's size: 200,000 neurons and 20,000,000 synapses over several chips."""
+    n, fan_out = 200_000, 100  # 100 inputs per neuron: 655 neurons per core by synapse memory, 306 cores
     net = nc.Network("ring", dt=0.1, seed=1)
     lif = nc.LIF(tau_mem=20.0, tau_syn=5.0, v_rest=-49.0, v_reset=-60.0, v_th=-50.0, refractory=5.0)
     a = net.population("a", n // 2, lif, v_init=nc.Uniform(-60.0, -50.0))
     b = net.population("b", n // 2, lif, v_init=nc.Uniform(-60.0, -50.0))
-    ring = _ring(n, 8)
+    ring = _ring(n, fan_out)
     half = n // 2
     for (pre, post), rows, cols in (((a, a), slice(0, half), slice(0, half)), ((a, b), slice(0, half), slice(half, n)),
                                     ((b, a), slice(half, n), slice(0, half)), ((b, b), slice(half, n), slice(half, n))):
         block = ring[rows][:, cols].tocsr()
         if block.nnz:
             net.connect(pre, post, nc.Explicit(block))
+    del ring
+    assert net.n_synapses >= 20_000_000
     net.probe(a[:300], "spikes")
     net.probe(b[-300:], "spikes")
     net.probe(b[-3:], "v")
-    program = compile_quietly(net, placer="sequential")
+    # Two chips of 160 cores (5 x 8 tiles) hold the 306 cores about evenly: one per rank.
+    emu = load_target("emu")
+    target = dataclasses.replace(emu, name="emu-2x160", chip=dataclasses.replace(emu.chip, mesh_rows=5, mesh_cols=8,
+                                                                                   cores=160),
+                                 board=dataclasses.replace(emu.board, chips=2, chip_rows=1, chip_cols=2))
+    program = compile_quietly(net, target, placer="sequential")
     assert program.summary()["chips_used"] == 2
     path = tmp_path / "ring.ncp"
     program.save(path)
+    del net
     out = tmp_path / "ring.npz"
-    code, stdout, stderr = launch(mpiexec, *neurocompile_cli(), "run", path, "--duration", 10, "--out", out)
+    code, stdout, stderr = launch(mpiexec, *neurocompile_cli(), "run", path, "--duration", 5, "--out", out)
     assert code == 0, stderr
     assert "partitioned by chip" in stdout
-    expected = expected_arrays(program.run(10.0))
+    expected = expected_arrays(program.run(5.0))
     assert expected["stats/inter_chip_per_step" if "stats/inter_chip_per_step" in expected
                     else "stats/hops_inter_chip_per_step"].sum() > 0  # spikes do cross chips
     assert_same_arrays(out, expected)
