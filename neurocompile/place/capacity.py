@@ -1,8 +1,9 @@
 """How much of a core every neuron takes, under each per-core limit kept apart.
 
 A neuron's share of a core is a vector: ``1 / core.neurons``, ``in_synapses /
-core.synapse_entries`` and an estimated fan-in share ``alpha * in_synapses /
-core.fanin_axons``; a core holds at most 1 in every column. Neuron count and synapse entries
+core.synapse_entries`` and an estimated fan-in share ``alpha * in_sources /
+core.fanin_axons`` (``in_sources``: its synapses, without the entries that count plastic
+synapses' learning, :mod:`.learning_entries`); a core holds at most 1 in every column. Neuron count and synapse entries
 are additive, so those shares are exact. The fan-in of a group is less than the sum of its
 in-degrees (shared sources), so ``alpha`` starts at 0 and the placer raises it from the
 overlap it measures (:func:`overlap_factor`) whenever a core exceeds its fan-in.
@@ -23,10 +24,10 @@ def core_shares(graph: NeuronGraph, limits, alpha: float) -> np.ndarray:
     synapse-bound one fill cores together, which a single weight would forbid.
     """
     # A neuron with more inputs than half a core's fan-in leaves room for few others.
-    heavy = graph.in_synapses / limits.fanin_axons
+    heavy = graph.in_sources / limits.fanin_axons
     fanin = np.where(heavy > 0.5, heavy, 0.0)
     if alpha > 0:
-        fanin = np.maximum(fanin, alpha * graph.in_synapses / limits.fanin_axons)
+        fanin = np.maximum(fanin, alpha * graph.in_sources / limits.fanin_axons)
     return np.column_stack([np.full(graph.n, 1.0 / limits.neurons), graph.in_synapses / limits.synapse_entries,
                             fanin])
 
@@ -41,7 +42,7 @@ def overlap_factor(graph: NeuronGraph, placement, usage, limits) -> float:
     """Measured fan-in / sum of in-synapses on the cores that exceed their fan-in (on all
     used cores when none does): the ``alpha`` that would have predicted the fan-in."""
     core = np.concatenate([placement.core_of[n] for n in graph.names]).astype(np.int64)
-    syn = np.bincount(core, weights=graph.in_synapses, minlength=placement.n_cores)
+    syn = np.bincount(core, weights=graph.in_sources, minlength=placement.n_cores)
     over = usage.fanin_axons > limits.fanin_axons
     if not over.any():
         over = usage.fanin_axons > 0

@@ -48,8 +48,16 @@ def check_single_neurons(network, graph, target) -> None:
 
 
 def _distinct_sources(network, name) -> np.ndarray:
-    """int (size,): distinct presynaptic neurons of every neuron of population ``name``."""
-    blocks = [structure(p.weights).T.tocsr() for p in network.projections if p.post.name == name]
+    """int (size,): distinct presynaptic neurons of every neuron of population ``name``.
+
+    Projections from one presynaptic population share its columns: a neuron reaching another
+    through two projections (two receptors, a projection written in parts) is one source."""
+    by_pre: dict = {}
+    for p in network.projections:
+        if p.post.name == name:
+            pattern = structure(p.weights).T.tocsr()
+            by_pre[p.pre.name] = pattern if p.pre.name not in by_pre else by_pre[p.pre.name] + pattern
+    blocks = list(by_pre.values())
     pattern = sp.hstack(blocks).tocsr() if blocks else sp.csr_matrix((network.populations[name].size, 0))
     pattern.sum_duplicates()
     return np.diff(pattern.indptr)

@@ -13,6 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .destinations import structure
+from .learning_entries import learning_copies
 from .placement import HOST
 
 
@@ -26,6 +27,13 @@ class NeuronGraph:
     host_input: np.ndarray   # (n,) expected host spikes per step arriving
     rate: dict               # name -> expected spikes per step (all populations)
     adjacency: sp.csr_matrix | None = None
+    # (n,) synapses onto each neuron, an upper bound of its distinct presynaptic sources: the
+    # synapse entries without the ones that count plastic synapses' learning (.learning_entries)
+    in_sources: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.in_sources is None:
+            self.in_sources = self.in_synapses
 
     def population_of(self, gid: int) -> tuple[str, int]:
         for name in self.names:
@@ -62,12 +70,17 @@ def neuron_graph(network, rate: dict, with_adjacency: bool, task=None) -> Neuron
         start += sizes[name]
     n = start
     in_syn = np.zeros(n, dtype=np.int64)
+    in_src = np.zeros(n, dtype=np.int64)
     host = np.zeros(n)
     parts = []
+    copies = learning_copies(network)
     for proj in network.projections:
         post_off = offsets[proj.post.name]
         counts = np.bincount(proj.weights.indices, minlength=proj.post.size)
         in_syn[post_off:post_off + proj.post.size] += counts
+        if proj.name in copies:  # the same synapses again: no traffic, no sources of their own
+            continue
+        in_src[post_off:post_off + proj.post.size] += counts
         pattern = structure(proj.weights)
         if proj.pre.is_source:
             host[post_off:post_off + proj.post.size] += pattern.T @ rate[proj.pre.name]
@@ -76,7 +89,7 @@ def neuron_graph(network, rate: dict, with_adjacency: bool, task=None) -> Neuron
             parts.append((offsets[proj.pre.name], post_off, weighted.tocoo()))
         if task is not None:
             task.advance()
-    graph = NeuronGraph(names, offsets, sizes, n, in_syn, host, rate)
+    graph = NeuronGraph(names, offsets, sizes, n, in_syn, host, rate, in_sources=in_src)
     if with_adjacency:
         rows = np.concatenate([c.row.astype(np.int64) + a for a, _, c in parts]) if parts else np.zeros(0, np.int64)
         cols = np.concatenate([c.col.astype(np.int64) + b for _, b, c in parts]) if parts else np.zeros(0, np.int64)

@@ -8,6 +8,7 @@ from ..errors import BuildError
 from ..place import DEFAULT_PLACER, RENAMED_PLACERS, core_usage, place, route_tables
 from ..place.budget import DEFAULT_PLACE_BUDGET_S, check_budget
 from ..place.destinations import destination_matrices
+from ..place.learning_entries import single_neuron_problems, with_learning_entries
 from ..place.usage import learning_capacity_problems
 from ..quantize import quantize
 from ..quantize.precise_weights import placement_network
@@ -15,6 +16,10 @@ from ..resources import check_memory
 from ..target import Target, load_target
 from .preflight import compile_estimate
 from .program import Program
+
+#: What to change when plastic synapses do not fit (the end of the error message).
+LEARNING_ADVICE = ("Fewer plastic synapses per neuron, or a target with larger learning.plastic_synapses / "
+                   "core.synapse_entries")
 
 
 def compile(network, target="emu", *, strict: bool = False, placer: str = DEFAULT_PLACER,  # noqa: A001
@@ -53,7 +58,13 @@ def compile(network, target="emu", *, strict: bool = False, placer: str = DEFAUL
     placed = placement_network(network, quantized)  # every synapse entry, parts of split weights included
     compartments = compartments_per_neuron(quantized)
     limits = placement_target(tgt, compartments)
-    placement = place(placed, limits, placer, rates=rates, budget_s=place_budget_s)
+    unplaceable = single_neuron_problems(quantized, tgt)
+    if unplaceable:
+        raise BuildError(f"Network '{network.name}' exceeds the learning capacity of target '{tgt.name}': "
+                         f"{'; '.join(unplaceable)}. {LEARNING_ADVICE}")
+    # the placers count a plastic synapse's share of synapse memory and learning engine too
+    placement = place(with_learning_entries(placed, quantized, tgt), limits, placer, rates=rates,
+                      budget_s=place_budget_s)
     with progress.stage("routing", total=3, unit="phases") as task:
         destinations = destination_matrices(placed, placement.core_of, placement.n_cores)
         task.advance()
@@ -65,8 +76,7 @@ def compile(network, target="emu", *, strict: bool = False, placer: str = DEFAUL
         learning = learning_capacity_problems(quantized.projections, placement.core_of, placement.n_cores, tgt)
         if learning:
             raise BuildError(f"Network '{network.name}' exceeds the learning capacity of target '{tgt.name}': "
-                             f"{'; '.join(learning)}. Fewer plastic synapses per neuron, or a target with larger "
-                             "learning.plastic_synapses / core.synapse_entries")
+                             f"{'; '.join(learning)}. {LEARNING_ADVICE}")
         routes = route_tables(placed, placement, tgt, destinations)
         task.advance()
     sources = {p.name: p.model for p in network.populations.values() if p.is_source}

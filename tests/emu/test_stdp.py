@@ -13,6 +13,7 @@ import pytest
 
 import neurocompile as nc
 from neurocompile.chip.learning import TRACE_DECAY_BITS, TRACE_FRACTION_BITS
+from tests.helpers import compile_quietly
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reference"))
 from test_stdp import DT, LAGS, T_PRE, additive, pairs_network  # noqa: E402
@@ -139,17 +140,68 @@ def test_a_target_without_learning_refuses_stdp():
         nc.compile(net, target)
 
 
-def test_learning_capacity_is_a_named_error():
+def _small_learning_engine(plastic_synapses: int):
     from neurocompile.target import Target, load_target
 
     data = load_target("emu").to_dict()
-    data["learning"]["plastic_synapses"] = 50
-    target = Target.from_dict(data, source="<small learning engine>")
-    net, _ = pairs_network(additive())
-    with pytest.raises(nc.BuildError, match=re.escape("exceeds the learning capacity of target 'emu': core 0 holds "
-                                                      "101 plastic synapses, more than the 50 its learning engine "
-                                                      "updates (learning.plastic_synapses")):
-        nc.compile(net, target)
+    data["learning"]["plastic_synapses"] = plastic_synapses
+    return Target.from_dict(data, source="<small learning engine>")
+
+
+def _plastic_per_core(program) -> np.ndarray:
+    from neurocompile.place.usage import learning_usage
+
+    plastic, _ = learning_usage(program.quantized.projections, program.placement.core_of,
+                                program.placement.n_cores, program.target)
+    return plastic
+
+
+def test_the_placer_spreads_plastic_synapses_over_learning_engines():
+    net, _ = pairs_network(additive())  # 101 plastic synapses, one per post neuron
+    for placer in ("spectral", "sequential"):
+        program = compile_quietly(net, _small_learning_engine(50), placer=placer)
+        plastic = _plastic_per_core(program)
+        assert plastic.sum() == 101 and plastic.max() <= 50, placer
+
+
+def test_plastic_synapses_fill_cores_by_learning_engine_and_memory():
+    """1000 inputs onto each of 100 neurons, all plastic: 100,000 plastic synapses need 7 of
+    the emu target's 16,384-synapse learning engines (placement counted one entry per synapse
+    and failed before)."""
+    net = nc.Network("plastic", dt=0.1, seed=1)
+    post = net.population("out", 100, nc.LIF(tau_mem=20.0, v_rest=-70.0, v_reset=-60.0, v_th=-54.0, tau_syn=5.0))
+    inputs = net.poisson("in", 1000, 10.0)
+    net.connect(inputs, post, nc.AllToAll(), weight=nc.Uniform(0.0, 0.5), plasticity=additive(w_max=1.0))
+    for placer in ("spectral", "sequential"):
+        program = compile_quietly(net, "emu", placer=placer)
+        plastic = _plastic_per_core(program)
+        assert plastic.sum() == 100_000 and plastic.max() <= 16384, placer
+        assert 2 * plastic.max() <= program.target.core.synapse_entries
+        assert program.summary()["cores_used"] == 7, placer
+
+
+def test_a_neuron_over_the_learning_capacity_is_a_named_error():
+    net = nc.Network("fan-in", dt=DT)
+    pre = net.spike_source("pre", 60, times=np.full(60, T_PRE), indices=np.arange(60))
+    post = net.population("post", 2, nc.LIF(tau_mem=10.0, tau_syn=0.0, v_rest=0.0, v_reset=0.0, v_th=1.0))
+    net.connect(pre, post, nc.FixedInDegree(60), weight=0.1, plasticity=additive())
+    with pytest.raises(nc.BuildError, match=re.escape("exceeds the learning capacity of target 'emu': neuron 0 of "
+                                                      "population 'post' has 60 plastic synapses, more than the 50 a "
+                                                      "core's learning engine updates (learning.plastic_synapses; 2 "
+                                                      "neuron(s) over)")):
+        nc.compile(net, _small_learning_engine(50))
+
+
+def test_a_neuron_over_the_counted_synapse_entries_is_a_named_error():
+    """With 65,536 entries and a 50-synapse engine a plastic synapse counts ceil(65536 / 50) =
+    1311 entries, so 50 plastic synapses count 65,550: the error says how they are counted."""
+    net = nc.Network("fan-in", dt=DT)
+    pre = net.spike_source("pre", 50, times=np.full(50, T_PRE), indices=np.arange(50))
+    post = net.population("post", 1, nc.LIF(tau_mem=10.0, tau_syn=0.0, v_rest=0.0, v_reset=0.0, v_th=1.0))
+    net.connect(pre, post, nc.AllToAll(), weight=0.1, plasticity=additive())
+    with pytest.raises(nc.BuildError, match=re.escape("neuron 0 of population 'post' needs 65550 synapse entries, "
+                                                      "counting 1311 for each plastic synapse")):
+        nc.compile(net, _small_learning_engine(50))
 
 
 def test_bad_weight_probes_are_named():
