@@ -87,34 +87,87 @@ def _routes(table, index: np.ndarray, zero: bool):
 
 def _rows(qp, rows: np.ndarray, keep: np.ndarray, post_position: np.ndarray, pre: str, name: str):
     """Projection ``qp`` cut to presynaptic ``rows`` (sorted), synapses where ``keep``, post
-    indices renumbered by ``post_position``; None when no synapse is left."""
+    indices renumbered by ``post_position``; None when no synapse is left.
+
+    The largest projections hold millions of synapses: per synapse this makes only boolean
+    masks and the kept synapses themselves (no int64 index or row-number arrays)."""
     indptr = np.asarray(qp.indptr, dtype=np.int64)
     counts = np.diff(indptr)
-    row_of = np.repeat(np.arange(counts.size), counts)
     in_rows = np.zeros(counts.size, dtype=bool)
     in_rows[rows] = True
-    take = keep & in_rows[row_of]
+    take = np.repeat(in_rows, counts)
+    take &= keep
     if not take.any():
         return None
-    where = np.flatnonzero(take)
+    kept_per_row = np.zeros(counts.size, dtype=np.int64)
+    filled = np.flatnonzero(counts)  # reduceat over the non-empty rows' starts sums each row
+    kept_per_row[filled] = np.add.reduceat(take, indptr[filled], dtype=np.int64)
     new_ptr = np.zeros(rows.size + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row_of[where], minlength=counts.size)[rows], out=new_ptr[1:])
+    np.cumsum(kept_per_row[rows], out=new_ptr[1:])
     post = np.asarray(qp.post_index)
     return dataclasses.replace(qp, name=name, pre=pre, indptr=new_ptr,
-                               post_index=post_position[post[where]].astype(post.dtype),
-                               weight_mant=np.asarray(qp.weight_mant)[where],
-                               delay_steps=np.asarray(qp.delay_steps)[where])
+                               post_index=post_position.astype(post.dtype)[post[take]],
+                               weight_mant=np.asarray(qp.weight_mant)[take],
+                               delay_steps=np.asarray(qp.delay_steps)[take])
+
+
+#: The synapse arrays :func:`_packed` joins (the emulator's layout reads them joined).
+SYNAPSE_FIELDS = ("post_index", "weight_mant", "delay_steps")
+
+
+def _packed(projections: list) -> tuple:
+    """``projections`` (a list, replaced in place) with their synapse arrays moved into one buffer per field, each
+    projection's arrays views of consecutive pieces of it, in order: the emulator's layout
+    then takes the buffers as its joined arrays (:func:`~neurocompile.emu.layout.adjacent`)
+    instead of copying every synapse a second time. The buffers are filled one projection at
+    a time and each projection's own array is dropped once copied, so the rank never holds a
+    field twice (the buffers' pages are only touched as they are written)."""
+    if len(projections) < 2:
+        return tuple(projections)
+    stops = np.cumsum([np.asarray(qp.post_index).size for qp in projections])
+    starts = stops - np.array([np.asarray(qp.post_index).size for qp in projections])
+    for field in SYNAPSE_FIELDS:
+        dtype = np.result_type(*[np.asarray(getattr(qp, field)).dtype for qp in projections])
+        buffer = np.empty(int(stops[-1]), dtype=dtype)
+        for k, (qp, start, stop) in enumerate(zip(projections, starts, stops)):
+            buffer[start:stop] = getattr(qp, field)
+            projections[k] = dataclasses.replace(qp, **{field: buffer[start:stop]})  # frees qp's array
+    return tuple(projections)
 
 
 def localize(skeleton, projections, partition, rank: int) -> LocalProgram:
     """Rank ``rank``'s :class:`LocalProgram` from ``skeleton`` (the whole program, or its
     populations, placement, routes and inputs without synapses) and ``projections`` (an
     iterable of the program's projections, consumed one at a time)."""
+    return localize_synapses(localize_neurons(skeleton, partition, rank), skeleton, projections)
+
+
+class LocalNeurons(NamedTuple):
+    """The neuron half of a :class:`LocalProgram` (:func:`localize_neurons`): ``own``, ``ghosts``
+    and ``probe_positions`` as there; ``position``: chip population -> each neuron's index in
+    the rank's piece (-1 elsewhere); the rank's populations ``pops``, ``core_of``, ``routes``,
+    ``probes`` and ``bias_updates``."""
+
+    own: dict
+    ghosts: dict
+    probe_positions: dict
+    position: dict
+    pops: dict
+    core_of: dict
+    routes: dict
+    probes: tuple
+    bias_updates: tuple
+
+
+def localize_neurons(skeleton, partition, rank: int) -> LocalNeurons:
+    """Rank ``rank``'s populations cut from ``skeleton``'s (module docstring): what
+    :func:`localize_synapses` needs besides the synapses, so that a caller may let go of the
+    whole program's per-neuron records (:func:`thinned`) before the synapses are read."""
     from ..place.placement import HOST
 
     q = skeleton.quantized
     placement = skeleton.placement
-    own, ghosts, position, ghost_position, pops, core_of, routes = {}, {}, {}, {}, {}, {}, {}
+    own, ghosts, position, pops, core_of, routes = {}, {}, {}, {}, {}, {}
     for name, pop in q.populations.items():
         core = np.asarray(placement.core_of[name], dtype=np.int64)
         if pop.is_source:
@@ -124,8 +177,6 @@ def localize(skeleton, projections, partition, rank: int) -> LocalProgram:
         own[name], ghosts[name] = np.flatnonzero(mine), np.flatnonzero(~mine)
         position[name] = np.full(pop.size, -1, dtype=np.int64)
         position[name][own[name]] = np.arange(own[name].size)
-        ghost_position[name] = np.full(pop.size, -1, dtype=np.int64)
-        ghost_position[name][ghosts[name]] = np.arange(ghosts[name].size)
         if own[name].size:
             pops[name] = slice_population(pop, own[name])
             core_of[name] = np.ascontiguousarray(np.asarray(placement.core_of[name])[own[name]])
@@ -135,21 +186,6 @@ def localize(skeleton, projections, partition, rank: int) -> LocalProgram:
             pops[name + GHOST] = ghost_population(pop, ghosts[name].size)
             core_of[name + GHOST] = np.full(ghosts[name].size, HOST, dtype=np.int32)
             routes[name + GHOST] = _routes(skeleton.routes[name], ghosts[name], zero=True)
-    kept = []
-    for qp in projections:
-        if qp.post not in own or not own[qp.post].size:
-            continue
-        post = np.asarray(qp.post_index)
-        keep = position[qp.post][post] >= 0
-        if qp.pre not in own:  # a spike source: every row
-            part = _rows(qp, np.arange(np.asarray(qp.indptr).size - 1), keep, position[qp.post], qp.pre, qp.name)
-            kept.extend([part] if part is not None else [])
-            continue
-        for rows, pre, name in ((own[qp.pre], qp.pre, qp.name), (ghosts[qp.pre], qp.pre + GHOST, qp.name + GHOST)):
-            if rows.size and pre in pops:
-                part = _rows(qp, rows, keep, position[qp.post], pre, name)
-                if part is not None:
-                    kept.append(part)
     probes, probe_positions = [], {}
     for name, indices, variable in skeleton.probes:
         indices = np.asarray(indices)
@@ -165,12 +201,50 @@ def localize(skeleton, projections, partition, rank: int) -> LocalProgram:
                                         bias_exp=_sliced(np.asarray(u.bias_exp), q.populations[u.population].size,
                                                          own[u.population]))
                     for u in q.bias_updates if u.population in pops)
-    local_q = dataclasses.replace(q, populations=pops, projections=tuple(kept), bias_updates=updates)
-    local_placement = dataclasses.replace(placement, core_of=core_of)
-    program = dataclasses.replace(skeleton, quantized=local_q, placement=local_placement, routes=routes,
-                                  probes=tuple(probes), weight_probes={})
-    del ghost_position
-    return LocalProgram(program, own, ghosts, probe_positions)
+    return LocalNeurons(own, ghosts, probe_positions, position, pops, core_of, routes, tuple(probes), updates)
+
+
+def localize_synapses(neurons: LocalNeurons, skeleton, projections) -> LocalProgram:
+    """The :class:`LocalProgram` of ``neurons`` (:func:`localize_neurons`) with the synapses of
+    ``projections`` onto them (consumed one at a time; module docstring). ``skeleton``: the
+    whole program or its skeleton, whole or :func:`thinned` (only its name, target, inputs and
+    options are read here)."""
+    own, ghosts, position, pops = neurons.own, neurons.ghosts, neurons.position, neurons.pops
+    kept = []
+    owned = {name: where >= 0 for name, where in position.items()}
+    for qp in projections:
+        if qp.post not in own or not own[qp.post].size:
+            continue
+        keep = owned[qp.post][np.asarray(qp.post_index)]
+        if qp.pre not in own:  # a spike source: every row
+            part = _rows(qp, np.arange(np.asarray(qp.indptr).size - 1), keep, position[qp.post], qp.pre, qp.name)
+            kept.extend([part] if part is not None else [])
+            continue
+        for rows, pre, name in ((own[qp.pre], qp.pre, qp.name), (ghosts[qp.pre], qp.pre + GHOST, qp.name + GHOST)):
+            if rows.size and pre in pops:
+                part = _rows(qp, rows, keep, position[qp.post], pre, name)
+                if part is not None:
+                    kept.append(part)
+    qp = keep = part = None  # the last projection read goes before the synapses are packed
+    local_q = dataclasses.replace(skeleton.quantized, populations=pops, projections=_packed(kept),
+                                  bias_updates=neurons.bias_updates)
+    local_placement = dataclasses.replace(skeleton.placement, core_of=neurons.core_of)
+    program = dataclasses.replace(skeleton, quantized=local_q, placement=local_placement, routes=neurons.routes,
+                                  probes=neurons.probes, weight_probes={})
+    return LocalProgram(program, own, ghosts, neurons.probe_positions)
+
+
+def thinned(skeleton):
+    """``skeleton`` with only what :func:`run_local` reads of the whole program once the rank's
+    part is cut (:func:`localize_neurons`): population names, sizes, models, receptors and
+    ``to_physical`` (the probed traces' units), the placement, probes, target and inputs. The
+    per-neuron parameters, initial state, bias and report records and the route tables go
+    (about 40 MiB for 200,000 neurons), which each rank holds for its own neurons."""
+    q = skeleton.quantized
+    pops = {name: pop if pop.is_source else dataclasses.replace(
+        pop, params=None, state={}, input_gain=None, bias_per_unit=None, bias_drive=None, report={}, issues=())
+        for name, pop in q.populations.items()}
+    return dataclasses.replace(skeleton, quantized=dataclasses.replace(q, populations=pops), routes={})
 
 
 def _whole_offsets(populations: dict) -> dict:

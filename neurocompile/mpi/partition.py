@@ -204,6 +204,8 @@ def load_part(path, ranks: int, rank: int, by_neurons: bool = True):
         local = _local_posts(skeleton.placement, partition, rank)
         pops = skeleton.quantized.populations
 
+        split = by_neurons and local_mod.supported(pops)
+
         def projections():  # one projection in memory at a time
             for k, item in enumerate(items):
                 try:
@@ -212,10 +214,15 @@ def load_part(path, ranks: int, rank: int, by_neurons: bool = True):
                     raise ProgramFileError(f"'{path}': projection {k} is malformed ({type(exc).__name__}: "
                                            f"{exc})") from None
                 _projection(Checker(path), target, k, qp, pops)
-                yield restrict_projection(qp, local[qp.post])
+                # split by neurons, localize keeps the synapses onto the rank's neurons itself
+                yield qp if split else restrict_projection(qp, local[qp.post])
 
-        if by_neurons and local_mod.supported(pops):
-            return local_mod.localize(skeleton, projections(), partition, rank), partition, skeleton
+        if split:  # the rank's neurons, then only what merging needs of the whole, then synapses
+            neurons = local_mod.localize_neurons(skeleton, partition, rank)
+            skeleton = local_mod.thinned(skeleton)
+            pops = skeleton.quantized.populations
+            del kwargs
+            return local_mod.localize_synapses(neurons, skeleton, projections()), partition, skeleton
         restricted = tuple(projections())
     program = dataclasses.replace(skeleton, quantized=dataclasses.replace(skeleton.quantized,
                                                                           projections=restricted))
