@@ -4,13 +4,26 @@ neurons that reach them as host inputs ("ghosts").
 For every chip population ``X`` the rank holds the piece of ``X`` on its cores, under the name
 ``X`` (parameters, initial state, biases, routes and probes sliced to those neurons, in index
 order), and, when other ranks hold neurons of ``X``, a spike-source population
-``X@ghost`` of those neurons (no state; their spikes arrive from their owners every step and
-enter the kernel as host spikes). Every projection ``X -> Y`` keeps the synapses onto the
+``X@ghost`` of those neurons (no state; their spikes arrive from their owners and enter the
+kernel as host spikes). Every projection ``X -> Y`` keeps the synapses onto the
 rank's piece of ``Y``, split into ``X -> Y`` (from the rank's own piece of ``X``) and
 ``X@ghost -> Y`` (from the other ranks' neurons); a spike source's projections keep all their
 rows. Spike sources stay whole on every rank (their spikes are generated on each; rank 0 counts
 them). The kernel then updates only the rank's own neurons and delivers only into its own
-synapses: both the state and the synapses are split over the ranks.
+synapses: both the state and the synapses are split over the ranks. The kept synapses are
+packed into one buffer per field, which the layout takes as its joined arrays (no second copy).
+
+Exchange (:func:`run_local`): once per window of W steps, W the smallest delay of a synapse
+that crosses ranks (:func:`exchange_window`). Within a window each rank runs its steps alone:
+a step's own spikes and the sources' are routed at once (``ROUTE``) but its per-core totals
+stay open in a scratch of its own; at the window's end the ranks exchange the window's spikes
+(one allgather of the message lengths and one allgatherv), and each rank delivers the other
+ranks' spikes of every step of the window as that past step (``ROUTE | LATE``: into the slots
+of ``step + delay``, all still ahead since ``delay >= W``, with the step's synaptic ops on its
+cores) and only then closes the step (``CLOSE``: busiest core, totals). Every per-step counter
+is thus the one exchanging every step gives, bit for bit. W = 1 (a delay of one step, or
+short-term plasticity on a synapse from another rank, whose efficacy relaxes every step before
+the step's spikes) exchanges every step, delivering in the step's own route.
 
 Not here (:func:`supported`): receptor elements, NMDA gates, plastic projections (the run
 falls back to the replicated-neuron partition of :mod:`.partition`).
@@ -265,7 +278,7 @@ def _whole_offsets(populations: dict) -> dict:
 
 def run_local(ranks, local: LocalProgram, whole, partition, duration: float, inputs=None):
     """Run the rank's :class:`LocalProgram` for ``duration`` ms with the other ranks (one
-    exchange of the step's spike ids per step, as :func:`~.partition.run_partitioned`).
+    exchange of spike ids per window of :func:`exchange_window` steps: module docstring).
     ``whole``: the whole program or its skeleton (populations, placement, probes). Returns
     ``(Result, Exchange)`` on rank 0, the Result identical to the single-process run's, and
     ``(None, Exchange)`` elsewhere."""
@@ -273,7 +286,7 @@ def run_local(ranks, local: LocalProgram, whole, partition, duration: float, inp
 
     from ..chip.host import bias_value
     from ..emu import warmup
-    from ..emu.kernel import GATHER, ROUTE, SOMA
+    from ..emu.kernel import CLOSE, GATHER, LATE, ROUTE, SOMA
     from ..emu.layout import HOST, ChipLayout
     from ..emu.state import S_SPIKES, HostSpikes, RunState
     from ..ir.run_inputs import prepare_inputs
@@ -326,37 +339,96 @@ def run_local(ranks, local: LocalProgram, whole, partition, duration: float, inp
     streams = {name: (run_inputs.spikes[name][0:1] if name in run_inputs.spikes else
                       program.sources[name].iter_spikes(pops[name].size, n_steps, qnet.dt, qnet.seed, name))
                for name in sources}
+    window = exchange_window(ranks, qnet, n_steps)
     warmup.finish()
     traces = state.trace_block(n_steps)
     flags = state.fired.flags
     foreign = np.zeros(n_steps, dtype=np.int64)
-    sent = received = 0
+    sent = received = exchanges = 0
     exchange_s = compute_s = 0.0
     no_host = HostSpikes(np.zeros(2, dtype=np.int64), np.zeros(0, dtype=np.int64))
     call = one_step_kernel(layout, state)
-    for step, row, host in each_step(layout, state, qnet.bias_updates, streams, n_steps):
+    counters = state.counters
+    # Each step of a window routes into its own per-core scratch until the window's CLOSE.
+    scratch = [counters._replace(step_synops=np.zeros_like(counters.step_synops),
+                                 step_active=np.zeros_like(counters.step_active)) for _ in range(window - 1)]
+    scratch.append(counters)
+    pending = []  # the window's steps so far: (step, this rank's spikes to send, the sources' spikes)
+
+    def route(step, sections, ids):
         state.recording = state.recording._replace(traces=traces[step:])
-        started = time.perf_counter()
-        call(step, GATHER | SOMA, no_host)
-        spiked = global_of_local[np.flatnonzero(flags[:n_chip] & exported)]
-        middle = time.perf_counter()
-        everyone, counts = ranks.allgather_array(spiked, f"exchanging the spikes of step {step}")
-        ended = time.perf_counter()
-        mine_at = int(counts[:rank].sum())
-        remote = np.concatenate([everyone[:mine_at], everyone[mine_at + spiked.size:]])
-        source_ids = host.ids[host.ptr[row]:host.ptr[row + 1]]
-        ids = np.concatenate([source_ids, ghost_of_global[remote]])
-        step_host = HostSpikes(np.array([0, ids.size], dtype=np.int64), ids)
-        foreign[step] = remote.size + (source_ids.size if rank != 0 else 0)
-        while call(step, ROUTE, step_host) == step:  # the spike record is full
+        host_spikes = HostSpikes(np.array([0, ids.size], dtype=np.int64), ids)
+        while call(step, sections, host_spikes, scratch[step % window]) == step:  # the spike record is full
             state.grow_record()
+
+    for step, row, host in each_step(layout, state, qnet.bias_updates, streams, n_steps):
+        started = time.perf_counter()
+        call(step, GATHER | SOMA, no_host, scratch[step % window])
+        spiked = global_of_local[np.flatnonzero(flags[:n_chip] & exported)]
+        source_ids = host.ids[host.ptr[row]:host.ptr[row + 1]]
+        foreign[step] = source_ids.size if rank != 0 else 0
+        sent += spiked.size
+        if window > 1:  # this step's own spikes and the sources' now; the other ranks' at the window's end
+            route(step, ROUTE, source_ids)
+            source_ids = source_ids[:0]
+        pending.append((step, spiked, source_ids))
+        if len(pending) < window and step < n_steps - 1:
+            compute_s += time.perf_counter() - started
+            continue
+        middle = time.perf_counter()
+        remote = swap(ranks, [spikes for _, spikes, _ in pending], f"exchanging the spikes of steps "
+                      f"{pending[0][0]}..{step}")
+        ended = time.perf_counter()
+        exchanges += 1
+        for (at, _, sources), arrived in zip(pending, remote):
+            foreign[at] += arrived.size
+            received += arrived.size
+            ids = np.concatenate([sources, ghost_of_global[arrived]])
+            route(at, (ROUTE | CLOSE) if window == 1 else (ROUTE | LATE | CLOSE), ids)
+        pending = []
         compute_s += (middle - started) + (time.perf_counter() - ended)
         exchange_s += ended - middle
-        sent += spiked.size
-        received += remote.size
     state.counters.per_step[S_SPIKES, :, 0] -= foreign
-    exchange = Exchange(n_steps, sent, received, exchange_s, compute_s)
+    exchange = Exchange(n_steps, sent, received, exchange_s, compute_s, exchanges, window)
     return _merge_local(ranks, local, whole, layout, state, recorder, traces, n_steps), exchange
+
+
+def exchange_window(ranks, qnet, n_steps: int) -> int:
+    """Steps per spike exchange: the smallest delay of any synapse from another rank's neuron
+    onto one of any rank's (at most ``n_steps``; ``n_steps`` when none crosses ranks). A spike
+    of step ``t`` from another rank then arrives at ``t + delay`` at the earliest, after the
+    window's last step, so the ranks exchange a window's spikes once, at its end, and each
+    delivers them afterwards into the slots they would have reached (``ROUTE | LATE`` of the
+    past step, whose per-core totals are closed only then): every value is as if exchanged
+    every step. One step when a projection from another rank's neurons has short-term
+    plasticity: its efficacies relax every step before the step's spikes, so a spike must be
+    delivered in its own step."""
+    shortest = n_steps
+    for qp in qnet.projections:
+        if qp.pre.endswith(GHOST) and np.asarray(qp.post_index).size:
+            shortest = 1 if qp.stp is not None else min(shortest, int(np.asarray(qp.delay_steps).min()))
+    everyone, _ = ranks.allgather_array(np.array([max(shortest, 1)], dtype=np.int64),
+                                        "agreeing on the spike exchange's window")
+    return int(everyone.min())
+
+
+def swap(ranks, spikes: list, what: str) -> list:
+    """Every step's spikes of the other ranks, for the steps of ``spikes`` (this rank's ids of
+    each step): one exchange (:meth:`~.comm.Ranks.allgather_array`) of a message per rank that
+    holds the number of ids of each step, then the ids."""
+    k = len(spikes)
+    message = np.concatenate([np.array([s.size for s in spikes], dtype=np.int64), *spikes]).astype(np.int64)
+    everyone, counts = ranks.allgather_array(message, what)
+    arrived = [[] for _ in range(k)]
+    at = 0
+    for r, count in enumerate(counts):
+        block, at = everyone[at:at + count], at + int(count)
+        if r == ranks.rank:
+            continue
+        bounds = np.concatenate([[k], k + np.cumsum(block[:k])])
+        for i in range(k):
+            arrived[i].append(block[bounds[i]:bounds[i + 1]])
+    return [np.concatenate(a) if a else np.zeros(0, dtype=np.int64) for a in arrived]
 
 
 def _exported(ranks, local: LocalProgram, qnet, layout, global_of_local: np.ndarray, whole_offset: dict) -> np.ndarray:
