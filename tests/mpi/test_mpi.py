@@ -307,11 +307,11 @@ def test_receptor_elements_keep_every_neuron_on_every_rank_and_stay_bit_identica
     assert_same_arrays(out, expected)
 
 
-def test_spikes_cross_ranks_once_per_window_of_the_shortest_crossing_delay(mpiexec, tmp_path):
-    """Two populations on the two ranks, connected both ways with delays of 0.7-2.0 ms (7-20
-    steps) and driven by a Poisson source with 0.1 ms delays (on every rank: it never crosses).
-    The ranks exchange the spikes of 7 steps at a time: ceil(steps / 7) exchanges, and the
-    result -- spikes, traces, per-step counters, energy, latency -- is bit-identical."""
+def _two_ranks_with_delays(stp=None):
+    """Populations a and b on the two ranks (one core each), connected both ways with delays
+    of 0.7-2.0 ms (7-20 steps; ``stp`` on a -> b) and driven by a Poisson source with 0.1 ms
+    delays (on every rank: it never crosses); returns the program and the shortest delay of a
+    synapse between the ranks, from its placement and synapses."""
     from neurocompile.mpi.partition import owners, plan
 
     net = nc.Network("window", dt=0.1, seed=7)
@@ -321,7 +321,7 @@ def test_spikes_cross_ranks_once_per_window_of_the_shortest_crossing_delay(mpiex
     b = net.population("b", 1024, lif)
     net.connect(drive, a, nc.FixedProbability(0.1), weight=nc.Uniform(4.0, 9.0), delay=0.1)
     net.connect(drive, b, nc.FixedProbability(0.05), weight=nc.Uniform(4.0, 9.0), delay=0.1)
-    net.connect(a, b, nc.FixedProbability(0.05), weight=2.0, delay=nc.Uniform(0.7, 2.0))
+    net.connect(a, b, nc.FixedProbability(0.05), weight=2.0, delay=nc.Uniform(0.7, 2.0), stp=stp)
     net.connect(b, a, nc.FixedProbability(0.05), weight=-3.0, delay=1.5)
     net.connect(a, a, nc.FixedProbability(0.02), weight=1.0, delay=0.1)  # within a rank: any delay
     net.probe(a, "spikes")
@@ -329,9 +329,6 @@ def test_spikes_cross_ranks_once_per_window_of_the_shortest_crossing_delay(mpiex
     net.probe(a[::200], "v")
     net.probe(b[::200], "v")
     program = compile_quietly(net, placer="sequential")
-    path = tmp_path / "window.ncp"
-    program.save(path)
-    # the window the program calls for, from its placement and synapses
     q = program.quantized
     partition = plan(program.placement, 2)
     order = list(q.populations)
@@ -344,19 +341,44 @@ def test_spikes_cross_ranks_once_per_window_of_the_shortest_crossing_delay(mpiex
         pre = start[qp.pre] + np.repeat(np.arange(qp.indptr.size - 1), np.diff(qp.indptr))
         post = start[qp.post] + np.asarray(qp.post_index)
         crossing.append(np.asarray(qp.delay_steps)[owner[pre] != owner[post]])
-    window = int(np.concatenate(crossing).min())
-    assert window == 7  # 0.7 ms at dt 0.1 ms: the test is about a window of several steps
-    out = tmp_path / "window.npz"
-    duration = 10.0
+    return program, int(np.concatenate(crossing).min())
+
+
+def _run_two_ranks(mpiexec, program, tmp_path, duration: float):
+    """The 2-rank run's exchange record of each rank, after checking the result is the single
+    process's array by array."""
+    path, out = tmp_path / "window.ncp", tmp_path / "window.npz"
+    program.save(path)
     code, _, stderr = launch(mpiexec, sys.executable, JOB, "api", path, duration, out)
     assert code == 0, stderr
     expected = expected_arrays(program.run(duration))
-    steps = int(round(duration / q.dt))
     assert expected["counts/a"].sum() > 0 and expected["counts/b"].sum() > 0
-    for rank in (0, 1):
-        exchange = json.loads(Path(f"{out}.rank{rank}.json").read_text())
+    assert_same_arrays(out, expected)
+    return [json.loads(Path(f"{out}.rank{rank}.json").read_text()) for rank in (0, 1)]
+
+
+def test_spikes_cross_ranks_once_per_window_of_the_shortest_crossing_delay(mpiexec, tmp_path):
+    """The ranks exchange the spikes of 7 steps at a time: ceil(steps / 7) exchanges, and the
+    result -- spikes, traces, per-step counters, energy, latency -- is bit-identical."""
+    program, window = _two_ranks_with_delays()
+    assert window == 7  # 0.7 ms at dt 0.1 ms: the test is about a window of several steps
+    steps = 100
+    for exchange in _run_two_ranks(mpiexec, program, tmp_path, steps * program.quantized.dt):
         assert exchange["window"] == window
         assert exchange["steps"] == steps
         assert exchange["exchanges"] == -(-steps // window)  # ceil: the last window is shorter
         assert exchange["received"] > 0  # spikes did cross ranks
-    assert_same_arrays(out, expected)
+
+
+def test_short_term_plasticity_across_ranks_exchanges_every_step(mpiexec, tmp_path):
+    """A synapse from another rank with short-term plasticity: its efficacy relaxes every step
+    before the step's spikes, so its spikes are delivered in their own step (window 1), and the
+    result is bit-identical. Over 300 steps the neurons of a spike again while their efficacy
+    still relaxes: delivered 7 steps late, their spikes would change b's (checked by hand with
+    the window forced to 7)."""
+    program, shortest = _two_ranks_with_delays(stp=nc.TsodyksMarkram(U=0.3, tau_rec=50.0, tau_fac=20.0))
+    assert shortest == 7
+    steps = 300
+    for exchange in _run_two_ranks(mpiexec, program, tmp_path, steps * program.quantized.dt):
+        assert (exchange["window"], exchange["exchanges"]) == (1, steps)
+        assert exchange["received"] > 0
