@@ -14,9 +14,10 @@ synapses: both the state and the synapses are split over the ranks. The kept syn
 packed into one buffer per field, which the layout takes as its joined arrays (no second copy).
 
 Exchange (:func:`run_local`): once per window of W steps, W the smallest delay of a synapse
-that crosses ranks (:func:`exchange_window`). Within a window each rank runs its steps alone:
-a step's own spikes and the sources' are routed at once (``ROUTE``) but its per-core totals
-stay open in a scratch of its own; at the window's end the ranks exchange the window's spikes
+that crosses ranks (:func:`exchange_window`). Within a window each rank runs its steps alone,
+one kernel call each: a step's own spikes and the sources' are routed at once (``GATHER | SOMA
+| ROUTE``; the step's flags then name the spikes to send) but its per-core totals stay open in
+a scratch of its own; at the window's end the ranks exchange the window's spikes
 (one allgather of the message lengths and one allgatherv), and each rank delivers the other
 ranks' spikes of every step of the window as that past step (``ROUTE | LATE``: into the slots
 of ``step + delay``, all still ahead since ``delay >= W``, with the step's synaptic ops on its
@@ -363,14 +364,15 @@ def run_local(ranks, local: LocalProgram, whole, partition, duration: float, inp
 
     for step, row, host in each_step(layout, state, qnet.bias_updates, streams, n_steps):
         started = time.perf_counter()
-        call(step, GATHER | SOMA, no_host, scratch[step % window])
-        spiked = global_of_local[np.flatnonzero(flags[:n_chip] & exported)]
         source_ids = host.ids[host.ptr[row]:host.ptr[row + 1]]
         foreign[step] = source_ids.size if rank != 0 else 0
-        sent += spiked.size
-        if window > 1:  # this step's own spikes and the sources' now; the other ranks' at the window's end
-            route(step, ROUTE, source_ids)
+        if window > 1:  # the step with its own and the sources' spikes now (the flags stay); the
+            route(step, GATHER | SOMA | ROUTE, source_ids)  # other ranks' at the window's end
             source_ids = source_ids[:0]
+        else:
+            call(step, GATHER | SOMA, no_host)
+        spiked = global_of_local[np.flatnonzero(flags[:n_chip] & exported)]
+        sent += spiked.size
         pending.append((step, spiked, source_ids))
         if len(pending) < window and step < n_steps - 1:
             compute_s += time.perf_counter() - started
