@@ -8,6 +8,7 @@ at a time). Compiled for the ``lava`` target (Loihi core limits) on a 2 x 2 boar
 
     PYTHONPATH=. python bench/mpi_scaling.py build --neurons 200000 --out /tmp/mpi-bench  # ~20M synapses
     PYTHONPATH=. python bench/mpi_scaling.py build --neurons 100000 --out /tmp/mpi-bench  # weak-scaling half
+    PYTHONPATH=. python bench/mpi_scaling.py build --neurons 200000 --delay 1.0 --out /tmp/mpi-bench  # 10-step window
     PYTHONPATH=. python bench/mpi_scaling.py scaling /tmp/mpi-bench/ring200000.ncp --half \\
         /tmp/mpi-bench/ring100000.ncp --duration 100
 
@@ -50,7 +51,7 @@ def build(args) -> None:
         for j in (i - 1, i, i + 1):
             block = rows[:, (j % parts) * size:(j % parts + 1) * size].tocsr()
             if block.nnz:
-                net.connect(pops[i], pops[j % parts], nc.Explicit(block))
+                net.connect(pops[i], pops[j % parts], nc.Explicit(block), delay=args.delay)
     for pop in pops:
         net.probe(pop[:200], "spikes")
     net.probe(pops[0][:4], "v")
@@ -58,7 +59,8 @@ def build(args) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         program = nc.compile(net, board_target(args.chips), placer="sequential")
-    out = Path(args.out) / (f"ring{n}.ncp" if args.fan_out == 100 else f"ring{n}x{args.fan_out}.ncp")
+    out = Path(args.out) / (f"ring{n}" + ("" if args.fan_out == 100 else f"x{args.fan_out}")
+                            + ("" if args.delay is None else f"d{args.delay:g}") + ".ncp")
     program.save(out)
     print(f"{program!r}: compiled in {time.perf_counter() - started:.1f} s, wrote {out}")
     # A tiny program of the same target: runs before each measurement load the code (numba's
@@ -129,7 +131,8 @@ def run(args) -> None:
     collective = (time.perf_counter() - clock) / 1000
     _report(args.out, ranks.rank, {
         "ranks": ranks.size, "rank": ranks.rank, "load_s": loaded - started, "run_s": ran - loaded,
-        "peak_mb": peak, "base_mb": base, "collective_s": collective, "steps": exchange.steps, "sent": exchange.sent, "received": exchange.received,
+        "peak_mb": peak, "base_mb": base, "collective_s": collective, "steps": exchange.steps, "sent": exchange.sent,
+        "received": exchange.received, "exchanges": exchange.exchanges, "window": exchange.window,
         "exchange_s": exchange.exchange_s, "compute_s": exchange.compute_s, "synapses_held": mine,
         "unit": partition.unit})
 
@@ -203,13 +206,16 @@ def scaling(args) -> None:
               f"{above / one_above:>9.0%}  {r['load_s']:>6.1f}  {r['run_s']:>5.2f}  {r['compute_s']:>9.2f}  "
               f"{r['exchange_s']:>10.2f}  {r['synapses_held']:>13,}")
     steps = two[0]["steps"]
+    print(f"\nexchange window: {two[0]['window']} step{'s' * (two[0]['window'] != 1)} (the smallest delay of a "
+          f"synapse between the ranks), {two[0]['exchanges']} exchanges in {steps} steps (each an allgather of the "
+          f"message lengths and an allgatherv of the spike ids)")
     ids_per_step = sum(r["sent"] for r in two) / steps
     flow = traffic(Path(args.program), 2)
     all_ids = one["spikes"] / steps
-    print(f"\nexchange per step: {ids_per_step:.1f} ids = {ids_per_step * ID_BYTES:.0f} B to every rank (one "
-          f"allgatherv of the spikes some other rank needs; all spikes would be {all_ids:.1f} ids = "
+    print(f"exchange per step: {ids_per_step:.1f} ids = {ids_per_step * ID_BYTES:.0f} B to every rank (the "
+          f"spikes some other rank needs; all spikes would be {all_ids:.1f} ids = "
           f"{all_ids * ID_BYTES:.0f} B); measured {np.mean([r['exchange_s'] for r in two]) / steps * 1e6:.1f} us "
-          f"per step (the collective and the wait for the slower rank); the collective alone (200 ids): "
+          f"per step (the exchanges and the waits for the slower rank); the collective alone (200 ids): "
           f"{two[0]['collective_s'] * 1e6:.1f} us")
     print(f"placement's inter-rank traffic: {flow['crossing_neurons']:,} of {flow['neurons']:,} neurons have "
           f"synapses on the other rank ({flow['crossing_neurons'] / flow['neurons']:.1%})")
@@ -278,6 +284,7 @@ def main(argv=None) -> None:
     b.add_argument("--reach", type=int, default=500)
     b.add_argument("--parts", type=int, default=8)
     b.add_argument("--chips", type=int, default=4, help="chips on the board (a square number)")
+    b.add_argument("--delay", type=float, default=None, help="ms of every synapse (default: dt, one step)")
     b.add_argument("--out", default="/tmp/mpi-bench")
     r = sub.add_parser("run")
     r.add_argument("program")

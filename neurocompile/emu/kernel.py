@@ -10,12 +10,12 @@ Order within step ``t`` (docs/chip.md section 1), each a section of :func:`run_s
 3. ``ROUTE``: the flags of both banks (for a single sample, the LIF pass's counts and the
    flag words with a spike bit) and the host's spikes give the step's spikes; each is
    counted and recorded, routed (messages and hops of its multicast tree) and delivered into
-   the slots of step ``t + delay``; the busiest core's time and the step's totals are closed;
-   probed registers are recorded.
+   the slots of step ``t + delay``; probed registers are recorded.
+4. ``CLOSE``: the busiest core's time and the step's totals are closed.
 
-The fast engine runs all three sections for many steps per call. The step-by-step engine
+The fast engine runs all four sections for many steps per call. The step-by-step engine
 (:mod:`.stepper`) calls it for one step with ``GATHER``, updates the somas itself with the
-chip's checked array API, then calls it with ``ROUTE``: both engines run this one loop, and
+chip's checked array API, then calls it with ``ROUTE | CLOSE``: both engines run this one loop, and
 every rule it applies (decays, saturation, the floor, arrival slots, costs) is the chip
 layer's. One function rather than one per phase: numba binds the arguments of an inlined
 function by reference counting, which cost half a microsecond per step (measured).
@@ -56,9 +56,15 @@ from .state import (ELEMENT_REGISTER, FLAG_DENDRITE_SATURATED, FLAG_INPUT, FLAG_
 #: The spike bit of each of eight flag bytes read as one word.
 SPIKE_BITS = np.uint64(0x0101010101010101 * FLAG_SPIKED)
 
-#: Sections of a step (bits of ``sections``); a fused run does ``ALL``.
-GATHER, SOMA, ROUTE = 1, 2, 4
-ALL = GATHER | SOMA | ROUTE
+#: Sections of a step (bits of ``sections``); a fused run does ``ALL``. ``ROUTE`` counts and
+#: delivers the step's spikes, ``CLOSE`` then closes its per-core totals (the busiest core's
+#: time, synaptic ops and active neurons per step and core) and clears the per-core scratch.
+#: ``LATE`` with ``ROUTE``: the step is a past one whose ``CLOSE`` has not run yet: only the
+#: host's spikes (another rank's spikes of that step, :mod:`neurocompile.mpi.local`) are
+#: counted and delivered, into the slots of ``step + delay``; the flags, short-term states,
+#: gates, learning, route latency and traces (all the step's own) are left alone.
+GATHER, SOMA, ROUTE, CLOSE, LATE = 1, 2, 4, 8, 16
+ALL = GATHER | SOMA | ROUTE | CLOSE
 
 
 @njit(inline="always")
@@ -662,8 +668,11 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
                               registers.shift, registers.limit, registers.dendrite_low, registers.dendrite_high,
                               elements.extra[n_lif * batch:n_neurons * batch] if with_receptors else elements.extra,
                               with_receptors)
-            if not sections & ROUTE:
+            if not sections & (ROUTE | CLOSE):
                 continue
+            # ROUTE of a step run now scans its flags; of a LATE (past) step, only the host's
+            # spikes (another rank's, of that step) are counted and delivered (docs below).
+            scan = (sections & ROUTE) != 0 and (sections & LATE) == 0
             # The step's spikes: a scan of the flags of both banks for spikes, active neurons and
             # saturations, then the host's spikes. A single sample (the common case) is scanned
             # eight flags at a time (most are 0) with neuron = element; a batch in neuron-major,
@@ -672,7 +681,7 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
             # single sample, its pass already counted the flags per run: only the words with a
             # spike bit are read (the scan took a third of a 1M-neuron step).
             n_spiked = 0
-            if batch == 1:
+            if scan and batch == 1:
                 scan_from = 0
                 if fused:  # the LIF bank's counts came with its update: only its spikes are looked up
                     spikes = 0
@@ -713,7 +722,7 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
                             n_spiked += 1
                         if flag & (FLAG_SPIKED | FLAG_INPUT):
                             step_active[core_of[g]] += 1
-            else:
+            elif scan:
                 e = 0
                 for g in range(n_neurons):
                     for b in range(batch):
@@ -731,16 +740,19 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
                             n_spiked += 1
                         if flag & (FLAG_SPIKED | FLAG_INPUT):
                             step_active[core_of[g] * batch + b] += 1
-            for j in range(host.ptr[row], host.ptr[row + 1]):
-                g = host.ids[j] // batch
-                fired_ids[n_spiked] = g
-                fired_samples[n_spiked] = host.ids[j] - g * batch
-                n_spiked += 1
+            if sections & ROUTE:
+                for j in range(host.ptr[row], host.ptr[row + 1]):
+                    g = host.ids[j] // batch
+                    fired_ids[n_spiked] = g
+                    fired_samples[n_spiked] = host.ids[j] - g * batch
+                    n_spiked += 1
             # Short-term plasticity: every state relaxes one step before this step's spikes.
-            for p in range(dims.n_projections):
-                k = proj[p, P_STP]
-                if k >= 0:
-                    stp_relax(short_term, synapses.stp[k], proj[p, P_STP_OFFSET] * batch, proj[p, P_PRE_SIZE] * batch)
+            if scan:
+                for p in range(dims.n_projections):
+                    k = proj[p, P_STP]
+                    if k >= 0:
+                        stp_relax(short_term, synapses.stp[k], proj[p, P_STP_OFFSET] * batch,
+                                  proj[p, P_PRE_SIZE] * batch)
             # Count, record, route and deliver them: mantissa << exponent into the shared ring,
             # or the raw mantissa into its (projection, delay) group's ring when the exponent is
             # negative (floored when it arrives). A table of slots spares a division per synapse.
@@ -813,50 +825,55 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
                             index = floor_group_slot(proj, p, delay_group, step, delay[j], post[j])
                             floored[index * batch + b] += mant[j]
             # NMDA gates rise and send their rises, graded, through their synapses.
-            for p in range(dims.n_projections):
-                if proj[p, P_GATE] >= 0:
-                    gate_pass(gates, synapses.gate[proj[p, P_GATE]], proj, p, delay_group, indptr, post, mant, delay,
-                              run_ptr, run_core, run_count, floored, step, batch, step_synops, per_step, messages)
+            if scan:
+                for p in range(dims.n_projections):
+                    if proj[p, P_GATE] >= 0:
+                        gate_pass(gates, synapses.gate[proj[p, P_GATE]], proj, p, delay_group, indptr, post, mant,
+                                  delay, run_ptr, run_core, run_count, floored, step, batch, step_synops, per_step,
+                                  messages)
             # Learning: plastic projections change their weights after the step's deliveries.
-            if plastic:
+            if plastic and scan:
                 learning_pass(learning, proj, indptr, post, mant, run_ptr, run_core, run_count, core_of, fired_ids,
                               n_spiked, step, per_step, step_updates)
-            for b in range(batch):
-                counters.max_route_ns[step, b] = longest[b]
+            if scan:
+                for b in range(batch):
+                    counters.max_route_ns[step, b] = longest[b]
             # The busiest core's time and the step's totals; the per-core scratch is cleared.
-            busiest[:] = 0.0
-            for c in fabric.used_cores:
+            if sections & CLOSE:
+                busiest[:] = 0.0
+                for c in fabric.used_cores:
+                    for b in range(batch):
+                        e = c * batch + b
+                        syn = step_synops[e]
+                        act = step_active[e]
+                        core_ns = core_time_ns(syn, act, fabric.neurons_per_core[c], t_synop, t_active, t_inactive)
+                        if plastic:
+                            core_ns += step_updates[e] * t_update
+                            counters.updates_per_core[c, b] += step_updates[e]
+                            step_updates[e] = 0
+                        if core_ns > busiest[b]:
+                            busiest[b] = core_ns
+                        per_step[S_SYNOPS, step, b] += syn
+                        per_step[S_ACTIVE, step, b] += act
+                        counters.synops_per_core[c, b] += syn
+                        counters.active_per_core[c, b] += act
+                        step_synops[e] = 0
+                        step_active[e] = 0
                 for b in range(batch):
-                    e = c * batch + b
-                    syn = step_synops[e]
-                    act = step_active[e]
-                    core_ns = core_time_ns(syn, act, fabric.neurons_per_core[c], t_synop, t_active, t_inactive)
-                    if plastic:
-                        core_ns += step_updates[e] * t_update
-                        counters.updates_per_core[c, b] += step_updates[e]
-                        step_updates[e] = 0
-                    if core_ns > busiest[b]:
-                        busiest[b] = core_ns
-                    per_step[S_SYNOPS, step, b] += syn
-                    per_step[S_ACTIVE, step, b] += act
-                    counters.synops_per_core[c, b] += syn
-                    counters.active_per_core[c, b] += act
-                    step_synops[e] = 0
-                    step_active[e] = 0
-            for b in range(batch):
-                counters.max_core_ns[step, b] = busiest[b]
+                    counters.max_core_ns[step, b] = busiest[b]
             # Probed registers at the end of the step.
-            for t in range(recording.trace_ids.size):
-                g = recording.trace_ids[t]
-                register = recording.trace_registers[t]
-                for b in range(batch):
-                    if with_receptors and register >= ELEMENT_REGISTER:
-                        held = elements.r0 if register == ELEMENT_REGISTER else elements.r1
-                        recording.traces[row, t, b] = held[g * batch + b]
-                    elif g < n_lif:
-                        recording.traces[row, t, b] = lif.registers[register, g * batch + b]
-                    else:
-                        recording.traces[row, t, b] = adex.registers[register, (g - n_lif) * batch + b]
+            if scan:
+                for t in range(recording.trace_ids.size):
+                    g = recording.trace_ids[t]
+                    register = recording.trace_registers[t]
+                    for b in range(batch):
+                        if with_receptors and register >= ELEMENT_REGISTER:
+                            held = elements.r0 if register == ELEMENT_REGISTER else elements.r1
+                            recording.traces[row, t, b] = held[g * batch + b]
+                        elif g < n_lif:
+                            recording.traces[row, t, b] = lif.registers[register, g * batch + b]
+                        else:
+                            recording.traces[row, t, b] = adex.registers[register, (g - n_lif) * batch + b]
         return stop
 
     return njit(nogil=True)(run_steps)  # nogil: batches run in threads, one chunk of samples each

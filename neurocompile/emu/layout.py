@@ -37,6 +37,7 @@ from ..chip.nmda import GATE_COLUMNS
 from ..chip.learning import LEARNING_COLUMNS, column_index
 from ..chip.short_term import STP_COLUMNS, STP_ONE
 from ..errors import BuildError
+from ..jit import njit
 
 #: Columns of the per-projection table ``SynapseTable.proj`` (int64).
 PROJ_COLUMNS = ("pre_offset", "pre_size", "post_offset", "post_size", "exponent", "ring_offset",
@@ -156,10 +157,32 @@ def narrow(values, dtype, what: str) -> np.ndarray:
 
 
 def _joined(parts: list, dtype) -> np.ndarray:
-    """``parts`` as one array (the part itself, not a copy, when there is just one)."""
+    """``parts`` as one array: the part itself when there is just one, the piece of their
+    buffer when they are consecutive views of one (:func:`adjacent`), else a copy."""
     if len(parts) == 1:
         return parts[0]
-    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(1, dtype=dtype)
+    if not parts:
+        return np.zeros(1, dtype=dtype)
+    whole = adjacent(parts, dtype)
+    return whole if whole is not None else np.concatenate(parts).astype(dtype, copy=False)
+
+
+def adjacent(parts: list, dtype):
+    """The view of their common buffer that ``parts`` (1-D, of ``dtype``) cover when each
+    starts where the one before ends in it (a program whose synapse arrays were packed into
+    one buffer per field, :func:`neurocompile.mpi.local.localize`); else None."""
+    base = parts[0].base
+    if not isinstance(base, np.ndarray) or base.ndim != 1 or base.dtype != dtype or not base.flags.c_contiguous:
+        return None
+    at = parts[0].__array_interface__["data"][0]
+    first = at
+    for part in parts:
+        if (part.base is not base or part.dtype != dtype or part.ndim != 1 or not part.flags.c_contiguous
+                or part.__array_interface__["data"][0] != at):
+            return None
+        at += part.nbytes
+    start = (first - base.__array_interface__["data"][0]) // base.itemsize
+    return base[start:start + (at - first) // base.itemsize]
 
 
 def parameter_sets(table: np.ndarray, bias_column: int | None = None):
@@ -227,10 +250,18 @@ def _ring_dtype(projections, post_offsets, n_neurons: int):
     """
     bound = np.zeros(max(n_neurons, 1))
     for qp, offset in zip(projections, post_offsets):
-        weight = np.abs(np.asarray(qp.weight_mant, dtype=np.float64)) * 2.0 ** qp.weight_exp
-        size = qp.post_index.size and int(qp.post_index.max()) + 1
-        bound[offset:offset + size] += np.bincount(qp.post_index, weights=weight, minlength=size)
+        _add_input_bound(bound, offset, np.asarray(qp.post_index), np.asarray(qp.weight_mant), 2.0 ** qp.weight_exp)
     return np.int32 if bound.max() < 2**31 - 1 else np.int64
+
+
+@njit
+def _add_input_bound(bound, offset, post, mant, scale):
+    """``bound[offset + post[i]] += |mant[i]| * scale`` for every synapse ``i``: the sums are of
+    integers times a power of two below 2**53, exact in any order; compiled, so that no
+    temporary of a projection's size is made (a float64 and an index copy of the largest
+    projection were the layout's peak on a rank of a partitioned run)."""
+    for i in range(post.size):
+        bound[offset + post[i]] += abs(np.float64(mant[i])) * scale
 
 
 # Tables derived from a program alone that take seconds to build for 10^8 synapses: kept

@@ -15,7 +15,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import scipy.sparse as sp
 
 from .. import progress
 from ..chip import SOMAS
@@ -268,6 +267,10 @@ def learned_weights(layout: ChipLayout, learning) -> dict:
     """Plastic projection name -> its weights at the end of the run (csr, the network's weight
     unit: each register times the projection's weight step)."""
     out = {}
+    if not layout.plastic_span:
+        return out
+    import scipy.sparse as sp
+
     projections = {qp.name: qp for qp in layout.program.quantized.projections}
     for name, (first, stop) in layout.plastic_span.items():
         qp = projections[name]

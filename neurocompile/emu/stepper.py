@@ -19,7 +19,7 @@ from ..chip.lif import LIF_V, lif_table_step
 from ..chip.overflow import overflow_error
 from ..chip.receptors import (RECEPTOR_OVERFLOW_C, RECEPTOR_OVERFLOW_R0, RECEPTOR_OVERFLOW_R1,
                               add_contributions, owner_loads, receptor_step)
-from .kernel import GATHER, ROUTE
+from .kernel import CLOSE, GATHER, ROUTE
 from .state import HostSpikes, soma_flags_array
 
 
@@ -48,7 +48,7 @@ class Stepper:
             recording = s.recording._replace(traces=s.recording.traces[k:])
             self._kernel(step, GATHER, step_host, recording)
             self._somas(step)
-            if self._kernel(step, ROUTE, step_host, recording) == step:
+            if self._kernel(step, ROUTE | CLOSE, step_host, recording) == step:
                 return step
         return stop
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 
 from ..errors import NetworkError, invalid, unknown_names
@@ -300,6 +299,8 @@ class Network:
 
     def graph(self) -> nx.MultiDiGraph:
         """Population-level graph: nodes are population names, edges are projections."""
+        import networkx as nx
+
         g = nx.MultiDiGraph(name=self.name, dt=self.dt)
         for pop in self.populations.values():
             g.add_node(pop.name, size=pop.size, model=type(pop.model).__name__, source=pop.is_source)

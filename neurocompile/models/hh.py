@@ -3,7 +3,6 @@ and leak currents, with the gating kinetics of the original paper."""
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import exprel
 
 from ..errors import invalid
 from .base import NeuronModel, Param
@@ -30,6 +29,8 @@ def gate_rates(gate: str, v):
     ``alpha_m`` and ``alpha_n`` are 0/0 at -40 and -55 mV; they are evaluated as
     ``1/exprel(-u)`` (``exprel(z) = (e**z - 1)/z``), which is exact there and everywhere else.
     """
+    from scipy.special import exprel
+
     v = np.asarray(v, dtype=np.float64)
     if gate == "m":
         return 1.0 / exprel(-(v + 40.0) / 10.0), 4.0 * np.exp(-(v + 65.0) / 18.0)

@@ -6,7 +6,8 @@ Two ways to use K ranks, chosen by the inputs (:func:`run`):
   over the ranks and rank 0 gathers one Result per sample, in order;
 * partitioned (:mod:`.partition`): a single run; the program's chips (or groups of cores) are
   split over the ranks, each rank holds only the synapses onto its own neurons, and the
-  spikes that cross ranks are exchanged every step; rank 0 gets the merged Result.
+  spikes that cross ranks are exchanged once per window of the smallest delay of a synapse
+  between ranks (:func:`.local.exchange_window`); rank 0 gets the merged Result.
 
 Install with ``pip install 'neurocompile[mpi]'`` (mpi4py and MPICH from wheels). mpi4py is
 imported only when a run uses more than one rank (:mod:`.comm`). Every failure -- more ranks

@@ -4,13 +4,27 @@ neurons that reach them as host inputs ("ghosts").
 For every chip population ``X`` the rank holds the piece of ``X`` on its cores, under the name
 ``X`` (parameters, initial state, biases, routes and probes sliced to those neurons, in index
 order), and, when other ranks hold neurons of ``X``, a spike-source population
-``X@ghost`` of those neurons (no state; their spikes arrive from their owners every step and
-enter the kernel as host spikes). Every projection ``X -> Y`` keeps the synapses onto the
+``X@ghost`` of those neurons (no state; their spikes arrive from their owners and enter the
+kernel as host spikes). Every projection ``X -> Y`` keeps the synapses onto the
 rank's piece of ``Y``, split into ``X -> Y`` (from the rank's own piece of ``X``) and
 ``X@ghost -> Y`` (from the other ranks' neurons); a spike source's projections keep all their
 rows. Spike sources stay whole on every rank (their spikes are generated on each; rank 0 counts
 them). The kernel then updates only the rank's own neurons and delivers only into its own
-synapses: both the state and the synapses are split over the ranks.
+synapses: both the state and the synapses are split over the ranks. The kept synapses are
+packed into one buffer per field, which the layout takes as its joined arrays (no second copy).
+
+Exchange (:func:`run_local`): once per window of W steps, W the smallest delay of a synapse
+that crosses ranks (:func:`exchange_window`). Within a window each rank runs its steps alone,
+one kernel call each: a step's own spikes and the sources' are routed at once (``GATHER | SOMA
+| ROUTE``; the step's flags then name the spikes to send) but its per-core totals stay open in
+a scratch of its own; at the window's end the ranks exchange the window's spikes
+(one allgather of the message lengths and one allgatherv), and each rank delivers the other
+ranks' spikes of every step of the window as that past step (``ROUTE | LATE``: into the slots
+of ``step + delay``, all still ahead since ``delay >= W``, with the step's synaptic ops on its
+cores) and only then closes the step (``CLOSE``: busiest core, totals). Every per-step counter
+is thus the one exchanging every step gives, bit for bit. W = 1 (a delay of one step, or
+short-term plasticity on a synapse from another rank, whose efficacy relaxes every step before
+the step's spikes) exchanges every step, delivering in the step's own route.
 
 Not here (:func:`supported`): receptor elements, NMDA gates, plastic projections (the run
 falls back to the replicated-neuron partition of :mod:`.partition`).
@@ -87,34 +101,87 @@ def _routes(table, index: np.ndarray, zero: bool):
 
 def _rows(qp, rows: np.ndarray, keep: np.ndarray, post_position: np.ndarray, pre: str, name: str):
     """Projection ``qp`` cut to presynaptic ``rows`` (sorted), synapses where ``keep``, post
-    indices renumbered by ``post_position``; None when no synapse is left."""
+    indices renumbered by ``post_position``; None when no synapse is left.
+
+    The largest projections hold millions of synapses: per synapse this makes only boolean
+    masks and the kept synapses themselves (no int64 index or row-number arrays)."""
     indptr = np.asarray(qp.indptr, dtype=np.int64)
     counts = np.diff(indptr)
-    row_of = np.repeat(np.arange(counts.size), counts)
     in_rows = np.zeros(counts.size, dtype=bool)
     in_rows[rows] = True
-    take = keep & in_rows[row_of]
+    take = np.repeat(in_rows, counts)
+    take &= keep
     if not take.any():
         return None
-    where = np.flatnonzero(take)
+    kept_per_row = np.zeros(counts.size, dtype=np.int64)
+    filled = np.flatnonzero(counts)  # reduceat over the non-empty rows' starts sums each row
+    kept_per_row[filled] = np.add.reduceat(take, indptr[filled], dtype=np.int64)
     new_ptr = np.zeros(rows.size + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row_of[where], minlength=counts.size)[rows], out=new_ptr[1:])
+    np.cumsum(kept_per_row[rows], out=new_ptr[1:])
     post = np.asarray(qp.post_index)
     return dataclasses.replace(qp, name=name, pre=pre, indptr=new_ptr,
-                               post_index=post_position[post[where]].astype(post.dtype),
-                               weight_mant=np.asarray(qp.weight_mant)[where],
-                               delay_steps=np.asarray(qp.delay_steps)[where])
+                               post_index=post_position.astype(post.dtype)[post[take]],
+                               weight_mant=np.asarray(qp.weight_mant)[take],
+                               delay_steps=np.asarray(qp.delay_steps)[take])
+
+
+#: The synapse arrays :func:`_packed` joins (the emulator's layout reads them joined).
+SYNAPSE_FIELDS = ("post_index", "weight_mant", "delay_steps")
+
+
+def _packed(projections: list) -> tuple:
+    """``projections`` (a list, replaced in place) with their synapse arrays moved into one buffer per field, each
+    projection's arrays views of consecutive pieces of it, in order: the emulator's layout
+    then takes the buffers as its joined arrays (:func:`~neurocompile.emu.layout.adjacent`)
+    instead of copying every synapse a second time. The buffers are filled one projection at
+    a time and each projection's own array is dropped once copied, so the rank never holds a
+    field twice (the buffers' pages are only touched as they are written)."""
+    if len(projections) < 2:
+        return tuple(projections)
+    stops = np.cumsum([np.asarray(qp.post_index).size for qp in projections])
+    starts = stops - np.array([np.asarray(qp.post_index).size for qp in projections])
+    for field in SYNAPSE_FIELDS:
+        dtype = np.result_type(*[np.asarray(getattr(qp, field)).dtype for qp in projections])
+        buffer = np.empty(int(stops[-1]), dtype=dtype)
+        for k, (qp, start, stop) in enumerate(zip(projections, starts, stops)):
+            buffer[start:stop] = getattr(qp, field)
+            projections[k] = dataclasses.replace(qp, **{field: buffer[start:stop]})  # frees qp's array
+    return tuple(projections)
 
 
 def localize(skeleton, projections, partition, rank: int) -> LocalProgram:
     """Rank ``rank``'s :class:`LocalProgram` from ``skeleton`` (the whole program, or its
     populations, placement, routes and inputs without synapses) and ``projections`` (an
     iterable of the program's projections, consumed one at a time)."""
+    return localize_synapses(localize_neurons(skeleton, partition, rank), skeleton, projections)
+
+
+class LocalNeurons(NamedTuple):
+    """The neuron half of a :class:`LocalProgram` (:func:`localize_neurons`): ``own``, ``ghosts``
+    and ``probe_positions`` as there; ``position``: chip population -> each neuron's index in
+    the rank's piece (-1 elsewhere); the rank's populations ``pops``, ``core_of``, ``routes``,
+    ``probes`` and ``bias_updates``."""
+
+    own: dict
+    ghosts: dict
+    probe_positions: dict
+    position: dict
+    pops: dict
+    core_of: dict
+    routes: dict
+    probes: tuple
+    bias_updates: tuple
+
+
+def localize_neurons(skeleton, partition, rank: int) -> LocalNeurons:
+    """Rank ``rank``'s populations cut from ``skeleton``'s (module docstring): what
+    :func:`localize_synapses` needs besides the synapses, so that a caller may let go of the
+    whole program's per-neuron records (:func:`thinned`) before the synapses are read."""
     from ..place.placement import HOST
 
     q = skeleton.quantized
     placement = skeleton.placement
-    own, ghosts, position, ghost_position, pops, core_of, routes = {}, {}, {}, {}, {}, {}, {}
+    own, ghosts, position, pops, core_of, routes = {}, {}, {}, {}, {}, {}
     for name, pop in q.populations.items():
         core = np.asarray(placement.core_of[name], dtype=np.int64)
         if pop.is_source:
@@ -124,8 +191,6 @@ def localize(skeleton, projections, partition, rank: int) -> LocalProgram:
         own[name], ghosts[name] = np.flatnonzero(mine), np.flatnonzero(~mine)
         position[name] = np.full(pop.size, -1, dtype=np.int64)
         position[name][own[name]] = np.arange(own[name].size)
-        ghost_position[name] = np.full(pop.size, -1, dtype=np.int64)
-        ghost_position[name][ghosts[name]] = np.arange(ghosts[name].size)
         if own[name].size:
             pops[name] = slice_population(pop, own[name])
             core_of[name] = np.ascontiguousarray(np.asarray(placement.core_of[name])[own[name]])
@@ -135,21 +200,6 @@ def localize(skeleton, projections, partition, rank: int) -> LocalProgram:
             pops[name + GHOST] = ghost_population(pop, ghosts[name].size)
             core_of[name + GHOST] = np.full(ghosts[name].size, HOST, dtype=np.int32)
             routes[name + GHOST] = _routes(skeleton.routes[name], ghosts[name], zero=True)
-    kept = []
-    for qp in projections:
-        if qp.post not in own or not own[qp.post].size:
-            continue
-        post = np.asarray(qp.post_index)
-        keep = position[qp.post][post] >= 0
-        if qp.pre not in own:  # a spike source: every row
-            part = _rows(qp, np.arange(np.asarray(qp.indptr).size - 1), keep, position[qp.post], qp.pre, qp.name)
-            kept.extend([part] if part is not None else [])
-            continue
-        for rows, pre, name in ((own[qp.pre], qp.pre, qp.name), (ghosts[qp.pre], qp.pre + GHOST, qp.name + GHOST)):
-            if rows.size and pre in pops:
-                part = _rows(qp, rows, keep, position[qp.post], pre, name)
-                if part is not None:
-                    kept.append(part)
     probes, probe_positions = [], {}
     for name, indices, variable in skeleton.probes:
         indices = np.asarray(indices)
@@ -165,12 +215,50 @@ def localize(skeleton, projections, partition, rank: int) -> LocalProgram:
                                         bias_exp=_sliced(np.asarray(u.bias_exp), q.populations[u.population].size,
                                                          own[u.population]))
                     for u in q.bias_updates if u.population in pops)
-    local_q = dataclasses.replace(q, populations=pops, projections=tuple(kept), bias_updates=updates)
-    local_placement = dataclasses.replace(placement, core_of=core_of)
-    program = dataclasses.replace(skeleton, quantized=local_q, placement=local_placement, routes=routes,
-                                  probes=tuple(probes), weight_probes={})
-    del ghost_position
-    return LocalProgram(program, own, ghosts, probe_positions)
+    return LocalNeurons(own, ghosts, probe_positions, position, pops, core_of, routes, tuple(probes), updates)
+
+
+def localize_synapses(neurons: LocalNeurons, skeleton, projections) -> LocalProgram:
+    """The :class:`LocalProgram` of ``neurons`` (:func:`localize_neurons`) with the synapses of
+    ``projections`` onto them (consumed one at a time; module docstring). ``skeleton``: the
+    whole program or its skeleton, whole or :func:`thinned` (only its name, target, inputs and
+    options are read here)."""
+    own, ghosts, position, pops = neurons.own, neurons.ghosts, neurons.position, neurons.pops
+    kept = []
+    owned = {name: where >= 0 for name, where in position.items()}
+    for qp in projections:
+        if qp.post not in own or not own[qp.post].size:
+            continue
+        keep = owned[qp.post][np.asarray(qp.post_index)]
+        if qp.pre not in own:  # a spike source: every row
+            part = _rows(qp, np.arange(np.asarray(qp.indptr).size - 1), keep, position[qp.post], qp.pre, qp.name)
+            kept.extend([part] if part is not None else [])
+            continue
+        for rows, pre, name in ((own[qp.pre], qp.pre, qp.name), (ghosts[qp.pre], qp.pre + GHOST, qp.name + GHOST)):
+            if rows.size and pre in pops:
+                part = _rows(qp, rows, keep, position[qp.post], pre, name)
+                if part is not None:
+                    kept.append(part)
+    qp = keep = part = None  # the last projection read goes before the synapses are packed
+    local_q = dataclasses.replace(skeleton.quantized, populations=pops, projections=_packed(kept),
+                                  bias_updates=neurons.bias_updates)
+    local_placement = dataclasses.replace(skeleton.placement, core_of=neurons.core_of)
+    program = dataclasses.replace(skeleton, quantized=local_q, placement=local_placement, routes=neurons.routes,
+                                  probes=neurons.probes, weight_probes={})
+    return LocalProgram(program, own, ghosts, neurons.probe_positions)
+
+
+def thinned(skeleton):
+    """``skeleton`` with only what :func:`run_local` reads of the whole program once the rank's
+    part is cut (:func:`localize_neurons`): population names, sizes, models, receptors and
+    ``to_physical`` (the probed traces' units), the placement, probes, target and inputs. The
+    per-neuron parameters, initial state, bias and report records and the route tables go
+    (about 40 MiB for 200,000 neurons), which each rank holds for its own neurons."""
+    q = skeleton.quantized
+    pops = {name: pop if pop.is_source else dataclasses.replace(
+        pop, params=None, state={}, input_gain=None, bias_per_unit=None, bias_drive=None, report={}, issues=())
+        for name, pop in q.populations.items()}
+    return dataclasses.replace(skeleton, quantized=dataclasses.replace(q, populations=pops), routes={})
 
 
 def _whole_offsets(populations: dict) -> dict:
@@ -191,7 +279,7 @@ def _whole_offsets(populations: dict) -> dict:
 
 def run_local(ranks, local: LocalProgram, whole, partition, duration: float, inputs=None):
     """Run the rank's :class:`LocalProgram` for ``duration`` ms with the other ranks (one
-    exchange of the step's spike ids per step, as :func:`~.partition.run_partitioned`).
+    exchange of spike ids per window of :func:`exchange_window` steps: module docstring).
     ``whole``: the whole program or its skeleton (populations, placement, probes). Returns
     ``(Result, Exchange)`` on rank 0, the Result identical to the single-process run's, and
     ``(None, Exchange)`` elsewhere."""
@@ -199,7 +287,7 @@ def run_local(ranks, local: LocalProgram, whole, partition, duration: float, inp
 
     from ..chip.host import bias_value
     from ..emu import warmup
-    from ..emu.kernel import GATHER, ROUTE, SOMA
+    from ..emu.kernel import CLOSE, GATHER, LATE, ROUTE, SOMA
     from ..emu.layout import HOST, ChipLayout
     from ..emu.state import S_SPIKES, HostSpikes, RunState
     from ..ir.run_inputs import prepare_inputs
@@ -252,37 +340,97 @@ def run_local(ranks, local: LocalProgram, whole, partition, duration: float, inp
     streams = {name: (run_inputs.spikes[name][0:1] if name in run_inputs.spikes else
                       program.sources[name].iter_spikes(pops[name].size, n_steps, qnet.dt, qnet.seed, name))
                for name in sources}
+    window = exchange_window(ranks, qnet, n_steps)
     warmup.finish()
     traces = state.trace_block(n_steps)
     flags = state.fired.flags
     foreign = np.zeros(n_steps, dtype=np.int64)
-    sent = received = 0
+    sent = received = exchanges = 0
     exchange_s = compute_s = 0.0
     no_host = HostSpikes(np.zeros(2, dtype=np.int64), np.zeros(0, dtype=np.int64))
     call = one_step_kernel(layout, state)
-    for step, row, host in each_step(layout, state, qnet.bias_updates, streams, n_steps):
+    counters = state.counters
+    # Each step of a window routes into its own per-core scratch until the window's CLOSE.
+    scratch = [counters._replace(step_synops=np.zeros_like(counters.step_synops),
+                                 step_active=np.zeros_like(counters.step_active)) for _ in range(window - 1)]
+    scratch.append(counters)
+    pending = []  # the window's steps so far: (step, this rank's spikes to send, the sources' spikes)
+
+    def route(step, sections, ids):
         state.recording = state.recording._replace(traces=traces[step:])
-        started = time.perf_counter()
-        call(step, GATHER | SOMA, no_host)
-        spiked = global_of_local[np.flatnonzero(flags[:n_chip] & exported)]
-        middle = time.perf_counter()
-        everyone, counts = ranks.allgather_array(spiked, f"exchanging the spikes of step {step}")
-        ended = time.perf_counter()
-        mine_at = int(counts[:rank].sum())
-        remote = np.concatenate([everyone[:mine_at], everyone[mine_at + spiked.size:]])
-        source_ids = host.ids[host.ptr[row]:host.ptr[row + 1]]
-        ids = np.concatenate([source_ids, ghost_of_global[remote]])
-        step_host = HostSpikes(np.array([0, ids.size], dtype=np.int64), ids)
-        foreign[step] = remote.size + (source_ids.size if rank != 0 else 0)
-        while call(step, ROUTE, step_host) == step:  # the spike record is full
+        host_spikes = HostSpikes(np.array([0, ids.size], dtype=np.int64), ids)
+        while call(step, sections, host_spikes, scratch[step % window]) == step:  # the spike record is full
             state.grow_record()
+
+    for step, row, host in each_step(layout, state, qnet.bias_updates, streams, n_steps):
+        started = time.perf_counter()
+        source_ids = host.ids[host.ptr[row]:host.ptr[row + 1]]
+        foreign[step] = source_ids.size if rank != 0 else 0
+        if window > 1:  # the step with its own and the sources' spikes now (the flags stay); the
+            route(step, GATHER | SOMA | ROUTE, source_ids)  # other ranks' at the window's end
+            source_ids = source_ids[:0]
+        else:
+            call(step, GATHER | SOMA, no_host)
+        spiked = global_of_local[np.flatnonzero(flags[:n_chip] & exported)]
+        sent += spiked.size
+        pending.append((step, spiked, source_ids))
+        if len(pending) < window and step < n_steps - 1:
+            compute_s += time.perf_counter() - started
+            continue
+        middle = time.perf_counter()
+        remote = swap(ranks, [spikes for _, spikes, _ in pending], f"exchanging the spikes of steps "
+                      f"{pending[0][0]}..{step}")
+        ended = time.perf_counter()
+        exchanges += 1
+        for (at, _, sources), arrived in zip(pending, remote):
+            foreign[at] += arrived.size
+            received += arrived.size
+            ids = np.concatenate([sources, ghost_of_global[arrived]])
+            route(at, (ROUTE | CLOSE) if window == 1 else (ROUTE | LATE | CLOSE), ids)
+        pending = []
         compute_s += (middle - started) + (time.perf_counter() - ended)
         exchange_s += ended - middle
-        sent += spiked.size
-        received += remote.size
     state.counters.per_step[S_SPIKES, :, 0] -= foreign
-    exchange = Exchange(n_steps, sent, received, exchange_s, compute_s)
+    exchange = Exchange(n_steps, sent, received, exchange_s, compute_s, exchanges, window)
     return _merge_local(ranks, local, whole, layout, state, recorder, traces, n_steps), exchange
+
+
+def exchange_window(ranks, qnet, n_steps: int) -> int:
+    """Steps per spike exchange: the smallest delay of any synapse from another rank's neuron
+    onto one of any rank's (at most ``n_steps``; ``n_steps`` when none crosses ranks). A spike
+    of step ``t`` from another rank then arrives at ``t + delay`` at the earliest, after the
+    window's last step, so the ranks exchange a window's spikes once, at its end, and each
+    delivers them afterwards into the slots they would have reached (``ROUTE | LATE`` of the
+    past step, whose per-core totals are closed only then): every value is as if exchanged
+    every step. One step when a projection from another rank's neurons has short-term
+    plasticity: its efficacies relax every step before the step's spikes, so a spike must be
+    delivered in its own step."""
+    shortest = n_steps
+    for qp in qnet.projections:
+        if qp.pre.endswith(GHOST) and np.asarray(qp.post_index).size:
+            shortest = 1 if qp.stp is not None else min(shortest, int(np.asarray(qp.delay_steps).min()))
+    everyone, _ = ranks.allgather_array(np.array([max(shortest, 1)], dtype=np.int64),
+                                        "agreeing on the spike exchange's window")
+    return int(everyone.min())
+
+
+def swap(ranks, spikes: list, what: str) -> list:
+    """Every step's spikes of the other ranks, for the steps of ``spikes`` (this rank's ids of
+    each step): one exchange (:meth:`~.comm.Ranks.allgather_array`) of a message per rank that
+    holds the number of ids of each step, then the ids."""
+    k = len(spikes)
+    message = np.concatenate([np.array([s.size for s in spikes], dtype=np.int64), *spikes]).astype(np.int64)
+    everyone, counts = ranks.allgather_array(message, what)
+    arrived = [[] for _ in range(k)]
+    at = 0
+    for r, count in enumerate(counts):
+        block, at = everyone[at:at + count], at + int(count)
+        if r == ranks.rank:
+            continue
+        bounds = np.concatenate([[k], k + np.cumsum(block[:k])])
+        for i in range(k):
+            arrived[i].append(block[bounds[i]:bounds[i + 1]])
+    return [np.concatenate(a) if a else np.zeros(0, dtype=np.int64) for a in arrived]
 
 
 def _exported(ranks, local: LocalProgram, qnet, layout, global_of_local: np.ndarray, whole_offset: dict) -> np.ndarray:

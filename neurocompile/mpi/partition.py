@@ -16,21 +16,21 @@ too (their inputs are empty) but never observed: their spike flags are replaced 
 owners' every step. :func:`load_part` reads a ``.ncp`` one projection at a time and keeps only
 the rank's part of it, so a rank never holds the whole program's synapses.
 
-A step (:func:`run_partitioned`; :func:`.local.run_local` alike): the compiled kernel runs the step's ``GATHER`` and ``SOMA``
-sections; the ranks exchange the ids of the neurons that spiked on them (one ``allgatherv`` of
-int64 ids per step: the window is one step, see below); each rank writes the other ranks'
-spikes into its flags and runs the step's ``ROUTE`` section, delivering every spike of the
-step into its own synapses. Route counters (messages, hops, latency) of a spike count on its
+A step of the replicated mode (:func:`run_partitioned`): the compiled kernel runs the step's
+``GATHER`` and ``SOMA`` sections; the ranks exchange the ids of the neurons that spiked on them
+(one ``allgatherv`` of int64 ids per step); each rank writes the other ranks' spikes into its
+flags and runs the step's ``ROUTE`` and ``CLOSE`` sections, delivering every spike of the step
+into its own synapses. Route counters (messages, hops, latency) of a spike count on its
 owner's rank only, each rank's busiest core time covers its own cores, and rank 0 merges the
 per-step counters (sums; maxima for the busiest core and the longest route), the spike counts,
 the probed spikes and traces (from the owning rank) and computes energy and latency from the
 merged counters as a single process does. The integer sums into a dendrite do not depend on
 the order of delivery, so every value is bit-identical to the single-process run.
 
-Window: the exchange happens every step. Because a remote spike of step ``t`` must be
-delivered (and its synaptic operations counted) in step ``t``, exchanging once per window of
-the smallest inter-rank delay would need the kernel to deliver a past step's spikes; that is
-not done here (see the README's scale-out section for the cost model).
+Window: the default mode (:mod:`.local`) exchanges once per window of the smallest delay of a
+synapse between ranks (:func:`.local.exchange_window`); the replicated mode here exchanges
+every step, because it hands the other ranks' spikes to the kernel as the step's flags, which
+only the step being run scans.
 
 Not supported partitioned (a named error): plastic projections, NMDA gates, batches (batches
 run data-parallel instead: :mod:`.batch`), strict runs and the step-by-step engine.
@@ -204,6 +204,8 @@ def load_part(path, ranks: int, rank: int, by_neurons: bool = True):
         local = _local_posts(skeleton.placement, partition, rank)
         pops = skeleton.quantized.populations
 
+        split = by_neurons and local_mod.supported(pops)
+
         def projections():  # one projection in memory at a time
             for k, item in enumerate(items):
                 try:
@@ -212,10 +214,15 @@ def load_part(path, ranks: int, rank: int, by_neurons: bool = True):
                     raise ProgramFileError(f"'{path}': projection {k} is malformed ({type(exc).__name__}: "
                                            f"{exc})") from None
                 _projection(Checker(path), target, k, qp, pops)
-                yield restrict_projection(qp, local[qp.post])
+                # split by neurons, localize keeps the synapses onto the rank's neurons itself
+                yield qp if split else restrict_projection(qp, local[qp.post])
 
-        if by_neurons and local_mod.supported(pops):
-            return local_mod.localize(skeleton, projections(), partition, rank), partition, skeleton
+        if split:  # the rank's neurons, then only what merging needs of the whole, then synapses
+            neurons = local_mod.localize_neurons(skeleton, partition, rank)
+            skeleton = local_mod.thinned(skeleton)
+            pops = skeleton.quantized.populations
+            del kwargs
+            return local_mod.localize_synapses(neurons, skeleton, projections()), partition, skeleton
         restricted = tuple(projections())
     program = dataclasses.replace(skeleton, quantized=dataclasses.replace(skeleton.quantized,
                                                                           projections=restricted))
@@ -260,7 +267,7 @@ def run_partitioned(ranks, program, partition: Partition, duration: float, input
     identical to the single-process run) and ``(None, Exchange)`` elsewhere."""
     from ..chip.host import bias_value
     from ..emu import warmup
-    from ..emu.kernel import GATHER, ROUTE, SOMA
+    from ..emu.kernel import CLOSE, GATHER, ROUTE, SOMA
     from ..emu.layout import HOST, ChipLayout
     from ..emu.run import _keep_traces, _results
     from ..emu.state import S_SPIKES, HostSpikes, RunState
@@ -324,7 +331,7 @@ def run_partitioned(ranks, program, partition: Partition, duration: float, input
         chip_flags[everyone] |= _FLAG_SPIKED  # own flags keep their other bits (input, saturation)
         host_here = int(host.ptr[row + 1] - host.ptr[row])
         foreign[step] = everyone.size - spiked.size + (host_here if rank != 0 else 0)
-        while call(step, ROUTE, HostSpikes(host.ptr[row:], host.ids)) == step:  # the spike record is full
+        while call(step, ROUTE | CLOSE, HostSpikes(host.ptr[row:], host.ids)) == step:  # the spike record is full
             state.grow_record()
         compute_s += (middle - started) + (time.perf_counter() - ended)
         exchange_s += ended - middle
@@ -332,7 +339,7 @@ def run_partitioned(ranks, program, partition: Partition, duration: float, input
         received += everyone.size - spiked.size
     counters = state.counters
     counters.per_step[S_SPIKES, :, 0] -= foreign
-    exchange = Exchange(n_steps, sent, received, exchange_s, compute_s)
+    exchange = Exchange(n_steps, sent, received, exchange_s, compute_s, n_steps, 1)
     return _merge(ranks, layout, state, recorder, traces, mine, n_steps, _keep_traces, _results), exchange
 
 

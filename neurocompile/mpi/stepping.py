@@ -14,27 +14,34 @@ from ..emu.run import BLOCK_STEPS, _host_block
 
 class Exchange(NamedTuple):
     """What a partitioned run measured of its spike exchange (this rank): the steps, the ids
-    it sent and received in total, the seconds spent in the exchange and in the kernel."""
+    it sent and received in total, the seconds spent in the exchange and in the kernel, the
+    number of exchanges (each an allgather of the message lengths and an allgatherv of the
+    messages) and the window: the steps whose spikes one exchange carries (the last window
+    may be shorter: ``exchanges == ceil(steps / window)``)."""
 
     steps: int
     sent: int
     received: int
     exchange_s: float
     compute_s: float
+    exchanges: int
+    window: int
 
 
 def one_step_kernel(layout, state):
-    """``call(step, sections, host)``: the compiled kernel over step ``step`` alone, running only
-    ``sections`` (e.g. ``GATHER | SOMA`` before the exchange, ``ROUTE`` after it) with the host
-    spikes ``host``; returns what the kernel returns (the step it stopped at: ``step`` again
-    when the spike record is full and must grow)."""
+    """``call(step, sections, host, counters=None)``: the compiled kernel over step ``step``
+    alone, running only ``sections`` (e.g. ``GATHER | SOMA`` before the exchange, ``ROUTE |
+    CLOSE`` after it) with the host spikes ``host`` and the run's counters (or ``counters``:
+    the same arrays but another per-core scratch, for a step closed later); returns what the
+    kernel returns (the step it stopped at: ``step`` again when the spike record is full and
+    must grow)."""
     kernel = kernel_for(layout)
 
-    def call(step, sections, host):
+    def call(step, sections, host, counters=None):
         return kernel(step, step + 1, sections, state.dimensions, layout.registers, layout.lif, layout.adex,
                       state.synapses, layout.fabric, state.lif, state.adex, state.dendrites, host, state.fired,
-                      state.recording, state.counters, state.elements, state.short_term, state.gates,
-                      state.learning)
+                      state.recording, state.counters if counters is None else counters, state.elements,
+                      state.short_term, state.gates, state.learning)
     return call
 
 

@@ -1,15 +1,35 @@
 """Partitioning and placement of neurons onto the cores of the chip's mesh."""
+from __future__ import annotations
+
+import importlib
 import warnings
 
 from .budget import DEFAULT_PLACE_BUDGET_S, check_budget
-from .lower_bound import traffic_lower_bound
-from .metrics import LinkLoads, PlacementMetrics, placement_metrics
-from .placement import HOST, Placement
-from .repair import repair
-from .routing import RouteTable, route_tables
-from .sequential import place_sequential
-from .spectral import place_spectral
-from .usage import CoreUsage, core_usage
+
+#: Public name -> (submodule, attribute), imported on first use (PEP 562): reading or running a
+#: compiled program needs only the placement records (:mod:`.placement`, :mod:`.routing`,
+#: :mod:`.usage`), not the placers, their numba functions and scipy's graph code.
+_EXPORTS = {
+    "traffic_lower_bound": (".lower_bound", "traffic_lower_bound"), "LinkLoads": (".metrics", "LinkLoads"),
+    "PlacementMetrics": (".metrics", "PlacementMetrics"), "placement_metrics": (".metrics", "placement_metrics"),
+    "HOST": (".placement", "HOST"), "Placement": (".placement", "Placement"), "repair": (".repair", "repair"),
+    "RouteTable": (".routing", "RouteTable"), "route_tables": (".routing", "route_tables"),
+    "place_sequential": (".sequential", "place_sequential"), "place_spectral": (".spectral", "place_spectral"),
+    "CoreUsage": (".usage", "CoreUsage"), "core_usage": (".usage", "core_usage"),
+}
+
+
+def __getattr__(name: str):
+    if name == "PLACERS":
+        value = _placers()
+    else:
+        try:
+            module, attribute = _EXPORTS[name]
+        except KeyError:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+        value = getattr(importlib.import_module(module, __name__), attribute)
+    globals()[name] = value  # later lookups skip this function
+    return value
 
 #: Old placer name -> its current name; the old names still work, with a DeprecationWarning.
 RENAMED_PLACERS = {"ours": "spectral"}
@@ -22,13 +42,22 @@ def _renamed_placer_warning(old: str) -> None:
 
 def place_ours(network, target, rates=None, budget_s: float = DEFAULT_PLACE_BUDGET_S) -> Placement:
     """Deprecated alias of :func:`place_spectral` (the placer's old name, ``ours``)."""
+    from .spectral import place_spectral
+
     _renamed_placer_warning("ours")
     return place_spectral(network, target, rates=rates, budget_s=budget_s)
 
 
-# name -> function(network, target, rates=None, budget_s=...) -> Placement. The deprecated
-# names are listed too, so that lookups and the command line's choices keep accepting them.
-PLACERS = {"sequential": place_sequential, "spectral": place_spectral, "ours": place_ours}
+def _placers() -> dict:
+    """``PLACERS``: name -> function(network, target, rates=None, budget_s=...) -> Placement.
+    The deprecated names are listed too, so that lookups and the command line's choices keep
+    accepting them."""
+    from .sequential import place_sequential
+    from .spectral import place_spectral
+
+    return {"sequential": place_sequential, "spectral": place_spectral, "ours": place_ours}
+
+
 DEFAULT_PLACER = "spectral"
 
 
@@ -44,13 +73,14 @@ def place(network, target, method: str = DEFAULT_PLACER, rates=None,
     """
     from ..errors import invalid
 
-    if method not in PLACERS:
-        raise invalid("place", "method", method, f"must be one of {', '.join(sorted(PLACERS))}")
+    placers = _placers()
+    if method not in placers:
+        raise invalid("place", "method", method, f"must be one of {', '.join(sorted(placers))}")
     check_budget("place", "budget_s", budget_s)
     if method in RENAMED_PLACERS:
         _renamed_placer_warning(method)
         method = RENAMED_PLACERS[method]
-    return PLACERS[method](network, target, rates=rates, budget_s=budget_s)
+    return placers[method](network, target, rates=rates, budget_s=budget_s)
 
 
 __all__ = ["DEFAULT_PLACER", "HOST", "LinkLoads", "PLACERS", "RENAMED_PLACERS", "CoreUsage", "Placement",

@@ -11,19 +11,22 @@ linear in the number of synapses, which matters for networks with 10^8 synapses.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from .placement import HOST
 
 
 def structure(matrix: sp.csr_matrix) -> sp.csr_matrix:
     """The sparsity pattern of ``matrix`` with float32 ones (explicit zeros count as synapses)."""
+    import scipy.sparse as sp
+
     return sp.csr_matrix((np.ones(matrix.indices.size, dtype=np.float32), matrix.indices, matrix.indptr),
                          shape=matrix.shape)
 
 
 def core_onehot(cores: np.ndarray, n_cores: int) -> sp.csr_matrix:
     """Neuron x core matrix with a one at every neuron's core (rows of host neurons are empty)."""
+    import scipy.sparse as sp
+
     cores = np.asarray(cores, dtype=np.int64)
     on_chip = cores >= 0
     indptr = np.zeros(cores.size + 1, dtype=np.int64)
@@ -46,6 +49,8 @@ def destination_matrices(network, core_of: dict, n_cores: int) -> dict[str, sp.c
     Indices are sorted within each row. Populations without outgoing projections get an
     empty matrix.
     """
+    import scipy.sparse as sp
+
     outgoing = outgoing_projections(network)
     out = {}
     for pop in network.populations.values():

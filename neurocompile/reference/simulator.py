@@ -13,7 +13,6 @@ This is the ground truth every chip result is compared with. Order within step `
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from .. import progress
 from ..errors import NetworkError, invalid
@@ -205,6 +204,8 @@ def _simulate_one(network, n_steps: int, run_inputs: RunInputs, task=None) -> Re
             np.maximum(high, value, out=high)
         if task is not None:
             task.advance()
+
+    import scipy.sparse as sp
 
     learned = {proj.name: sp.csr_matrix((synapses.weight, proj.weights.indices, proj.weights.indptr),
                                         shape=proj.weights.shape) for proj, synapses in plastic}

@@ -4,10 +4,12 @@ not a test module: each rank runs it). Rank 0 writes what it got with
 
 Jobs:
   api PROGRAM.ncp MS OUT.npz [INPUTS.npz]: every rank loads the program whole and calls
-      neurocompile.mpi.run(program, ...) (in-memory partition or batch);
+      neurocompile.mpi.run(program, ...) (in-memory partition or batch); each rank of a
+      partitioned run writes its Exchange record to OUT.npz.rank<r>.json;
   api-replicated ...: the same with by_neurons=False (every rank updates every neuron);
   die PROGRAM.ncp MS: rank 1 exits at once; the others must stop with a named error.
 """
+import json
 import os
 import sys
 
@@ -33,6 +35,9 @@ def main(argv):
             done = mpi.run(nc.load(path), ms, inputs=inputs, by_neurons=job == "api")
             if done.rank == 0:
                 save_results(done.result, argv[3])
+            if done.exchange is not None:
+                with open(f"{argv[3]}.rank{done.rank}.json", "w") as fh:
+                    json.dump(done.exchange._asdict(), fh)
         else:
             mpi.run(path, ms)
     except DistributedError as exc:
