@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +20,9 @@ from .distributions import derived_rng, materialize
 from .inputs import PoissonSource, SpikeTrains, StepCurrent, _to_steps
 from .population import Population, PopulationView, check_size
 from .projection import Projection, build_synapses
+
+if TYPE_CHECKING:  # annotations only: networkx loads when graph() is called
+    import networkx as nx
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 

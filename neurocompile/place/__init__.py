@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import importlib
 import warnings
+from typing import TYPE_CHECKING
 
 from .budget import DEFAULT_PLACE_BUDGET_S, check_budget
+
+if TYPE_CHECKING:  # annotations only: the placers load on first use
+    from .placement import Placement
 
 #: Public name -> (submodule, attribute), imported on first use (PEP 562): reading or running a
 #: compiled program needs only the placement records (:mod:`.placement`, :mod:`.routing`,

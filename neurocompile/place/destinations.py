@@ -10,9 +10,14 @@ linear in the number of synapses, which matters for networks with 10^8 synapses.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .placement import HOST
+
+if TYPE_CHECKING:  # annotations only: scipy loads when a function needs it
+    import scipy.sparse as sp
 
 
 def structure(matrix: sp.csr_matrix) -> sp.csr_matrix:
