@@ -2,11 +2,12 @@
 
 Usage::
 
-    python bench/threads.py [--repeats 3] [--quick] [--only cuba|ring|lif]
+    python bench/threads.py [--repeats 3] [--quick] [--ring N ...] [--only cuba|ring|lif]
 
 Rows: CUBA 4k (the network of bench/performance.py) for 1 s (10,000 steps), and the
 1M-neuron / 100M-synapse ring of bench/large_network.py at dt 0.1 ms (1000 steps) and at dt
-1 ms (200 steps); ``--quick`` uses a 200k-neuron ring. Each program is compiled and loaded once;
+1 ms (200 steps); ``--quick`` uses a 200k-neuron ring, ``--ring N`` (repeatable) rings of N
+neurons (the break-even size of :data:`neurocompile.emu.threads.THREADED_MIN_ELEMENTS`). Each program is compiled and loaded once;
 its runs with ``threads=1`` and ``threads=2`` alternate, best of ``--repeats`` each (the
 machine's load varies; interleaving keeps the ratio fair), and their results are checked equal
 (spike counts, per-step counters). The LIF pass on 1M neurons is timed alone the same way
@@ -88,6 +89,7 @@ def lif_pass_rates(n: int, repeats: int) -> tuple[float, float, float]:
     blocks = np.arange(0, n + LIF_BLOCK, LIF_BLOCK).clip(max=n)
     blocks = np.unique(blocks)
     bound_set, counts = np.zeros(blocks.size - 1, np.int64), np.zeros((blocks.size - 1, 4), np.int64)
+    partial = np.zeros((1, n), np.int32)  # the second thread's partial ring, merged as in a run
 
     def one():
         lif_pass(slot, u, v, refractory, bias, flags, sets, blocks, bound_set, 1, p.decay_bits,
@@ -95,7 +97,7 @@ def lif_pass_rates(n: int, repeats: int) -> tuple[float, float, float]:
 
     def two():
         lif_pass_threaded(slot, u, v, refractory, bias, flags, sets, blocks, bound_set, 1, p.decay_bits,
-                          p.alignment_shift_bits, p.state_half, p.saturation_limit, low, high, counts)
+                          p.alignment_shift_bits, p.state_half, p.saturation_limit, low, high, counts, partial, 0)
 
     previous = numba.get_num_threads()
     numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
@@ -114,6 +116,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="a 200k-neuron ring instead of 1M")
+    parser.add_argument("--ring", type=int, action="append", default=[], metavar="N", help="ring sizes (neurons)")
     parser.add_argument("--only", action="append", choices=["cuba", "ring", "lif"], default=[])
     args = parser.parse_args(argv)
     only = set(args.only) or {"cuba", "ring", "lif"}
@@ -129,24 +132,35 @@ def main(argv=None) -> None:
     def row(what, t1, t2, events=None):
         rate = "" if events is None else f"{events / t2 / 1e6:,.0f} M events/s on 2 threads"
         rows.append((what, f"{t1:.3f}", f"{t2:.3f}", f"{t1 / t2:.2f}x", rate))
+        print("  ".join(rows[-1]), flush=True)  # as it comes (the table follows)
 
     if "cuba" in only:
         program = nc.compile(cuba(), "lava", placer="sequential")
         row("CUBA 4k, 1 s (10,000 steps)", *interleaved(program, 1000.0, args.repeats))
         del program
+    coarse = None  # the 1M ring at dt 1 ms: (t1, t2, events, steps)
     if "ring" in only:
         large = _bench_module("large_network")
-        n = 200_000 if args.quick else 1_000_000
-        for dt, duration in ((0.1, 100.0), (1.0, 200.0)):
+        sizes = args.ring or [200_000 if args.quick else 1_000_000]
+        for n, (dt, duration) in ((n, run) for n in sizes for run in ((0.1, 100.0), (1.0, 200.0))):
             program = nc.compile(large.ring_network(n, dt=dt), large.board_target(16), placer="sequential")
-            row(f"ring {n:,} / {n * 100:,} synapses, dt {dt:g} ms, {int(round(duration / dt))} steps",
-                *interleaved(program, duration, args.repeats))
+            t1, t2, events = interleaved(program, duration, args.repeats)
+            row(f"ring {n:,} / {n * 100:,} synapses, dt {dt:g} ms, {int(round(duration / dt))} steps", t1, t2, events)
+            if n == 1_000_000 and dt == 1.0:
+                coarse = (t1, t2, events, int(round(duration / dt)))
             del program
     if "lif" in only:
         one, two, limit = lif_pass_rates(1_000_000, args.repeats)
         rows.append(("LIF pass alone, 1M neurons: M updates/s", f"{one / 1e6:,.0f}", f"{two / 1e6:,.0f}",
                      f"{two / one:.2f}x", f"1-core limit (bench/limits.py) {limit / 1e6:,.0f}: "
                      f"{one / limit:.0%} / {two / limit:.0%}"))
+        if coarse is not None:  # as bench/performance.py: the dt 1 ms run's time without its LIF passes
+            t1, t2, events, steps = coarse
+            scatter = _bench_module("limits").scatter_limit(1_000_000)
+            d1, d2 = (events / max(t - steps * 1_000_000 / rate, 1e-9) for t, rate in ((t1, one), (t2, two)))
+            rows.append(("Delivery, 1M ring at dt 1 ms: M events/s (run minus LIF passes)", f"{d1 / 1e6:,.0f}",
+                         f"{d2 / 1e6:,.0f}", f"{d2 / d1:.2f}x", f"1-core random scatter-add limit "
+                         f"{scatter / 1e6:,.0f}: {d1 / scatter:.0%} / {d2 / scatter:.0%}"))
     print(f"threading layer: {numba.threading_layer()}; load after: {os.getloadavg()[0]:.2f} (1 min)")
     header = ("run", "1 thread s", "2 threads s", "speed-up", "")
     widths = [max(len(r[k]) for r in rows + [header]) for k in range(5)]

@@ -67,7 +67,7 @@ def emulate(program, duration: float, strict: bool = False, *, inputs=None, engi
     do not depend on the split. A run of one chunk (a single sample, a small batch) instead
     shares each step's LIF pass and spike delivery among ``threads`` threads (:mod:`.threaded`),
     by default only from :data:`~.threads.THREADED_MIN_ELEMENTS` neurons x samples on (below,
-    the threads cost more than they save). Spikes, traces and counters are identical whatever
+    the threads cost more than they save) and on the idle cores (:func:`~.threads.idle_cores`). Spikes, traces and counters are identical whatever
     the thread count. Raises :class:`~neurocompile.errors.NetworkError` for a ``threads`` that
     is not a whole number >= 1.
     """

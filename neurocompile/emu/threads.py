@@ -7,12 +7,15 @@ LIF pass and spike delivery among numba's threads (:mod:`.threaded`). Results ar
 whatever the thread count.
 
 ``threads=None`` takes ``$NEUROCOMPILE_THREADS`` if set, else the machine's cores; in that
-default case a single chunk runs on one thread below :data:`THREADED_MIN_ELEMENTS` neurons x
-samples, where starting the threads twice a step costs more than the shared work saves
-(measured with bench/threads.py on a 2-core machine: CUBA's 4,000 neurons ran 1.5x slower on 2
-threads, the 1M-neuron ring about 1.4x faster). An explicit thread count is used as given, on
-any network (at most numba's thread pool size, ``NUMBA_NUM_THREADS``, the machine's cores by
-default).
+default case a single chunk is stepped by one thread below :data:`THREADED_MIN_ELEMENTS`
+neurons x samples, where starting the threads twice a step costs more than the shared work
+saves, and by the cores other jobs leave idle (:func:`idle_cores`) above it: a thread that
+shares its core with another job holds up the other at every step. An explicit thread count
+is used as given, on any network (at most numba's thread pool size, ``NUMBA_NUM_THREADS``, the
+machine's cores by default). Measured with bench/threads.py on a 2-core machine whose cores
+another job kept busy (README, "One run on both cores"): CUBA's 4,000 neurons ran 19x slower
+on 2 threads (0.069 s -> 1.28 s for 10,000 steps), the 1M-neuron ring between 1.2x slower
+(dt 0.1 ms) and 1.2x faster (dt 1 ms).
 """
 from __future__ import annotations
 
@@ -59,12 +62,23 @@ def requested_threads(threads, owner: str = "emulator run") -> int | None:
     return check_threads(value, f"{owner} (environment)", THREADS_VARIABLE)
 
 
+def idle_cores() -> int:
+    """The machine's cores minus those other jobs keep busy: the cores less the 1-minute load
+    average beyond this process's own thread (rounded), at least 1."""
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # not available on this system
+        return cores
+    return max(1, min(cores, round(cores - max(0.0, load - 1.0))))
+
+
 def step_threads(requested: int | None, elements: int) -> int:
     """Threads that step a single chunk of ``elements`` neurons x samples: the requested count,
-    or by default the machine's cores from :data:`THREADED_MIN_ELEMENTS` on (else 1); at most
-    numba's thread pool size."""
+    or by default the idle cores (:func:`idle_cores`) from :data:`THREADED_MIN_ELEMENTS` on
+    (else 1); at most numba's thread pool size."""
     if requested is None:
-        requested = (os.cpu_count() or 1) if elements >= THREADED_MIN_ELEMENTS else 1
+        requested = idle_cores() if elements >= THREADED_MIN_ELEMENTS else 1
     if requested <= 1:
         return 1
     import numba
@@ -82,10 +96,10 @@ def choose_threading_layer() -> None:
     numba started its threads already (its layer is then fixed for the process).
 
     Why: numba would take OpenMP where libgomp is installed, whose threads spin while they wait;
-    on a machine whose cores other jobs share, that made a 2-thread run of the 1M-neuron ring
-    2.7x slower than one thread, where the workqueue's sleeping threads made it 1.2x slower
-    (OpenMP with passive waiting alike; bench/threads.py, both cores busy with another job).
-    The workqueue needs no extra library."""
+    on a machine whose cores another job kept busy, that made a 2-thread run of the 1M-neuron
+    ring at dt 0.1 ms 2.7x slower than one thread, where the workqueue's sleeping threads made
+    it 1.2x slower (OpenMP with ``OMP_WAIT_POLICY=passive`` 1.3x; bench/threads.py). The
+    workqueue needs no extra library."""
     import numba
     from numba.np.ufunc import parallel
 

@@ -72,7 +72,8 @@ class Program:
         the machine's cores). A large batch runs its chunks of samples in parallel; a single
         run (or a small batch) shares each step's neuron update and spike delivery among the
         threads, by default only on networks of 100,000 neurons x samples or more (smaller
-        ones run faster on one thread). Results are identical whatever the thread count.
+        ones run faster on one thread) and on the cores other jobs leave idle. Results are
+        identical whatever the thread count.
         Raises :class:`~neurocompile.errors.NetworkError` unless it is a whole number >= 1.
 
         Raises :class:`~neurocompile.errors.MemoryBudgetError` before anything is allocated
