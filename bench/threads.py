@@ -2,18 +2,20 @@
 
 Usage::
 
-    python bench/threads.py [--repeats 3] [--quick] [--ring N ...] [--only cuba|ring|lif]
+    python bench/threads.py [--repeats 3] [--quick] [--ring N ...] [--only cuba|ring|lif|launch]
 
 Rows: CUBA 4k (the network of bench/performance.py) for 1 s (10,000 steps), and the
 1M-neuron / 100M-synapse ring of bench/large_network.py at dt 0.1 ms (1000 steps) and at dt
 1 ms (200 steps); ``--quick`` uses a 200k-neuron ring, ``--ring N`` (repeatable) rings of N
-neurons (the break-even size of :data:`neurocompile.emu.threads.THREADED_MIN_ELEMENTS`). Each program is compiled and loaded once;
-its runs with ``threads=1`` and ``threads=2`` alternate, best of ``--repeats`` each (the
+neurons (the break-even size of :data:`neurocompile.emu.threads.THREADED_MIN_ELEMENTS`). Each
+program is compiled and loaded once; its runs with ``threads=1`` and ``threads=2`` alternate, best of ``--repeats`` each (the
 machine's load varies; interleaving keeps the ratio fair), and their results are checked equal
 (spike counts, per-step counters). The LIF pass on 1M neurons is timed alone the same way
 (:func:`~neurocompile.emu.kernel.lif_pass` against
 :func:`~neurocompile.emu.threaded.lif_pass_threaded`), against the plain vectorised update
-of bench/limits.py on one core. The load (``os.getloadavg``) is printed before and after.
+of bench/limits.py on one core, and the cost of one launch of numba's thread pool (an empty
+parallel loop over 2 items, launched 10,000 times from compiled code; a threaded step launches
+twice). The load (``os.getloadavg``) is printed before and after.
 """
 from __future__ import annotations
 
@@ -112,14 +114,44 @@ def lif_pass_rates(n: int, repeats: int) -> tuple[float, float, float]:
     return best[0], best[1], best[2]
 
 
+def launch_us(repeats: int) -> float:
+    """Best microseconds per launch of an empty 2-item parallel loop on 2 threads."""
+    import numba
+    from numba import njit, prange
+
+    @njit(parallel=True, nogil=True)
+    def tiny(a):
+        for k in prange(2):
+            a[k] += 1
+
+    @njit(nogil=True)
+    def launches(a, n):
+        for _ in range(n):
+            tiny(a)
+
+    a = np.zeros(2)
+    previous = numba.get_num_threads()
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+    try:
+        launches(a, 10)
+        best = float("inf")
+        for _ in range(repeats):
+            started = time.perf_counter()
+            launches(a, 10_000)
+            best = min(best, (time.perf_counter() - started) / 10_000 * 1e6)
+    finally:
+        numba.set_num_threads(previous)
+    return best
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="a 200k-neuron ring instead of 1M")
     parser.add_argument("--ring", type=int, action="append", default=[], metavar="N", help="ring sizes (neurons)")
-    parser.add_argument("--only", action="append", choices=["cuba", "ring", "lif"], default=[])
+    parser.add_argument("--only", action="append", choices=["cuba", "ring", "lif", "launch"], default=[])
     args = parser.parse_args(argv)
-    only = set(args.only) or {"cuba", "ring", "lif"}
+    only = set(args.only) or {"cuba", "ring", "lif", "launch"}
     import numba
 
     from neurocompile.emu.threads import choose_threading_layer
@@ -161,6 +193,8 @@ def main(argv=None) -> None:
             rows.append(("Delivery, 1M ring at dt 1 ms: M events/s (run minus LIF passes)", f"{d1 / 1e6:,.0f}",
                          f"{d2 / 1e6:,.0f}", f"{d2 / d1:.2f}x", f"1-core random scatter-add limit "
                          f"{scatter / 1e6:,.0f}: {d1 / scatter:.0%} / {d2 / scatter:.0%}"))
+    if "launch" in only:
+        rows.append(("one launch of the thread pool (empty loop), us", "", f"{launch_us(args.repeats):.1f}", "", ""))
     print(f"threading layer: {numba.threading_layer()}; load after: {os.getloadavg()[0]:.2f} (1 min)")
     header = ("run", "1 thread s", "2 threads s", "speed-up", "")
     widths = [max(len(r[k]) for r in rows + [header]) for k in range(5)]

@@ -28,8 +28,11 @@ from ..errors import NetworkError, invalid
 
 #: Environment variable giving the default thread count of emulator runs.
 THREADS_VARIABLE = "NEUROCOMPILE_THREADS"
-#: Below this many neurons x samples in one chunk, a default run (``threads=None``) steps on one thread.
-THREADED_MIN_ELEMENTS = 100_000
+#: Below this many neurons x samples in one chunk, a default run (``threads=None``) steps on one
+#: thread. Two launches of numba's workqueue pool per step cost 2 x 57-115 us here, and on
+#: the 1M-neuron ring 2 threads ran 1.0-1.2x faster at dt 1 ms (8.7 ms steps) but 0.8-0.9x at
+#: dt 0.1 ms (2.3 ms steps) (bench/threads.py): nothing smaller paid off on this machine.
+THREADED_MIN_ELEMENTS = 1_000_000
 
 
 def check_threads(threads, owner: str, param: str = "threads") -> int | None:
@@ -99,7 +102,10 @@ def choose_threading_layer() -> None:
     on a machine whose cores another job kept busy, that made a 2-thread run of the 1M-neuron
     ring at dt 0.1 ms 2.7x slower than one thread, where the workqueue's sleeping threads made
     it 1.2x slower (OpenMP with ``OMP_WAIT_POLICY=passive`` 1.3x; bench/threads.py). The
-    workqueue needs no extra library."""
+    workqueue needs no extra library, is safe to fork, and leaves the process's environment
+    alone; its launches are slower (57-115 us against 8-27 us for passive OpenMP here,
+    ``bench/threads.py --only launch``): ``NUMBA_THREADING_LAYER=omp
+    OMP_WAIT_POLICY=passive`` chooses the latter."""
     import numba
     from numba.np.ufunc import parallel
 

@@ -71,7 +71,7 @@ class Program:
         ``threads``: how many threads the run uses (default: ``$NEUROCOMPILE_THREADS``, else
         the machine's cores). A large batch runs its chunks of samples in parallel; a single
         run (or a small batch) shares each step's neuron update and spike delivery among the
-        threads, by default only on networks of 100,000 neurons x samples or more (smaller
+        threads, by default only on networks of 1,000,000 neurons x samples or more (smaller
         ones run faster on one thread) and on the cores other jobs leave idle. Results are
         identical whatever the thread count.
         Raises :class:`~neurocompile.errors.NetworkError` unless it is a whole number >= 1.
