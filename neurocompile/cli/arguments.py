@@ -26,6 +26,11 @@ def seed(text: str) -> int:
     return _number(text, int, "an integer", lambda v: v >= 0, ">= 0")
 
 
+def threads(text: str) -> int:
+    """A thread count: an integer >= 1."""
+    return _number(text, int, "a whole number of threads", lambda v: v >= 1, ">= 1")
+
+
 def fraction(text: str) -> float:
     """A finite fraction >= 0, e.g. a tolerance of 0.05."""
     return _number(text, float, "a number", lambda v: 0 <= v < math.inf, "a fraction >= 0, e.g. 0.05")
@@ -35,3 +40,12 @@ def budget_seconds(text: str) -> float:
     """A time budget in seconds: > 0, or ``inf`` for none."""
     return _number(text, float, "a number of seconds", lambda v: 0 < v <= math.inf,
                    "a time > 0 s (or inf for no limit)")
+
+
+def add_threads_argument(parser) -> None:
+    """``--threads N``: the threads of the emulator run (``Program.run(threads=...)``)."""
+    parser.add_argument("--threads", type=threads, default=None, metavar="N",
+                        help="threads of the emulator run (default: $NEUROCOMPILE_THREADS, else the machine's "
+                             "cores; a single run of fewer than 1,000,000 neurons, or on a busy machine, uses one "
+                             "unless N is given); "
+                             "results are identical whatever N")

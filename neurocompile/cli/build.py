@@ -50,7 +50,7 @@ from ..target import load_target
 from ..place import DEFAULT_PLACER, PLACERS
 from ..place.budget import DEFAULT_PLACE_BUDGET_S
 from . import render, summaries
-from .arguments import budget_seconds, fraction, positive_ms, seed
+from .arguments import add_threads_argument, budget_seconds, fraction, positive_ms, seed
 from .output import NORMAL, Output, add_verbosity_arguments
 
 DEFAULT_DURATION_MS = 200.0
@@ -73,6 +73,7 @@ class BuildContext:
     reference: Any = None
     placer: str = DEFAULT_PLACER
     strict: bool = False
+    threads: int | None = None
     tolerance: float | None = None
     program: Any = None
     program_path: Path | None = None
@@ -202,7 +203,7 @@ def emit_stage(ctx: BuildContext) -> None:
 
 def chip_stage(ctx: BuildContext) -> None:
     start = time.perf_counter()
-    ctx.chip = ctx.program.run(ctx.duration)
+    ctx.chip = ctx.program.run(ctx.duration, threads=ctx.threads)
     wall = time.perf_counter() - start
     ctx.output.detail(render.rate_table(rate_summaries(ctx.chip), f"Chip ({ctx.chip.backend}), "
                                         f"{ctx.chip.duration:g} ms"))
@@ -279,7 +280,7 @@ def lava_stage(ctx: BuildContext) -> None:
     with progress.stage(f"Lava run, {ctx.lava_run_ms:g} ms"):
         lava_result = build_lava(ctx.program, ctx.lava_run_ms).run(ctx.lava_run_ms)
     wall = time.perf_counter() - start
-    emu_result = ctx.program.run(ctx.lava_run_ms)
+    emu_result = ctx.program.run(ctx.lava_run_ms, threads=ctx.threads)
     problems = mismatches(lava_result, emu_result)
     if problems:
         raise BuildError("Lava and the emulator disagree: " + "; ".join(problems))
@@ -363,6 +364,7 @@ def add_arguments(parser) -> None:
                         help="make any value clipped during quantization an error, and a chip "
                              f"rate more than {DEFAULT_TOLERANCE:.0%} (or --tolerance) off float "
                              "a failure (exit 1)")
+    add_threads_argument(parser)
     parser.add_argument("--run", dest="lava_run_ms", type=positive_ms, default=None, metavar="MS",
                         help="lava targets: run the Lava graph for MS ms (fixed_pt, needs lava-nc) "
                              "and fail if its spikes differ from the emulator's")
@@ -398,7 +400,7 @@ def run(args, console: Console) -> int:
     warmup.start()  # compiles the emulator's kernel on the other core meanwhile
     ctx = BuildContext(network_file=args.network_file, target_name=args.target,
                        duration=args.duration, seed=args.seed, out=args.out, console=console,
-                       placer=args.placer, strict=args.strict, tolerance=args.tolerance,
+                       placer=args.placer, strict=args.strict, threads=args.threads, tolerance=args.tolerance,
                        lava_run_ms=args.lava_run_ms, place_budget_s=args.place_budget_s,
                        verbosity=args.verbosity, report_path=args.report,
                        nir_options={k: getattr(args, k) for k in NIR_OPTIONS if getattr(args, k) is not None})

@@ -14,7 +14,7 @@ from rich.console import Console
 from ..errors import DistributedError, invalid, unreadable_file
 from ..io.summaries import rate_summaries
 from . import render, summaries
-from .arguments import positive_ms
+from .arguments import add_threads_argument, positive_ms
 from .output import Output, add_verbosity_arguments
 
 NAME = "run"
@@ -34,6 +34,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--inputs", type=Path, metavar="FILE.npz",
                         help="the run's inputs: population name -> spike raster (steps, size) or current (size,), "
                              "with a leading batch axis for a batch of samples")
+    add_threads_argument(parser)
     parser.add_argument("--out", type=Path, metavar="FILE.npz",
                         help="write the result (spikes, counts, traces, per-step counters) to this file")
     add_verbosity_arguments(parser)
@@ -66,7 +67,7 @@ def run(args, console: Console) -> int:
     program = load_program(args.program)
     start = time.perf_counter()
     with output.progress():
-        result = program.run(args.duration, strict=args.strict, inputs=inputs)
+        result = program.run(args.duration, strict=args.strict, inputs=inputs, threads=args.threads)
     _report(output, program.name, program.target.name, result, time.perf_counter() - start, args.out)
     return 0
 

@@ -197,10 +197,12 @@ def lif_pass(slot, u, v, refractory_left, bias, flags, sets, bounds, bound_set, 
 
 
 @njit(nogil=True)
-def lif_runs(segments, segment_set, pop_of, core_of, n_lif):
+def lif_runs(segments, segment_set, pop_of, core_of, n_lif, block):
     """Runs of the LIF bank for a single sample: the parameter-set segments cut further where
     the population or the core changes, so that a run's flag counts belong to one population
-    and (when ``run_core[r] >= 0``) one core. Returns ``(bounds, run_set, run_pop, run_core)``.
+    and (when ``run_core[r] >= 0``) one core, and every ``block`` neurons when ``block > 0``
+    (blocks the threaded pass shares among threads; a cut changes no result). Returns
+    ``(bounds, run_set, run_pop, run_core)``.
 
     A placement that scatters neurons over cores (more than one core change per 16 neurons)
     would leave runs too short to vectorise: runs are then not cut at cores, ``run_core`` is
@@ -215,6 +217,8 @@ def lif_runs(segments, segment_set, pop_of, core_of, n_lif):
         cut[segments[seg]] = True
     for g in range(1, n_lif):
         if pop_of[g] != pop_of[g - 1] or (by_core and core_of[g] != core_of[g - 1]):
+            cut[g] = True
+        if block > 0 and g % block == 0:
             cut[g] = True
     n_runs = 0
     for g in range(n_lif):
@@ -350,9 +354,10 @@ def prefetch_bounds(g, pop_of, out_ptr, out_proj, proj, indptr, run_ptr):
 
 
 @njit(inline="always")
-def prefetch_rows(g, pop_of, out_ptr, out_proj, proj, indptr, post, mant, run_ptr, run_core, run_count):
-    """Ask for the synapse rows (targets and mantissas) of neuron ``g``'s projections, one
-    prefetch per cache line (:mod:`.prefetch`), and their per-core runs, without waiting."""
+def prefetch_rows(g, pop_of, out_ptr, out_proj, proj, indptr, post, mant, run_ptr, run_core, run_count, rows):
+    """Ask for the synapse rows (targets and mantissas, when ``rows``) of neuron ``g``'s
+    projections, one prefetch per cache line (:mod:`.prefetch`), and their per-core runs,
+    without waiting."""
     pop = pop_of[g]
     for out in range(out_ptr[pop], out_ptr[pop + 1]):
         p = out_proj[out]
@@ -361,6 +366,8 @@ def prefetch_rows(g, pop_of, out_ptr, out_proj, proj, indptr, post, mant, run_pt
         q = run_ptr[row_at]
         prefetch(run_core, q)
         prefetch(run_count, q)
+        if not rows:
+            continue
         for j in range(lo, hi, 16):  # 64-byte lines of int32 targets
             prefetch(post, j)
         for j in range(lo, hi, 32):  # and of int16 mantissas
@@ -564,9 +571,11 @@ def learning_pass(learning, proj, indptr, post, mant, run_ptr, run_core, run_cou
         learning.probe_record[step, t] = learning.weight[learning.probe_synapse[t]]
 
 
-def _make_run_steps(with_adex: bool, with_receptors: bool):
+def _make_run_steps(with_adex: bool, with_receptors: bool, threaded: bool = False):
     """The loop with (``with_adex``) or without the AdEx soma update, with
-    (``with_receptors``) or without receptor elements."""
+    (``with_receptors``) or without receptor elements; ``threaded``: the LIF pass (without
+    receptor elements) and the plain deliveries on numba's threads (:mod:`.threaded`), as
+    many as :func:`numba.set_num_threads` set in the calling thread."""
 
     def run_steps(first, stop, sections, dims, registers, lif_table, adex_table, synapses, fabric, lif, adex,
                   dendrites, host, fired, recording, counters, elements, short_term, gates, learning):
@@ -583,7 +592,7 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
         ring_length = dims.ring_length
         # Record fields used in inner loops are bound once here: numba otherwise counts a
         # reference for every field access of every iteration.
-        ring, floored, proj = dendrites.ring, dendrites.floored, synapses.proj
+        ring, floored, partial, proj = dendrites.ring, dendrites.floored, dendrites.partial, synapses.proj
         indptr, post, mant, delay = synapses.indptr, synapses.post, synapses.mant, synapses.delay
         run_ptr, run_core, run_count = synapses.run_ptr, synapses.run_core, synapses.run_count
         pop_of, out_ptr, out_proj = synapses.pop_of, synapses.out_ptr, synapses.out_proj
@@ -611,9 +620,9 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
         # A single sample's LIF update also counts its flags (per run of one population and
         # core), so the route section scans only the words with a spike instead of every flag.
         fused = batch == 1 and (sections & SOMA) != 0 and not with_receptors
-        if fused:
+        if fused or (threaded and not with_receptors):  # the threaded pass shares blocks of runs
             bounds, bound_set, lif_run_pop, lif_run_core = lif_runs(lif_table.segments, lif_table.segment_set, pop_of,
-                                                            core_of, n_lif)
+                                                                    core_of, n_lif, LIF_BLOCK if threaded else 0)
         else:
             bounds, bound_set = lif_table.segments, lif_table.segment_set
             lif_run_pop = lif_run_core = bound_set
@@ -646,6 +655,9 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
                                 floored[start + k] = 0
                         start += size * batch
             if sections & SOMA:
+                if threaded:  # the other threads' deliveries join the slots read below (the LIF pass adds its own)
+                    merge_partials(ring, partial, base if with_receptors else base + n_lif * batch,
+                                   base + n_slots * batch)
                 if with_receptors:  # compile-time constant, like with_adex
                     into = base + n_neurons * batch
                     receptor_pass(ring[into:base + n_slots * batch], elements, lif_v, adex_x, n_lif, batch,
@@ -656,6 +668,11 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
                                    registers.decay_bits, registers.shift, registers.half, registers.limit,
                                    registers.dendrite_low, registers.dendrite_high, elements.extra[:n_lif * batch],
                                    elements.load[:n_lif * batch])
+                elif threaded:  # a compile-time constant too
+                    lif_pass_threaded(ring[base:base + n_lif * batch], lif_u, lif_v, lif.refractory, lif.bias,
+                                      lif.flags, lif_table.sets, bounds, bound_set, batch, registers.decay_bits,
+                                      registers.shift, registers.half, registers.limit, registers.dendrite_low,
+                                      registers.dendrite_high, run_counts, partial, base)
                 else:
                     lif_pass(ring[base:base + n_lif * batch], lif_u, lif_v, lif.refractory, lif.bias, lif.flags,
                              lif_table.sets, bounds, bound_set, batch, registers.decay_bits, registers.shift,
@@ -766,7 +783,7 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
                 if s + PREFETCH_AHEAD < n_spiked:  # ... then what a spike further on reads
                     ahead = fired_ids[s + PREFETCH_AHEAD]
                     prefetch_rows(ahead, pop_of, out_ptr, out_proj, proj, indptr, post, mant, run_ptr, run_core,
-                                  run_count)
+                                  run_count, not threaded)
                     prefetch(messages, ahead)
                     prefetch(east_west, ahead)
                     prefetch(north_south, ahead)
@@ -812,6 +829,8 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
                         short_term.x[e] = x_new
                         deliver_scaled(ring, floored, slot_start, proj, p, delay_group, post, mant, delay, lo, hi,
                                        step, offset, exponent, batch, b, efficacy)
+                    elif exponent >= 0 and threaded:
+                        pass  # plain synapses: added by deliver_threaded after this loop, on all threads
                     elif exponent >= 0 and uniform > 0:  # the common case: one slot for the whole row
                         into = slot_start[uniform] + offset * batch + b
                         for j in range(lo, hi):
@@ -824,6 +843,9 @@ def _make_run_steps(with_adex: bool, with_receptors: bool):
                         for j in range(lo, hi):
                             index = floor_group_slot(proj, p, delay_group, step, delay[j], post[j])
                             floored[index * batch + b] += mant[j]
+            if threaded and n_spiked > 0:
+                deliver_threaded(ring, partial, slot_start, proj, pop_of, out_ptr, out_proj, indptr, post, mant, delay,
+                                 fired_ids, fired_samples, n_spiked, batch)
             # NMDA gates rise and send their rises, graded, through their synapses.
             if scan:
                 for p in range(dims.n_projections):
@@ -885,10 +907,25 @@ run_steps_lif = _make_run_steps(False, False)
 run_steps_adex = _make_run_steps(True, False)
 run_steps_lif_receptors = _make_run_steps(False, True)
 run_steps_adex_receptors = _make_run_steps(True, True)
+#: The same loops on several threads (same arguments, same results). numba compiles a variant
+#: at its first call (then caches it on disk), so a process that never runs one on several
+#: threads never compiles it.
+THREADED = {(adex, receptors): _make_run_steps(adex, receptors, threaded=True)
+            for adex in (False, True) for receptors in (False, True)}
 
 
-def kernel_for(layout):
-    """The loop a program needs (a kernel without code it never runs)."""
+# Imported last: the threaded module builds on this one's functions. The loops reach them as
+# globals, not closure variables: numba keys a cached closure by its variables' pickles, and a
+# dispatcher's pickle differs in every process. A variant that is not threaded prunes the
+# branches that call them, so it never compiles them.
+from .threaded import LIF_BLOCK, deliver_threaded, lif_pass_threaded, merge_partials  # noqa: E402
+
+
+def kernel_for(layout, threaded: bool = False):
+    """The loop a program needs (a kernel without code it never runs); ``threaded``: its
+    variant that shares the LIF pass and the deliveries among numba's threads."""
+    if threaded:
+        return THREADED[bool(layout.n_adex), bool(layout.n_elements)]
     if layout.n_elements:
         return run_steps_adex_receptors if layout.n_adex else run_steps_lif_receptors
     return run_steps_adex if layout.n_adex else run_steps_lif

@@ -10,6 +10,7 @@ the same state, so everything around them exists once.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +30,7 @@ from ..reference.simulator import steps_for
 from ..resources import check_memory
 from ..result import Recorder, Result
 from .layout import HOST, ChipLayout
+from .threads import numba_threads, requested_threads, step_threads
 from .state import (S_ACTIVE, S_EW, S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, S_UPDATES, HostSpikes,
                     RunState)
 
@@ -57,13 +59,20 @@ def emulate(program, duration: float, strict: bool = False, *, inputs=None, engi
     neuron and step on any register wrap or saturation instead of wrapping or saturating
     silently; strict runs use the step-by-step engine, which checks every step.
 
-    The samples of a batch run together, in chunks of at most :data:`BATCH_CHUNK`; a batch is
-    split into at least ``threads`` chunks (default: the machine's cores) that run in parallel
-    threads: the kernel releases the GIL, and samples are independent, so the results do not
-    depend on the split.
+    ``threads``: how many threads the run uses (default ``$NEUROCOMPILE_THREADS``, else the
+    machine's cores; :mod:`.threads`). The samples of a batch run together, in chunks of at
+    most :data:`BATCH_CHUNK`; a batch is split into at least ``threads`` chunks that run in
+    parallel threads: the kernel releases the GIL, and samples are independent, so the results
+    do not depend on the split. A run of one chunk (a single sample, a small batch) instead
+    shares each step's LIF pass and spike delivery among ``threads`` threads (:mod:`.threaded`),
+    by default only from :data:`~.threads.THREADED_MIN_ELEMENTS` neurons x samples on (below,
+    the threads cost more than they save) and on the idle cores (:func:`~.threads.idle_cores`). Spikes, traces and counters are identical whatever
+    the thread count. Raises :class:`~neurocompile.errors.NetworkError` for a ``threads`` that
+    is not a whole number >= 1.
     """
     if engine not in ENGINES:
         raise invalid("emulate", "engine", engine, f"must be one of {', '.join(ENGINES)}")
+    requested = requested_threads(threads, f"Program '{program.name}'.run")
     n_steps = steps_for(duration, program.quantized.dt, owner="Program.run")
     pops = program.quantized.populations
     run_inputs = prepare_inputs(
@@ -80,14 +89,23 @@ def emulate(program, duration: float, strict: bool = False, *, inputs=None, engi
                       "(Program.with_weights)")
     stepwise = engine == "numpy" or strict
     samples = run_inputs.samples
-    threads = max(1, min(threads or os.cpu_count() or 1, samples))
-    size = min(BATCH_CHUNK, -(-samples // threads))
+    threads, size, stepping = _chunking(layout, samples, requested, stepwise)
     with progress.stage("chip run" + (f", {samples} samples" if samples > 1 else ""), total=n_steps * samples,
                         unit="steps") as task:
         runs = [_run_chunk(layout, n_steps, run_inputs, range(first, min(first + size, samples)), stepwise, strict,
-                           task if progress.listening() else None)
+                           task if progress.listening() else None, stepping)
                 for first in range(0, samples, size)]
         return _step_runs(runs, threads, stepwise, run_inputs.batch is not None)
+
+
+def _chunking(layout: ChipLayout, samples: int, requested: int | None, stepwise: bool) -> tuple[int, int, int]:
+    """``(threads, size, stepping)``: the Python threads that run chunks, the samples per chunk
+    and the threads that share each step of a chunk (numba's). Several chunks run in parallel
+    threads, each stepped by one thread; a single chunk is stepped by several (:mod:`.threads`)."""
+    threads = max(1, min(requested or os.cpu_count() or 1, samples))
+    size = min(BATCH_CHUNK, -(-samples // threads))
+    stepping = 1 if stepwise or size < samples else step_threads(requested, (layout.n_lif + layout.n_adex) * samples)
+    return threads, size, stepping
 
 
 def _step_runs(runs: list, threads: int, stepwise: bool, batched: bool):
@@ -108,17 +126,18 @@ def _step_runs(runs: list, threads: int, stepwise: bool, batched: bool):
 
 
 def _run_chunk(layout: ChipLayout, n_steps: int, run_inputs, samples: range, stepwise: bool, strict: bool,
-               task=None):
+               task=None, stepping: int = 1):
     """Run ``samples`` together; a generator: set up, yield; step, yield; yield the Results.
 
     ``task``: a :func:`neurocompile.progress.stage` advanced by steps x samples between
-    kernel calls of about :data:`REPORT_EVERY_S`, or None (each block in one call)."""
+    kernel calls of about :data:`REPORT_EVERY_S`, or None (each block in one call).
+    ``stepping``: threads that share each step (the kernel's threaded variant when > 1)."""
     program = layout.program
     qnet = program.quantized
     pops = qnet.populations
     batch = len(samples)
     recorders = [Recorder(program.probes, {n: q.size for n, q in pops.items()}, n_steps) for _ in samples]
-    state = RunState(layout, batch, n_steps, recorders[0])
+    state = RunState(layout, batch, n_steps, recorders[0], threads=stepping)
     for name, current in run_inputs.currents.items():  # constant input currents: bias registers
         mant, exp = bias_registers(pops[name], current[samples.start:samples.stop], program.target.precision,
                                    f"Program.run: input current into '{name}' "
@@ -132,7 +151,7 @@ def _run_chunk(layout: ChipLayout, n_steps: int, run_inputs, samples: range, ste
     from . import warmup
     from .kernel import ALL, kernel_for
     warmup.finish()  # a helper compiling the kernel fills the cache: load it from there
-    kernel = kernel_for(layout)
+    kernel = kernel_for(layout, threaded=stepping > 1)
     if stepwise:
         from .stepper import Stepper
         advance = Stepper(layout, state, strict, kernel).run
@@ -145,6 +164,14 @@ def _run_chunk(layout: ChipLayout, n_steps: int, run_inputs, samples: range, ste
 
     pace = None if task is None else _Pace()
     yield  # set up
+    with numba_threads(stepping) if stepping > 1 else contextlib.nullcontext():
+        _step_chunk(layout, state, recorders, n_steps, schedule, streams, batch, advance, pace, task)
+    yield  # stepped
+    yield _results(layout, state, recorders, n_steps)
+
+
+def _step_chunk(layout, state, recorders, n_steps, schedule, streams, batch, advance, pace, task) -> None:
+    """Step a chunk through its blocks of steps (see :func:`_run_chunk`)."""
     step = 0
     while step < n_steps:
         for update in schedule.at(step):
@@ -170,8 +197,6 @@ def _run_chunk(layout: ChipLayout, n_steps: int, run_inputs, samples: range, ste
             # the kernel writes traces from the step it starts at
             state.recording = state.recording._replace(traces=traces[step - first:])
         _keep_traces(state, recorders, traces, first, stop)
-    yield  # stepped
-    yield _results(layout, state, recorders, n_steps)
 
 
 class _Pace:

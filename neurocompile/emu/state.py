@@ -153,10 +153,15 @@ class BankState(NamedTuple):
 class Dendrites(NamedTuple):
     """Accumulator rings: ``ring`` (slots, neurons, B) shared by projections with exponent >= 0
     (int32 where the layout proves it cannot overflow, else int64), ``floored`` the rings of
-    the negative-exponent (projection, delay) groups (int64), summed before the floor."""
+    the negative-exponent (projection, delay) groups (int64), summed before the floor.
+    ``partial``: (threads - 1, ring size), the rings the other threads of a threaded run
+    deliver into (:mod:`.threaded`; no rows on one thread), added into ``ring`` where a slot
+    is read. A subset of a slot's synapses sums to no more than all of them, so ``ring``'s
+    dtype holds each partial sum too."""
 
     ring: np.ndarray
     floored: np.ndarray
+    partial: np.ndarray
 
 
 class HostSpikes(NamedTuple):
@@ -216,9 +221,10 @@ class Counters(NamedTuple):
 
 class RunState:
     """The mutable state of one chunk of ``batch`` samples on a :class:`~.layout.ChipLayout`,
-    as the kernel's records, initialised from the program."""
+    as the kernel's records, initialised from the program; ``threads``: the threads that step
+    it (:mod:`.threaded`: one partial ring per thread beyond the first)."""
 
-    def __init__(self, layout, batch: int, n_steps: int, probes_recorder):
+    def __init__(self, layout, batch: int, n_steps: int, probes_recorder, threads: int = 1):
         self.batch = batch
         n_lif, n_adex = layout.n_lif, layout.n_adex
 
@@ -248,9 +254,10 @@ class RunState:
         self.synapses = (layout.synapses._replace(mant=layout.synapses.mant.copy()) if layout.n_plastic
                          else layout.synapses)
         self.gates = Gates(np.zeros(layout.n_gates * batch, dtype=np.int32), np.zeros(layout.n_gates * batch, dtype=np.int32))
+        ring_size = layout.ring_length * n_slots * batch
         self.dendrites = Dendrites(
-            np.zeros(layout.ring_length * n_slots * batch, dtype=layout.ring_dtype),
-            np.zeros(max(layout.floored_size * batch, 1), dtype=np.int64))
+            np.zeros(ring_size, dtype=layout.ring_dtype), np.zeros(max(layout.floored_size * batch, 1), dtype=np.int64),
+            np.zeros((threads - 1, ring_size), dtype=layout.ring_dtype))
         self.fired = Fired(flags, np.zeros(layout.n_total * batch, dtype=np.int64),
                            np.zeros(layout.n_total * batch, dtype=np.int64))
 

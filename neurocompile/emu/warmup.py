@@ -47,7 +47,7 @@ def kernel_arguments(ring_dtype="int32") -> tuple:
         Fabric(a(i32), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64), a(np.float64), a(np.float64)),
         BankState(a(i32, 2, 1), a(i16), a(i32), a(np.uint8, 8)),
         BankState(a(i32, 3, 1), a(i16), a(i32), a(np.uint8, 8)),
-        Dendrites(a(np.dtype(ring_dtype)), a(i64)), HostSpikes(a(i64), a(i64)),
+        Dendrites(a(np.dtype(ring_dtype)), a(i64), a(np.dtype(ring_dtype), 1, 1)), HostSpikes(a(i64), a(i64)),
         Fired(a(np.uint8, 8), a(i64), a(i64)),
         Recording(a(i64), a(np.bool_), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64, 1, 1, 1)),
         Counters(a(i64, 1, 1, 1), a(np.float64, 1, 1), a(np.float64, 1, 1), a(i64, 1, 1), a(i64, 1, 1),

@@ -52,7 +52,8 @@ class Program:
     def dt(self) -> float:
         return self.quantized.dt
 
-    def run(self, duration: float, strict: bool = False, *, inputs=None, engine: str = "fast"):
+    def run(self, duration: float, strict: bool = False, *, inputs=None, engine: str = "fast",
+            threads: int | None = None):
         """Run on the program's back end for ``duration`` ms; returns a :class:`~neurocompile.Result`.
 
         ``strict=True`` makes any register wrap or saturation an error naming neuron and step.
@@ -67,6 +68,14 @@ class Program:
         ``engine``: ``"fast"`` (compiled kernel, the default) or ``"numpy"`` (step-by-step
         reference path); both give identical results.
 
+        ``threads``: how many threads the run uses (default: ``$NEUROCOMPILE_THREADS``, else
+        the machine's cores). A large batch runs its chunks of samples in parallel; a single
+        run (or a small batch) shares each step's neuron update and spike delivery among the
+        threads, by default only on networks of 1,000,000 neurons x samples or more (smaller
+        ones run faster on one thread) and on the cores other jobs leave idle. Results are
+        identical whatever the thread count.
+        Raises :class:`~neurocompile.errors.NetworkError` unless it is a whole number >= 1.
+
         Raises :class:`~neurocompile.errors.MemoryBudgetError` before anything is allocated
         when the run's estimated peak memory (:func:`neurocompile.memory.chip_estimate`:
         synapse layout, state and recordings of every sample, step counters) exceeds the
@@ -76,7 +85,7 @@ class Program:
         if backend in ("emu", "lava"):
             # Lava programs run on the emulator here; Program.to_lava() builds the Lava graph.
             from ..emu.run import emulate
-            return emulate(self, duration, strict=strict, inputs=inputs, engine=engine)
+            return emulate(self, duration, strict=strict, inputs=inputs, engine=engine, threads=threads)
         raise invalid(f"Program '{self.name}'", "backend", backend, "has no runner", cls=BuildError)
 
     def to_lava(self):
