@@ -7,7 +7,7 @@ Usage::
 Rows: CUBA 4k (the network of bench/performance.py) for 1 s (10,000 steps), and the
 1M-neuron / 100M-synapse ring of bench/large_network.py at dt 0.1 ms (1000 steps) and at dt
 1 ms (200 steps); ``--quick`` uses a 200k-neuron ring, ``--ring N`` (repeatable) rings of N
-neurons (the break-even size of :data:`neurocompile.emu.threads.THREADED_MIN_ELEMENTS`). Each
+neurons (to find where a second thread starts to pay). Each
 program is compiled and loaded once; its runs with ``threads=1`` and ``threads=2`` alternate, best of ``--repeats`` each (the
 machine's load varies; interleaving keeps the ratio fair), and their results are checked equal
 (spike counts, per-step counters). The LIF pass on 1M neurons is timed alone the same way

@@ -46,6 +46,5 @@ def add_threads_argument(parser) -> None:
     """``--threads N``: the threads of the emulator run (``Program.run(threads=...)``)."""
     parser.add_argument("--threads", type=threads, default=None, metavar="N",
                         help="threads of the emulator run (default: $NEUROCOMPILE_THREADS, else the machine's "
-                             "cores; a single run of fewer than 1,000,000 neurons, or on a busy machine, uses one "
-                             "unless N is given); "
+                             "cores for the samples of a batch and one thread for a single run); "
                              "results are identical whatever N")

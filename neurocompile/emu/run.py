@@ -63,11 +63,10 @@ def emulate(program, duration: float, strict: bool = False, *, inputs=None, engi
     machine's cores; :mod:`.threads`). The samples of a batch run together, in chunks of at
     most :data:`BATCH_CHUNK`; a batch is split into at least ``threads`` chunks that run in
     parallel threads: the kernel releases the GIL, and samples are independent, so the results
-    do not depend on the split. A run of one chunk (a single sample, a small batch) instead
-    shares each step's LIF pass and spike delivery among ``threads`` threads (:mod:`.threaded`),
-    by default only from :data:`~.threads.THREADED_MIN_ELEMENTS` neurons x samples on (below,
-    the threads cost more than they save) and on the idle cores (:func:`~.threads.idle_cores`). Spikes, traces and counters are identical whatever
-    the thread count. Raises :class:`~neurocompile.errors.NetworkError` for a ``threads`` that
+    do not depend on the split. A run of one chunk (a single sample, a small batch) steps on
+    one thread unless a thread count is given; then it shares each step's LIF pass and spike
+    delivery among that many threads (:mod:`.threaded`; measured gains in :mod:`.threads`).
+    Spikes, traces and counters are identical whatever the thread count. Raises :class:`~neurocompile.errors.NetworkError` for a ``threads`` that
     is not a whole number >= 1.
     """
     if engine not in ENGINES:
@@ -104,7 +103,7 @@ def _chunking(layout: ChipLayout, samples: int, requested: int | None, stepwise:
     threads, each stepped by one thread; a single chunk is stepped by several (:mod:`.threads`)."""
     threads = max(1, min(requested or os.cpu_count() or 1, samples))
     size = min(BATCH_CHUNK, -(-samples // threads))
-    stepping = 1 if stepwise or size < samples else step_threads(requested, (layout.n_lif + layout.n_adex) * samples)
+    stepping = 1 if stepwise or size < samples else step_threads(requested)
     return threads, size, stepping
 
 

@@ -25,8 +25,8 @@ of threads. (A partial sum is a sum of fewer synapses than the slot's, so the ri
 proven wide enough for all of them, holds it too.) Everything else of a step (counters,
 recording, short-term plasticity, floor groups, gates, learning, the scan of the flags) stays
 in the calling thread, in the one-thread order. Starting the threads costs microseconds,
-twice a step, which is why small networks run on one thread by default
-(:data:`neurocompile.emu.threads.THREADED_MIN_ELEMENTS`).
+twice a step, which is why runs step on one thread unless a thread count is given
+(:mod:`neurocompile.emu.threads`).
 """
 from __future__ import annotations
 

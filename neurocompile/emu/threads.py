@@ -2,20 +2,19 @@
 
 A run uses threads in two ways (:func:`neurocompile.emu.run.emulate`): the chunks of samples
 of a large batch run in parallel Python threads, and a run of one chunk (a single sample,
-or a batch of at most :data:`~neurocompile.emu.run.BATCH_CHUNK` samples) shares each step's
-LIF pass and spike delivery among numba's threads (:mod:`.threaded`). Results are identical
-whatever the thread count.
+or a batch of at most :data:`~neurocompile.emu.run.BATCH_CHUNK` samples) can share each
+step's LIF pass and spike delivery among numba's threads (:mod:`.threaded`). Results are
+identical whatever the thread count.
 
-``threads=None`` takes ``$NEUROCOMPILE_THREADS`` if set, else the machine's cores; in that
-default case a single chunk is stepped by one thread below :data:`THREADED_MIN_ELEMENTS`
-neurons x samples, where starting the threads twice a step costs more than the shared work
-saves, and by the cores other jobs leave idle (:func:`idle_cores`) above it: a thread that
-shares its core with another job holds up the other at every step. An explicit thread count
-is used as given, on any network (at most numba's thread pool size, ``NUMBA_NUM_THREADS``, the
-machine's cores by default). Measured with bench/threads.py on a 2-core machine whose cores
-another job kept busy (README, "One run on both cores"): CUBA's 4,000 neurons ran 19x slower
-on 2 threads (0.069 s -> 1.28 s for 10,000 steps), the 1M-neuron ring between 1.2x slower
-(dt 0.1 ms) and 1.2x faster (dt 1 ms).
+``threads=None`` takes ``$NEUROCOMPILE_THREADS`` if set, else the machine's cores for the
+chunks of a batch; a single chunk is then stepped by one thread. Sharing a step pays little
+on this 2-core machine: with both cores idle, bench/threads.py printed 1.04x and 0.98x for
+the 1M-neuron ring (dt 0.1 and 1 ms) on 2 threads with numba's workqueue layer, 1.18x and
+1.16x with OpenMP and passive waiting, and 0.05x for CUBA's 4,000 neurons (two launches of
+the pool cost more than a 7 us step), while the threaded kernel's first use compiles for
+26-32 s more. A thread count given (``threads=N``, ``--threads N``,
+``$NEUROCOMPILE_THREADS``) steps a single chunk on that many threads, on any network (at most
+numba's thread pool size, ``NUMBA_NUM_THREADS``, the machine's cores by default).
 """
 from __future__ import annotations
 
@@ -28,13 +27,6 @@ from ..errors import NetworkError, invalid
 
 #: Environment variable giving the default thread count of emulator runs.
 THREADS_VARIABLE = "NEUROCOMPILE_THREADS"
-#: Below this many neurons x samples in one chunk, a default run (``threads=None``) steps on one
-#: thread. Two launches of numba's workqueue pool per step cost 2 x 57-115 us here, and on
-#: the 1M-neuron ring 2 threads ran 1.0-1.2x faster at dt 1 ms (8.7 ms steps) but 0.8-0.9x at
-#: dt 0.1 ms (2.3 ms steps) (bench/threads.py): nothing smaller paid off on this machine.
-THREADED_MIN_ELEMENTS = 1_000_000
-
-
 def check_threads(threads, owner: str, param: str = "threads") -> int | None:
     """``threads`` as an int >= 1, or None; raises :class:`~neurocompile.errors.NetworkError`
     naming ``owner`` and ``param`` for anything else (0, a negative number, a bool, a float,
@@ -65,24 +57,10 @@ def requested_threads(threads, owner: str = "emulator run") -> int | None:
     return check_threads(value, f"{owner} (environment)", THREADS_VARIABLE)
 
 
-def idle_cores() -> int:
-    """The machine's cores minus those other jobs keep busy: the cores less the 1-minute load
-    average beyond this process's own thread (rounded), at least 1."""
-    cores = os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except OSError:  # not available on this system
-        return cores
-    return max(1, min(cores, round(cores - max(0.0, load - 1.0))))
-
-
-def step_threads(requested: int | None, elements: int) -> int:
-    """Threads that step a single chunk of ``elements`` neurons x samples: the requested count,
-    or by default the idle cores (:func:`idle_cores`) from :data:`THREADED_MIN_ELEMENTS` on
-    (else 1); at most numba's thread pool size."""
-    if requested is None:
-        requested = idle_cores() if elements >= THREADED_MIN_ELEMENTS else 1
-    if requested <= 1:
+def step_threads(requested: int | None) -> int:
+    """Threads that step a single chunk: the count asked for (at most numba's thread pool
+    size), or 1 by default (module docstring)."""
+    if requested is None or requested <= 1:
         return 1
     import numba
 

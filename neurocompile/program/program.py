@@ -70,10 +70,10 @@ class Program:
 
         ``threads``: how many threads the run uses (default: ``$NEUROCOMPILE_THREADS``, else
         the machine's cores). A large batch runs its chunks of samples in parallel; a single
-        run (or a small batch) shares each step's neuron update and spike delivery among the
-        threads, by default only on networks of 1,000,000 neurons x samples or more (smaller
-        ones run faster on one thread) and on the cores other jobs leave idle. Results are
-        identical whatever the thread count.
+        run (or a small batch) steps on one thread unless a count is given, and then shares
+        each step's neuron update and spike delivery among that many threads (at most 1.18x
+        faster on the 1M-neuron ring on this 2-core machine, slower on small networks:
+        :mod:`neurocompile.emu.threads`). Results are identical whatever the thread count.
         Raises :class:`~neurocompile.errors.NetworkError` unless it is a whole number >= 1.
 
         Raises :class:`~neurocompile.errors.MemoryBudgetError` before anything is allocated

@@ -8,14 +8,13 @@ and learned weights.
 """
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import pytest
 
 import neurocompile as nc
 from neurocompile.emu import run as emu_run
-from neurocompile.emu.threads import THREADED_MIN_ELEMENTS, THREADS_VARIABLE, idle_cores, step_threads
+from neurocompile.emu.threads import THREADS_VARIABLE, step_threads
 from neurocompile.errors import NetworkError
 from tests.emu.test_receptors import _mixed_network
 from tests.helpers import (adex_network, assert_same, compile_quietly, input_network, lif_network, load_cuba,
@@ -126,21 +125,15 @@ def test_the_environment_variable_sets_the_default(monkeypatch):
     program = compile_quietly(lif_network(), placer="sequential")
     one = program.run(20.0, threads=1)
     monkeypatch.setenv(THREADS_VARIABLE, "2")
-    assert step_threads(2, 10) == 2
+    assert step_threads(2) == min(2, _pool())
     assert_same(one, program.run(20.0))
 
 
-def test_small_networks_default_to_one_stepping_thread_and_large_ones_to_the_idle_cores(monkeypatch):
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(os, "getloadavg", lambda: (1.0, 1.0, 1.0))  # this process alone
-    assert idle_cores() == 2
-    assert step_threads(None, THREADED_MIN_ELEMENTS - 1) == 1
-    assert step_threads(None, THREADED_MIN_ELEMENTS) == min(2, _pool())
-    assert step_threads(1, 10 * THREADED_MIN_ELEMENTS) == 1
-    assert step_threads(10_000, 10) == _pool()  # at most numba's pool
-    monkeypatch.setattr(os, "getloadavg", lambda: (2.9, 2.0, 2.0))  # another job busy on both cores
-    assert idle_cores() == 1 and step_threads(None, THREADED_MIN_ELEMENTS) == 1
-    assert step_threads(2, 10) == min(2, _pool())  # a count given is used as given
+def test_a_single_run_steps_on_one_thread_unless_a_count_is_given():
+    assert step_threads(None) == 1
+    assert step_threads(1) == 1
+    assert step_threads(2) == min(2, _pool())  # a count given is used as given
+    assert step_threads(10_000) == _pool()  # at most numba's pool
 
 
 def _pool() -> int:
