@@ -5,7 +5,11 @@ Every compiled function is cached in a user cache directory (:func:`cache_direct
 ``~/.cache/neurocompile/numba``), outside the installed package, so that reinstalling the
 package (``pip install '.[test]'`` after ``pip install .``) keeps the compiled machine code:
 only the first run pays the compilation (a few seconds); later processes load it. numba keys
-each entry by the source file's path and contents, so a changed module is compiled again. The
+each entry by the path and timestamp of the file that defines the function alone, while a
+kernel inlines the chip's rules from other modules: so the code is cached one folder further
+down, named by a digest of every source whose functions are compiled (:func:`source_digest`),
+and a change to any of them (an edited checkout, a pull that leaves the kernel's own file as
+it was) compiles afresh instead of loading a kernel with the old rules. The
 directory is read when a module of the inner loops is imported. If it cannot be created or
 written, numba's own default is used (a ``__pycache__`` folder next to the module, or its
 user-wide cache), and if none of those can be written, the functions are compiled in every
@@ -15,7 +19,10 @@ results, much slower (this keeps ``import neurocompile`` working where numba is 
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import os
+from pathlib import Path
 
 try:
     import numba as _numba
@@ -49,6 +56,29 @@ def cache_directory() -> str:
     return os.path.join(base, "neurocompile", "numba")
 
 
+#: The package's folders whose functions are compiled or inlined into compiled ones (with this
+#: file): their sources name the folder of the compiled code (:func:`source_digest`).
+COMPILED_SOURCES = ("chip", "emu", "place", "reference")
+
+
+@functools.lru_cache(maxsize=None)
+def source_digest(package_dir: str | None = None) -> str:
+    """16 hex digits of SHA-256 over the names and bytes of the ``.py`` files of
+    :data:`COMPILED_SOURCES` and this file, in ``package_dir`` (default: this package)."""
+    root = Path(package_dir) if package_dir is not None else Path(__file__).resolve().parent
+    files = [root / "jit.py"] + sorted(f for folder in COMPILED_SOURCES for f in (root / folder).rglob("*.py"))
+    digest = hashlib.sha256()
+    for path in files:
+        if path.is_file():
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def kernel_cache_directory() -> str:
+    """Where the compiled functions are: :func:`cache_directory` / :func:`source_digest`."""
+    return os.path.join(cache_directory(), source_digest())
+
+
 def njit(function=None, **options):
     """``numba.njit(cache=True)`` caching into :func:`cache_directory`, or the function itself
     when numba is missing."""
@@ -60,7 +90,7 @@ def njit(function=None, **options):
         if not options["cache"]:
             return _numba.njit(**options)(f)
         try:
-            with _numba_cache_dir(cache_directory()):
+            with _numba_cache_dir(kernel_cache_directory()):
                 return _numba.njit(**options)(f)
         except RuntimeError:  # "cannot cache function ...: no locator available": nowhere writable
             return _numba.njit(**{**options, "cache": False})(f)

@@ -61,7 +61,22 @@ def test_the_test_suite_caches_in_the_project():
     from neurocompile.emu.kernel import run_steps_lif
 
     assert jit.cache_directory() == str(project_cache / "numba")
-    assert Path(run_steps_lif.stats.cache_path).parent == project_cache / "numba"
+    assert Path(run_steps_lif.stats.cache_path).parent.parent == project_cache / "numba"
+    assert Path(run_steps_lif.stats.cache_path).parent.name == jit.source_digest()
+
+
+def test_the_compiled_code_is_keyed_by_every_source_it_inlines(tmp_path):
+    """numba checks only the file that defines a compiled function; a kernel inlines the chip's
+    rules from other files, so their folder is named by a digest of all of them."""
+    package = tmp_path / "neurocompile"
+    shutil.copytree(Path(jit.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = jit.source_digest(str(package))
+    assert before == jit.source_digest(str(Path(jit.__file__).parent))  # names and bytes, not the place
+    (package / "cli" / "main.py").write_text((package / "cli" / "main.py").read_text() + "\n# not compiled\n")
+    assert jit.source_digest.__wrapped__(str(package)) == before
+    lif = package / "chip" / "lif.py"
+    lif.write_text(lif.read_text() + "\n# a changed rule\n")
+    assert jit.source_digest.__wrapped__(str(package)) != before
 
 
 def call_tiny(source_dir: Path, cache_root: Path) -> tuple[str, int]:
@@ -82,7 +97,7 @@ def test_compiled_code_is_cached_in_the_cache_directory_and_loaded_by_the_next_p
     cache_root = tmp_path / "cache"
 
     path, hits = call_tiny(source, cache_root)
-    assert Path(path).parent == cache_root / "numba" and Path(path).name.startswith("src_")
+    assert Path(path).parent == cache_root / "numba" / jit.source_digest() and Path(path).name.startswith("src_")
     assert hits == 0
     assert sorted(p.suffix for p in Path(path).iterdir()) == [".nbc", ".nbi"]
     assert not list(source.glob("__pycache__/*.nb*"))  # nothing next to the source
