@@ -249,10 +249,12 @@ def reference_estimate(network, duration: float, samples: int = 1, rate_hz: floa
 
 
 def chip_estimate(program, duration: float, samples: int = 1, rate_hz: float = ASSUMED_RATE_HZ,
-                  sizes: RunSizes | None = None) -> MemoryEstimate:
+                  sizes: RunSizes | None = None, partial_rings: int = 0) -> MemoryEstimate:
     """Peak memory of ``program.run(duration)`` on the emulator with ``samples`` samples, bytes.
     ``sizes``: the program's :class:`RunSizes` (default :func:`program_sizes`; a build estimates
-    a program not compiled yet from its network's). Probed neurons fire at ``rate_hz``, Hz."""
+    a program not compiled yet from its network's). Probed neurons fire at ``rate_hz``, Hz.
+    ``partial_rings``: the accumulator rings (of one sample each) that the threads beyond the
+    first of a threaded run add (:mod:`neurocompile.emu.threaded`)."""
     s = sizes or program_sizes(program)
     n_steps = s.steps(duration)
     spikes = max(CHIP_SPIKE_RECORD, samples * _expected_spikes(s, n_steps, rate_hz))
@@ -261,7 +263,8 @@ def chip_estimate(program, duration: float, samples: int = 1, rate_hz: float = A
     host = samples * CHIP_BYTES_PER_HOST_SPIKE * int(np.ceil(s.host_spikes_per_step * block))
     parts = {"runtime": CHIP_RUNTIME,
              "synapses": CHIP_BYTES_PER_SYNAPSE * s.synapses,
-             "neuron state": samples * (CHIP_BYTES_PER_NEURON * s.neurons + 8 * s.ring_slots),
+             "neuron state": samples * (CHIP_BYTES_PER_NEURON * s.neurons + 8 * s.ring_slots)
+             + partial_rings * 8 * s.ring_slots,
              "step counters": CHIP_BYTES_PER_STEP * n_steps * samples,
              "spike sources": host + POISSON_DRAW_BYTES * s.poisson_draw + TRAIN_BYTES_PER_SPIKE * s.train_spikes,
              "recordings": traces + CHIP_BYTES_PER_SPIKE * spikes}

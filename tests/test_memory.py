@@ -58,6 +58,14 @@ def test_the_chip_estimate_follows_the_emulator_block_size():
     assert memory.CHIP_BLOCK_STEPS == BLOCK_STEPS
 
 
+def test_a_threaded_run_counts_its_partial_rings():
+    program = compile_quietly(load_cuba())
+    sizes = memory.program_sizes(program)
+    one = memory.chip_estimate(program, 100.0, 3)
+    more = memory.chip_estimate(program, 100.0, 3, partial_rings=2 * 3)  # 3 threads stepping 3 samples
+    assert more.parts["neuron state"] - one.parts["neuron state"] == 6 * 8 * sizes.ring_slots > 0
+
+
 def test_program_and_network_sizes_agree_for_a_plain_network():
     net = load_cuba()
     a, b = memory.network_sizes(net), memory.program_sizes(compile_quietly(net))

@@ -78,17 +78,18 @@ def emulate(program, duration: float, strict: bool = False, *, inputs=None, engi
         f"Program '{program.name}'.run", inputs, n_steps, {name: q.size for name, q in pops.items()},
         {name for name, q in pops.items() if q.is_source}, {u.population for u in program.quantized.bias_updates},
         {name: MODELS[q.model].current_unit for name, q in pops.items() if not q.is_source})
+    stepwise = engine == "numpy" or strict
+    samples = run_inputs.samples
+    threads, size, stepping = _chunking(samples, requested, stepwise)
     # before the layout, the state or any recording is allocated
-    check_memory(f"Program '{program.name}'.run", chip_estimate(program, duration, run_inputs.samples))
+    check_memory(f"Program '{program.name}'.run",
+                 chip_estimate(program, duration, samples, partial_rings=(stepping - 1) * samples))  # stepping > 1: one chunk of every sample
     layout = ChipLayout(program)
     if layout.n_plastic and run_inputs.batch is not None:
         raise invalid(f"Program '{program.name}'.run", "inputs", f"a batch of {run_inputs.samples} samples",
                       f"cannot run plastic projections ({', '.join(layout.plastic_names)}): each sample would learn "
                       "its own weights; run the samples one at a time, or freeze the learned weights first "
                       "(Program.with_weights)")
-    stepwise = engine == "numpy" or strict
-    samples = run_inputs.samples
-    threads, size, stepping = _chunking(layout, samples, requested, stepwise)
     with progress.stage("chip run" + (f", {samples} samples" if samples > 1 else ""), total=n_steps * samples,
                         unit="steps") as task:
         runs = [_run_chunk(layout, n_steps, run_inputs, range(first, min(first + size, samples)), stepwise, strict,
@@ -97,7 +98,7 @@ def emulate(program, duration: float, strict: bool = False, *, inputs=None, engi
         return _step_runs(runs, threads, stepwise, run_inputs.batch is not None)
 
 
-def _chunking(layout: ChipLayout, samples: int, requested: int | None, stepwise: bool) -> tuple[int, int, int]:
+def _chunking(samples: int, requested: int | None, stepwise: bool) -> tuple[int, int, int]:
     """``(threads, size, stepping)``: the Python threads that run chunks, the samples per chunk
     and the threads that share each step of a chunk (numba's). Several chunks run in parallel
     threads, each stepped by one thread; a single chunk is stepped by several (:mod:`.threads`)."""

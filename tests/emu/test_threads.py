@@ -114,7 +114,7 @@ def test_a_batch_in_one_chunk_stepped_on_two_threads_equals_one_thread(monkeypat
     rng = np.random.default_rng(3)
     inputs = {"noise": rng.random((3, 300, 60)) < 0.025, "a": rng.uniform(0.0, 0.6, (3, 120))}
     one = program.run(30.0, inputs=inputs, threads=1)
-    monkeypatch.setattr(emu_run, "_chunking", lambda layout, samples, requested, stepwise: (1, samples, 2))
+    monkeypatch.setattr(emu_run, "_chunking", lambda samples, requested, stepwise: (1, samples, 2))
     two = program.run(30.0, inputs=inputs)
     for a, b in zip(one, two):
         assert_same(a, b)
