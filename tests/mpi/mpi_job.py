@@ -7,7 +7,7 @@ Jobs:
       neurocompile.mpi.run(program, ...) (in-memory partition or batch); each rank of a
       partitioned run writes its Exchange record to OUT.npz.rank<r>.json;
   api-replicated ...: the same with by_neurons=False (every rank updates every neuron);
-  die PROGRAM.ncp MS: rank 1 exits at once; the others must stop with a named error.
+  die PROGRAM.ncp MS: rank 1 exits after start-up; the others must stop with a named error.
 """
 import json
 import os
@@ -23,8 +23,12 @@ from neurocompile.mpi.results import save_results
 def main(argv):
     job, path, ms = argv[0], argv[1], float(argv[2])
     ranks = mpi.Ranks()
-    if job == "die" and ranks.rank == 1:
-        os._exit(1)
+    if job == "die":
+        # Both ranks past MPI's start-up first: a rank that dies while another is still in
+        # MPI_Init takes that one down with it, silently (seen in 2 of about 12 runs under load).
+        ranks.comm.Barrier()
+        if ranks.rank == 1:
+            os._exit(1)
     try:
         if job in ("api", "api-replicated"):
             import neurocompile as nc
