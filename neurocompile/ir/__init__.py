@@ -1,5 +1,5 @@
 """Graph IR: networks of populations (arrays) and projections (sparse matrices)."""
-import importlib
+from ..lazy import lazy_getattr
 
 #: Public name -> its submodule, imported on first use (PEP 562): a compiled program's spike
 #: sources (:mod:`.inputs`) load without the network graph (networkx) and scipy.
@@ -25,14 +25,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str):
-    try:
-        module, attribute = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module, __name__), attribute)
-    globals()[name] = value  # later lookups skip this function
-    return value
+__getattr__ = lazy_getattr(__name__, globals(), _EXPORTS)
 
 
 __all__ = [

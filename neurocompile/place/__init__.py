@@ -1,10 +1,10 @@
 """Partitioning and placement of neurons onto the cores of the chip's mesh."""
 from __future__ import annotations
 
-import importlib
 import warnings
 from typing import TYPE_CHECKING
 
+from ..lazy import lazy_getattr
 from .budget import DEFAULT_PLACE_BUDGET_S, check_budget
 
 if TYPE_CHECKING:  # annotations only: the placers load on first use
@@ -23,17 +23,14 @@ _EXPORTS = {
 }
 
 
+_lazy_getattr = lazy_getattr(__name__, globals(), _EXPORTS)
+
+
 def __getattr__(name: str):
     if name == "PLACERS":
-        value = _placers()
-    else:
-        try:
-            module, attribute = _EXPORTS[name]
-        except KeyError:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-        value = getattr(importlib.import_module(module, __name__), attribute)
-    globals()[name] = value  # later lookups skip this function
-    return value
+        globals()[name] = value = _placers()  # later lookups skip this function
+        return value
+    return _lazy_getattr(name)
 
 #: Old placer name -> its current name; the old names still work, with a DeprecationWarning.
 RENAMED_PLACERS = {"ours": "spectral"}

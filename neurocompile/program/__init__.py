@@ -1,6 +1,6 @@
 """The compiled program: :func:`compile` (quantize -> place -> route), the :class:`Program`
 every back end runs, its report, and its ``.ncp`` file format."""
-import importlib
+from ..lazy import lazy_getattr
 
 #: Public name -> its submodule, imported on first use (PEP 562): loading and running a program
 #: does not import the compiler (placers, quantizers).
@@ -15,14 +15,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str):
-    try:
-        module, attribute = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module, __name__), attribute)
-    globals()[name] = value  # later lookups skip this function
-    return value
+__getattr__ = lazy_getattr(__name__, globals(), _EXPORTS)
 
 
 __all__ = ["FORMAT_VERSION", "Program", "ProgramFileError", "UnreadableProgramFileError", "compile", "load_program",

@@ -1,5 +1,5 @@
 """Quantization: float networks to the chip's integer parameters, with a report of the error."""
-import importlib
+from ..lazy import lazy_getattr
 
 #: Public name -> its submodule, imported on first use (PEP 562): a compiled program's records
 #: (:mod:`.types`) load without the quantizers.
@@ -14,14 +14,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str):
-    try:
-        module, attribute = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module, __name__), attribute)
-    globals()[name] = value  # later lookups skip this function
-    return value
+__getattr__ = lazy_getattr(__name__, globals(), _EXPORTS)
 
 
 __all__ = ["BiasUpdate", "QuantIssue", "QuantizationWarning", "QuantizedNetwork",

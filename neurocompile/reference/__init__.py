@@ -1,5 +1,5 @@
 """Float reference simulator (float64, exact LIF propagators, RK4 AdEx): the ground truth."""
-import importlib
+from ..lazy import lazy_getattr
 
 #: Public name -> its submodule, imported on first use (PEP 562): the emulator reads a few
 #: reference updaters' constants without loading the simulator (and scipy).
@@ -8,14 +8,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str):
-    try:
-        module, attribute = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module, __name__), attribute)
-    globals()[name] = value  # later lookups skip this function
-    return value
+__getattr__ = lazy_getattr(__name__, globals(), _EXPORTS)
 
 
 __all__ = ["simulate"]
