@@ -6,7 +6,8 @@ Order within step ``t`` (docs/chip.md section 1), each a section of :func:`run_s
    ``t`` join the shared accumulator slot (the chip scales each group's sum on its own).
 2. ``SOMA``: every neuron reads and clears its slot and updates (:func:`lif_pass`,
    :func:`adex_pass`), leaving a flag byte (:mod:`.state`); the LIF pass computes in 32-bit
-   lanes where the widths allow and counts its flags per run of neurons as it goes.
+   lanes where the widths allow and counts its flags per run of neurons as it goes (one run:
+   :func:`~.lif_block.lif_block`, which the threaded pass, :mod:`.threaded`, shares).
 3. ``ROUTE``: the flags of both banks (for a single sample, the LIF pass's counts and the
    flag words with a spike bit) and the host's spikes give the step's spikes; each is
    counted and recorded, routed (messages and hops of its multicast tree) and delivered into
@@ -33,7 +34,6 @@ import numpy as np
 from ..chip.adex import ADEX_I, ADEX_KIND, ADEX_W, ADEX_X, KIND_HH, adex_element, hh_row_element
 from ..chip.costs import core_time_ns
 from ..chip.dendrite import arrival_slot, dendrite_element, scaled_sum, scaled_synapse
-from ..chip.lanes import add32, and32, i32, like, shr32
 from ..chip.numbers import saturate_element
 from ..chip.receptors import (CONDUCTANCE_KIND, CURRENT_KIND, R_BLOCK_OFFSET, R_BLOCK_ORIGIN, R_BLOCK_SHIFT,
                               R_BLOCK_SIZE, R_COUPLE, R_COUPLE_SHIFT, R_DECAY0, R_DECAY1, R_DRIVE_SHIFT, R_E_REV,
@@ -44,14 +44,19 @@ from ..chip.short_term import (STP_D_FAC, STP_D_REC, STP_U, stp_relax_element, s
                                stp_spike_element)
 from ..chip.lif import (LIF_BIAS_TO_CURRENT, LIF_DU, LIF_DV, LIF_REFRACTORY_STEPS, LIF_RESET_DELAY,
                         LIF_RESET_SUBTRACT, LIF_RESET_VALUE, LIF_SPIKING, LIF_THRESHOLD_INCLUSIVE, LIF_U, LIF_V,
-                        LIF_VTH_MANT, lif_element, lif_element32, lif_fits_int32)
+                        LIF_VTH_MANT, lif_fits_int32)
 from ..jit import njit
-from .prefetch import prefetch
+from .lif_block import lif_block, lif_soma
+from .prefetch import PREFETCH_AHEAD, prefetch
 from .layout import (P_EXPONENT, P_GATE, P_GATE_OFFSET, P_GATE_UNIFORM, P_GROUPS, P_INDPTR_OFFSET, P_POST_OFFSET,
                      P_POST_SIZE, P_PRE_OFFSET, P_PRE_SIZE, P_RING_LENGTH, P_RING_OFFSET, P_STP, P_STP_OFFSET,
                      P_UNIFORM_DELAY)
 from .state import (ELEMENT_REGISTER, FLAG_DENDRITE_SATURATED, FLAG_INPUT, FLAG_SPIKED, FLAG_STATE_SATURATED, S_ACTIVE, S_EW,
                     S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, S_UPDATES, soma_flags)
+# The loops reach the threaded functions as globals, not closure variables: numba keys a cached
+# closure by its variables' pickles, and a dispatcher's pickle differs in every process. A
+# variant that is not threaded prunes the branches that call them, so it never compiles them.
+from .threaded import LIF_BLOCK, deliver_threaded, lif_pass_threaded, merge_partials
 
 #: The spike bit of each of eight flag bytes read as one word.
 SPIKE_BITS = np.uint64(0x0101010101010101 * FLAG_SPIKED)
@@ -65,107 +70,6 @@ SPIKE_BITS = np.uint64(0x0101010101010101 * FLAG_SPIKED)
 #: gates, learning, route latency and traces (all the step's own) are left alone.
 GATHER, SOMA, ROUTE, CLOSE, LATE = 1, 2, 4, 8, 16
 ALL = GATHER | SOMA | ROUTE | CLOSE
-
-
-@njit(inline="always")
-def _lif_soma(total, u, v, refractory_left, bias, extra, load, du, dv, vth_mant, refractory_steps, reset_value,
-              reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, decay_bits, shift, half,
-              limit, low, high):
-    """One neuron's update from its slot's sum ``total``: ``(u, v, refractory_left, flag)``;
-    ``extra``: its receptor elements' summed contribution, ``load`` their conductance load (0
-    and 0 without receptors). Takes and returns values, not arrays and an index: the callers'
-    loops index their arrays by the loop variable itself, which the compiler sees is never
-    negative, so loads and stores stay contiguous and the loops vectorise."""
-    a_in = dendrite_element(total, low, high)
-    u_new, v_new, fired, refractory, _, _ = lif_element(
-        u, v, a_in, refractory_left, du, dv, vth_mant, refractory_steps, reset_value, reset_subtract, spiking,
-        reset_delay, bias_to_current, threshold_inclusive, bias, extra, load, decay_bits, shift, half, limit)
-    return u_new, v_new, refractory, soma_flags(fired, a_in, total, v_new, limit)
-
-
-@njit(inline="always")
-def _flag_counts(flag):
-    """What a neuron's flag byte adds to its run's ``(spikes, active, dendritic-input
-    saturations, state saturations)`` (branch-free: summed in vector lanes)."""
-    return (and32(flag, FLAG_SPIKED), i32(and32(flag, FLAG_SPIKED | FLAG_INPUT) != 0),
-            and32(shr32(flag, 2), 1), and32(shr32(flag, 3), 1))
-
-
-@njit(inline="always")
-def _lif_segment(slot, u, v, refractory_left, bias, flags, du, dv, vth_mant, refractory_steps, reset_value,
-                 reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, decay_bits, shift,
-                 half, limit, low, high):
-    """Update one run of neurons sharing a parameter set (views from 0: no negative-index
-    checks, no branches, no appends, so that the loop vectorises), with the 64-bit rule
-    :func:`~neurocompile.chip.lif.lif_element`; returns the run's flag counts
-    (:func:`_flag_counts`)."""
-    spikes = active = saturated_input = saturated = 0
-    for n in range(slot.size):
-        u[n], v[n], refractory_left[n], flag = _lif_soma(
-            slot[n], u[n], v[n], refractory_left[n], bias[n], 0, 0, du, dv, vth_mant, refractory_steps, reset_value,
-            reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, decay_bits, shift, half, limit,
-            low, high)
-        slot[n] = 0
-        flags[n] = flag
-        c0, c1, c2, c3 = _flag_counts(flag)
-        spikes += c0
-        active += c1
-        saturated_input += c2
-        saturated += c3
-    return spikes, active, saturated_input, saturated
-
-
-@njit(inline="always")
-def _lif_segment32(slot, u, v, refractory_left, bias, flags, du, dv, vth_mant, refractory_steps, reset_value,
-                   reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, decay_bits, shift,
-                   half, limit, low, high):
-    """:func:`_lif_segment` with :func:`~neurocompile.chip.lif.lif_element32` (the same rule
-    in 32-bit lanes, where :func:`~neurocompile.chip.lif.lif_fits_int32`): the update, the
-    flags and their counts in one pass, vectorised over 16 neurons per AVX-512 instruction."""
-    # Bounds and sums in the slot's and the registers' widths: every comparison and sum of the
-    # loop then runs in 32-bit lanes (an int64 operand would widen it to 64-bit lanes).
-    low_t, high_t, limit32 = like(slot, low), like(slot, high), i32(limit)
-    spikes = active = saturated_input = saturated = i32(0)
-    for n in range(slot.size):
-        total = slot[n]
-        slot[n] = 0
-        a_in = dendrite_element(total, low_t, high_t)
-        u_new, v_new, fired, refractory = lif_element32(
-            u[n], v[n], a_in, refractory_left[n], du, dv, vth_mant, refractory_steps, reset_value, reset_subtract,
-            spiking, reset_delay, bias_to_current, threshold_inclusive, bias[n], decay_bits, shift, half, limit)
-        u[n] = u_new
-        v[n] = v_new
-        refractory_left[n] = refractory
-        flag = soma_flags(fired, a_in, total, v_new, limit32)
-        flags[n] = flag
-        c0, c1, c2, c3 = _flag_counts(flag)
-        spikes = add32(spikes, c0)
-        active = add32(active, c1)
-        saturated_input = add32(saturated_input, c2)
-        saturated = add32(saturated, c3)
-    return spikes, active, saturated_input, saturated
-
-
-@njit(inline="always")
-def _lif_run(narrow, plain, slot, u, v, refractory_left, bias, flags, p, decay_bits, shift, half, limit, low, high):
-    """One run of neurons with parameter row ``p``: the 32-bit (``narrow``) or 64-bit update,
-    the 32-bit one with the discrete-time extensions as constants 0 when ``plain`` (their
-    arithmetic then compiles away). The 64-bit fallback (registers too wide for 32-bit lanes)
-    is one copy: a second inlined copy of the loop cost 3 s of the kernel's first compile.
-    Returns the run's flag counts."""
-    if narrow:
-        if plain:
-            return _lif_segment32(slot, u, v, refractory_left, bias, flags, p[LIF_DU], p[LIF_DV], p[LIF_VTH_MANT],
-                                  p[LIF_REFRACTORY_STEPS], p[LIF_RESET_VALUE], p[LIF_RESET_SUBTRACT], p[LIF_SPIKING],
-                                  0, 0, 0, decay_bits, shift, half, limit, low, high)
-        return _lif_segment32(slot, u, v, refractory_left, bias, flags, p[LIF_DU], p[LIF_DV], p[LIF_VTH_MANT],
-                              p[LIF_REFRACTORY_STEPS], p[LIF_RESET_VALUE], p[LIF_RESET_SUBTRACT], p[LIF_SPIKING],
-                              p[LIF_RESET_DELAY], p[LIF_BIAS_TO_CURRENT], p[LIF_THRESHOLD_INCLUSIVE], decay_bits,
-                              shift, half, limit, low, high)
-    return _lif_segment(slot, u, v, refractory_left, bias, flags, p[LIF_DU], p[LIF_DV], p[LIF_VTH_MANT],
-                        p[LIF_REFRACTORY_STEPS], p[LIF_RESET_VALUE], p[LIF_RESET_SUBTRACT], p[LIF_SPIKING],
-                        p[LIF_RESET_DELAY], p[LIF_BIAS_TO_CURRENT], p[LIF_THRESHOLD_INCLUSIVE], decay_bits, shift,
-                        half, limit, low, high)
 
 
 @njit(nogil=True)
@@ -184,16 +88,8 @@ def lif_pass(slot, u, v, refractory_left, bias, flags, sets, bounds, bound_set, 
     """
     narrow = lif_fits_int32(half, decay_bits)
     for r in range(bound_set.size):
-        p = sets[bound_set[r]]
-        start, stop = bounds[r] * batch, bounds[r + 1] * batch
-        plain = p[LIF_RESET_DELAY] == 0 and p[LIF_BIAS_TO_CURRENT] == 0 and p[LIF_THRESHOLD_INCLUSIVE] == 0
-        c0, c1, c2, c3 = _lif_run(narrow, plain, slot[start:stop], u[start:stop], v[start:stop],
-                                  refractory_left[start:stop], bias[start:stop], flags[start:stop], p, decay_bits,
-                                  shift, half, limit, low, high)
-        run_counts[r, 0] = c0
-        run_counts[r, 1] = c1
-        run_counts[r, 2] = c2
-        run_counts[r, 3] = c3
+        lif_block(r, slot, u, v, refractory_left, bias, flags, sets, bounds, bound_set, batch, narrow, decay_bits,
+                  shift, half, limit, low, high, run_counts)
 
 
 @njit(nogil=True)
@@ -247,10 +143,10 @@ def lif_runs(segments, segment_set, pop_of, core_of, n_lif, block):
 def _lif_segment_extra(slot, u, v, refractory_left, bias, extra, load, flags, du, dv, vth_mant, refractory_steps,
                        reset_value, reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive,
                        decay_bits, shift, half, limit, low, high):
-    """:func:`_lif_segment` for neurons with receptor elements: ``extra`` is their summed
+    """:func:`~.lif_block.lif_segment` for neurons with receptor elements: ``extra`` is their summed
     contribution this step and ``load`` their conductance load (section 4.5)."""
     for n in range(slot.size):
-        u[n], v[n], refractory_left[n], flags[n] = _lif_soma(
+        u[n], v[n], refractory_left[n], flags[n] = lif_soma(
             slot[n], u[n], v[n], refractory_left[n], bias[n], extra[n], load[n], du, dv, vth_mant, refractory_steps,
             reset_value, reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, decay_bits,
             shift, half, limit, low, high)
@@ -334,11 +230,6 @@ def deliver_scaled(ring, floored, slot_start, proj, p, delay_group, post, mant, 
         for j in range(lo, hi):
             index = floor_group_slot(proj, p, delay_group, step, delay[j], post[j])
             floored[index * batch + b] += stp_scaled_element(np.int64(mant[j]), efficacy)
-
-
-#: How many spikes ahead in the step's list :func:`prefetch_rows` asks for synapse rows
-#: (2 to 8 measured alike on the 1M / 100M ring).
-PREFETCH_AHEAD = 4
 
 
 @njit(inline="always")
@@ -912,13 +803,6 @@ run_steps_adex_receptors = _make_run_steps(True, True)
 #: threads never compiles it.
 THREADED = {(adex, receptors): _make_run_steps(adex, receptors, threaded=True)
             for adex in (False, True) for receptors in (False, True)}
-
-
-# Imported last: the threaded module builds on this one's functions. The loops reach them as
-# globals, not closure variables: numba keys a cached closure by its variables' pickles, and a
-# dispatcher's pickle differs in every process. A variant that is not threaded prunes the
-# branches that call them, so it never compiles them.
-from .threaded import LIF_BLOCK, deliver_threaded, lif_pass_threaded, merge_partials  # noqa: E402
 
 
 def kernel_for(layout, threaded: bool = False):

@@ -34,11 +34,11 @@ import numpy as np
 from numba import prange
 
 from ..chip.dendrite import scaled_synapse
-from ..chip.lif import LIF_BIAS_TO_CURRENT, LIF_RESET_DELAY, LIF_THRESHOLD_INCLUSIVE, lif_fits_int32
+from ..chip.lif import lif_fits_int32
 from ..jit import njit
-from .kernel import PREFETCH_AHEAD, _lif_run
 from .layout import P_EXPONENT, P_GATE, P_INDPTR_OFFSET, P_POST_OFFSET, P_PRE_OFFSET, P_STP, P_UNIFORM_DELAY
-from .prefetch import prefetch
+from .lif_block import lif_block
+from .prefetch import PREFETCH_AHEAD, prefetch
 
 #: Neurons per block of the threaded LIF pass at most (times the batch): blocks small enough to
 #: balance two threads on a few populations, large enough to keep the pass vectorised.
@@ -54,18 +54,11 @@ def lif_pass_threaded(slot, u, v, refractory_left, bias, flags, sets, bounds, bo
     with the partial rings' (``partial[k, base + i]`` for ``slot[i]``, cleared)."""
     narrow = lif_fits_int32(half, decay_bits)
     for r in prange(bound_set.size):
-        p = sets[bound_set[r]]
         start, stop = bounds[r] * batch, bounds[r + 1] * batch
         for k in range(partial.shape[0]):  # while the block's slots are in the cache
             _add_and_clear(slot[start:stop], partial[k, base + start:base + stop])
-        plain = p[LIF_RESET_DELAY] == 0 and p[LIF_BIAS_TO_CURRENT] == 0 and p[LIF_THRESHOLD_INCLUSIVE] == 0
-        c0, c1, c2, c3 = _lif_run(narrow, plain, slot[start:stop], u[start:stop], v[start:stop],
-                                  refractory_left[start:stop], bias[start:stop], flags[start:stop], p, decay_bits,
-                                  shift, half, limit, low, high)
-        run_counts[r, 0] = c0
-        run_counts[r, 1] = c1
-        run_counts[r, 2] = c2
-        run_counts[r, 3] = c3
+        lif_block(r, slot, u, v, refractory_left, bias, flags, sets, bounds, bound_set, batch, narrow, decay_bits,
+                  shift, half, limit, low, high, run_counts)
 
 
 @njit(inline="always")
