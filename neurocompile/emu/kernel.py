@@ -146,11 +146,16 @@ def _lif_segment_extra(slot, u, v, refractory_left, bias, extra, load, flags, du
     """:func:`~.lif_block.lif_segment` for neurons with receptor elements: ``extra`` is their summed
     contribution this step and ``load`` their conductance load (section 4.5)."""
     for n in range(slot.size):
-        u[n], v[n], refractory_left[n], flags[n] = lif_soma(
-            slot[n], u[n], v[n], refractory_left[n], bias[n], extra[n], load[n], du, dv, vth_mant, refractory_steps,
+        total = slot[n]
+        slot[n] = 0
+        u_new, v_new, refractory, fired, a_in = lif_soma(
+            total, u[n], v[n], refractory_left[n], bias[n], extra[n], load[n], du, dv, vth_mant, refractory_steps,
             reset_value, reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, decay_bits,
             shift, half, limit, low, high)
-        slot[n] = 0
+        u[n] = u_new
+        v[n] = v_new
+        refractory_left[n] = refractory
+        flags[n] = soma_flags(fired, a_in, total, v_new, limit)
 
 
 @njit(nogil=True)

@@ -15,19 +15,20 @@ updated in any order, on any thread.
 from __future__ import annotations
 
 from ..chip.dendrite import dendrite_element
-from ..chip.lanes import add32, and32, i32, like, shr32
+from ..chip.lanes import add32, i32, like
 from ..chip.lif import (LIF_BIAS_TO_CURRENT, LIF_DU, LIF_DV, LIF_REFRACTORY_STEPS, LIF_RESET_DELAY,
                         LIF_RESET_SUBTRACT, LIF_RESET_VALUE, LIF_SPIKING, LIF_THRESHOLD_INCLUSIVE, LIF_VTH_MANT,
                         lif_element, lif_element32)
 from ..jit import njit
-from .state import FLAG_INPUT, FLAG_SPIKED, soma_flags
+from .state import soma_counts, soma_flags
 
 
 @njit(inline="always")
 def lif_soma(total, u, v, refractory_left, bias, extra, load, du, dv, vth_mant, refractory_steps, reset_value,
-              reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, decay_bits, shift, half,
-              limit, low, high):
-    """One neuron's update from its slot's sum ``total``: ``(u, v, refractory_left, flag)``;
+             reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, decay_bits, shift, half,
+             limit, low, high):
+    """One neuron's update from its slot's sum ``total`` with the 64-bit rule
+    :func:`~neurocompile.chip.lif.lif_element`: ``(u, v, refractory_left, spiked, a_in)``;
     ``extra``: its receptor elements' summed contribution, ``load`` their conductance load (0
     and 0 without receptors). Takes and returns values, not arrays and an index: the callers'
     loops index their arrays by the loop variable itself, which the compiler sees is never
@@ -36,34 +37,30 @@ def lif_soma(total, u, v, refractory_left, bias, extra, load, du, dv, vth_mant, 
     u_new, v_new, fired, refractory, _, _ = lif_element(
         u, v, a_in, refractory_left, du, dv, vth_mant, refractory_steps, reset_value, reset_subtract, spiking,
         reset_delay, bias_to_current, threshold_inclusive, bias, extra, load, decay_bits, shift, half, limit)
-    return u_new, v_new, refractory, soma_flags(fired, a_in, total, v_new, limit)
-
-
-@njit(inline="always")
-def flag_counts(flag):
-    """What a neuron's flag byte adds to its run's ``(spikes, active, dendritic-input
-    saturations, state saturations)`` (branch-free: summed in vector lanes)."""
-    return (and32(flag, FLAG_SPIKED), i32(and32(flag, FLAG_SPIKED | FLAG_INPUT) != 0),
-            and32(shr32(flag, 2), 1), and32(shr32(flag, 3), 1))
+    return u_new, v_new, refractory, fired, a_in
 
 
 @njit(inline="always")
 def lif_segment(slot, u, v, refractory_left, bias, flags, du, dv, vth_mant, refractory_steps, reset_value,
-                 reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, decay_bits, shift,
-                 half, limit, low, high):
+                reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, decay_bits, shift,
+                half, limit, low, high):
     """Update one run of neurons sharing a parameter set (views from 0: no negative-index
     checks, no branches, no appends, so that the loop vectorises), with the 64-bit rule
     :func:`~neurocompile.chip.lif.lif_element`; returns the run's flag counts
-    (:func:`flag_counts`)."""
+    (:func:`~.state.soma_counts`, summed)."""
     spikes = active = saturated_input = saturated = 0
     for n in range(slot.size):
-        u[n], v[n], refractory_left[n], flag = lif_soma(
-            slot[n], u[n], v[n], refractory_left[n], bias[n], 0, 0, du, dv, vth_mant, refractory_steps, reset_value,
+        total = slot[n]
+        slot[n] = 0
+        u_new, v_new, refractory, fired, a_in = lif_soma(
+            total, u[n], v[n], refractory_left[n], bias[n], 0, 0, du, dv, vth_mant, refractory_steps, reset_value,
             reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, decay_bits, shift, half, limit,
             low, high)
-        slot[n] = 0
-        flags[n] = flag
-        c0, c1, c2, c3 = flag_counts(flag)
+        u[n] = u_new
+        v[n] = v_new
+        refractory_left[n] = refractory
+        flags[n] = soma_flags(fired, a_in, total, v_new, limit)
+        c0, c1, c2, c3 = soma_counts(fired, a_in, total, v_new, limit)
         spikes += c0
         active += c1
         saturated_input += c2
@@ -73,8 +70,8 @@ def lif_segment(slot, u, v, refractory_left, bias, flags, du, dv, vth_mant, refr
 
 @njit(inline="always")
 def lif_segment32(slot, u, v, refractory_left, bias, flags, du, dv, vth_mant, refractory_steps, reset_value,
-                   reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, decay_bits, shift,
-                   half, limit, low, high):
+                  reset_subtract, spiking, reset_delay, bias_to_current, threshold_inclusive, decay_bits, shift,
+                  half, limit, low, high):
     """:func:`lif_segment` with :func:`~neurocompile.chip.lif.lif_element32` (the same rule
     in 32-bit lanes, where :func:`~neurocompile.chip.lif.lif_fits_int32`): the update, the
     flags and their counts in one pass, vectorised over 16 neurons per AVX-512 instruction."""
@@ -92,9 +89,8 @@ def lif_segment32(slot, u, v, refractory_left, bias, flags, du, dv, vth_mant, re
         u[n] = u_new
         v[n] = v_new
         refractory_left[n] = refractory
-        flag = soma_flags(fired, a_in, total, v_new, limit32)
-        flags[n] = flag
-        c0, c1, c2, c3 = flag_counts(flag)
+        flags[n] = soma_flags(fired, a_in, total, v_new, limit32)
+        c0, c1, c2, c3 = soma_counts(fired, a_in, total, v_new, limit32)
         spikes = add32(spikes, c0)
         active = add32(active, c1)
         saturated_input = add32(saturated_input, c2)
@@ -112,16 +108,16 @@ def lif_run(narrow, plain, slot, u, v, refractory_left, bias, flags, p, decay_bi
     if narrow:
         if plain:
             return lif_segment32(slot, u, v, refractory_left, bias, flags, p[LIF_DU], p[LIF_DV], p[LIF_VTH_MANT],
-                                  p[LIF_REFRACTORY_STEPS], p[LIF_RESET_VALUE], p[LIF_RESET_SUBTRACT], p[LIF_SPIKING],
-                                  0, 0, 0, decay_bits, shift, half, limit, low, high)
+                                 p[LIF_REFRACTORY_STEPS], p[LIF_RESET_VALUE], p[LIF_RESET_SUBTRACT], p[LIF_SPIKING],
+                                 0, 0, 0, decay_bits, shift, half, limit, low, high)
         return lif_segment32(slot, u, v, refractory_left, bias, flags, p[LIF_DU], p[LIF_DV], p[LIF_VTH_MANT],
-                              p[LIF_REFRACTORY_STEPS], p[LIF_RESET_VALUE], p[LIF_RESET_SUBTRACT], p[LIF_SPIKING],
-                              p[LIF_RESET_DELAY], p[LIF_BIAS_TO_CURRENT], p[LIF_THRESHOLD_INCLUSIVE], decay_bits,
-                              shift, half, limit, low, high)
+                             p[LIF_REFRACTORY_STEPS], p[LIF_RESET_VALUE], p[LIF_RESET_SUBTRACT], p[LIF_SPIKING],
+                             p[LIF_RESET_DELAY], p[LIF_BIAS_TO_CURRENT], p[LIF_THRESHOLD_INCLUSIVE], decay_bits,
+                             shift, half, limit, low, high)
     return lif_segment(slot, u, v, refractory_left, bias, flags, p[LIF_DU], p[LIF_DV], p[LIF_VTH_MANT],
-                        p[LIF_REFRACTORY_STEPS], p[LIF_RESET_VALUE], p[LIF_RESET_SUBTRACT], p[LIF_SPIKING],
-                        p[LIF_RESET_DELAY], p[LIF_BIAS_TO_CURRENT], p[LIF_THRESHOLD_INCLUSIVE], decay_bits, shift,
-                        half, limit, low, high)
+                       p[LIF_REFRACTORY_STEPS], p[LIF_RESET_VALUE], p[LIF_RESET_SUBTRACT], p[LIF_SPIKING],
+                       p[LIF_RESET_DELAY], p[LIF_BIAS_TO_CURRENT], p[LIF_THRESHOLD_INCLUSIVE], decay_bits, shift,
+                       half, limit, low, high)
 
 
 @njit(inline="always")

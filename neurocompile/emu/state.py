@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..chip import SOMAS
-from ..chip.lanes import like
+from ..chip.lanes import i32, like
 from ..jit import njit
 
 FLAG_SPIKED, FLAG_INPUT, FLAG_DENDRITE_SATURATED, FLAG_STATE_SATURATED = 1, 2, 4, 8
@@ -36,6 +36,19 @@ def soma_flags(spiked, a_in, total, counted, limit):
     return (np.uint8(spiked) * FLAG_SPIKED | np.uint8(a_in != 0) * FLAG_INPUT
             | np.uint8(a_in != total) * FLAG_DENDRITE_SATURATED
             | np.uint8((counted == limit) | (counted == minus_limit)) * FLAG_STATE_SATURATED)
+
+
+@njit(inline="always")
+def soma_counts(spiked, a_in, total, counted, limit):
+    """What one neuron adds to its run's ``(spikes, active neurons, dendritic-input saturations,
+    state saturations)``: the bits of :func:`soma_flags` (spiked; spiked or with input; the
+    dendritic sum saturated; the counted register at ``+-limit``) as int32 0 or 1, from the same
+    comparisons. Computed beside the flag byte rather than read back from it: the byte's bits
+    read back kept the flag's arithmetic in 64-bit lanes, which cost the LIF pass a third of its
+    speed (measured, bench/limits.py); from the comparisons, every count is one 32-bit lane."""
+    minus_limit = like(limit, -limit)
+    return (i32(spiked), i32(spiked | (a_in != 0)), i32(a_in != total),
+            i32((counted == limit) | (counted == minus_limit)))
 
 
 @njit
