@@ -397,7 +397,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args, console: Console) -> int:
-    warmup.start()  # compiles the emulator's kernel on the other core meanwhile
+    warmup.start(args.threads)  # compiles the emulator's kernel on the other core meanwhile
     ctx = BuildContext(network_file=args.network_file, target_name=args.target,
                        duration=args.duration, seed=args.seed, out=args.out, console=console,
                        placer=args.placer, strict=args.strict, threads=args.threads, tolerance=args.tolerance,

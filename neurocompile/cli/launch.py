@@ -26,7 +26,7 @@ def main() -> int:
         if argv[:1] == ["build"] and not ({"-h", "--help"} & set(argv)):
             from ..emu import warmup
 
-            warmup.start()
+            warmup.start(warmup.threads_argument(argv))
         from .main import main as run_command_line
     except KeyboardInterrupt:  # Ctrl-C during the imports, before main() can catch it
         print("interrupted", file=sys.stderr)

@@ -14,6 +14,11 @@ thread slowed the float reference run it overlapped by as much as it saved (meas
 examples/cuba.py). The argument types do not depend on the network, so the cached machine
 code is the one every run uses. If anything goes wrong in the helper, the build simply
 compiles the kernel itself.
+
+A build asked to step its runs on several threads (``--threads N`` with ``N > 1``, or
+``$NEUROCOMPILE_THREADS``; :mod:`.threads`) runs the kernel's threaded variant, whose first
+compilation takes 26-32 s on a 2-core machine: the helper then compiles that variant too
+(:func:`wants_threaded`). Without such a request it does not, since most builds never run it.
 """
 from __future__ import annotations
 
@@ -66,11 +71,47 @@ def kernel_argument_types() -> tuple:
     return tuple(numba.typeof(argument) for argument in kernel_arguments())
 
 
-def compile_kernel() -> None:
-    """Compile (or load) the LIF kernel for :func:`kernel_argument_types`; what the helper runs."""
-    from .kernel import run_steps_lif
+def compile_kernel(threaded: bool = False) -> None:
+    """Compile (or load) the LIF kernel for :func:`kernel_argument_types`, and with ``threaded``
+    its threaded variant (same arguments); what the helper runs."""
+    from .kernel import THREADED, run_steps_lif
 
-    run_steps_lif.compile(kernel_argument_types())
+    types = kernel_argument_types()
+    run_steps_lif.compile(types)
+    if threaded:
+        THREADED[False, False].compile(types)
+
+
+#: The environment variable of a run's default thread count (:data:`.threads.THREADS_VARIABLE`;
+#: repeated here because that module imports numpy, which the executable starts the helper
+#: before loading; tests/emu/test_warmup.py keeps the two equal).
+THREADS_VARIABLE = "NEUROCOMPILE_THREADS"
+
+
+def wants_threaded(threads=None) -> bool:
+    """Whether the build's runs will step on more than one thread: ``threads`` (the build's
+    ``--threads``) if given, else ``$NEUROCOMPILE_THREADS``, is a whole number above 1. Anything
+    else (not given, 1, not a number: the run itself reports that) is no. A count above numba's
+    thread pool (1 on a 1-core machine) gives yes, and the helper compiles a variant the run
+    never uses: time on a helper, not on the build."""
+    if threads is None:
+        threads = os.environ.get(THREADS_VARIABLE, "").strip()
+    try:
+        return int(threads) > 1
+    except (TypeError, ValueError):
+        return False
+
+
+def threads_argument(argv) -> str | None:
+    """The value of ``--threads`` in a command line (``--threads N`` or ``--threads=N``; the
+    last one wins, as with argparse), else None; read before the command line is parsed."""
+    value = None
+    for k, word in enumerate(argv):
+        if word == "--threads" and k + 1 < len(argv):
+            value = argv[k + 1]
+        elif word.startswith("--threads="):
+            value = word.split("=", 1)[1]
+    return value
 
 
 class KernelWarmUp:
@@ -96,17 +137,20 @@ class KernelWarmUp:
 _helper: KernelWarmUp | None = None
 
 
-def start() -> None:
+def start(threads=None) -> None:
     """Start the helper process, unless one is running or this process has the kernel already
-    (a second build in one Python session, the tests). The executable calls it before its heavy
-    imports; ``neurocompile build`` calls it again (a no-op then)."""
+    (a second build in one Python session, the tests). ``threads``: the build's ``--threads``
+    (:func:`wants_threaded`: the helper then compiles the threaded variant too). The executable
+    calls it before its heavy imports; ``neurocompile build`` calls it again (a no-op then)."""
     global _helper
     if _helper is not None:
         return
+    threaded = wants_threaded(threads)
     kernel = sys.modules.get("neurocompile.emu.kernel")
-    if kernel is not None and getattr(kernel.run_steps_lif, "signatures", None):
+    if (kernel is not None and getattr(kernel.run_steps_lif, "signatures", None)
+            and not (threaded and not kernel.THREADED[False, False].signatures)):
         return
-    _helper = _spawn()
+    _helper = _spawn(threaded)
 
 
 def finish() -> None:
@@ -118,8 +162,9 @@ def finish() -> None:
         _helper = None
 
 
-def _spawn() -> KernelWarmUp:
-    """Start the helper process (best effort: on any error, no helper)."""
+def _spawn(threaded: bool = False) -> KernelWarmUp:
+    """Start the helper process (best effort: on any error, no helper); ``threaded``: it also
+    compiles the threaded variant."""
     env = dict(os.environ)
     package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     if package_parent not in {os.path.abspath(p or os.curdir) for p in sys.path}:
@@ -127,7 +172,8 @@ def _spawn() -> KernelWarmUp:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
     try:
         process = subprocess.Popen(
-            [sys.executable, "-c", "from neurocompile.emu.warmup import compile_kernel; compile_kernel()"],
+            [sys.executable, "-c", "from neurocompile.emu.warmup import compile_kernel; "
+             f"compile_kernel({'threaded=True' if threaded else ''})"],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
         return KernelWarmUp(None)

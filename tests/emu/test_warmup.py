@@ -7,12 +7,13 @@ import neurocompile as nc
 from tests.helpers import compile_quietly
 
 
-def run_tiny_program() -> None:
-    """One step of a two-neuron program: a real run of the LIF kernel in this process."""
+def run_tiny_program(threads=None) -> None:
+    """One step of a two-neuron program: a real run of the LIF kernel (with ``threads=2``, of
+    its threaded variant) in this process."""
     net = nc.Network("kernel-warm-up", dt=0.1)
     pop = net.population("a", 2, nc.LIF(tau_mem=10.0, tau_syn=5.0, v_rest=0.0, v_reset=0.0, v_th=1.0))
     net.connect(pop, pop, nc.AllToAll(), weight=0.5)
-    compile_quietly(net, placer="sequential").run(0.1)
+    compile_quietly(net, placer="sequential").run(0.1, threads=threads)
 
 
 class FakeHelperProcess:
@@ -76,3 +77,46 @@ def test_the_warm_up_signature_is_the_one_real_runs_use():
     assert len(run_steps_lif.signatures) == 1, (
         "kernel argument types changed: update neurocompile.emu.warmup.kernel_arguments")
     assert tuple(run_steps_lif.signatures[0]) == warmup.kernel_argument_types()
+
+
+def test_a_thread_count_above_one_has_the_helper_compile_the_threaded_variant(monkeypatch):
+    from neurocompile.emu import threads, warmup
+
+    assert warmup.THREADS_VARIABLE == threads.THREADS_VARIABLE
+    monkeypatch.delenv(warmup.THREADS_VARIABLE, raising=False)
+    assert not warmup.wants_threaded() and not warmup.wants_threaded(1)
+    assert warmup.wants_threaded(2) and warmup.wants_threaded("4")
+    assert not warmup.wants_threaded("two")  # the run names the error, not the helper
+    monkeypatch.setenv(warmup.THREADS_VARIABLE, "2")
+    assert warmup.wants_threaded() and not warmup.wants_threaded(1)  # a given count wins
+    assert warmup.threads_argument(["build", "net.py"]) is None
+    assert warmup.threads_argument(["build", "net.py", "--threads", "2"]) == "2"
+    assert warmup.threads_argument(["build", "--threads=3", "net.py", "--threads", "1"]) == "1"
+
+    warmup.finish()
+    started = []
+
+    def popen(args, **kwargs):
+        started.append(FakeHelperProcess(args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(warmup.subprocess, "Popen", popen)
+    monkeypatch.delitem(sys.modules, "neurocompile.emu.kernel")
+    monkeypatch.delenv(warmup.THREADS_VARIABLE)
+    warmup.start(threads=2)
+    warmup.finish()
+    warmup.start()
+    warmup.finish()
+    assert [helper.args[-1].endswith("compile_kernel(threaded=True)") for helper in started] == [True, False]
+
+
+def test_the_threaded_warm_up_signature_is_the_one_threaded_runs_use():
+    from neurocompile.emu import warmup
+    from neurocompile.emu.kernel import THREADED
+
+    run_tiny_program(threads=2)
+    warmup.compile_kernel(threaded=True)
+    threaded = THREADED[False, False]
+    assert len(threaded.signatures) == 1, (
+        "kernel argument types changed: update neurocompile.emu.warmup.kernel_arguments")
+    assert tuple(threaded.signatures[0]) == warmup.kernel_argument_types()
