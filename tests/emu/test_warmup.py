@@ -39,6 +39,7 @@ def test_kernel_warm_up_process_and_its_skip_when_the_kernel_is_loaded(monkeypat
     from neurocompile.emu.kernel import run_steps_lif
 
     warmup.finish()  # no helper left over from a build earlier in this process
+    monkeypatch.delenv(warmup.THREADS_VARIABLE, raising=False)  # a thread count would add the threaded variant
     started = []
 
     def popen(args, **kwargs):
