@@ -208,45 +208,60 @@ def _receptor_input(v, state, arrivals, external, has_external, v_inf_base, kind
     numpy's vectorised ``exp`` can differ from the C library's, which numba calls, in the last
     bit). Without conductances (``conductance`` False) ``v_inf`` is the drive alone.
 
-    The float64 operations of :meth:`ReceptorState.receive`, :meth:`ReceptorState.mean_conductance`
-    and :meth:`LifReceptorUpdater._integrate` in their order, one pass over the neurons."""
-    for k in range(v.size):
-        jump = 0.0
-        jumped = False
-        for r in range(kind.size):
-            a = arrivals[r, k]
-            if kind[r] == 0:
-                if any_instant[r]:
-                    instant = a if params[r, INSTANT, k] != 0.0 else 0.0
-                    jump = jump + instant if jumped else instant
-                    jumped = True
-                    state[row[r], k] += 0.0 if params[r, INSTANT, k] != 0.0 else a
-                else:
-                    state[row[r], k] += a
-            elif kind[r] == 1:
-                state[row[r], k] += a
-            else:
-                state[row[r] + 1, k] += a * params[r, NORM, k]
-        x = v[k] + jump if jumped else v[k]
-        v_start[k] = x
-        drive = v_inf_base[k] + external[k] if has_external else v_inf_base[k]
-        if not conductance:
-            v_inf[k] = drive
+    Per neuron, the float64 operations of :meth:`ReceptorState.receive`,
+    :meth:`ReceptorState.mean_conductance` and :meth:`LifReceptorUpdater._integrate` in their
+    order. The loops run over the neurons of one receptor at a time, as numpy did, which the
+    compiler vectorises (a loop over receptors inside a loop over neurons ran 3 times slower
+    on COBA's 3200 neurons); ``v_start`` holds the summed jumps, ``lam`` and ``v_inf`` the sums
+    of the means and of mean x E_rev, until the last loop."""
+    n = v.size
+    jumped = False
+    for r in range(kind.size):
+        a = arrivals[r]
+        if kind[r] == 0 and any_instant[r]:
+            current, instant = state[row[r]], params[r, INSTANT]
+            for k in range(n):
+                jump = a[k] if instant[k] != 0.0 else 0.0
+                v_start[k] = v_start[k] + jump if jumped else jump
+                current[k] += 0.0 if instant[k] != 0.0 else a[k]
+            jumped = True
+        elif kind[r] == 2:  # the arrivals open the rise variable h
+            rise, norm = state[row[r] + 1], params[r, NORM]
+            for k in range(n):
+                rise[k] += a[k] * norm[k]
+        else:
+            target = state[row[r]]
+            for k in range(n):
+                target[k] += a[k]
+    for k in range(n):
+        v_start[k] = v[k] + v_start[k] if jumped else v[k]
+    if not conductance:
+        for k in range(n):
+            v_inf[k] = v_inf_base[k] + external[k] if has_external else v_inf_base[k]
+        return
+    for k in range(n):
+        lam[k] = 0.0
+        v_inf[k] = 0.0
+    for r in range(kind.size):
+        if kind[r] == 0:
             continue
-        total = 0.0
-        reversal = 0.0
-        for r in range(kind.size):
-            if kind[r] == 1:
-                mean = state[row[r], k] * params[r, MEAN, k]
-            elif kind[r] == 2:
-                mean = state[row[r], k] * params[r, MEAN, k] + state[row[r] + 1, k] * params[r, MEAN_H, k]
-            else:
-                continue
-            total = total + mean
-            reversal = reversal + mean * params[r, REVERSAL, k]
-        g = 1.0 + total
+        g, factor, reversal = state[row[r]], params[r, MEAN], params[r, REVERSAL]
+        if kind[r] == 1:
+            for k in range(n):
+                mean = g[k] * factor[k]
+                lam[k] = lam[k] + mean
+                v_inf[k] = v_inf[k] + mean * reversal[k]
+        else:
+            h, factor_h = state[row[r] + 1], params[r, MEAN_H]
+            for k in range(n):
+                mean = g[k] * factor[k] + h[k] * factor_h[k]
+                lam[k] = lam[k] + mean
+                v_inf[k] = v_inf[k] + mean * reversal[k]
+    for k in range(n):
+        drive = v_inf_base[k] + external[k] if has_external else v_inf_base[k]
+        g = 1.0 + lam[k]
         lam[k] = g
-        v_inf[k] = (drive + reversal) / g
+        v_inf[k] = (drive + v_inf[k]) / g
         exponent[k] = -dt * g / tau_mem[k]
 
 
@@ -259,36 +274,47 @@ def _receptor_output(v, state, v_start, lam, v_inf, p22, kind, row, params, cond
     the step; ``p22`` is ``exp(exponent)`` of :func:`_receptor_input` (or the leak's alone
     without conductances). Returns the number of spikes written to ``fired`` (ascending).
 
-    The float64 operations of :meth:`LifReceptorUpdater._integrate`, :func:`membrane_propagators`,
-    :meth:`ReceptorState.advance` and :meth:`LifReceptorUpdater._fire` in their order."""
-    n_fired = 0
-    for k in range(v.size):
-        x = v_start[k]
-        target = v_inf[k]
-        decay = p22[k]
-        x = target + (x - target) * decay
-        for r in range(kind.size):
-            if kind[r] != 0:
-                continue
-            if not conductance:
-                p21 = params[r, P21_LEAK, k]
-            elif params[r, INSTANT, k] != 0.0:
-                p21 = 0.0
-            else:  # membrane_propagators at this step's 1 + G
-                g = lam[k]
-                denominator = g - params[r, TAU_RATIO, k]
-                if abs(denominator) < 1e-9 * g:
-                    p21 = dt / tau_mem[k] * decay
-                else:
-                    p21 = (params[r, DECAY, k] - decay) / denominator
-            x += state[row[r], k] * p21
-        for r in range(kind.size):
-            i = row[r]
-            if kind[r] == 2:
-                state[i, k] = state[i, k] * params[r, DECAY, k] + state[i + 1, k] * params[r, K, k]
-                state[i + 1, k] *= params[r, RISE, k]
+    Per neuron, the float64 operations of :meth:`LifReceptorUpdater._integrate`,
+    :func:`membrane_propagators`, :meth:`ReceptorState.advance` and
+    :meth:`LifReceptorUpdater._fire` in their order; the loops run over the neurons of one
+    receptor at a time (see :func:`_receptor_input`)."""
+    n = v.size
+    for k in range(n):
+        v[k] = v_inf[k] + (v_start[k] - v_inf[k]) * p22[k]
+    for r in range(kind.size):  # the current receptors' P21' I (before their decay)
+        if kind[r] != 0:
+            continue
+        current = state[row[r]]
+        if not conductance:
+            p21 = params[r, P21_LEAK]
+            for k in range(n):
+                v[k] += current[k] * p21[k]
+            continue
+        instant, ratio, p11 = params[r, INSTANT], params[r, TAU_RATIO], params[r, DECAY]
+        for k in range(n):  # membrane_propagators at this step's 1 + G
+            if instant[k] != 0.0:
+                factor = 0.0
             else:
-                state[i, k] *= params[r, DECAY, k]
+                g = lam[k]
+                denominator = g - ratio[k]
+                if abs(denominator) < 1e-9 * g:
+                    factor = dt / tau_mem[k] * p22[k]
+                else:
+                    factor = (p11[k] - p22[k]) / denominator
+            v[k] += current[k] * factor
+    for r in range(kind.size):
+        g, decay = state[row[r]], params[r, DECAY]
+        if kind[r] == 2:
+            h, k_factor, rise = state[row[r] + 1], params[r, K], params[r, RISE]
+            for k in range(n):
+                g[k] = g[k] * decay[k] + h[k] * k_factor[k]
+                h[k] *= rise[k]
+        else:
+            for k in range(n):
+                g[k] *= decay[k]
+    n_fired = 0
+    for k in range(n):
+        x = v[k]
         if spiking:
             if refractory_left[k] > 0:
                 x = v_reset[k]
@@ -298,17 +324,18 @@ def _receptor_output(v, state, v_start, lam, v_inf, p22, kind, row, params, cond
                 refractory_left[k] = refractory_steps[k]
                 fired[n_fired] = k
                 n_fired += 1
-        v[k] = x
+            v[k] = x
         if x < low_v[k]:
             low_v[k] = x
         if x > high_v[k]:
             high_v[k] = x
-        for i in range(state.shape[0]):
-            value = state[i, k]
-            if value < low_state[i, k]:
-                low_state[i, k] = value
-            if value > high_state[i, k]:
-                high_state[i, k] = value
+    for i in range(state.shape[0]):
+        values, low, high = state[i], low_state[i], high_state[i]
+        for k in range(n):
+            if values[k] < low[k]:
+                low[k] = values[k]
+            if values[k] > high[k]:
+                high[k] = values[k]
     return n_fired
 
 
