@@ -345,11 +345,12 @@ class LifReceptorUpdater(LifUpdater):
 
     Without magnesium-blocked receptors a step is two compiled passes over the neurons
     (:func:`_receptor_input`, :func:`_receptor_output`) around numpy's ``exp`` of ``-dt (1 + G)
-    / tau_mem``: per-step numpy calls cost far more than the arithmetic on small populations
-    (140 us a step on the one neuron of ``examples/stdp_song2000.py``). They perform the float64
-    operations of the numpy methods below (:meth:`_integrate`, :meth:`_fire`) in the same order,
-    so the two give identical bits; a population with a blocked receptor runs those methods
-    (its block's ``exp`` of ``v`` would need numpy in the middle of the pass).
+    / tau_mem``: on small populations the per-call overhead of a dozen numpy calls a step cost
+    far more than the arithmetic (the one neuron of ``examples/stdp_song2000.py``), and on large
+    ones the fused loops save passes over memory (COBA). They perform the float64 operations of
+    the numpy methods below (:meth:`_integrate`, :meth:`_fire`) in the same order, so the two
+    give identical bits; a population with a blocked receptor runs those methods (its block's
+    ``exp`` of ``v`` would need numpy in the middle of the pass).
     """
 
     def __init__(self, pop, dt: float, spiking: bool = True, compiled: bool = True):
