@@ -4,7 +4,7 @@ The receptor LIF step (:func:`neurocompile.reference.receptors._receptor_input` 
 ``_receptor_output``) against :class:`~neurocompile.reference.receptors.LifReceptorUpdater`'s
 numpy methods (``compiled=False``); the STDP step against the numpy form below (as the
 reference ran it before) and against the rule worked by hand; the Poisson sources' spikes
-against a per-step ``flatnonzero`` of the same draws. Every case compares whole runs bit for bit: spikes,
+against a per-step ``flatnonzero`` of the same draws. The comparisons with the numpy forms are of whole runs, bit for bit: spikes,
 traces, state extremes and learned weights.
 """
 from __future__ import annotations
