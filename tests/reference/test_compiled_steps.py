@@ -4,8 +4,8 @@ The receptor LIF step (:func:`neurocompile.reference.receptors._receptor_input` 
 ``_receptor_output``) against :class:`~neurocompile.reference.receptors.LifReceptorUpdater`'s
 numpy methods (``compiled=False``); the STDP step against the numpy form below (as the
 reference ran it before) and against the rule worked by hand; the Poisson sources' spikes
-against a per-step ``flatnonzero`` of the same draws. The comparisons with the numpy forms are of whole runs, bit for bit: spikes,
-traces, state extremes and learned weights.
+against a per-step ``flatnonzero`` of the same draws. The comparisons with the numpy forms
+are of whole runs, bit for bit: spikes, traces, state extremes and learned weights.
 """
 from __future__ import annotations
 
@@ -97,7 +97,8 @@ def assert_same_runs(a, b, net, plastic):
 
 
 RECEPTOR_SETS = {
-    "conductances": {"ampa": nc.CondExp(tau=5.0, E_rev=0.0), "gaba": nc.CondDualExp(tau_rise=1.0, tau_decay=10.0, E_rev=-80.0)},
+    "conductances": {"ampa": nc.CondExp(tau=5.0, E_rev=0.0),
+                     "gaba": nc.CondDualExp(tau_rise=1.0, tau_decay=10.0, E_rev=-80.0)},
     "currents": {"fast": nc.CurrentExp(tau=0.0), "slow": nc.CurrentExp(tau=np.linspace(2.0, 20.0, 40))},
     "all kinds": {"ampa": nc.CondExp(tau=np.linspace(2.0, 8.0, 40), E_rev=0.0), "jump": nc.CurrentExp(tau=0.0),
                   "gaba": nc.CondDualExp(tau_rise=0.5, tau_decay=8.0, E_rev=-75.0),
