@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..models.receptors import conductance_params, dual_exp_norm, mg_block
 from ..jit import njit
+from ..models.receptors import conductance_params, dual_exp_norm, mg_block
 from .lif import LifUpdater
 
 CURRENT, COND_EXP, COND_DUAL = "current", "cond_exp", "cond_dual"
