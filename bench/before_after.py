@@ -2,11 +2,14 @@
 
 Usage (each tree's own kernel cache; the trees are imported from their paths)::
 
-    python bench/before_after.py /path/to/old/tree /path/to/new/tree [--large | --large-only]
+    python bench/before_after.py /path/to/old/tree /path/to/new/tree [--float] [--large | --large-only]
 
 Rows: CUBA 4k for 1 s on the emulator (warm kernel) and in the float reference; with
 ``--large`` the 1M/100M ring of bench/large_network.py at dt 0.1 ms (1000 steps) and at dt
-1 ms (200 steps). Each measurement runs in a fresh process per tree, the trees alternating.
+1 ms (200 steps); with ``--float`` the float reference of each tree's ``examples/coba.py``
+(1 s) and ``examples/stdp_song2000.py`` (one neuron, 1000 plastic inputs at 10 Hz, the first
+20 s: 200000 steps, whose time per step is mostly Python's). Each measurement runs in a fresh
+process per tree, the trees alternating.
 """
 from __future__ import annotations
 
@@ -43,6 +46,19 @@ if what.startswith("cuba"):
     else:
         seconds = best(lambda: nc.simulate(net, 1000.0))
         spikes = int(nc.simulate(net, 1000.0).spikes("exc").sum())
+elif what == "coba-ref":
+    import runpy
+    net = runpy.run_path(os.path.join(tree, "examples", "coba.py"), run_name="coba")["net"]
+    seconds = best(lambda: nc.simulate(net, 1000.0))
+    spikes = int(nc.simulate(net, 1000.0).counts["exc"].sum())
+elif what == "song-ref":
+    import runpy
+    net = runpy.run_path(os.path.join(tree, "examples", "stdp_song2000.py"), run_name="song")["net"]
+    nc.simulate(net, 10.0)  # compiled steps loaded, not timed
+    start = time.perf_counter()
+    result = nc.simulate(net, 20000.0)
+    seconds = time.perf_counter() - start
+    spikes = int(result.counts["neuron"].sum())
 else:
     from large_network import ring_network, board_target
     dt = float(what.split("-")[1])
@@ -71,6 +87,9 @@ def main(argv=None):
     old, new = os.path.abspath(args[0]), os.path.abspath(args[1])
     rows = [] if "--large-only" in args else [("cuba-emu", "CUBA 4k, 1 s, emulator (warm kernel) s", 3, 2),
                                               ("cuba-ref", "CUBA 4k, 1 s, float reference s", 3, 2)]
+    if "--float" in args:
+        rows += [("coba-ref", "COBA 4k, 1 s, float reference s", 3, 2),
+                 ("song-ref", "Song et al. (2000), 20 s (200000 steps), float reference s", 1, 2)]
     if "--large" in args or "--large-only" in args:
         rows += [("ring-0.1", "1M/100M ring, dt 0.1 ms, 1000 steps, emulator s", 2, 1),
                  ("ring-1.0", "1M/100M ring, dt 1 ms, 200 steps, emulator s", 2, 1)]

@@ -120,6 +120,7 @@ class DelayedDelivery:
         self.ring = ring
         self.ring_flat = ring.reshape(-1)
         self.length, self.size = ring.shape
+        self._ones = np.ones(projection.pre.size)  # the scale of every row without short-term plasticity
         self.uniform_delay = int(self.delay[0]) if self.delay.size and np.all(self.delay == self.delay[0]) else None
         self.stp = None if projection.stp is None else ShortTermState(projection.stp, projection.pre.size,
                                                                       projection.dt)
@@ -148,6 +149,6 @@ class DelayedDelivery:
         if spiked_rows.size == 0:
             return 0
         rows = np.asarray(spiked_rows, dtype=np.int64)
-        scale = np.ones(rows.size) if self.stp is None else self.stp.efficacy(step, rows)
+        scale = self._ones[:rows.size] if self.stp is None else self.stp.efficacy(step, rows)
         return int(_deliver_rows(self.ring_flat, self.indptr, self.post, self.weight, self.delay,
                                  self.uniform_delay or 0, rows, scale, step, self.length, self.size))
