@@ -148,7 +148,7 @@ def start(threads=None) -> None:
     threaded = wants_threaded(threads)
     kernel = sys.modules.get("neurocompile.emu.kernel")
     if (kernel is not None and getattr(kernel.run_steps_lif, "signatures", None)
-            and not (threaded and not kernel.THREADED[False, False].signatures)):
+            and (not threaded or kernel.THREADED[False, False].signatures)):
         return
     _helper = _spawn(threaded)
 

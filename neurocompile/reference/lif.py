@@ -47,6 +47,30 @@ def lif_propagators(tau_mem: np.ndarray, tau_syn: np.ndarray, dt: float):
     return p11, p21, p22
 
 
+@njit(inline="always")
+def threshold_and_reset(x, k, v_th, v_reset, subtract, reset_step, refractory_steps, refractory_left):
+    """Neuron ``k``'s membrane value (mV) after the refractory clamp, the threshold and the
+    reset of the module docstring, from its new value ``x``; and whether it spiked. Updates
+    ``refractory_left[k]``. Shared by the LIF step here and the receptor LIF step."""
+    if refractory_left[k] > 0:
+        x = v_reset[k]
+        refractory_left[k] -= 1
+    spiked = x >= v_th[k]
+    if spiked:
+        x = x - reset_step[k] if subtract[k] else v_reset[k]
+        refractory_left[k] = refractory_steps[k]
+    return x, spiked
+
+
+@njit(inline="always")
+def widen(low, high, k, x):
+    """Extend the running extremes ``low[k]``, ``high[k]`` to include ``x``."""
+    if x < low[k]:
+        low[k] = x
+    if x > high[k]:
+        high[k] = x
+
+
 @njit(nogil=True)
 def _lif_step(v, i_syn, arrivals, external, has_external, v_inf_base, p11, p21, p22, instantaneous, any_instantaneous,
               no_leak, spiking, v_th, v_reset, subtract, reset_step, refractory_steps, refractory_left, fired,
@@ -81,23 +105,14 @@ def _lif_step(v, i_syn, arrivals, external, has_external, v_inf_base, p11, p21, 
         current = current * p11[k]
         i_syn[k] = current
         if spiking:
-            if refractory_left[k] > 0:
-                x = v_reset[k]
-                refractory_left[k] -= 1
-            if x >= v_th[k]:
-                x = x - reset_step[k] if subtract[k] else v_reset[k]
-                refractory_left[k] = refractory_steps[k]
+            x, spiked = threshold_and_reset(x, k, v_th, v_reset, subtract, reset_step, refractory_steps,
+                                            refractory_left)
+            if spiked:
                 fired[n_fired] = k
                 n_fired += 1
         v[k] = x
-        if x < low_v[k]:
-            low_v[k] = x
-        if x > high_v[k]:
-            high_v[k] = x
-        if current < low_i[k]:
-            low_i[k] = current
-        if current > high_i[k]:
-            high_i[k] = current
+        widen(low_v, high_v, k, x)
+        widen(low_i, high_i, k, current)
     return n_fired
 
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..jit import njit
 from ..models.receptors import conductance_params, dual_exp_norm, mg_block
-from .lif import LifUpdater
+from .lif import LifUpdater, threshold_and_reset, widen
 
 CURRENT, COND_EXP, COND_DUAL = "current", "cond_exp", "cond_dual"
 
@@ -316,26 +316,17 @@ def _receptor_output(v, state, v_start, lam, v_inf, p22, kind, row, params, cond
     for k in range(n):
         x = v[k]
         if spiking:
-            if refractory_left[k] > 0:
-                x = v_reset[k]
-                refractory_left[k] -= 1
-            if x >= v_th[k]:
-                x = x - reset_step[k] if subtract[k] else v_reset[k]
-                refractory_left[k] = refractory_steps[k]
+            x, spiked = threshold_and_reset(x, k, v_th, v_reset, subtract, reset_step, refractory_steps,
+                                            refractory_left)
+            if spiked:
                 fired[n_fired] = k
                 n_fired += 1
             v[k] = x
-        if x < low_v[k]:
-            low_v[k] = x
-        if x > high_v[k]:
-            high_v[k] = x
+        widen(low_v, high_v, k, x)
     for i in range(state.shape[0]):
         values, low, high = state[i], low_state[i], high_state[i]
         for k in range(n):
-            if values[k] < low[k]:
-                low[k] = values[k]
-            if values[k] > high[k]:
-                high[k] = values[k]
+            widen(low, high, k, values[k])
     return n_fired
 
 
