@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import glob
 import importlib
+import json
 import os
 import shutil
 import subprocess
@@ -417,27 +418,36 @@ def bench_peers_cuba(rows, duration=1000.0, repeats=3):
                  "?" if t_nest is None else f"emulator {t_nest / t_emu:.1f}x faster"))
 
 
+def measure_ring(size: int, dt: float, duration: float, repeats: int) -> tuple:
+    """The 1M-style ring of bench/large_network.py compiled (sequential placer) and run
+    ``repeats`` times after a short load run: (best run s, synaptic events, steps, mean rate Hz)."""
+    large = _load_bench_module("large_network")
+    program = _quiet_compile(large.ring_network(size, dt=dt), large.board_target(16), placer="sequential")
+    program.run(dt * 10)  # load
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = program.run(duration)
+        best = min(best, time.perf_counter() - started)
+    return best, int(result.stats.synops_per_step.sum()), result.n_steps, float(result.rates("neurons").mean())
+
+
 def bench_peers_large(rows, n=1_000_000, nest_n=200_000, repeats=2):
     """The ring of bench/large_network.py: dt 0.1 ms for 100 ms (1000 steps) and dt 1 ms for
     200 ms (200 steps); NEST with 2 threads on the same ring at dt 0.1 ms (also on the ring of
     ``nest_n`` neurons; NEST peaks at ~11 GB on 1M / 100M with the recorder limited as in
-    bench/peers.py); the LIF pass and the delivery against the limits (bench/limits.py)."""
-    import gc
-
-    large = _load_bench_module("large_network")
+    bench/peers.py); the LIF pass and the delivery against the limits (bench/limits.py). Each
+    of our ring runs is measured in its own process (:func:`measure_ring`)."""
     peers = _load_bench_module("peers")
     limits = _load_bench_module("limits")
     neuron_limit, lif_rate, scatter_limit = limits.measure(n)
 
-    def measure(size, dt, duration):  # (best run s, events, steps, mean rate Hz); the program is freed after
-        program = _quiet_compile(large.ring_network(size, dt=dt), large.board_target(16), placer="sequential")
-        program.run(dt * 10)  # load
-        best = float("inf")
-        for _ in range(repeats):
-            started = time.perf_counter()
-            result = program.run(duration)
-            best = min(best, time.perf_counter() - started)
-        return best, int(result.stats.synops_per_step.sum()), result.n_steps, float(result.rates("neurons").mean())
+    def measure(size, dt, duration):  # (best run s, events, steps, mean rate Hz)
+        # Each ring in a fresh process: a run's speed depended on which programs the same
+        # process had built and freed before it (allocator and page state), by up to 30 %.
+        done = subprocess.run([sys.executable, os.path.abspath(__file__), "--ring", str(size), str(dt),
+                               str(duration), str(repeats)], capture_output=True, text=True, check=True)
+        return tuple(json.loads(done.stdout.strip().splitlines()[-1]))
 
     def nest_row(size, measured):
         t_run, events, steps, rate = measured
@@ -457,7 +467,6 @@ def bench_peers_large(rows, n=1_000_000, nest_n=200_000, repeats=2):
     for key, size, dt, duration in (("large", n, 0.1, 100.0), ("coarse", n, 1.0, 200.0),
                                     ("nest", nest_n, 0.1, 100.0)):
         measured[key] = measure(size, dt, duration)
-        gc.collect()
     nest_row(n, measured["large"])
     if nest_n != n:
         nest_row(nest_n, measured["nest"])
@@ -484,7 +493,13 @@ def main(argv=None):
     parser.add_argument("--skip", action="append", default=[], choices=sections)
     parser.add_argument("--only", action="append", default=[], choices=sections + ["peers-cuba"],
                         help="run only these sections (peers = peers-cuba and peers-large)")
+    parser.add_argument("--ring", nargs=4, metavar=("NEURONS", "DT", "DURATION", "REPEATS"),
+                        help=argparse.SUPPRESS)  # one ring measurement, as JSON (bench_peers_large)
     args = parser.parse_args(argv)
+    if args.ring:
+        size, dt, duration, repeats = args.ring
+        print(json.dumps(measure_ring(int(size), float(dt), float(duration), int(repeats))))
+        return
     if args.only:
         only = set(args.only) | ({"peers-cuba", "peers-large"} if "peers" in args.only else set())
         if only & {"peers-cuba", "peers-large"}:  # "peers" gates both of its parts
