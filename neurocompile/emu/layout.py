@@ -38,6 +38,7 @@ from ..chip.learning import LEARNING_COLUMNS, column_index
 from ..chip.short_term import STP_COLUMNS, STP_ONE
 from ..errors import BuildError
 from ..jit import njit
+from .spike_record import aligned_rows, silence_routes, spike_records
 
 #: Columns of the per-projection table ``SynapseTable.proj`` (int64).
 PROJ_COLUMNS = ("pre_offset", "pre_size", "post_offset", "post_size", "exponent", "ring_offset",
@@ -125,7 +126,10 @@ class SynapseTable(NamedTuple):
 
 class Fabric(NamedTuple):
     """Where every neuron sits and what its spikes cost: core, route counters per spike (the
-    placement's multicast trees), and the per-operation times of the target (ns)."""
+    placement's multicast trees), the per-operation times of the target (ns), and
+    ``spike_record``: what the delivery of a neuron's spike reads, one cache line per neuron
+    (:mod:`.spike_record`; the route counters repeated, with the neuron's population and its
+    first synapse row's bounds)."""
 
     core_of: np.ndarray
     neurons_per_core: np.ndarray
@@ -136,6 +140,7 @@ class Fabric(NamedTuple):
     inter_chip: np.ndarray
     max_latency: np.ndarray
     time_ns: np.ndarray
+    spike_record: np.ndarray
 
 
 def contiguous(value, dtype) -> np.ndarray:
@@ -328,6 +333,15 @@ class ChipLayout:
         self.element_segments = self._element_segments()
         self.n_cores = program.placement.n_cores
         self._synapses(qnet)
+        derived = _derived(program)
+        if "spike_record" not in derived:  # depends only on the program (64 MB for 1M neurons: built once)
+            derived["spike_record"] = spike_records(self.n_total, self.synapses, self.fabric)
+        self.fabric = self.fabric._replace(spike_record=derived["spike_record"])
+
+    def silence_routes(self, which) -> None:
+        """Count no messages, hops or route latency for spikes of neurons ``which`` (index or
+        mask; a rank of a partitioned run, for neurons another rank counts)."""
+        self.fabric = silence_routes(self.fabric, which)
 
     # -- neurons ------------------------------------------------------------------------------
     def _lif_bank(self, populations):
@@ -450,7 +464,8 @@ class ChipLayout:
             north_south=route("north_south", np.int64), inter_chip=route("inter_chip", np.int64),
             max_latency=route("max_latency_ns", np.float64),
             time_ns=np.array([t.synaptic_op_ns, t.neuron_update_active_ns, t.neuron_update_inactive_ns,
-                              program.target.learning.update_ns if program.target.learning is not None else 0.0]))
+                              program.target.learning.update_ns if program.target.learning is not None else 0.0]),
+            spike_record=aligned_rows(0))  # filled once the synapses are laid out
 
     # -- synapses -------------------------------------------------------------------------------
     def _synapses(self, qnet) -> None:
