@@ -315,7 +315,10 @@ class ChipLayout:
         low, high = precision.dendrite_range
         self.registers = Registers(precision.decay_bits, precision.alignment_shift_bits, precision.state_half,
                                    precision.saturation_limit, low, high)
-        self.lif, self.lif_bias = self._lif_bank([pops[n] for n in members["LIF"]])
+        derived = _derived(program)
+        if "lif_bank" not in derived:  # depends only on the program (a fifth of a 1M-neuron run's set-up)
+            derived["lif_bank"] = self._lif_bank([pops[n] for n in members["LIF"]])
+        self.lif, self.lif_bias = derived["lif_bank"]  # read only: a run copies the biases it changes
         self.adex, self.adex_bias = self._adex_bank([pops[n] for n in members["AdEx"]], qnet.exp_table,
                                                     qnet.gate_tables)
         self.initial = {"elements": self._receptor_elements(pops)}
@@ -333,7 +336,6 @@ class ChipLayout:
         self.element_segments = self._element_segments()
         self.n_cores = program.placement.n_cores
         self._synapses(qnet)
-        derived = _derived(program)
         if "spike_record" not in derived:  # depends only on the program (64 MB for 1M neurons: built once)
             derived["spike_record"] = spike_records(self.n_total, self.synapses, self.fabric)
         self.fabric = self.fabric._replace(spike_record=derived["spike_record"])
