@@ -38,7 +38,7 @@ from ..chip.learning import LEARNING_COLUMNS, column_index
 from ..chip.short_term import STP_COLUMNS, STP_ONE
 from ..errors import BuildError
 from ..jit import njit
-from .spike_record import aligned_rows, silence_routes, spike_records
+from .spike_record import aligned_rows, packed_runs, silence_routes, spike_records
 
 #: Columns of the per-projection table ``SynapseTable.proj`` (int64).
 PROJ_COLUMNS = ("pre_offset", "pre_size", "post_offset", "post_size", "exponent", "ring_offset",
@@ -106,7 +106,9 @@ class ReceptorTable(NamedTuple):
 
 class SynapseTable(NamedTuple):
     """All synapses as one CSR, with the per-projection table, the synaptic-op runs and the
-    short-term plasticity rows ``stp`` (:data:`~neurocompile.chip.short_term.STP_COLUMNS`)."""
+    short-term plasticity rows ``stp`` (:data:`~neurocompile.chip.short_term.STP_COLUMNS`).
+    ``run_packed``: the runs' cores and counts packed in one int64 each
+    (:func:`~.spike_record.packed_runs`), as the delivery reads them."""
 
     proj: np.ndarray
     delay_group: np.ndarray
@@ -122,6 +124,7 @@ class SynapseTable(NamedTuple):
     pop_of: np.ndarray
     stp: np.ndarray
     gate: np.ndarray
+    run_packed: np.ndarray
 
 
 class Fabric(NamedTuple):
@@ -521,6 +524,7 @@ class ChipLayout:
             derived["ring_dtype"] = _ring_dtype(projections, [self.slot_offset(qp.post, qp.receptor)
                                                               for qp in projections],
                                                 self.n_lif + self.n_adex + self.n_elements)
+            derived["run_packed"] = packed_runs(*derived["synop_runs"][1:])
         run_ptr, run_core, run_count = derived["synop_runs"]
         self.ring_dtype = derived["ring_dtype"]
         outgoing = [[] for _ in self.order]
@@ -535,7 +539,8 @@ class ChipLayout:
             out_proj=np.array([k for o in outgoing for k in o] or [0], dtype=np.int64),
             pop_of=np.repeat(np.arange(len(self.order), dtype=np.int32), [self.size[n] for n in self.order]),
             stp=np.array(stp_rows or np.zeros((1, len(STP_COLUMNS))), dtype=np.int64).reshape(-1, len(STP_COLUMNS)),
-            gate=np.array(gate_rows or np.zeros((1, len(GATE_COLUMNS))), dtype=np.int64).reshape(-1, len(GATE_COLUMNS)))
+            gate=np.array(gate_rows or np.zeros((1, len(GATE_COLUMNS))), dtype=np.int64).reshape(-1, len(GATE_COLUMNS)),
+            run_packed=derived["run_packed"])
         self.n_gates = max(gate_size, 1)
         self.n_projections = n
         #: initial (u, x) of every short-term plasticity state (int32, (2, states))

@@ -52,7 +52,7 @@ def _pair(low, high, what: str) -> np.ndarray:
     high one 31)."""
     low, high = np.asarray(low, dtype=np.int64), np.asarray(high, dtype=np.int64)
     if low.size and (low.min() < 0 or low.max() >= _HALF or high.min() < 0 or high.max() >= _HALF // 2):
-        raise BuildError(f"emulator: route counters ({what}) outside 0..2**31 cannot be packed")
+        raise BuildError(f"emulator: {what} outside 0..2**31 cannot be packed")
     return low | (high << 32)
 
 
@@ -80,10 +80,18 @@ def spike_records(n_total: int, synapses, fabric) -> np.ndarray:
     return record
 
 
+def packed_runs(run_core, run_count) -> np.ndarray:
+    """Each synaptic-op run (``SynapseTable.run_core``/``run_count``) as one int64, core (low
+    32 bits) and count (high): a spike's runs then take one cache line, not two."""
+    return _pair(run_core, run_count, "synaptic-op runs: core, count")
+
+
 def fill_routes(record: np.ndarray, fabric, which) -> None:
     """Copy the route counters of neurons ``which`` (an index or mask) from ``fabric`` into ``record``."""
-    record[which, R_MESSAGES_EW] = _pair(fabric.messages[which], fabric.east_west[which], "messages, east-west")
-    record[which, R_NS_IC] = _pair(fabric.north_south[which], fabric.inter_chip[which], "north-south, inter-chip")
+    record[which, R_MESSAGES_EW] = _pair(fabric.messages[which], fabric.east_west[which],
+                                         "route counters: messages, east-west hops")
+    record[which, R_NS_IC] = _pair(fabric.north_south[which], fabric.inter_chip[which],
+                                   "route counters: north-south, inter-chip hops")
     record[which, R_LATENCY] = np.ascontiguousarray(fabric.max_latency[which], dtype=np.float64).view(np.int64)
 
 

@@ -48,7 +48,7 @@ def kernel_arguments(ring_dtype="int32") -> tuple:
         0, 1, 7, Dimensions(0, 0, 0, 2, 1, 0), Registers(12, 6, 1 << 23, (1 << 23) - 1, -1, 1),
         LifTable(a(i64, 1, 8), a(i32), a(i64), a(i64)), AdexTable(a(i64, 1, len(ADEX_COLUMNS)), a(i32), a(i64)),
         SynapseTable(a(i64, 1, 15), a(i64, 1, 2), a(i64), a(i32), a(i16), a(i16), a(i64), a(i64), a(i64),
-                     a(i64), a(i64), a(i32), a(i64, 1, 3), a(i64, 1, 4)),
+                     a(i64), a(i64), a(i32), a(i64, 1, 3), a(i64, 1, 4), a(i64)),
         Fabric(a(i32), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64), a(np.float64), a(np.float64),
                a(i64, 1, 8)),
         BankState(a(i32, 2, 1), a(i16), a(i32), a(np.uint8, 8)),
