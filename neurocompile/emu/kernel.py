@@ -753,8 +753,8 @@ def _make_run_steps(with_adex: bool, with_receptors: bool, threaded: bool = Fals
                             index = floor_group_slot(proj, p, delay_group, step, delay[j], post[j])
                             floored[index * batch + b] += mant[j]
             if threaded and n_spiked > 0:
-                deliver_threaded(ring, partial, slot_start, proj, spike_record, out_ptr, out_proj, indptr, post, mant, delay,
-                                 fired_ids, fired_samples, n_spiked, batch)
+                deliver_threaded(ring, partial, slot_start, proj, spike_record, out_ptr, out_proj, indptr, post, mant,
+                                 delay, fired_ids, fired_samples, n_spiked, batch)
             # NMDA gates rise and send their rises, graded, through their synapses.
             if scan:
                 for p in range(dims.n_projections):
