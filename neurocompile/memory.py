@@ -51,6 +51,8 @@ CHIP_BYTES_PER_SYNAPSE = 20
 #: Per neuron and sample: registers, refractory counters, bias, flags, the step's spike list,
 #: spike counts and the layout's per-neuron tables.
 CHIP_BYTES_PER_NEURON = 160
+#: Per neuron, once per program: its spike record (one 64-byte line, :mod:`neurocompile.emu.spike_record`).
+CHIP_RECORD_BYTES_PER_NEURON = 64
 #: Per step and sample: 7 int64 step counters, 2 float64 timings, the energy and latency
 #: per step and their copies in each Result's RunStats.
 CHIP_BYTES_PER_STEP = 20 * 8
@@ -264,7 +266,7 @@ def chip_estimate(program, duration: float, samples: int = 1, rate_hz: float = A
     parts = {"runtime": CHIP_RUNTIME,
              "synapses": CHIP_BYTES_PER_SYNAPSE * s.synapses,
              "neuron state": samples * (CHIP_BYTES_PER_NEURON * s.neurons + 8 * s.ring_slots)
-             + partial_rings * 8 * s.ring_slots,
+             + partial_rings * 8 * s.ring_slots + CHIP_RECORD_BYTES_PER_NEURON * s.neurons,
              "step counters": CHIP_BYTES_PER_STEP * n_steps * samples,
              "spike sources": host + POISSON_DRAW_BYTES * s.poisson_draw + TRAIN_BYTES_PER_SPIKE * s.train_spikes,
              "recordings": traces + CHIP_BYTES_PER_SPIKE * spikes}

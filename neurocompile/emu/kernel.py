@@ -48,6 +48,8 @@ from ..chip.lif import (LIF_BIAS_TO_CURRENT, LIF_DU, LIF_DV, LIF_REFRACTORY_STEP
 from ..jit import njit
 from .lif_block import lif_block, lif_soma
 from .prefetch import PREFETCH_AHEAD, prefetch
+from .spike_record import (R_LATENCY, R_MESSAGES_EW, R_NS_IC, R_POP, R_RUN_START, R_RUN_STOP, R_SYN_START,
+                           R_SYN_STOP, RECORD_COLUMNS, high_half, low_half)
 from .layout import (P_EXPONENT, P_GATE, P_GATE_OFFSET, P_GATE_UNIFORM, P_GROUPS, P_INDPTR_OFFSET, P_POST_OFFSET,
                      P_POST_SIZE, P_PRE_OFFSET, P_PRE_SIZE, P_RING_LENGTH, P_RING_OFFSET, P_STP, P_STP_OFFSET,
                      P_UNIFORM_DELAY)
@@ -238,30 +240,34 @@ def deliver_scaled(ring, floored, slot_start, proj, p, delay_group, post, mant, 
 
 
 @njit(inline="always")
-def prefetch_bounds(g, pop_of, out_ptr, out_proj, proj, indptr, run_ptr):
-    """Ask for the bounds (``indptr``, ``run_ptr``) of neuron ``g``'s synapse rows, which
-    :func:`prefetch_rows` reads a few spikes later."""
-    pop = pop_of[g]
-    for out in range(out_ptr[pop], out_ptr[pop + 1]):
-        p = out_proj[out]
-        row_at = proj[p, P_INDPTR_OFFSET] + g - proj[p, P_PRE_OFFSET]
-        prefetch(indptr, row_at)
-        prefetch(run_ptr, row_at)
+def prefetch_record(g, spike_record):
+    """Ask for neuron ``g``'s spike record (:mod:`.spike_record`: one line), which
+    :func:`prefetch_rows` and the delivery read a few spikes later."""
+    prefetch(spike_record, g * RECORD_COLUMNS)
 
 
 @njit(inline="always")
-def prefetch_rows(g, pop_of, out_ptr, out_proj, proj, indptr, post, mant, run_ptr, run_core, run_count, rows):
+def row_bounds(g, out, first_out, spike_record, proj, p, indptr, run_ptr):
+    """``(lo, hi, q_lo, q_hi)``: neuron ``g``'s synapses and synaptic-op runs in projection
+    ``p`` (its population's outgoing projection ``out``). The first one's are in the neuron's
+    spike record (the line the delivery reads anyway); further ones in ``indptr``/``run_ptr``."""
+    if out == first_out:
+        return (spike_record[g, R_SYN_START], spike_record[g, R_SYN_STOP], spike_record[g, R_RUN_START],
+                spike_record[g, R_RUN_STOP])
+    row_at = proj[p, P_INDPTR_OFFSET] + g - proj[p, P_PRE_OFFSET]
+    return indptr[row_at], indptr[row_at + 1], run_ptr[row_at], run_ptr[row_at + 1]
+
+
+@njit(inline="always")
+def prefetch_rows(g, spike_record, out_ptr, out_proj, proj, indptr, post, mant, run_ptr, run_packed, rows):
     """Ask for the synapse rows (targets and mantissas, when ``rows``) of neuron ``g``'s
     projections, one prefetch per cache line (:mod:`.prefetch`), and their per-core runs,
-    without waiting."""
-    pop = pop_of[g]
-    for out in range(out_ptr[pop], out_ptr[pop + 1]):
-        p = out_proj[out]
-        row_at = proj[p, P_INDPTR_OFFSET] + g - proj[p, P_PRE_OFFSET]
-        lo, hi = indptr[row_at], indptr[row_at + 1]
-        q = run_ptr[row_at]
-        prefetch(run_core, q)
-        prefetch(run_count, q)
+    without waiting (reads the record :func:`prefetch_record` asked for)."""
+    pop = spike_record[g, R_POP]
+    first_out = out_ptr[pop]
+    for out in range(first_out, out_ptr[pop + 1]):
+        lo, hi, q, _ = row_bounds(g, out, first_out, spike_record, proj, out_proj[out], indptr, run_ptr)
+        prefetch(run_packed, q)
         if not rows:
             continue
         for j in range(lo, hi, 16):  # 64-byte lines of int32 targets
@@ -491,10 +497,12 @@ def _make_run_steps(with_adex: bool, with_receptors: bool, threaded: bool = Fals
         ring, floored, partial, proj = dendrites.ring, dendrites.floored, dendrites.partial, synapses.proj
         indptr, post, mant, delay = synapses.indptr, synapses.post, synapses.mant, synapses.delay
         run_ptr, run_core, run_count = synapses.run_ptr, synapses.run_core, synapses.run_count
+        run_packed = synapses.run_packed
         pop_of, out_ptr, out_proj = synapses.pop_of, synapses.out_ptr, synapses.out_proj
         delay_group = synapses.delay_group
-        core_of, messages, east_west = fabric.core_of, fabric.messages, fabric.east_west
-        north_south, inter_chip, max_latency = fabric.north_south, fabric.inter_chip, fabric.max_latency
+        core_of, messages = fabric.core_of, fabric.messages
+        spike_record = fabric.spike_record  # per neuron, what its spike's delivery reads (one line)
+        record_latency = spike_record.view(np.float64)  # its R_LATENCY column holds a float64
         fired_ids, fired_samples = fired.ids, fired.samples
         flags = fired.flags
         flag_words = flags.view(np.uint64)  # flags are padded to whole words
@@ -672,20 +680,10 @@ def _make_run_steps(with_adex: bool, with_receptors: bool, threaded: bool = Fals
             for d in range(ring_length):
                 slot_start[d] = arrival_slot(step, d, ring_length) * n_slots * batch
             longest[:] = 0.0
+            # Spike counts and probed spikes in a pass of their own, in the same order: the
+            # delivery's loop below then waits for fewer lines per spike (measured 15 % faster
+            # with the packed runs).
             for s in range(n_spiked):
-                if s + 2 * PREFETCH_AHEAD < n_spiked:  # two stages: first the rows' bounds, ...
-                    prefetch_bounds(fired_ids[s + 2 * PREFETCH_AHEAD], pop_of, out_ptr, out_proj, proj, indptr,
-                                    run_ptr)
-                if s + PREFETCH_AHEAD < n_spiked:  # ... then what a spike further on reads
-                    ahead = fired_ids[s + PREFETCH_AHEAD]
-                    prefetch_rows(ahead, pop_of, out_ptr, out_proj, proj, indptr, post, mant, run_ptr, run_core,
-                                  run_count, not threaded)
-                    prefetch(messages, ahead)
-                    prefetch(east_west, ahead)
-                    prefetch(north_south, ahead)
-                    prefetch(inter_chip, ahead)
-                    prefetch(max_latency, ahead)
-                    prefetch(counts, ahead * batch)
                 g = fired_ids[s]
                 b = fired_samples[s]
                 counts[g * batch + b] += 1
@@ -693,15 +691,28 @@ def _make_run_steps(with_adex: bool, with_receptors: bool, threaded: bool = Fals
                     recording.steps[n_recorded[0]] = step
                     recording.ids[n_recorded[0]] = g * batch + b
                     n_recorded[0] += 1
-                per_step[S_MESSAGES, step, b] += messages[g]
-                per_step[S_EW, step, b] += east_west[g]
-                per_step[S_NS, step, b] += north_south[g]
-                per_step[S_IC, step, b] += inter_chip[g]
+            for s in range(n_spiked):
+                # Two stages: first the record of a spike further on (one line: its population,
+                # row bounds and route counters), then its rows and runs.
+                if s + 2 * PREFETCH_AHEAD < n_spiked:
+                    prefetch_record(fired_ids[s + 2 * PREFETCH_AHEAD], spike_record)
+                if s + PREFETCH_AHEAD < n_spiked:
+                    prefetch_rows(fired_ids[s + PREFETCH_AHEAD], spike_record, out_ptr, out_proj, proj, indptr, post,
+                                  mant, run_ptr, run_packed, not threaded)
+                g = fired_ids[s]
+                b = fired_samples[s]
+                pair = spike_record[g, R_MESSAGES_EW]
+                per_step[S_MESSAGES, step, b] += low_half(pair)
+                per_step[S_EW, step, b] += high_half(pair)
+                pair = spike_record[g, R_NS_IC]
+                per_step[S_NS, step, b] += low_half(pair)
+                per_step[S_IC, step, b] += high_half(pair)
                 per_step[S_SPIKES, step, b] += 1
-                if max_latency[g] > longest[b]:
-                    longest[b] = max_latency[g]
-                pop = pop_of[g]
-                for out in range(out_ptr[pop], out_ptr[pop + 1]):
+                if record_latency[g, R_LATENCY] > longest[b]:
+                    longest[b] = record_latency[g, R_LATENCY]
+                pop = spike_record[g, R_POP]
+                first_out = out_ptr[pop]
+                for out in range(first_out, out_ptr[pop + 1]):
                     p = out_proj[out]
                     local = g - proj[p, P_PRE_OFFSET]
                     if proj[p, P_GATE] >= 0:  # an NMDA gate: the spike only raises its x
@@ -710,11 +721,9 @@ def _make_run_steps(with_adex: bool, with_receptors: bool, threaded: bool = Fals
                         continue
                     exponent = proj[p, P_EXPONENT]
                     offset = proj[p, P_POST_OFFSET]
-                    row_at = proj[p, P_INDPTR_OFFSET] + local
-                    lo = indptr[row_at]
-                    hi = indptr[row_at + 1]
-                    for q in range(run_ptr[row_at], run_ptr[row_at + 1]):  # synaptic ops per core
-                        step_synops[run_core[q] * batch + b] += run_count[q]
+                    lo, hi, q_lo, q_hi = row_bounds(g, out, first_out, spike_record, proj, p, indptr, run_ptr)
+                    for q in range(q_lo, q_hi):  # synaptic ops per core (core and count packed)
+                        step_synops[low_half(run_packed[q]) * batch + b] += high_half(run_packed[q])
                     uniform = proj[p, P_UNIFORM_DELAY]
                     k_stp = proj[p, P_STP]
                     if k_stp >= 0:  # short-term plasticity: every synapse scaled by the efficacy
@@ -727,7 +736,11 @@ def _make_run_steps(with_adex: bool, with_receptors: bool, threaded: bool = Fals
                                        step, offset, exponent, batch, b, efficacy)
                     elif exponent >= 0 and threaded:
                         pass  # plain synapses: added by deliver_threaded after this loop, on all threads
-                    elif exponent >= 0 and uniform > 0:  # the common case: one slot for the whole row
+                    elif exponent >= 0 and uniform > 0 and batch == 1:  # the common case: one slot for the row
+                        into = slot_start[uniform] + offset  # (a loop without the batch's multiply: 12 % faster)
+                        for j in range(lo, hi):
+                            ring[into + post[j]] += scaled_synapse(np.int64(mant[j]), exponent)
+                    elif exponent >= 0 and uniform > 0:
                         into = slot_start[uniform] + offset * batch + b
                         for j in range(lo, hi):
                             ring[into + post[j] * batch] += scaled_synapse(np.int64(mant[j]), exponent)
@@ -740,8 +753,8 @@ def _make_run_steps(with_adex: bool, with_receptors: bool, threaded: bool = Fals
                             index = floor_group_slot(proj, p, delay_group, step, delay[j], post[j])
                             floored[index * batch + b] += mant[j]
             if threaded and n_spiked > 0:
-                deliver_threaded(ring, partial, slot_start, proj, pop_of, out_ptr, out_proj, indptr, post, mant, delay,
-                                 fired_ids, fired_samples, n_spiked, batch)
+                deliver_threaded(ring, partial, slot_start, proj, spike_record, out_ptr, out_proj, indptr, post, mant,
+                                 delay, fired_ids, fired_samples, n_spiked, batch)
             # NMDA gates rise and send their rises, graded, through their synapses.
             if scan:
                 for p in range(dims.n_projections):

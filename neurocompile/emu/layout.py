@@ -38,6 +38,7 @@ from ..chip.learning import LEARNING_COLUMNS, column_index
 from ..chip.short_term import STP_COLUMNS, STP_ONE
 from ..errors import BuildError
 from ..jit import njit
+from .spike_record import aligned_rows, packed_runs, silence_routes, spike_records
 
 #: Columns of the per-projection table ``SynapseTable.proj`` (int64).
 PROJ_COLUMNS = ("pre_offset", "pre_size", "post_offset", "post_size", "exponent", "ring_offset",
@@ -105,7 +106,9 @@ class ReceptorTable(NamedTuple):
 
 class SynapseTable(NamedTuple):
     """All synapses as one CSR, with the per-projection table, the synaptic-op runs and the
-    short-term plasticity rows ``stp`` (:data:`~neurocompile.chip.short_term.STP_COLUMNS`)."""
+    short-term plasticity rows ``stp`` (:data:`~neurocompile.chip.short_term.STP_COLUMNS`).
+    ``run_packed``: the runs' cores and counts packed in one int64 each
+    (:func:`~.spike_record.packed_runs`), as the delivery reads them."""
 
     proj: np.ndarray
     delay_group: np.ndarray
@@ -121,11 +124,15 @@ class SynapseTable(NamedTuple):
     pop_of: np.ndarray
     stp: np.ndarray
     gate: np.ndarray
+    run_packed: np.ndarray
 
 
 class Fabric(NamedTuple):
     """Where every neuron sits and what its spikes cost: core, route counters per spike (the
-    placement's multicast trees), and the per-operation times of the target (ns)."""
+    placement's multicast trees), the per-operation times of the target (ns), and
+    ``spike_record``: what the delivery of a neuron's spike reads, one cache line per neuron
+    (:mod:`.spike_record`; the route counters repeated, with the neuron's population and its
+    first synapse row's bounds)."""
 
     core_of: np.ndarray
     neurons_per_core: np.ndarray
@@ -136,6 +143,7 @@ class Fabric(NamedTuple):
     inter_chip: np.ndarray
     max_latency: np.ndarray
     time_ns: np.ndarray
+    spike_record: np.ndarray
 
 
 def contiguous(value, dtype) -> np.ndarray:
@@ -310,7 +318,10 @@ class ChipLayout:
         low, high = precision.dendrite_range
         self.registers = Registers(precision.decay_bits, precision.alignment_shift_bits, precision.state_half,
                                    precision.saturation_limit, low, high)
-        self.lif, self.lif_bias = self._lif_bank([pops[n] for n in members["LIF"]])
+        derived = _derived(program)
+        if "lif_bank" not in derived:  # depends only on the program (a fifth of a 1M-neuron run's set-up)
+            derived["lif_bank"] = self._lif_bank([pops[n] for n in members["LIF"]])
+        self.lif, self.lif_bias = derived["lif_bank"]  # read only: a run copies the biases it changes
         self.adex, self.adex_bias = self._adex_bank([pops[n] for n in members["AdEx"]], qnet.exp_table,
                                                     qnet.gate_tables)
         self.initial = {"elements": self._receptor_elements(pops)}
@@ -328,6 +339,14 @@ class ChipLayout:
         self.element_segments = self._element_segments()
         self.n_cores = program.placement.n_cores
         self._synapses(qnet)
+        if "spike_record" not in derived:  # depends only on the program (64 MB for 1M neurons: built once)
+            derived["spike_record"] = spike_records(self.n_total, self.synapses, self.fabric)
+        self.fabric = self.fabric._replace(spike_record=derived["spike_record"])
+
+    def silence_routes(self, which) -> None:
+        """Count no messages, hops or route latency for spikes of neurons ``which`` (index or
+        mask; a rank of a partitioned run, for neurons another rank counts)."""
+        self.fabric = silence_routes(self.fabric, which)
 
     # -- neurons ------------------------------------------------------------------------------
     def _lif_bank(self, populations):
@@ -450,7 +469,8 @@ class ChipLayout:
             north_south=route("north_south", np.int64), inter_chip=route("inter_chip", np.int64),
             max_latency=route("max_latency_ns", np.float64),
             time_ns=np.array([t.synaptic_op_ns, t.neuron_update_active_ns, t.neuron_update_inactive_ns,
-                              program.target.learning.update_ns if program.target.learning is not None else 0.0]))
+                              program.target.learning.update_ns if program.target.learning is not None else 0.0]),
+            spike_record=aligned_rows(0))  # filled once the synapses are laid out
 
     # -- synapses -------------------------------------------------------------------------------
     def _synapses(self, qnet) -> None:
@@ -504,6 +524,7 @@ class ChipLayout:
             derived["ring_dtype"] = _ring_dtype(projections, [self.slot_offset(qp.post, qp.receptor)
                                                               for qp in projections],
                                                 self.n_lif + self.n_adex + self.n_elements)
+            derived["run_packed"] = packed_runs(*derived["synop_runs"][1:])
         run_ptr, run_core, run_count = derived["synop_runs"]
         self.ring_dtype = derived["ring_dtype"]
         outgoing = [[] for _ in self.order]
@@ -518,7 +539,8 @@ class ChipLayout:
             out_proj=np.array([k for o in outgoing for k in o] or [0], dtype=np.int64),
             pop_of=np.repeat(np.arange(len(self.order), dtype=np.int32), [self.size[n] for n in self.order]),
             stp=np.array(stp_rows or np.zeros((1, len(STP_COLUMNS))), dtype=np.int64).reshape(-1, len(STP_COLUMNS)),
-            gate=np.array(gate_rows or np.zeros((1, len(GATE_COLUMNS))), dtype=np.int64).reshape(-1, len(GATE_COLUMNS)))
+            gate=np.array(gate_rows or np.zeros((1, len(GATE_COLUMNS))), dtype=np.int64).reshape(-1, len(GATE_COLUMNS)),
+            run_packed=derived["run_packed"])
         self.n_gates = max(gate_size, 1)
         self.n_projections = n
         #: initial (u, x) of every short-term plasticity state (int32, (2, states))

@@ -39,6 +39,7 @@ from ..jit import njit
 from .layout import P_EXPONENT, P_GATE, P_INDPTR_OFFSET, P_POST_OFFSET, P_PRE_OFFSET, P_STP, P_UNIFORM_DELAY
 from .lif_block import lif_block
 from .prefetch import PREFETCH_AHEAD, prefetch
+from .spike_record import R_POP, R_SYN_START, R_SYN_STOP, RECORD_COLUMNS
 
 #: Neurons per block of the threaded LIF pass at most (times the batch): blocks small enough to
 #: balance two threads on a few populations, large enough to keep the pass vectorised.
@@ -84,42 +85,39 @@ def plain_projection(proj, p):
 
 
 @njit(nogil=True, parallel=True)
-def deliver_threaded(ring, partial, slot_start, proj, pop_of, out_ptr, out_proj, indptr, post, mant, delay,
+def deliver_threaded(ring, partial, slot_start, proj, spike_record, out_ptr, out_proj, indptr, post, mant, delay,
                      fired_ids, fired_samples, n_spiked, batch):
     """Add the plain synapses (:func:`plain_projection`) of the step's ``n_spiked`` spikes:
     share ``k`` of the spike list into ``ring`` (``k = 0``) or ``partial[k - 1]``, one share per
     thread (see the module docstring). ``slot_start[d]``: where the ring slot of delay ``d``
-    begins (the same in every partial ring)."""
+    begins (the same in every partial ring). ``spike_record``: each neuron's population and
+    first synapse row (:mod:`.spike_record`)."""
     parts = partial.shape[0] + 1
     for k in prange(parts):
         into_ring = ring if k == 0 else partial[k - 1]
         first, stop = k * n_spiked // parts, (k + 1) * n_spiked // parts
         for s in range(first, stop):
-            if s + 2 * PREFETCH_AHEAD < stop:  # as the one-thread loop: the rows' bounds, then the rows
-                later = fired_ids[s + 2 * PREFETCH_AHEAD]
-                for out in range(out_ptr[pop_of[later]], out_ptr[pop_of[later] + 1]):
-                    q = out_proj[out]
-                    prefetch(indptr, proj[q, P_INDPTR_OFFSET] + later - proj[q, P_PRE_OFFSET])
+            if s + 2 * PREFETCH_AHEAD < stop:  # as the one-thread loop: the record, then the rows
+                prefetch(spike_record, fired_ids[s + 2 * PREFETCH_AHEAD] * RECORD_COLUMNS)
             if s + PREFETCH_AHEAD < stop:
                 ahead = fired_ids[s + PREFETCH_AHEAD]
-                for out in range(out_ptr[pop_of[ahead]], out_ptr[pop_of[ahead] + 1]):
-                    q = out_proj[out]
-                    row_at = proj[q, P_INDPTR_OFFSET] + ahead - proj[q, P_PRE_OFFSET]
-                    for j in range(indptr[row_at], indptr[row_at + 1], 16):  # 64-byte lines of int32 targets
+                pop = spike_record[ahead, R_POP]
+                for out in range(out_ptr[pop], out_ptr[pop + 1]):
+                    lo, hi = _row(ahead, out, out_ptr[pop], spike_record, proj, out_proj[out], indptr)
+                    for j in range(lo, hi, 16):  # 64-byte lines of int32 targets
                         prefetch(post, j)
-                    for j in range(indptr[row_at], indptr[row_at + 1], 32):  # and of int16 mantissas
+                    for j in range(lo, hi, 32):  # and of int16 mantissas
                         prefetch(mant, j)
             g = fired_ids[s]
             b = fired_samples[s]
-            pop = pop_of[g]
+            pop = spike_record[g, R_POP]
             for out in range(out_ptr[pop], out_ptr[pop + 1]):
                 p = out_proj[out]
                 if not plain_projection(proj, p):
                     continue
                 offset = proj[p, P_POST_OFFSET]
                 exponent = proj[p, P_EXPONENT]
-                row_at = proj[p, P_INDPTR_OFFSET] + g - proj[p, P_PRE_OFFSET]
-                lo, hi = indptr[row_at], indptr[row_at + 1]
+                lo, hi = _row(g, out, out_ptr[pop], spike_record, proj, p, indptr)
                 uniform = proj[p, P_UNIFORM_DELAY]
                 if uniform > 0:  # one slot for the whole row
                     into = slot_start[uniform] + offset * batch + b
@@ -129,3 +127,13 @@ def deliver_threaded(ring, partial, slot_start, proj, pop_of, out_ptr, out_proj,
                     for j in range(lo, hi):
                         into_ring[slot_start[delay[j]] + (offset + post[j]) * batch + b] += (
                             scaled_synapse(np.int64(mant[j]), exponent))
+
+
+@njit(inline="always")
+def _row(g, out, first_out, spike_record, proj, p, indptr):
+    """Neuron ``g``'s synapses ``lo..hi-1`` in projection ``p`` (outgoing projection ``out``
+    of its population): the first one's from its spike record, the others' from ``indptr``."""
+    if out == first_out:
+        return spike_record[g, R_SYN_START], spike_record[g, R_SYN_STOP]
+    row_at = proj[p, P_INDPTR_OFFSET] + g - proj[p, P_PRE_OFFSET]
+    return indptr[row_at], indptr[row_at + 1]

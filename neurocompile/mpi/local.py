@@ -313,12 +313,9 @@ def run_local(ranks, local: LocalProgram, whole, partition, duration: float, inp
     n_chip = layout.n_lif + layout.n_adex
     sources = [name for name in layout.order if layout.bank[name] == HOST and not name.endswith(GHOST)]
     if rank != 0:  # spike sources are counted and recorded on rank 0
-        fabric = layout.fabric
         for name in sources:
             span = slice(layout.offset[name], layout.offset[name] + layout.size[name])
-            for counter in (fabric.messages, fabric.east_west, fabric.north_south, fabric.inter_chip,
-                            fabric.max_latency):
-                counter[span] = 0
+            layout.silence_routes(span)
             state.recording.probed[span] = False
     whole_offset = _whole_offsets(whole_pops)
     global_of_local = np.zeros(n_chip, dtype=np.int64)

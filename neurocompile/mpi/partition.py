@@ -295,9 +295,8 @@ def run_partitioned(ranks, program, partition: Partition, duration: float, input
     mine = owner == rank
     n_chip = layout.n_lif + layout.n_adex
     # Counted here: own neurons' routes; the other ranks' neurons never.
+    layout.silence_routes(~mine)
     fabric = layout.fabric
-    for counter in (fabric.messages, fabric.east_west, fabric.north_south, fabric.inter_chip, fabric.max_latency):
-        counter[~mine] = 0
     used = fabric.used_cores
     layout.fabric = fabric._replace(used_cores=np.ascontiguousarray(used[partition.rank_of_core[used] == rank]))
     state.recording.probed[~mine] = False
