@@ -30,8 +30,11 @@ Brian2 runs under this interpreter if it has brian2, or ``--brian2-python`` (a v
 
 ``--save FILE`` writes every run's summary and final weights as JSON. ``--same-inputs`` checks
 the two models step by step instead: both run on one drawn set of input spike trains with the
-same initial weights, and the table gives their output spike counts, how many leading output
-spikes fall in the same step, and the largest final weight difference::
+same initial weights, and the table gives their output spike counts, how many of ours fall in
+the same step as one of Brian2's and within one step of one, and the largest final weight
+difference (the integrators differ by O(dt^2), which moves a threshold crossing by a step now
+and then; Brian2's exponential_euler, which holds each conductance at its value at the step's
+start, fires noticeably more at 10 Hz input than rk4 and ours)::
 
     python bench/song_peer.py --same-inputs --seconds 20 --brian2-python /work/venv_brian2/bin/python
 """
@@ -169,7 +172,8 @@ def same_inputs(python: str, rate: float, seconds: float, method: str, seed: int
     """Both simulators on one drawn set of input spike trains (Bernoulli per step: ``rate`` Hz
     excitatory, 10 Hz inhibitory; numpy seed ``seed``) and the same initial weights, for
     ``seconds`` s: the output spike counts, how many leading output spikes fall in the same
-    step, and the largest difference of the final weights in units of g_max."""
+    step and within one step of one of Brian2's, and the largest difference of the final weights
+    in units of g_max."""
     steps, dt_s = int(round(seconds * 1e4)), 1e-4
     rng = np.random.default_rng(seed)
     exc, inh = np.zeros((steps, 1000), bool), np.zeros((steps, 200), bool)
@@ -186,9 +190,8 @@ def same_inputs(python: str, rate: float, seconds: float, method: str, seed: int
                  w0=ours["initial"])
         theirs = run_brian2(python, rate, seed, seconds, method, given)
     a, b = (np.rint(r["spikes_s"] / dt_s).astype(np.int64) for r in (ours, theirs))
-    n = min(a.size, b.size)
-    differ = np.flatnonzero(a[:n] != b[:n])
-    return {"ours": a.size, "brian2": b.size, "same_prefix": int(differ[0]) if differ.size else n,
+    return {"ours": a.size, "brian2": b.size, "same_step": int(np.isin(a, b).sum()),
+            "within_1": int(np.isin(a, np.concatenate([b - 1, b, b + 1])).sum()),
             "max_dw": float(np.max(np.abs(ours["weights"] - theirs["weights"])) / G_MAX)}
 
 
@@ -229,10 +232,12 @@ def main() -> None:
         if not args.brian2_python:
             raise SystemExit("--same-inputs needs Brian2 (--brian2-python)")
         print(f"Same inputs and initial weights, {args.seconds:g} s, Brian2 {args.method}, seed {args.seeds[0]}")
-        print(f"{'input Hz':>8} {'out spikes ours':>15} {'Brian2':>7} {'same step':>9} {'max |dw| / g_max':>16}")
+        print(f"{'input Hz':>8} {'out spikes ours':>15} {'Brian2':>7} {'same step':>9} {'within 1 step':>13} "
+              f"{'max |dw| / g_max':>16}")
         for rate in args.rates:
             c = same_inputs(args.brian2_python, rate, args.seconds, args.method, args.seeds[0])
-            print(f"{rate:8g} {c['ours']:15d} {c['brian2']:7d} {c['same_prefix']:9d} {c['max_dw']:16.1e}")
+            print(f"{rate:8g} {c['ours']:15d} {c['brian2']:7d} {c['same_step']:9d} {c['within_1']:13d} "
+                  f"{c['max_dw']:16.1e}")
         return
     runs: dict = {}
     for seed in args.seeds:
