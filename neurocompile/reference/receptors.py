@@ -31,7 +31,7 @@ import numpy as np
 
 from ..jit import njit
 from ..models.receptors import conductance_params, dual_exp_norm, mg_block
-from .lif import LifUpdater, threshold_and_reset, widen
+from .lif import LifUpdater, threshold_and_reset, widened
 
 CURRENT, COND_EXP, COND_DUAL = "current", "cond_exp", "cond_dual"
 
@@ -316,17 +316,17 @@ def _receptor_output(v, state, v_start, lam, v_inf, p22, kind, row, params, cond
     for k in range(n):
         x = v[k]
         if spiking:
-            x, spiked = threshold_and_reset(x, k, v_th, v_reset, subtract, reset_step, refractory_steps,
-                                            refractory_left)
+            x, spiked, refractory_left[k] = threshold_and_reset(x, refractory_left[k], v_th[k], v_reset[k], subtract[k],
+                                                                reset_step[k], refractory_steps[k])
             if spiked:
                 fired[n_fired] = k
                 n_fired += 1
             v[k] = x
-        widen(low_v, high_v, k, x)
+        low_v[k], high_v[k] = widened(low_v[k], high_v[k], x)
     for i in range(state.shape[0]):
         values, low, high = state[i], low_state[i], high_state[i]
         for k in range(n):
-            widen(low, high, k, values[k])
+            low[k], high[k] = widened(low[k], high[k], values[k])
     return n_fired
 
 
