@@ -48,11 +48,10 @@ from ..chip.lif import (LIF_BIAS_TO_CURRENT, LIF_DU, LIF_DV, LIF_REFRACTORY_STEP
 from ..jit import njit
 from .lif_block import lif_block, lif_soma
 from .prefetch import PREFETCH_AHEAD, prefetch
-from .spike_record import (R_LATENCY, R_MESSAGES_EW, R_NS_IC, R_POP, R_RUN_START, R_RUN_STOP, R_SYN_START,
-                           R_SYN_STOP, RECORD_COLUMNS, high_half, low_half)
+from .spike_record import R_LATENCY, R_MESSAGES_EW, R_NS_IC, R_POP, RECORD_COLUMNS, high_half, low_half
 from .layout import (P_EXPONENT, P_GATE, P_GATE_OFFSET, P_GATE_UNIFORM, P_GROUPS, P_INDPTR_OFFSET, P_POST_OFFSET,
                      P_POST_SIZE, P_PRE_OFFSET, P_PRE_SIZE, P_RING_LENGTH, P_RING_OFFSET, P_STP, P_STP_OFFSET,
-                     P_UNIFORM_DELAY)
+                     P_UNIFORM_DELAY, row_bounds)
 from .state import (ELEMENT_REGISTER, FLAG_DENDRITE_SATURATED, FLAG_INPUT, FLAG_SPIKED, FLAG_STATE_SATURATED, S_ACTIVE, S_EW,
                     S_IC, S_MESSAGES, S_NS, S_SPIKES, S_SYNOPS, S_UPDATES, soma_flags)
 # The loops reach the threaded functions as globals, not closure variables: numba keys a cached
@@ -244,18 +243,6 @@ def prefetch_record(g, spike_record):
     """Ask for neuron ``g``'s spike record (:mod:`.spike_record`: one line), which
     :func:`prefetch_rows` and the delivery read a few spikes later."""
     prefetch(spike_record, g * RECORD_COLUMNS)
-
-
-@njit(inline="always")
-def row_bounds(g, out, first_out, spike_record, proj, p, indptr, run_ptr):
-    """``(lo, hi, q_lo, q_hi)``: neuron ``g``'s synapses and synaptic-op runs in projection
-    ``p`` (its population's outgoing projection ``out``). The first one's are in the neuron's
-    spike record (the line the delivery reads anyway); further ones in ``indptr``/``run_ptr``."""
-    if out == first_out:
-        return (spike_record[g, R_SYN_START], spike_record[g, R_SYN_STOP], spike_record[g, R_RUN_START],
-                spike_record[g, R_RUN_STOP])
-    row_at = proj[p, P_INDPTR_OFFSET] + g - proj[p, P_PRE_OFFSET]
-    return indptr[row_at], indptr[row_at + 1], run_ptr[row_at], run_ptr[row_at + 1]
 
 
 @njit(inline="always")
@@ -753,8 +740,8 @@ def _make_run_steps(with_adex: bool, with_receptors: bool, threaded: bool = Fals
                             index = floor_group_slot(proj, p, delay_group, step, delay[j], post[j])
                             floored[index * batch + b] += mant[j]
             if threaded and n_spiked > 0:
-                deliver_threaded(ring, partial, slot_start, proj, spike_record, out_ptr, out_proj, indptr, post, mant,
-                                 delay, fired_ids, fired_samples, n_spiked, batch)
+                deliver_threaded(ring, partial, slot_start, proj, spike_record, out_ptr, out_proj, indptr, run_ptr,
+                                 post, mant, delay, fired_ids, fired_samples, n_spiked, batch)
             # NMDA gates rise and send their rises, graded, through their synapses.
             if scan:
                 for p in range(dims.n_projections):

@@ -38,7 +38,8 @@ from ..chip.learning import LEARNING_COLUMNS, column_index
 from ..chip.short_term import STP_COLUMNS, STP_ONE
 from ..errors import BuildError
 from ..jit import njit
-from .spike_record import aligned_rows, packed_runs, silence_routes, spike_records
+from .spike_record import (R_RUN_START, R_RUN_STOP, R_SYN_START, R_SYN_STOP, aligned_rows, packed_runs,
+                           silence_routes, spike_records)
 
 #: Columns of the per-projection table ``SynapseTable.proj`` (int64).
 PROJ_COLUMNS = ("pre_offset", "pre_size", "post_offset", "post_size", "exponent", "ring_offset",
@@ -262,6 +263,32 @@ def _ring_dtype(projections, post_offsets, n_neurons: int):
     return np.int32 if bound.max() < 2**31 - 1 else np.int64
 
 
+def first_rows(synapses: "SynapseTable", pop_of: np.ndarray) -> np.ndarray:
+    """Each neuron's row in the joined CSR (``synapses.indptr``, ``run_ptr``) of its
+    population's first outgoing projection, -1 for a neuron whose population sends none
+    (``pop_of``: each neuron's population): the row :func:`row_bounds` reads from the record."""
+    out_ptr, out_proj, proj = synapses.out_ptr, synapses.out_proj, synapses.proj
+    if out_ptr.size < 2:
+        return np.full(pop_of.size, -1, dtype=np.int64)
+    has_out = out_ptr[1:] > out_ptr[:-1]
+    first = np.where(has_out, out_proj[np.minimum(out_ptr[:-1], out_proj.size - 1)], 0)[pop_of]
+    row = proj[first, P_INDPTR_OFFSET] + np.arange(pop_of.size) - proj[first, P_PRE_OFFSET]
+    return np.where(has_out[pop_of], row, -1)
+
+
+@njit(inline="always")
+def row_bounds(g, out, first_out, spike_record, proj, p, indptr, run_ptr):
+    """``(lo, hi, q_lo, q_hi)``: neuron ``g``'s synapses and synaptic-op runs in projection
+    ``p`` (its population's outgoing projection ``out``; ``first_out``: the population's first).
+    The first one's are in the neuron's spike record (:mod:`.spike_record`, the line the
+    delivery reads anyway); further ones in ``indptr``/``run_ptr``."""
+    if out == first_out:
+        return (spike_record[g, R_SYN_START], spike_record[g, R_SYN_STOP], spike_record[g, R_RUN_START],
+                spike_record[g, R_RUN_STOP])
+    row_at = proj[p, P_INDPTR_OFFSET] + g - proj[p, P_PRE_OFFSET]
+    return indptr[row_at], indptr[row_at + 1], run_ptr[row_at], run_ptr[row_at + 1]
+
+
 @njit
 def _add_input_bound(bound, offset, post, mant, scale):
     """``bound[offset + post[i]] += |mant[i]| * scale`` for every synapse ``i``: the sums are of
@@ -340,7 +367,9 @@ class ChipLayout:
         self.n_cores = program.placement.n_cores
         self._synapses(qnet)
         if "spike_record" not in derived:  # depends only on the program (64 MB for 1M neurons: built once)
-            derived["spike_record"] = spike_records(self.n_total, self.synapses, self.fabric)
+            pop_of = np.asarray(self.synapses.pop_of[:self.n_total], dtype=np.int64)
+            derived["spike_record"] = spike_records(pop_of, first_rows(self.synapses, pop_of), self.synapses.indptr,
+                                                    self.synapses.run_ptr, self.fabric)
         self.fabric = self.fabric._replace(spike_record=derived["spike_record"])
 
     def silence_routes(self, which) -> None:

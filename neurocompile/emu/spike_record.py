@@ -56,22 +56,15 @@ def _pair(low, high, what: str) -> np.ndarray:
     return low | (high << 32)
 
 
-def spike_records(n_total: int, synapses, fabric) -> np.ndarray:
-    """The record of every neuron (see the module docstring) from the layout's ``synapses``
-    (:class:`~.layout.SynapseTable`) and ``fabric`` (:class:`~.layout.Fabric`)."""
-    from .layout import P_INDPTR_OFFSET, P_PRE_OFFSET
-
-    record = aligned_rows(n_total)
-    pop_of = np.asarray(synapses.pop_of[:n_total], dtype=np.int64)
+def spike_records(pop_of: np.ndarray, row: np.ndarray, indptr: np.ndarray, run_ptr: np.ndarray,
+                  fabric) -> np.ndarray:
+    """The record of every neuron (see the module docstring): ``pop_of``, its population;
+    ``row``, its row in the joined CSR (``indptr``, ``run_ptr``) of its population's first
+    outgoing projection, -1 without one; ``fabric`` (:class:`~.layout.Fabric`), its route."""
+    record = aligned_rows(pop_of.size)
     record[:, R_POP] = pop_of
-    out_ptr, out_proj, proj = synapses.out_ptr, synapses.out_proj, synapses.proj
-    n_pops = out_ptr.size - 1
-    has_out = out_ptr[1:] > out_ptr[:-1]
-    first = np.where(has_out, out_proj[np.minimum(out_ptr[:-1], out_proj.size - 1)], 0)  # per population
-    p = first[pop_of] if n_pops else pop_of
-    sending = has_out[pop_of] if n_pops else np.zeros(n_total, dtype=bool)
-    row = np.where(sending, proj[p, P_INDPTR_OFFSET] + np.arange(n_total) - proj[p, P_PRE_OFFSET], 0)
-    indptr, run_ptr = synapses.indptr, synapses.run_ptr
+    sending = row >= 0
+    row = np.where(sending, row, 0)
     record[:, R_SYN_START] = np.where(sending, indptr[row], 0)
     record[:, R_SYN_STOP] = np.where(sending, indptr[np.minimum(row + 1, indptr.size - 1)], 0)
     record[:, R_RUN_START] = np.where(sending, run_ptr[row], 0)

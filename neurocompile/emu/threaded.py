@@ -36,10 +36,10 @@ from numba import prange
 from ..chip.dendrite import scaled_synapse
 from ..chip.lif import lif_fits_int32
 from ..jit import njit
-from .layout import P_EXPONENT, P_GATE, P_INDPTR_OFFSET, P_POST_OFFSET, P_PRE_OFFSET, P_STP, P_UNIFORM_DELAY
+from .layout import P_EXPONENT, P_GATE, P_POST_OFFSET, P_STP, P_UNIFORM_DELAY, row_bounds
 from .lif_block import lif_block
 from .prefetch import PREFETCH_AHEAD, prefetch
-from .spike_record import R_POP, R_SYN_START, R_SYN_STOP, RECORD_COLUMNS
+from .spike_record import R_POP, RECORD_COLUMNS
 
 #: Neurons per block of the threaded LIF pass at most (times the batch): blocks small enough to
 #: balance two threads on a few populations, large enough to keep the pass vectorised.
@@ -85,8 +85,8 @@ def plain_projection(proj, p):
 
 
 @njit(nogil=True, parallel=True)
-def deliver_threaded(ring, partial, slot_start, proj, spike_record, out_ptr, out_proj, indptr, post, mant, delay,
-                     fired_ids, fired_samples, n_spiked, batch):
+def deliver_threaded(ring, partial, slot_start, proj, spike_record, out_ptr, out_proj, indptr, run_ptr, post, mant,
+                     delay, fired_ids, fired_samples, n_spiked, batch):
     """Add the plain synapses (:func:`plain_projection`) of the step's ``n_spiked`` spikes:
     share ``k`` of the spike list into ``ring`` (``k = 0``) or ``partial[k - 1]``, one share per
     thread (see the module docstring). ``slot_start[d]``: where the ring slot of delay ``d``
@@ -103,7 +103,8 @@ def deliver_threaded(ring, partial, slot_start, proj, spike_record, out_ptr, out
                 ahead = fired_ids[s + PREFETCH_AHEAD]
                 pop = spike_record[ahead, R_POP]
                 for out in range(out_ptr[pop], out_ptr[pop + 1]):
-                    lo, hi = _row(ahead, out, out_ptr[pop], spike_record, proj, out_proj[out], indptr)
+                    lo, hi, _, _ = row_bounds(ahead, out, out_ptr[pop], spike_record, proj, out_proj[out], indptr,
+                                              run_ptr)
                     for j in range(lo, hi, 16):  # 64-byte lines of int32 targets
                         prefetch(post, j)
                     for j in range(lo, hi, 32):  # and of int16 mantissas
@@ -117,7 +118,7 @@ def deliver_threaded(ring, partial, slot_start, proj, spike_record, out_ptr, out
                     continue
                 offset = proj[p, P_POST_OFFSET]
                 exponent = proj[p, P_EXPONENT]
-                lo, hi = _row(g, out, out_ptr[pop], spike_record, proj, p, indptr)
+                lo, hi, _, _ = row_bounds(g, out, out_ptr[pop], spike_record, proj, p, indptr, run_ptr)
                 uniform = proj[p, P_UNIFORM_DELAY]
                 if uniform > 0:  # one slot for the whole row
                     into = slot_start[uniform] + offset * batch + b
@@ -127,13 +128,3 @@ def deliver_threaded(ring, partial, slot_start, proj, spike_record, out_ptr, out
                     for j in range(lo, hi):
                         into_ring[slot_start[delay[j]] + (offset + post[j]) * batch + b] += (
                             scaled_synapse(np.int64(mant[j]), exponent))
-
-
-@njit(inline="always")
-def _row(g, out, first_out, spike_record, proj, p, indptr):
-    """Neuron ``g``'s synapses ``lo..hi-1`` in projection ``p`` (outgoing projection ``out``
-    of its population): the first one's from its spike record, the others' from ``indptr``."""
-    if out == first_out:
-        return spike_record[g, R_SYN_START], spike_record[g, R_SYN_STOP]
-    row_at = proj[p, P_INDPTR_OFFSET] + g - proj[p, P_PRE_OFFSET]
-    return indptr[row_at], indptr[row_at + 1]
