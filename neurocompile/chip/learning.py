@@ -15,20 +15,30 @@ A projection's parameters are one row of :data:`LEARNING_COLUMNS`: the rule (``0
 ``k_y`` (of ``tau_minus``), the learning rates ``A_plus``, ``A_minus`` as 16-bit coefficients
 ``mant / 2**shift``, the bounds ``W_min``, ``W_max`` in register units and ``F``.
 
-Every step, after the step's spikes were delivered (so a spike carries the weight it found)::
+Every step, after the step's spikes were delivered (so a spike carries the weight it found),
+with ``E = 2**k`` steps per learning epoch (the target's ``[learning] epoch_log2 = k``) and the
+run's step ``t`` counted from 0::
 
     x <- (x k_x) >> 12,  y <- (y k_y) >> 12                       (decay, truncated)
-    each synapse of a presynaptic spike:
-        W <- max(W - rate(A_minus, base_dep(W), y[post]), W_min)   (depression)
-    x <- min(x + ONE, MAX) of the presynaptic neurons that spiked
-    each synapse of a postsynaptic spike:
-        W <- min(W + rate(A_plus, base_pot(W), x[pre]), W_max)     (potentiation)
-    y <- min(y + ONE, MAX) of the postsynaptic neurons that spiked
+    pre_flag[i] <- 1 of the presynaptic neurons i that spiked, post_flag likewise
+    if (t + 1) % E == 0 (the last step of an epoch):
+        each synapse of a flagged presynaptic neuron:
+            W <- max(W - rate(A_minus, base_dep(W), y[post]), W_min)   (depression)
+        x <- min(x + ONE, MAX) of the presynaptic neurons that spiked
+        each synapse of a flagged postsynaptic neuron:
+            W <- min(W + rate(A_plus, base_pot(W), x[pre]), W_max)     (potentiation)
+        y <- min(y + ONE, MAX) of the postsynaptic neurons that spiked
+        clear the flags
+    else:
+        x <- min(x + ONE, MAX) of the presynaptic neurons that spiked, y likewise
 
 with ``rate(A, base, trace) = (A_mant ((base trace) >> 20) + 2**(A_shift-1)) >> A_shift`` and
 ``base_pot = W_max``, ``base_dep = W_max`` (additive) or ``base_pot = W_max - W``,
 ``base_dep = W - W_min`` (multiplicative). Every product fits 64 bits: ``base < 2**16``,
-``trace < 2**31``, ``A_mant < 2**15``.
+``trace < 2**31``, ``A_mant < 2**15``. With ``E = 1`` the flags are the step's spikes: the
+per-step rule. With ``E > 1`` a synapse is updated at most once per epoch and side however
+often its neurons spiked, from the traces as they stand at the epoch's end; an unfinished
+epoch at the end of a run is not applied (its flags are dropped with the run).
 """
 from __future__ import annotations
 
@@ -101,43 +111,106 @@ def delivered_mantissas(registers, fraction_bits: int) -> np.ndarray:
     return (np.asarray(registers, dtype=np.int64) + (1 << (fraction_bits - 1))) >> fraction_bits
 
 
+@njit(inline="always")
+def is_epoch_end(step, epoch_log2):
+    """Whether step ``step`` (counted from 0 at the start of a run) is the last of a learning
+    epoch of ``2**epoch_log2`` steps: ``(step + 1) % 2**epoch_log2 == 0``."""
+    return ((step + 1) & ((1 << epoch_log2) - 1)) == 0
+
+
+@njit(inline="always")
+def _increment_traces(trace, spiking):
+    for k in range(spiking.size):
+        i = spiking[k]
+        trace[i] = trace_spike_element(np.int64(trace[i]))
+
+
 @njit
-def learning_step(row, weight, mant, x, y, pre_spiking, post_spiking, indptr, post, col_ptr, col_synapse, pre_of):
-    """One step of the rule (module docstring) for one plastic projection of one sample, in
-    place: ``weight`` (int32 ``W``) and ``mant`` (int16, the delivered mantissas) aligned with
-    the projection's synapses, whose CSR over presynaptic neurons is ``indptr`` (positions
-    counted from ``indptr[0]``) and ``post``; traces ``x``, ``y`` (int32), this step's spiking
-    neurons ``pre_spiking``, ``post_spiking`` (local indices, int64), the synapses of each
-    postsynaptic neuron ``col_synapse[col_ptr[i]:col_ptr[i + 1]]`` (from ``col_ptr[0]``) and
-    each synapse's presynaptic neuron ``pre_of``. Returns the synapse updates done (the
-    learning operations). The order of the spikes in either list does not change the result:
-    a synapse is depressed only by its own presynaptic neuron and potentiated only by its own
-    postsynaptic one, once each per step."""
-    keep_x, keep_y, bits = row[L_KEEP_X], row[L_KEEP_Y], row[L_FRACTION_BITS]
+def trace_and_flag_step(row, x, y, pre_spiking, post_spiking, pre_flag, post_flag):
+    """Every step's part of the rule for one plastic projection, in place: the traces ``x``,
+    ``y`` (int32) decay one step, and this step's spiking neurons ``pre_spiking``,
+    ``post_spiking`` (local indices, int64) are flagged in ``pre_flag``, ``post_flag`` (uint8,
+    1: spiked in this epoch). The trace increments are left to the caller: at an epoch's end
+    they fall between the depressions and the potentiations (:func:`epoch_update`)."""
+    keep_x, keep_y = row[L_KEEP_X], row[L_KEEP_Y]
     for i in range(x.size):
         x[i] = trace_decay_element(np.int64(x[i]), keep_x)
     for i in range(y.size):
         y[i] = trace_decay_element(np.int64(y[i]), keep_y)
+    for k in range(pre_spiking.size):
+        pre_flag[pre_spiking[k]] = 1
+    for k in range(post_spiking.size):
+        post_flag[post_spiking[k]] = 1
+
+
+@njit
+def epoch_update(row, weight, mant, x, y, pre_spiking, post_spiking, pre_flag, post_flag, pre_updated, post_updated,
+                 indptr, post, col_ptr, col_synapse, pre_of):
+    """The weight updates at the last step of a learning epoch (after
+    :func:`trace_and_flag_step` of that step), in place: depression of every synapse of every
+    flagged presynaptic neuron (reading ``y`` as it stands), this step's presynaptic trace
+    increments, potentiation of every synapse of every flagged postsynaptic neuron (reading
+    ``x``), this step's postsynaptic increments; then the flags are cleared. Arguments as
+    :func:`learning_step`; the flagged neurons are written to ``pre_updated``,
+    ``post_updated`` (int64, at least the populations' sizes). Returns ``(operations, n_pre,
+    n_post)``: the synapse updates done and how many neurons of each list were written."""
+    bits = row[L_FRACTION_BITS]
     first, col_first = indptr[0], col_ptr[0]
     operations = 0
-    for k in range(pre_spiking.size):
-        i = pre_spiking[k]
+    n_pre = 0
+    for i in range(x.size):  # ascending order: a synapse belongs to one row, so any order gives the same W
+        if pre_flag[i] == 0:
+            continue
+        pre_flag[i] = 0
+        pre_updated[n_pre] = i
+        n_pre += 1
         for j in range(indptr[i] - first, indptr[i + 1] - first):
             w = depress_element(np.int64(weight[j]), np.int64(y[post[j]]), row)
             weight[j] = w
             mant[j] = delivered_mantissa(w, bits)
         operations += indptr[i + 1] - indptr[i]
-        x[i] = trace_spike_element(np.int64(x[i]))
-    for k in range(post_spiking.size):
-        i = post_spiking[k]
+    _increment_traces(x, pre_spiking)
+    n_post = 0
+    for i in range(y.size):
+        if post_flag[i] == 0:
+            continue
+        post_flag[i] = 0
+        post_updated[n_post] = i
+        n_post += 1
         for c in range(col_ptr[i] - col_first, col_ptr[i + 1] - col_first):
             j = col_synapse[c]
             w = potentiate_element(np.int64(weight[j]), np.int64(x[pre_of[j]]), row)
             weight[j] = w
             mant[j] = delivered_mantissa(w, bits)
         operations += col_ptr[i + 1] - col_ptr[i]
-        y[i] = trace_spike_element(np.int64(y[i]))
-    return operations
+    _increment_traces(y, post_spiking)
+    return operations, n_pre, n_post
+
+
+@njit
+def learning_step(row, weight, mant, x, y, pre_spiking, post_spiking, pre_flag, post_flag, epoch_end, pre_updated,
+                  post_updated, indptr, post, col_ptr, col_synapse, pre_of):
+    """One step of the rule (module docstring) for one plastic projection of one sample, in
+    place: ``weight`` (int32 ``W``) and ``mant`` (int16, the delivered mantissas) aligned with
+    the projection's synapses, whose CSR over presynaptic neurons is ``indptr`` (positions
+    counted from ``indptr[0]``) and ``post``; traces ``x``, ``y`` (int32), this step's spiking
+    neurons ``pre_spiking``, ``post_spiking`` (local indices, int64), the epoch's flags
+    ``pre_flag``, ``post_flag`` (uint8, one per neuron), ``epoch_end``: whether this step is
+    the last of its learning epoch (:func:`is_epoch_end`), the synapses of each postsynaptic
+    neuron ``col_synapse[col_ptr[i]:col_ptr[i + 1]]`` (from ``col_ptr[0]``) and each
+    synapse's presynaptic neuron ``pre_of``. Returns ``(operations, n_pre, n_post)``: the
+    synapse updates done (the learning operations, 0 between epoch ends) and the neurons whose
+    rows (``pre_updated[:n_pre]``) and columns (``post_updated[:n_post]``) were updated. The
+    order of the spikes in either list does not change the result: a synapse is depressed
+    only by its own presynaptic neuron and potentiated only by its own postsynaptic one, once
+    each per epoch."""
+    trace_and_flag_step(row, x, y, pre_spiking, post_spiking, pre_flag, post_flag)
+    if epoch_end:
+        return epoch_update(row, weight, mant, x, y, pre_spiking, post_spiking, pre_flag, post_flag, pre_updated,
+                            post_updated, indptr, post, col_ptr, col_synapse, pre_of)
+    _increment_traces(x, pre_spiking)
+    _increment_traces(y, post_spiking)
+    return 0, 0, 0
 
 
 def column_index(indptr: np.ndarray, post: np.ndarray, n_post: int) -> tuple:

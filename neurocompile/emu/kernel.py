@@ -39,7 +39,7 @@ from ..chip.receptors import (CONDUCTANCE_KIND, CURRENT_KIND, R_BLOCK_OFFSET, R_
                               R_BLOCK_SIZE, R_COUPLE, R_COUPLE_SHIFT, R_DECAY0, R_DECAY1, R_DRIVE_SHIFT, R_E_REV,
                               R_INPUT_TO, R_KIND, R_MEAN0, R_MEAN0_SHIFT, R_MEAN1, R_MEAN1_SHIFT, receptor_update)
 from ..chip.nmda import G_A, G_A_SHIFT, G_D_DECAY, G_D_RISE, gate_read_element, gate_spike_element, nmda_gate_element
-from ..chip.learning import learning_step
+from ..chip.learning import is_epoch_end, learning_step
 from ..chip.short_term import (STP_D_FAC, STP_D_REC, STP_U, stp_relax_element, stp_scaled_element,
                                stp_spike_element)
 from ..chip.lif import (LIF_BIAS_TO_CURRENT, LIF_DU, LIF_DV, LIF_REFRACTORY_STEPS, LIF_RESET_DELAY,
@@ -422,10 +422,13 @@ def learning_pass(learning, proj, indptr, post, mant, run_ptr, run_core, run_cou
                   step, per_step, step_updates):
     """The learning rule of every plastic projection (docs/chip.md section 3.6) after the
     step's spikes were delivered (one sample): its spiking pre- and postsynaptic neurons from
-    the step's spike list, then :func:`~neurocompile.chip.learning.learning_step`. A
-    depression updates the synapses of its row on their cores (the row's synaptic-op runs), a
+    the step's spike list, then :func:`~neurocompile.chip.learning.learning_step` (weights
+    change only when ``step``, counted from the run's 0, ends a learning epoch). A depression
+    updates the synapses of its row on their cores (the row's synaptic-op runs), a
     potentiation those of its column on the postsynaptic neuron's core."""
     pre_spiking, post_spiking = learning.pre_spiking, learning.post_spiking
+    pre_updated, post_updated = learning.pre_updated, learning.post_updated
+    epoch_end = is_epoch_end(step, learning.epoch_log2)
     for k in range(learning.proj.size):
         p = learning.proj[k]
         pre_first, pre_size = proj[p, P_PRE_OFFSET], proj[p, P_PRE_SIZE]
@@ -440,21 +443,24 @@ def learning_pass(learning, proj, indptr, post, mant, run_ptr, run_core, run_cou
                 post_spiking[n_post] = g - post_first
                 n_post += 1
         w0, w1 = learning.weight_start[k], learning.weight_start[k + 1]
+        x0, x1 = learning.x_start[k], learning.x_start[k + 1]
+        y0, y1 = learning.y_start[k], learning.y_start[k + 1]
         rows_at = proj[p, P_INDPTR_OFFSET]
         first = indptr[rows_at]
         c0 = learning.col_start[k]
         col_ptr = learning.col_ptr[c0:c0 + post_size + 1]
-        per_step[S_UPDATES, step, 0] += learning_step(
-            learning.rows[k], learning.weight[w0:w1], mant[first:first + w1 - w0],
-            learning.x[learning.x_start[k]:learning.x_start[k + 1]], learning.y[learning.y_start[k]:learning.y_start[k + 1]],
-            pre_spiking[:n_pre], post_spiking[:n_post], indptr[rows_at:rows_at + pre_size + 1],
+        operations, n_rows, n_cols = learning_step(
+            learning.rows[k], learning.weight[w0:w1], mant[first:first + w1 - w0], learning.x[x0:x1],
+            learning.y[y0:y1], pre_spiking[:n_pre], post_spiking[:n_post], learning.pre_flag[x0:x1],
+            learning.post_flag[y0:y1], epoch_end, pre_updated, post_updated, indptr[rows_at:rows_at + pre_size + 1],
             post[first:first + w1 - w0], col_ptr, learning.col_synapse[w0:w1], learning.pre_of[w0:w1])
-        for s in range(n_pre):
-            row_at = rows_at + pre_spiking[s]
+        per_step[S_UPDATES, step, 0] += operations
+        for s in range(n_rows):
+            row_at = rows_at + pre_updated[s]
             for q in range(run_ptr[row_at], run_ptr[row_at + 1]):
                 step_updates[run_core[q]] += run_count[q]
-        for s in range(n_post):
-            i = post_spiking[s]
+        for s in range(n_cols):
+            i = post_updated[s]
             step_updates[core_of[post_first + i]] += col_ptr[i + 1] - col_ptr[i]
     for t in range(learning.probe_synapse.size):
         learning.probe_record[step, t] = learning.weight[learning.probe_synapse[t]]

@@ -622,11 +622,17 @@ class ChipLayout:
         fixed = self._learning_fixed
         probe = np.concatenate([self.plastic_span[name][0] + np.asarray(idx, dtype=np.int64)
                                 for name, idx in (probes or {}).items()] or [np.zeros(0, np.int64)])
+        n_x, n_y = max(int(fixed["x_start"][-1]), 1), max(int(fixed["y_start"][-1]), 1)
+        engine = self.program.target.learning
+        # every run starts with zero traces and a new epoch at its step 0 (no flags set)
         return Learning(**fixed, weight=self._initial_weight.copy(),
-                        x=np.zeros(max(int(fixed["x_start"][-1]), 1), dtype=np.int32),
-                        y=np.zeros(max(int(fixed["y_start"][-1]), 1), dtype=np.int32),
+                        x=np.zeros(n_x, dtype=np.int32), y=np.zeros(n_y, dtype=np.int32),
                         pre_spiking=np.zeros(self._scratch, dtype=np.int64),
-                        post_spiking=np.zeros(self._scratch, dtype=np.int64), probe_synapse=probe,
+                        post_spiking=np.zeros(self._scratch, dtype=np.int64),
+                        pre_flag=np.zeros(n_x, dtype=np.uint8), post_flag=np.zeros(n_y, dtype=np.uint8),
+                        pre_updated=np.zeros(self._scratch, dtype=np.int64),
+                        post_updated=np.zeros(self._scratch, dtype=np.int64),
+                        epoch_log2=np.int64(engine.epoch_log2 if engine is not None else 0), probe_synapse=probe,
                         probe_record=np.zeros((n_steps if probe.size else 0, probe.size), dtype=np.int32))
 
     # -- naming ---------------------------------------------------------------------------------

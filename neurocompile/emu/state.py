@@ -128,8 +128,12 @@ class Learning(NamedTuple):
     ``weight`` (the registers ``W``, int32), ``col_synapse`` and ``pre_of`` (local indices, the
     column index of :func:`~neurocompile.chip.learning.column_index`); ``col_ptr`` from
     ``col_start[k]`` (post size + 1 entries); traces ``x`` from ``x_start[k]`` and ``y`` from
-    ``y_start[k]`` (int32). ``pre_spiking``/``post_spiking``: scratch for a step's spiking
-    neurons. ``probe_synapse``: positions in ``weight`` recorded every step into
+    ``y_start[k]`` (int32), and beside them the learning epoch's flags ``pre_flag``,
+    ``post_flag`` (uint8, 1: the neuron spiked in the current epoch). ``pre_spiking``/
+    ``post_spiking``: scratch for a step's spiking neurons, ``pre_updated``/``post_updated``
+    for the neurons whose synapses an epoch's end updated. ``epoch_log2``: the target's
+    ``[learning] epoch_log2`` (epochs of ``2**epoch_log2`` steps from the run's step 0).
+    ``probe_synapse``: positions in ``weight`` recorded every step into
     ``probe_record[step, probe]``. A program without plastic projections has ``proj`` empty."""
 
     proj: np.ndarray
@@ -147,6 +151,11 @@ class Learning(NamedTuple):
     y: np.ndarray
     pre_spiking: np.ndarray
     post_spiking: np.ndarray
+    pre_flag: np.ndarray
+    post_flag: np.ndarray
+    pre_updated: np.ndarray
+    post_updated: np.ndarray
+    epoch_log2: np.int64
     probe_synapse: np.ndarray
     probe_record: np.ndarray
 

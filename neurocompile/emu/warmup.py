@@ -61,7 +61,8 @@ def kernel_arguments(ring_dtype="int32") -> tuple:
         Elements(a(i64, 1, 16), a(i32), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64), a(i64), a(i32), a(i32),
                  a(i64), a(i64)), ShortTerm(a(i32), a(i32)), Gates(a(i32), a(i32)),
         Learning(a(i64), a(i64, 1, 10), a(i64), a(i64), a(i64), a(i64), a(i64), a(i32), a(i64), a(i64), a(i64),
-                 a(i32), a(i32), a(i64), a(i64), a(i64), a(i32, 1, 1)),
+                 a(i32), a(i32), a(i64), a(i64), a(np.uint8), a(np.uint8), a(i64), a(i64), i64(0), a(i64),
+                 a(i32, 1, 1)),
     )
 
 

@@ -64,8 +64,10 @@ def build_graph(program, plan: LavaPlan, horizon_steps: int) -> LavaGraph:
         else:
             neurons[name] = _neuron_process(n.kind, q, plan.precision, qnet, initial_bias.get(name))
     synapses = {}
+    engine = program.target.learning
+    epoch_log2 = engine.epoch_log2 if engine is not None else 0
     for block in plan.blocks:
-        proc = _connection(block, plan.neurons[block.post].size)
+        proc = _connection(block, plan.neurons[block.post].size, epoch_log2)
         neurons[block.pre].s_out.connect(proc.s_in)
         if block.learning is not None:  # the learning rule reads the postsynaptic spikes too
             neurons[block.post].s_out.connect(proc.s_post)
@@ -146,7 +148,9 @@ def _neuron_process(kind: str, q, precision, qnet, bias_update):
 # Connections
 
 
-def _connection(block: SynapseBlock, n_post: int):
+def _connection(block: SynapseBlock, n_post: int, epoch_log2: int = 0):
+    """The Lava connection of ``block`` (onto a population of ``n_post`` neurons); a plastic
+    block learns in epochs of ``2**epoch_log2`` steps (the target's ``[learning]``)."""
     if block.learning is not None:
         from neurocompile.chip.learning import column_index
         from neurocompile.lava.processes import NcPlasticConnection
@@ -156,7 +160,7 @@ def _connection(block: SynapseBlock, n_post: int):
                                    first=p["first"], delay=p["delay"], weight=p["weight"], mant=p["mant"],
                                    weight_exp=block.weight_exp, learning=block.learning,
                                    columns=column_index(p["indptr"], p["post"] - p["first"], n_post),
-                                   probed=p["probed"], name=block.name)
+                                   probed=p["probed"], epoch_log2=epoch_log2, name=block.name)
     if block.stp is not None or block.gate is not None:
         from neurocompile.lava.processes import NcGatedConnection, NcStpConnection
         pre, post, mant, delay = block.synapses

@@ -47,7 +47,7 @@ from neurocompile.chip.adex import ADEX_REGISTERS, HH_REGISTERS, adex_soma_step
 from neurocompile.chip.dendrite import read_dendrite
 from neurocompile.chip.host import bias_value
 from neurocompile.chip.lif import LIF_REGISTERS, lif_soma_step
-from neurocompile.chip.learning import learning_step
+from neurocompile.chip.learning import is_epoch_end, learning_step
 from neurocompile.chip.nmda import (G_A, G_A_SHIFT, G_D_DECAY, G_D_RISE, GATE_FRACTION_BITS, GATE_ONE, GATE_X_LIMIT,
                                     nmda_gate_array)
 from neurocompile.chip.receptors import add_contributions, owner_loads, receptor_step
@@ -434,11 +434,13 @@ class NcPlasticConnection(AbstractProcess):
         weight: the initial registers (int32); mant: what they deliver; weight_exp: the
             projection's exponent; learning: its :data:`~neurocompile.chip.learning.LEARNING_COLUMNS` row;
             columns: :func:`~neurocompile.chip.learning.column_index` of the synapses;
-            probed: synapse indices whose registers the Var ``probed`` holds after each step.
+            probed: synapse indices whose registers the Var ``probed`` holds after each step;
+            epoch_log2: the target's ``[learning] epoch_log2`` (weights change at the last step of
+            each epoch of ``2**epoch_log2`` steps, counted from the run's step 0).
     """
 
     def __init__(self, *, n_pre, n_out, n_post, indptr, post, first, delay, weight, mant, weight_exp, learning,
-                 columns, probed, name=None):
+                 columns, probed, epoch_log2=0, name=None):
         delay = np.asarray(delay, dtype=np.int64)
         delays = np.unique(delay) if delay.size else np.ones(1, dtype=np.int64)
         col_ptr, col_synapse, pre_of = columns
@@ -447,7 +449,7 @@ class NcPlasticConnection(AbstractProcess):
                          post_local=np.asarray(post, dtype=np.int64) - first, delay=delay,
                          group=np.searchsorted(delays, delay), n_groups=delays.size, length=int(delays.max()) + 1,
                          col_ptr=col_ptr, col_synapse=col_synapse, pre_of=pre_of,
-                         probed_synapses=np.asarray(probed, dtype=np.int64), name=name)
+                         probed_synapses=np.asarray(probed, dtype=np.int64), epoch_log2=int(epoch_log2), name=name)
         self.s_in = InPort(shape=(n_pre,))
         self.s_post = InPort(shape=(n_post,))
         self.a_out = OutPort(shape=(n_out,))
@@ -455,6 +457,8 @@ class NcPlasticConnection(AbstractProcess):
         self.mant = Var(shape=(max(len(mant), 1),), init=np.asarray(mant, dtype=np.int32) if len(mant) else 0)
         self.x = Var(shape=(n_pre,), init=0)
         self.y = Var(shape=(n_post,), init=0)
+        self.pre_flag = Var(shape=(n_pre,), init=0)  # 1: spiked in the current learning epoch
+        self.post_flag = Var(shape=(n_post,), init=0)
         self.probed = Var(shape=(max(len(probed), 1),), init=0)
 
 
@@ -464,14 +468,16 @@ class NcPlasticConnection(AbstractProcess):
 class PyNcPlasticConnectionModel(_RingConnectionModel):
     """Each step: send what arrives now (each floor group's sum floored when the exponent is
     negative), add the synapses of this step's presynaptic spikes with the mantissas their
-    registers deliver, then learn from this step's pre- and postsynaptic spikes, as the
-    emulator does after its deliveries."""
+    registers deliver, then learn from this step's pre- and postsynaptic spikes (weights change
+    at the end of a learning epoch), as the emulator does after its deliveries."""
 
     s_post: PyInPort = LavaPyType(PyInPort.VEC_DENSE, bool, precision=1)
     weight: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=16)
     mant: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=16)
     x: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=31)
     y: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=31)
+    pre_flag: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=1)
+    post_flag: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=1)
     probed: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=16)
 
     def run_spk(self):
@@ -486,11 +492,16 @@ class PyNcPlasticConnectionModel(_RingConnectionModel):
         n = p["post"].size
         weight, mant16 = self.weight[:n].astype(np.int32), mant[:n].astype(np.int16)
         x, y = self.x.astype(np.int32), self.y.astype(np.int32)
-        learning_step(p["learning"], weight, mant16, x, y, pre_spiking, post_spiking, p["indptr"], p["post_local"],
-                      p["col_ptr"], p["col_synapse"], p["pre_of"])
+        pre_flag, post_flag = self.pre_flag.astype(np.uint8), self.post_flag.astype(np.uint8)
+        epoch_end = is_epoch_end(self.time_step - 1, p["epoch_log2"])  # Lava's time_step k is our step k - 1
+        learning_step(p["learning"], weight, mant16, x, y, pre_spiking, post_spiking, pre_flag, post_flag, epoch_end,
+                      np.zeros(x.size, dtype=np.int64), np.zeros(y.size, dtype=np.int64), p["indptr"],
+                      p["post_local"], p["col_ptr"], p["col_synapse"], p["pre_of"])
         self.weight[:n] = weight
         self.mant[:n] = mant16
         self.x[:] = x
         self.y[:] = y
+        self.pre_flag[:] = pre_flag
+        self.post_flag[:] = post_flag
         if p["probed_synapses"].size:
             self.probed[:] = weight[p["probed_synapses"]]

@@ -225,7 +225,8 @@ def projection_quant_table(program) -> Table:
 
 def learning_table(program) -> Table | None:
     """The plastic projections (docs/chip.md section 3.6): their rule as the chip realises it,
-    their synapse memory and the learning engine's busiest core; None without any."""
+    their synapse memory, the learning engine's busiest core and its learning epoch (weights
+    updated every ``2**epoch_log2`` steps); None without any."""
     plastic = [p for p in program.quantized.projections if p.learning is not None]
     learning = program.target.learning
     if not plastic or learning is None:
@@ -234,8 +235,11 @@ def learning_table(program) -> Table | None:
 
     per_core, _ = learning_usage(program.quantized.projections, program.placement.core_of, program.placement.n_cores,
                                  program.target)
+    epoch = 1 << learning.epoch_log2
     t = Table(title=Text(f"Learning (STDP): busiest core {int(per_core.max())} of {learning.plastic_synapses} plastic "
-                         f"synapses; {learning.update_pj:g} pJ, {learning.update_ns:g} ns per update"))
+                         f"synapses; {learning.update_pj:g} pJ, {learning.update_ns:g} ns per update; epoch "
+                         f"{epoch} step{'s' if epoch > 1 else ''} ({epoch * program.quantized.dt:g} ms)"
+                         + ("" if epoch > 1 else ": every step")))
     for col in ("projection", "rule", "synapses", "entries", "tau+, tau- ms (chip)", "A+, A- (chip)",
                 "w_min..w_max (chip)", "weight step"):
         t.add_column(col)

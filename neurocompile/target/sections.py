@@ -12,6 +12,7 @@ from .spec import spec_field
 __all__ = [
     "MAX_BOARD_CORES",
     "MAX_CORE_COUNT",
+    "MAX_EPOCH_LOG2",
     "AdExTable",
     "HHGateTables",
     "LearningEngine",
@@ -32,6 +33,11 @@ MAX_BOARD_CORES = 1 << 20
 #: Largest per-core count (neurons, axons, synapse entries, parameter sets): far beyond any chip,
 #: and small enough that a count times the cores of a tile or a board stays a 64-bit integer.
 MAX_CORE_COUNT = (1 << 31) - 1
+
+#: Longest learning epoch, ``2**16`` steps (``[learning] epoch_log2`` at most 16): even the
+#: slowest 12-bit trace keep (4095/4096) leaves ``2**20 exp(-16) < 1`` LSB of a spike's trace
+#: after 2**16 steps, so a longer epoch would only lose the pairs of its first spikes.
+MAX_EPOCH_LOG2 = 16
 
 
 @dataclass(frozen=True)
@@ -164,6 +170,9 @@ class LearningEngine:
     * ``plastic_synapses``: plastic synapses a core's learning engine updates (its capacity).
     * ``update_pj``, ``update_ns``: energy and time of one synapse update by the rule (a
       potentiation or depression); the busiest core's updates add to a step's latency.
+    * ``epoch_log2``: the learning epoch is ``2**epoch_log2`` steps: the traces follow every
+      step, the weights are updated only at the last step of each epoch, once per synapse of
+      each neuron that spiked in it (0, the default: every step).
     """
 
     weight_fraction_bits: int = spec_field("int", "fraction bits of a plastic weight register", lo=1, hi=15)
@@ -171,6 +180,8 @@ class LearningEngine:
     plastic_synapses: int = spec_field("int", "plastic synapses per core", lo=1, hi=MAX_CORE_COUNT)
     update_pj: float = spec_field("float", "pJ per synapse update of the learning rule", lo=0)
     update_ns: float = spec_field("float", "ns per synapse update of the learning rule", lo=0)
+    epoch_log2: int = spec_field("int", "log2 of the steps per learning epoch (weights updated at its end)", lo=0,
+                                 hi=MAX_EPOCH_LOG2, default=0)
 
 
 # ---- costs ---------------------------------------------------------------------------------

@@ -49,3 +49,24 @@ def test_plastic_network_on_lava_learns_the_emulators_weights(lava):
         np.testing.assert_array_equal(out.weight_trace(name)[1], emu.weight_trace(name)[1], err_msg=name)
     assert emu.counts["exc"].sum() > 20 and emu.counts["cond"].sum() > 5
     assert out.n_steps * program.dt == DURATION
+
+
+def test_learning_epochs_on_lava_learn_the_emulators_weights(lava):
+    """With learning epochs of 4 steps (``[learning] epoch_log2 = 2``) the Lava connection keeps
+    the epoch's flags as the emulator does: identical weights, weight probes and spikes, and
+    fewer updates than the per-step rule's (each neuron's synapses once per epoch)."""
+    from neurocompile.target import Target, load_target
+
+    data = load_target("lava").to_dict()
+    data["learning"]["epoch_log2"] = 2
+    program = compile_quietly(_network(), Target.from_dict(data, source="<lava, epochs of 4 steps>"))
+    emu, out, _ = assert_same_run(program, ["exc", "cond"], [("exc", "v")])
+    plastic = [qp.name for qp in program.quantized.projections if qp.learning is not None]
+    for name in plastic:
+        np.testing.assert_array_equal(out.weights(name).toarray(), emu.weights(name).toarray(), err_msg=name)
+    for name in ("drive->exc", "exc->exc"):
+        np.testing.assert_array_equal(out.weight_trace(name)[1], emu.weight_trace(name)[1], err_msg=name)
+    # the probed registers change only at the epochs' last steps (3, 7, 11, ...)
+    trace = emu.weight_trace("drive->exc")[1]
+    changed = np.flatnonzero(np.any(np.diff(trace, axis=0) != 0, axis=1)) + 1
+    assert changed.size > 0 and np.all(changed % 4 == 3)
