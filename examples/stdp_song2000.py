@@ -14,6 +14,7 @@ simulated time at 10 Hz input); ``--seconds`` shortens it::
 
     python examples/stdp_song2000.py                 # 10 and 20 Hz inputs, chip, 2000 s each
     python examples/stdp_song2000.py --float         # and the float reference (slower)
+    python examples/stdp_song2000.py --epoch-log2 3  # the chip learning in epochs of 8 steps
     neurocompile build examples/stdp_song2000.py --target emu --duration 2000
 
 The network file builds the 10 Hz case (``build`` runs it as any other network).
@@ -72,15 +73,29 @@ def ks_distance(a: np.ndarray, b: np.ndarray) -> float:
                                - np.searchsorted(np.sort(b), grid, side="right") / b.size)))
 
 
-def evaluate(rates=(10.0, 20.0), seconds: float = 2000.0, with_float: bool = False, a_plus: float = 0.005) -> dict:
-    """Per input rate: the chip's (and the float reference's) summary, and their KS distance."""
+def chip_target(epoch_log2: int = 0):
+    """The emu target, learning in epochs of ``2**epoch_log2`` steps (docs/chip.md section 3.6)."""
+    if epoch_log2 == 0:
+        return "emu"
+    from neurocompile.target import Target, load_target
+
+    data = load_target("emu").to_dict()
+    data["learning"]["epoch_log2"] = epoch_log2
+    return Target.from_dict(data, source=f"<emu, learning epochs of {1 << epoch_log2} steps>")
+
+
+def evaluate(rates=(10.0, 20.0), seconds: float = 2000.0, with_float: bool = False, a_plus: float = 0.005,
+             epoch_log2: int = 0) -> dict:
+    """Per input rate: the chip's (and the float reference's) summary, and their KS distance;
+    the chip learns in epochs of ``2**epoch_log2`` steps."""
     out = {}
     for rate in rates:
         network, proj = song_network(rate, a_plus=a_plus)
         duration = seconds * 1000.0
         start = time.perf_counter()
-        chip = nc.compile(network, "emu").run(duration)
-        row = {"chip": summary(chip, proj, duration), "chip_s": time.perf_counter() - start}
+        chip = nc.compile(network, chip_target(epoch_log2)).run(duration)
+        row = {"chip": summary(chip, proj, duration), "chip_s": time.perf_counter() - start,
+               "updates": chip.stats.totals()["learning_updates"]}
         if with_float:
             start = time.perf_counter()
             row["float"] = summary(nc.simulate(network, duration), proj, duration)
@@ -95,8 +110,10 @@ def main() -> None:
     parser.add_argument("--rates", type=float, nargs="+", default=[10.0, 20.0], help="input rates, Hz")
     parser.add_argument("--seconds", type=float, default=2000.0, help="simulated time per rate, s")
     parser.add_argument("--float", action="store_true", help="also run the float reference")
+    parser.add_argument("--epoch-log2", type=int, default=0,
+                        help="the chip learns in epochs of 2**k steps (target key [learning] epoch_log2)")
     args = parser.parse_args()
-    results = evaluate(args.rates, args.seconds, args.float)
+    results = evaluate(args.rates, args.seconds, args.float, epoch_log2=args.epoch_log2)
     print(f"{'input':>6} {'run':>6} {'rate out Hz':>11} {'w < 0.1':>8} {'w > 0.9':>8} {'near bounds':>11} {'wall s':>7}")
     for rate, row in results.items():
         for kind in ("float", "chip"):
@@ -104,6 +121,7 @@ def main() -> None:
                 s = row[kind]
                 print(f"{rate:6g} {kind:>6} {s['rate_hz']:11.2f} {s['near_0']:8.1%} {s['near_max']:8.1%} "
                       f"{s['near_0'] + s['near_max']:11.1%} {row[kind + '_s']:7.0f}")
+        print(f"{'':6} chip learning updates: {row['updates']}")
         if "ks" in row:
             print(f"{'':6} KS distance of the final weights, chip vs float: {row['ks']:.3f}")
     if len(results) == 2:

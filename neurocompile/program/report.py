@@ -241,19 +241,32 @@ def learning_table(program) -> Table | None:
                          f"{epoch} step{'s' if epoch > 1 else ''} ({epoch * program.quantized.dt:g} ms)"
                          + ("" if epoch > 1 else ": every step")))
     for col in ("projection", "rule", "synapses", "entries", "tau+, tau- ms (chip)", "A+, A- (chip)",
-                "w_min..w_max (chip)", "weight step"):
+                "w_min..w_max (chip)", "weight step", "epoch loss +, -"):
         t.add_column(col)
     for p in plastic:
         r = Entries(f"projection '{p.name}'", p.report)
         s = r.sub("stdp")
         if s is None:
-            add_text_row(t, p.name, *("-",) * 7)
+            add_text_row(t, p.name, *("-",) * 8)
             continue
         rule = "additive" if int(p.learning[0]) == 0 else "multiplicative"
         add_text_row(t, p.name, rule, str(p.n_synapses), str(p.n_synapses * learning.plastic_synapse_entries),
                      f"{s.chip('tau_plus')}, {s.chip('tau_minus')}", f"{s.chip('A_plus')}, {s.chip('A_minus')}",
-                     f"{s.chip('w_min')}..{s.chip('w_max')}", s.number("weight_step", ".3g"))
+                     f"{s.chip('w_min')}..{s.chip('w_max')}", s.number("weight_step", ".3g"),
+                     _epoch_loss(s, learning.epoch_log2, program.quantized.dt))
     return t
+
+
+def _epoch_loss(stdp: Entries, epoch_log2: int, dt: float) -> str:
+    """The learning epochs' largest shrink of a pairing's change on each side of the window
+    (:func:`~neurocompile.quantize.plasticity.epoch_window_loss` of the realised tau+, tau-),
+    or "-" without the taus."""
+    from ..quantize.plasticity import epoch_window_loss
+
+    sides = [stdp.pair(key) for key in ("tau_plus", "tau_minus")]
+    if any(side is None for side in sides):
+        return "-"
+    return ", ".join(f"{epoch_window_loss(epoch_log2, dt, float(np.min(side[1]))):.1%}" for side in sides)
 
 
 def placement_table(program, rates=None, rates_from: str | None = None) -> Table:

@@ -58,6 +58,15 @@ def _uniform_gain(proj, gain: np.ndarray) -> float:
     return float(used[0]) if used.size else 1.0
 
 
+def epoch_window_loss(epoch_log2: int, dt: float, tau: float) -> float:
+    """The largest relative shrink of one pairing's weight change that learning epochs of
+    ``2**epoch_log2`` steps cause, against the per-step chip rule, for a pair at least an epoch
+    apart (docs/chip.md section 3.6): its later spike's trace is read up to ``E - 1`` steps
+    later, at the epoch's end, so ``1 - exp(-(E - 1) dt / tau)`` (``dt``, ``tau`` in ms; the
+    realised trace time constant). 0 for epochs of one step."""
+    return float(1.0 - np.exp(-((1 << epoch_log2) - 1) * dt / tau))
+
+
 def quantize_plastic_projection(proj, post_q, precision, learning, max_delay_steps: int) -> QuantizedProjection:
     """Integer form of the plastic projection ``proj`` (module docstring), with its learning
     row (:data:`~neurocompile.chip.learning.LEARNING_COLUMNS`) and initial registers; the

@@ -13,7 +13,9 @@ One step, after the step's spikes were delivered (so a spike carries the weight 
 
 with ``D = w_max``, ``P = w_max`` (additive) or ``D = w - w_min``, ``P = w_max - w``
 (multiplicative). A pair in the same step therefore counts as pre before post (``x`` already
-holds the new presynaptic spike when the postsynaptic one reads it).
+holds the new presynaptic spike when the postsynaptic one reads it). The reference always
+learns every step: the chip's learning epochs (``[learning] epoch_log2``) are an approximation
+of this rule, whose error docs/chip.md section 3.6 and the report's Learning table state.
 """
 from __future__ import annotations
 

@@ -49,7 +49,8 @@ def fingerprint(program, result) -> str:
     h = hashlib.sha256()
     for qp in program.quantized.projections:
         if qp.learning is not None:
-            h.update(np.rint(result.weights(qp.name).data / qp.report["stdp"]["weight_step"]).astype(np.int64).tobytes())
+            registers = np.rint(result.weights(qp.name).data / qp.report["stdp"]["weight_step"])
+            h.update(registers.astype(np.int64).tobytes())
     times, ids = result.spike_times("exc")
     h.update(np.rint(np.asarray(times) / 0.1).astype(np.int64).tobytes())
     h.update(np.asarray(ids, dtype=np.int64).tobytes())
@@ -75,14 +76,15 @@ def test_epochs_of_one_step_are_the_per_step_rule_bit_for_bit():
     np.testing.assert_array_equal(runs[0].stats.updates_per_core, runs[1].stats.updates_per_core)
 
 
-def test_both_engines_learn_the_same_in_epochs_of_8_steps():
+def test_both_engines_and_two_threads_learn_the_same_in_epochs_of_8_steps():
     program = nc.compile(recurrent_network(), epoch_target(3))
-    kernel, stepper = program.run(100.0), program.run(100.0, engine="numpy")
-    for qp in program.quantized.projections:
-        if qp.learning is not None:
-            np.testing.assert_array_equal(kernel.weights(qp.name).toarray(), stepper.weights(qp.name).toarray())
-    np.testing.assert_array_equal(kernel.spikes("exc"), stepper.spikes("exc"))
-    assert kernel.stats.totals() == stepper.stats.totals()
+    kernel = program.run(100.0)
+    for other in (program.run(100.0, engine="numpy"), program.run(100.0, threads=2)):
+        for qp in program.quantized.projections:
+            if qp.learning is not None:
+                np.testing.assert_array_equal(kernel.weights(qp.name).toarray(), other.weights(qp.name).toarray())
+        np.testing.assert_array_equal(kernel.spikes("exc"), other.spikes("exc"))
+        assert kernel.stats.totals() == other.stats.totals()
     assert fingerprint(program, kernel) != PER_STEP_FINGERPRINT  # the epochs do change the learning
 
 
@@ -183,10 +185,13 @@ def test_an_unfinished_epoch_is_not_applied():
     assert program.run(11.2).stats.totals()["learning_updates"] == 3  # step 111 ends the epoch
 
 
-def test_the_report_shows_the_epoch(window_by_epoch):
+def test_the_report_shows_the_epoch_and_its_window_loss(window_by_epoch):
     _, per_step, epochs, _, _ = window_by_epoch
-    assert "epoch 8 steps (0.8 ms)" in render_text(epochs, width=200)
-    assert "epoch 1 step (0.1 ms): every step" in render_text(per_step, width=200)
+    text = render_text(epochs, width=250)
+    assert "epoch 8 steps (0.8 ms)" in text
+    assert "epoch loss +, -" in text and "4.0%, 2.0%" in text  # tau+ 17.02 ms, tau- 34.08 ms
+    text = render_text(per_step, width=250)
+    assert "epoch 1 step (0.1 ms): every step" in text and "0.0%, 0.0%" in text
 
 
 @pytest.mark.parametrize("value, rule", [(-1, "must be an integer in 0..16"), (17, "must be an integer in 0..16"),
