@@ -1,4 +1,4 @@
-"""The compiler of the inner loops (emulator kernel, float-reference delivery, placement): numba's ``njit`` with an on-disk cache.
+"""The compiler of the inner loops (emulator kernel, float-reference delivery, quantization passes, placement): numba's ``njit`` with an on-disk cache.
 
 Every compiled function is cached in a user cache directory (:func:`cache_directory`:
 ``$NEUROCOMPILE_CACHE_DIR/numba``, else ``$XDG_CACHE_HOME/neurocompile/numba``, else
@@ -58,7 +58,7 @@ def cache_directory() -> str:
 
 #: The package's folders whose functions are compiled or inlined into compiled ones (with this
 #: file): their sources name the folder of the compiled code (:func:`source_digest`).
-COMPILED_SOURCES = ("chip", "emu", "place", "reference")
+COMPILED_SOURCES = ("chip", "emu", "place", "quantize", "reference")
 
 
 @functools.lru_cache(maxsize=None)

@@ -73,11 +73,18 @@ def single_neuron_problems(quantized, target) -> list[str]:
     such neuron."""
     if target.learning is None:
         return []
-    fixed, plastic = {}, {}
+    def counts(qp):
+        return np.bincount(qp.post_index, minlength=quantized.populations[qp.post].size)
+
+    plastic = {}
     for qp in quantized.projections:
-        counts = np.bincount(qp.post_index, minlength=quantized.populations[qp.post].size)
-        into = plastic if getattr(qp, "learning", None) is not None else fixed
-        into[qp.post] = into.get(qp.post, 0) + counts
+        if getattr(qp, "learning", None) is not None:
+            plastic[qp.post] = plastic.get(qp.post, 0) + counts(qp)
+    # fixed synapses count only beside plastic ones (a pass over 10^8 synapses otherwise)
+    fixed = {}
+    for qp in quantized.projections:
+        if getattr(qp, "learning", None) is None and qp.post in plastic:
+            fixed[qp.post] = fixed.get(qp.post, 0) + counts(qp)
     problems = []
     limit, per_synapse = target.learning.plastic_synapses, entries_per_plastic_synapse(target)
     for name, counts in plastic.items():

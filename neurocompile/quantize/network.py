@@ -23,7 +23,7 @@ from .lif import first_order_leak, quantize_lif
 from .risk import overflow_risks
 from .plasticity import check_plastic_projections, quantize_plastic_projection
 from .support import model_support
-from .synapse_sums import chunked_bincount, chunked_max_abs
+from .synapse_sums import abs_sums_and_maxima
 from .types import QuantizedNetwork, QuantizedPopulation
 from .weights import quantize_projection
 
@@ -75,8 +75,7 @@ def _quantize(network, target, strict, weight_precision, ranges, task) -> Quanti
         w = proj.weights
         # a plastic synapse can reach w_max: registers that sum its input must hold that
         data = w.data if proj.plasticity is None else np.full(w.data.size, float(proj.plasticity.w_max))
-        incoming[proj.post.name] += chunked_bincount(w.indices, np.abs, data, pop_size=w.shape[1])
-        chunked_max_abs(w.indices, data, largest[proj.post.name])
+        incoming[proj.post.name] += abs_sums_and_maxima(w.indices, data, w.shape[1], largest[proj.post.name])
         task.advance(w.nnz // 2)
     injected = {name: np.zeros(pop.size) for name, pop in network.populations.items()}
     for inj in network.currents:

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..chip import SOMAS
 from ..chip.receptors import R_DECAY0, R_DECAY1, R_INPUT_TO, RECEPTOR_DECAY_BITS
-from .synapse_sums import chunked_bincount
+from .synapse_sums import signed_mantissa_sums
 from .types import QuantIssue
 
 
@@ -55,8 +55,7 @@ def overflow_risks(network, pops: dict, projs, precision):
             scale = 2.0**p.weight_exp
             # an NMDA gate s <= 1 holds g = sum w s below one volley's sum at any rate
             fraction = 0.0 if p.gate is not None else max_spike_fraction(network.populations[p.pre], network.dt)
-            pos = chunked_bincount(p.post_index, lambda m: np.maximum(m, 0) * scale, p.weight_mant, q.size)
-            neg = chunked_bincount(p.post_index, lambda m: np.maximum(-m, 0) * scale, p.weight_mant, q.size)
+            pos, neg = signed_mantissa_sums(p.post_index, p.weight_mant, q.size, scale)
             sums[0] += pos
             sums[1] += neg
             sums[2] += pos * fraction

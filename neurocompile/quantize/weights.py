@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import BuildError
 from .short_term import presynaptic_rules, stp_resolution_issues
-from .synapse_sums import chunks
+from .synapse_sums import CHUNK, chunks, effective_extremes, needs_negative_exponent, quantize_chunk
 from .types import QuantizedProjection, QuantIssue
 
 def mantissa_range(mode: str, bits: int) -> tuple[int, int]:
@@ -46,14 +46,11 @@ def quantize_projection(proj, post_q, precision, max_delay_steps: int, strict: b
     receptor = post_q.channel(proj.receptor)
     gain_of = post_q.channel_gain(receptor)
     bits = precision.weight_mantissa_bits
-    # Per-synapse float temporaries are made chunk by chunk (networks have 10^8 synapses).
-    lowest_eff, highest_eff, peak = np.inf, -np.inf, 0.0
-    for part in chunks(w.size):
-        w_eff = w[part] * gain_of[post[part]]  # dendritic input LSBs, before the exponent
-        if w_eff.size:
-            lowest_eff = min(lowest_eff, float(w_eff.min()))
-            highest_eff = max(highest_eff, float(w_eff.max()))
-            peak = max(peak, float(np.max(np.abs(w_eff))))
+    # Effective weights w * gain[post] (dendritic input LSBs, before the exponent) are never
+    # stored: the compiled passes (synapse_sums.py) recompute them (networks have 10^8 synapses).
+    w = np.asarray(w, dtype=np.float64)
+    gain_of = np.ascontiguousarray(gain_of, dtype=np.float64)
+    lowest_eff, highest_eff, peak = effective_extremes(w, gain_of, post)
     if w.size == 0 or peak == 0.0:
         mode = "excitatory"
     elif lowest_eff >= 0:
@@ -73,8 +70,7 @@ def quantize_projection(proj, post_q, precision, max_delay_steps: int, strict: b
         exp = int(np.ceil(np.log2(peak / top)))
         exp += int(np.rint(peak / 2.0**exp / step) * step > top)
         exp = max(exp, precision.weight_exponent_min)
-        if exp < 0 <= precision.weight_exponent_max and not any(
-                _needs_negative_exponent(w[part] * gain_of[post[part]], step) for part in chunks(w.size)):
+        if exp < 0 <= precision.weight_exponent_max and not needs_negative_exponent(w, gain_of, post, float(step)):
             exp = 0
     if exp > precision.weight_exponent_max:
         n_clip = sum(int(np.sum(np.abs(w[part] * gain_of[post[part]]) > top * 2.0**precision.weight_exponent_max))
@@ -88,13 +84,14 @@ def quantize_projection(proj, post_q, precision, max_delay_steps: int, strict: b
         exp = precision.weight_exponent_max
     mant = np.empty(w.size, dtype=np.int16)
     lost, error_sq, target_sq = 0, 0.0, 0.0
+    # squared errors and weights of one chunk, summed by numpy (its pairwise order, as always)
+    error_buffer, target_buffer = np.empty(min(w.size, CHUNK)), np.empty(min(w.size, CHUNK))
     for part in chunks(w.size):
-        w_eff = w[part] * gain_of[post[part]]
-        chunk = np.clip(np.rint(w_eff / 2.0**exp / step) * step, lowest, highest).astype(np.int16)
-        mant[part] = chunk
-        lost += int(np.sum((chunk == 0) & (w[part] != 0)))
-        error_sq += float(np.sum((chunk * 2.0**exp - w_eff) ** 2))
-        target_sq += float(np.sum(w_eff**2))
+        start, stop = part.start, min(part.stop, w.size)
+        lost += quantize_chunk(w, gain_of, post, start, stop, 2.0**exp, float(step), float(lowest), float(highest),
+                               mant, error_buffer, target_buffer)
+        error_sq += float(np.sum(error_buffer[:stop - start]))
+        target_sq += float(np.sum(target_buffer[:stop - start]))
     if lost:
         issues.append(QuantIssue(proj.name, "weight", lost,
                                  "weights smaller than half an LSB of the shared exponent became 0"))
@@ -110,9 +107,3 @@ def quantize_projection(proj, post_q, precision, max_delay_steps: int, strict: b
         post_index=post.astype(np.int32, copy=False),
         weight_mant=mant, delay_steps=delay.astype(np.int16), weight_exp=exp, sign_mode=mode,
         report=report, issues=tuple(issues), receptor=receptor, stp=stp, gate=gate)
-
-
-def _needs_negative_exponent(w_eff: np.ndarray, step: int) -> bool:
-    """True when exponent 0 would zero a non-zero weight."""
-    at_zero = np.rint(w_eff / step) * step
-    return bool(np.any((at_zero == 0) & (w_eff != 0)))
