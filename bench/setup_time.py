@@ -24,6 +24,7 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 ONE_RUN = r"""
 import json, resource, sys, time
 sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, sys.argv[2])  # the tree's package, ahead of the working directory ('' for -c)
 from large_network import board_target, ring_network
 import neurocompile as nc
 
@@ -34,19 +35,24 @@ prog = nc.compile(net, board_target(16), placer="sequential")
 t2 = time.perf_counter()
 prog.run(1.0)
 t3 = time.perf_counter()
-print(json.dumps({"network": t1 - t0, "compile": t2 - t1, "first run": t3 - t2, "total": t3 - t0,
-                  "peak GB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}))
+print(json.dumps({"package": nc.__file__, "network": t1 - t0, "compile": t2 - t1, "first run": t3 - t2,
+                  "total": t3 - t0, "peak GB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}))
 """
 
 
 def one_run(tree: str, cache: str) -> dict:
     env = {**os.environ, "PYTHONPATH": os.path.abspath(tree), "NEUROCOMPILE_CACHE_DIR": cache,
            "PYTHONWARNINGS": "ignore"}
-    done = subprocess.run([sys.executable, "-c", ONE_RUN, _HERE], env=env, capture_output=True, text=True,
-                          check=False)
+    # PYTHONPATH alone is not enough: `python -c` puts the working directory first on sys.path,
+    # so run from a checkout every tree would import that checkout's package.
+    done = subprocess.run([sys.executable, "-c", ONE_RUN, _HERE, os.path.abspath(tree)], env=env, capture_output=True,
+                          text=True, cwd=tempfile.gettempdir(), check=False)
     if done.returncode != 0:
         raise SystemExit(f"{tree}: the run failed:\n{done.stderr[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    if not os.path.abspath(measured["package"]).startswith(os.path.abspath(tree) + os.sep):
+        raise SystemExit(f"{tree}: the run imported neurocompile from {measured['package']}, not from this tree")
+    return measured
 
 
 def main() -> None:
