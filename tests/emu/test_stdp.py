@@ -5,8 +5,6 @@ errors for what the chip cannot learn."""
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,9 +12,7 @@ import pytest
 import neurocompile as nc
 from neurocompile.chip.learning import TRACE_DECAY_BITS, TRACE_FRACTION_BITS
 from tests.helpers import compile_quietly
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reference"))
-from test_stdp import DT, LAGS, T_PRE, additive, pairs_network  # noqa: E402
+from tests.reference.test_stdp import DT, LAGS, T_PRE, additive, pairs_network
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,9 +14,7 @@ import pytest
 import neurocompile as nc
 from neurocompile.program.report import render_text
 from neurocompile.target import Target, load_target
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reference"))
-from test_stdp import DT, LAGS, additive, pairs_network  # noqa: E402
+from tests.reference.test_stdp import DT, LAGS, additive, pairs_network
 
 
 def epoch_target(epoch_log2, name: str = "emu") -> Target:
